@@ -1,0 +1,60 @@
+# Fresh machine: `make run` (install + main job) and `make test` (install + every test).
+# Everything installs into ./.venv; torch/torchvision are pinned to the pair that runs here and installed first,
+# so no other requirement can pull a multi-GB newer torch.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PRESET ?= cpu
+OUT    ?= runs/$(PRESET)
+TORCH  := torch==2.14.1 torchvision==0.29.1
+export HF_HUB_OFFLINE := 1
+export MPLBACKEND := Agg
+export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
+export DISTILLED_VIT_CACHE ?= $(CURDIR)/.cache/features
+
+.PHONY: run test lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python settings.ini setup.py
+	$(BIN)/pip install -q $(TORCH)
+	$(BIN)/pip install -q -e . "$(TORCH)"
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(BIN)/pip install -q -e ".[dev]" "$(TORCH)"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## The main job: the whole pipeline on the embedded default data (cpu preset, ~10 min on 2 cores)
+run: install
+	$(BIN)/distilled-vit run --preset $(PRESET) --out $(OUT)
+
+## Every test: notebooks and library in sync, every notebook, pytest, the docs site
+test: install-dev
+	bash tools/sync_check.sh
+	$(BIN)/nbdev_test --n_workers 1 --timing
+	$(BIN)/python -m pytest -q tests
+	bash tools/docs.sh check
+
+sync-check: install-dev
+	bash tools/sync_check.sh
+
+## Step through the notebooks
+lab: install-dev
+	$(BIN)/jupyter lab nbs
+
+## Build the documentation site offline (nbdev_proc_nbs + smalldocs); uses Quarto's nbdev_docs where installed
+docs: install-dev
+	bash tools/docs.sh
+
+## Clean and export after editing notebooks (run before every commit)
+export: install-dev
+	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(BIN)/python tools/make_readme.py
+
+benchmark: install-dev
+	$(BIN)/python benchmarks/run_all.py

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Build the documentation site offline: nbdev_proc_nbs + smalldocs (pure Python). With Quarto installed, nbdev_docs.
+# `tools/docs.sh check` builds and then fails unless every stage page exists with its API documentation.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+rm -rf _proc _docs
+if command -v quarto >/dev/null 2>&1; then
+  "$BIN/nbdev_docs"
+else
+  "$BIN/nbdev_proc_nbs" >/dev/null
+  (cd _proc && "../$BIN/smalldocs" render >/dev/null)
+  [ -d _proc/_docs ] && mv _proc/_docs _docs
+fi
+echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
+[ "${1:-}" = check ] || exit 0
+# page -> names whose documentation it must show
+declare -A need=(
+  [index]="distilled_vit"
+  [core]="Config get_config RunDir atomic_path ccc"
+  [audio]="load_audio log_mel Normalizer frame_windows"
+  [data]="load_dataset read_manifest group_split prepare_data"
+)
+for f in nbs/[0-9]*.ipynb nbs/distilled_vit.ipynb; do
+  [ -f "$f" ] || continue
+  page=$(basename "$f" .ipynb); page=${page#[0-9][0-9]_}; page=${page#[0-9][0-9][a-z]_}
+  [ -n "${need[$page]+x}" ] || need[$page]=""
+done
+fail=0
+for page in "${!need[@]}"; do
+  html=$(find _docs -name "$page.html" | head -1)
+  if [ -z "$html" ]; then echo "docs check: page $page.html missing"; fail=1; continue; fi
+  for name in ${need[$page]}; do
+    grep -q "$name" "$html" || { echo "docs check: $page.html lacks documentation of $name"; fail=1; }
+  done
+done
+[ $fail = 0 ] && echo "docs check: all stage pages present with their API" || exit 1
