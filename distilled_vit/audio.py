@@ -95,12 +95,12 @@ class Normalizer:
 
     def tensors(self) -> dict[str, torch.Tensor]:
         "The statistics as named tensors, for a safetensors checkpoint."
-        return {'norm.mean': torch.from_numpy(self.mean.copy()), 'norm.std': torch.from_numpy(self.std.copy())}
+        return {'frontend.mean': torch.from_numpy(self.mean.copy()), 'frontend.std': torch.from_numpy(self.std.copy())}
 
     @classmethod
     def from_tensors(cls, d: dict) -> 'Normalizer':
         "Rebuild from the tensors written by `tensors`."
-        return cls(d['norm.mean'].numpy(), d['norm.std'].numpy())
+        return cls(d['frontend.mean'].numpy(), d['frontend.std'].numpy())
 
 # %% ../nbs/01_audio.ipynb
 def plot_spectrograms(mels, titles=None, cfg: Config | None = None, ncols: int = 4, path=None, vmin=None, vmax=None):

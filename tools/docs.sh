@@ -17,13 +17,13 @@ echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
 # page -> names whose documentation it must show
 declare -A need=(
   [index]="distilled_vit"
-  [core]="Config get_config RunDir atomic_path ccc"
-  [audio]="load_audio log_mel Normalizer frame_windows"
-  [data]="load_dataset read_manifest group_split prepare_data"
+  [00_core]="Config get_config RunDir atomic_path ccc"
+  [01_audio]="load_audio log_mel Normalizer frame_windows"
+  [02_data]="load_dataset read_manifest group_split prepare_data"
 )
 for f in nbs/[0-9]*.ipynb nbs/distilled_vit.ipynb; do
   [ -f "$f" ] || continue
-  page=$(basename "$f" .ipynb); page=${page#[0-9][0-9]_}; page=${page#[0-9][0-9][a-z]_}
+  page=$(basename "$f" .ipynb)
   [ -n "${need[$page]+x}" ] || need[$page]=""
 done
 fail=0
