@@ -9,7 +9,6 @@ from dataclasses import dataclass, fields, asdict
 from pathlib import Path
 from typing import Any
 import numpy as np
-import torch
 
 # %% auto 0
 __all__ = ['PRESETS', 'STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'Config', 'get_config', 'parse_overrides',
@@ -154,6 +153,7 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
 # %% ../nbs/00_core.ipynb
 def seed_everything(seed: int, num_threads: int = 0) -> np.random.Generator:
     "Seed every RNG the pipeline uses; returns a NumPy `Generator` for local use."
+    import torch
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     if num_threads: torch.set_num_threads(num_threads)
@@ -182,7 +182,7 @@ def _jsonable(o):
     if isinstance(o, (np.floating, np.integer)): return o.item()
     if isinstance(o, np.ndarray): return o.tolist()
     if isinstance(o, Path): return str(o)
-    if isinstance(o, torch.Tensor): return o.tolist()
+    if type(o).__module__.startswith('torch'): return o.tolist()
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 def atomic_write_json(dst: str | Path, obj: Any) -> Path:
@@ -248,8 +248,9 @@ class Timer:
     def __enter__(self): self.t0 = time.perf_counter(); return self
     def __exit__(self, *exc): self.timings[self.name] = round(time.perf_counter() - self.t0, 3)
 
-def get_device(cfg: Config | None = None) -> torch.device:
-    "The device to train on: CUDA when present and not overridden, else CPU."
+def get_device(cfg: Config | None = None):
+    "The `torch.device` to train on: CUDA when present and not overridden, else CPU."
+    import torch
     want = cfg.device if cfg is not None else 'auto'
     if want == 'auto': want = 'cuda' if torch.cuda.is_available() else 'cpu'
     if want == 'cuda' and not torch.cuda.is_available(): raise ConfigError("device='cuda' asked but no CUDA device is available")
