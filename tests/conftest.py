@@ -1,0 +1,29 @@
+"""Shared fixtures: every test gets a private feature cache and runs offline."""
+import os, subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+import soundfile as sf
+
+os.environ.setdefault('HF_HUB_OFFLINE', '1')
+os.environ.setdefault('MPLBACKEND', 'Agg')
+ROOT = Path(__file__).resolve().parent.parent
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv('DISTILLED_VIT_CACHE', str(tmp_path / 'feature-cache'))
+
+def write_tone(path, seconds=1.0, sr=16000, freq=440.0, channels=1):
+    "A short sine tone file (format from the suffix)."
+    t = np.arange(int(seconds * sr)) / sr
+    y = 0.3 * np.sin(2 * np.pi * freq * t).astype(np.float32)
+    if channels > 1: y = np.stack([y] * channels, 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sf.write(str(path), y, sr)
+    return path
+
+def cli(*args, env=None, timeout=600):
+    "Run `distilled-vit ARGS` in a subprocess; returns CompletedProcess (text)."
+    e = dict(os.environ, **(env or {}))
+    return subprocess.run([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())', *args],
+                          capture_output=True, text=True, env=e, timeout=timeout, cwd=ROOT)
