@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb 1
 from __future__ import annotations
-import math, time
+import math, os, time
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -18,8 +18,9 @@ from safetensors.torch import save_file, load_file
 from .core import *
 
 # %% auto 0
-__all__ = ['predict', 'regression_metrics', 'warmup_cosine', 'NonFiniteLossError', 'CheckpointError', 'mse_loss',
-           'load_checkpoint', 'load_weights', 'plot_history', 'fit']
+__all__ = ['predict', 'regression_metrics', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
+           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'load_checkpoint', 'load_weights', 'plot_history',
+           'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -50,6 +51,34 @@ def warmup_cosine(total_steps: int, warmup_frac: float = 0.05) -> Callable[[int]
     return f
 
 # %% ../nbs/03_train.ipynb
+def init_distributed() -> tuple[int, int]:
+    "Join the process group when launched by torchrun (WORLD_SIZE > 1); returns (rank, world_size)."
+    import torch.distributed as dist
+    if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not dist.is_initialized():
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
+    return dist_info()
+
+def dist_info() -> tuple[int, int]:
+    "(rank, world_size) of this process; (0, 1) when not distributed."
+    import torch.distributed as dist
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+def is_main_process() -> bool:
+    "True on rank 0 (and when not distributed): the only process that writes files."
+    return dist_info()[0] == 0
+
+def _barrier():
+    import torch.distributed as dist
+    if dist_info()[1] > 1: dist.barrier()
+
+class _LossStep(nn.Module):
+    "Wraps model + loss so that DistributedDataParallel sees the whole forward (distillation calls more than `forward`)."
+    def __init__(self, model, loss_fn, loss_module=None):
+        super().__init__(); self.model, self.loss_fn, self.loss_module = model, loss_fn, loss_module
+    def forward(self, x, y, idx): return self.loss_fn(self.model, x, y, idx)
+
+# %% ../nbs/03_train.ipynb
 class NonFiniteLossError(DistilledViTError):
     "Training produced a NaN/inf loss; the message names model, epoch, batch and the usual fix."
 
@@ -60,10 +89,14 @@ def mse_loss(model, x, y, idx):
     "Default loss: MSE of predictions against labels."
     p = model(x); return F.mse_loss(p.float(), y), p
 
-def _batches(n: int, batch_size: int, seed: int, epoch: int, shuffle: bool = True) -> list[np.ndarray]:
-    "Batch indices for one epoch; a pure function of (seed, epoch) so a resumed run sees the same order."
-    idx = np.random.default_rng([seed, epoch]).permutation(n) if shuffle else np.arange(n)
-    return [idx[i:i + batch_size] for i in range(0, n, batch_size)]
+def _batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1) -> list[np.ndarray]:
+    """This rank's batch indices for one epoch: a `DistributedSampler` (seeded, `set_epoch`) shards the shuffled order,
+    so the batch order is a pure function of (seed, epoch) and a resumed run sees the same batches."""
+    from torch.utils.data import DistributedSampler
+    sampler = DistributedSampler(range(n), num_replicas=world, rank=rank, shuffle=True, seed=seed)
+    sampler.set_epoch(epoch)
+    idx, per_rank = np.fromiter(iter(sampler), dtype=np.int64), max(1, batch_size // world)
+    return [idx[i:i + per_rank] for i in range(0, len(idx), per_rank)]
 
 def load_checkpoint(path: str | Path) -> dict:
     "Load a training checkpoint without unpickling arbitrary objects (`weights_only=True`)."
@@ -89,6 +122,11 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     model.load_state_dict(sd); return model
 
 # %% ../nbs/03_train.ipynb
+def _save_weights(model: nn.Module, path: Path, extra: dict | None, meta: dict):
+    "Model weights (+ extra tensors such as the normalisation stats) as safetensors, atomically."
+    with atomic_path(path) as tmp:
+        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()} | (extra or {}), str(tmp), metadata=meta)
+
 def plot_history(hist: pd.DataFrame, title: str = '', path=None):
     "Training curves: losses and validation CCC per epoch; saved as PNG to `path` when given."
     fig, (a, b) = plt.subplots(1, 2, figsize=(8, 2.8), dpi=80)
@@ -108,8 +146,16 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
     Resumes from `out_dir/checkpoint.pt` when present (and `resume`). `extra_tensors` (e.g. normalisation stats) are
     stored in `model.safetensors` beside the weights."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    device = get_device(cfg); model.to(device)
+    rank, world = init_distributed(); main = rank == 0
+    device = get_device(cfg)
+    if world > 1 and device.type == 'cuda': device = torch.device('cuda', torch.cuda.current_device())
+    model.to(device)
     if loss_module is not None: loss_module.to(device)
+    step = _LossStep(model, loss_fn, loss_module)
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        if device.type == 'cuda': step = nn.SyncBatchNorm.convert_sync_batchnorm(step)
+        step = DDP(step, device_ids=[device.index] if device.type == 'cuda' else None)
     Xtr, ytr = torch.as_tensor(train[0], dtype=torch.float32), torch.as_tensor(train[1], dtype=torch.float32)
     params = list(model.parameters()) + (list(loss_module.parameters()) if loss_module is not None else [])
     decay = [p for p in params if p.ndim >= 2]; no_decay = [p for p in params if p.ndim < 2]   # no wd on norms/biases
@@ -126,15 +172,15 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         if loss_module is not None: loss_module.load_state_dict(st['loss_module'])
         torch.set_rng_state(st['rng']); hist = st['history']; start = st['epoch'] + 1
         best, bad_epochs = st['best'], st['bad_epochs']
-        if progress: print(f"{name}: resuming after epoch {start} of {epochs}")
-    ebar = tqdm(range(start, epochs), desc=name, disable=not progress, initial=start, total=epochs, unit='epoch')
+        if progress and main: print(f"{name}: resuming after epoch {start} of {epochs}")
+    ebar = tqdm(range(start, epochs), desc=name, disable=not (progress and main), initial=start, total=epochs, unit='epoch')
     for epoch in ebar:
         if cfg.patience and bad_epochs >= cfg.patience: break
         model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
-        batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch)
-        for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not progress)):
+        batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
+        for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
             x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
-            loss, _ = loss_fn(model, x, y, torch.as_tensor(idx))
+            loss, _ = step(x, y, torch.as_tensor(idx))
             if not torch.isfinite(loss):
                 raise NonFiniteLossError(f"{name}: non-finite loss at epoch {epoch + 1}, batch {b + 1}; "
                                          f"lower the learning rate (lr/teacher_lr) or the grad_clip, or check the inputs")
@@ -145,6 +191,9 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
                                          f"lower the learning rate (lr/teacher_lr)")
             opt.step(); sched.step()
             tot += loss.item() * len(idx); n += len(idx)
+        if world > 1:                                            # mean training loss over all ranks
+            import torch.distributed as dist
+            t = torch.tensor([tot, n], dtype=torch.float64, device=device); dist.all_reduce(t); tot, n = t.tolist()
         pv = predict(model, val[0], device=device)
         m = regression_metrics(val[1], pv)
         row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
@@ -153,19 +202,21 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         hist.append(row)
         if m['ccc_mean'] > best:
             best, bad_epochs = m['ccc_mean'], 0
-            with atomic_path(out / 'model.safetensors') as tmp:
-                save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()} | (extra_tensors or {}),
-                          str(tmp), metadata=dict(name=name, epoch=str(epoch + 1), val_ccc=f"{best:.6f}"))
+            if main: _save_weights(model, out / 'model.safetensors', extra_tensors,
+                                   dict(name=name, epoch=str(epoch + 1), val_ccc=f"{best:.6f}"))
         else: bad_epochs += 1
         state = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch, epochs=epochs,
                      name=name, history=hist, best=best, bad_epochs=bad_epochs, rng=torch.get_rng_state())
         if loss_module is not None: state['loss_module'] = loss_module.state_dict()
-        with atomic_path(ck) as tmp: torch.save(state, tmp)
+        if main:
+            with atomic_path(ck) as tmp: torch.save(state, tmp)
         ebar.set_postfix(loss=f"{row['train_loss']:.4f}", val_ccc=f"{m['ccc_mean']:.3f}")
-        if progress: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: train loss {row['train_loss']:.4f}, val loss "
+        if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: train loss {row['train_loss']:.4f}, val loss "
                                 f"{row['val_loss']:.4f}, val CCC V {m['ccc_valence']:.3f} A {m['ccc_arousal']:.3f} ({row['seconds']:.0f}s)")
     h = pd.DataFrame(hist)
-    with atomic_path(out / 'history.csv') as tmp: h.to_csv(tmp, index=False)
-    plt.close(plot_history(h, name, out / 'curves.png'))
+    if main:
+        with atomic_path(out / 'history.csv') as tmp: h.to_csv(tmp, index=False)
+        plt.close(plot_history(h, name, out / 'curves.png'))
+    _barrier()                                          # every rank waits for rank 0's files
     load_weights(model, out / 'model.safetensors')      # leave the model at its best epoch
     return h
