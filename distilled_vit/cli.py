@@ -97,24 +97,27 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     return dict(timings_s=timings)
 
 # %% ../nbs/10_cli.ipynb
-def _config(preset, data, overrides, skip_bad=False) -> Config:
+def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
     ov = parse_overrides(overrides)
     if data: ov['data'] = data
     if skip_bad: ov['skip_bad'] = True
-    return get_config(preset, **ov)
+    cfg = get_config(preset, **ov)
+    return dry_run_config(cfg) if dry_run else cfg
 
 _COMMON = dict(preset=Param("configuration preset: smoke, cpu or paper", str),
                data=Param("data source: embedded, a manifest .csv, deam:DIR or pmemo:DIR", str),
                out=Param("run directory (default runs/PRESET)", str),
                set=Param("override a config field, key=value (repeatable)", str, nargs='*'),
                force=Param("redo this stage and every stage after it", str),
-               skip_bad=Param("skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true))
+               skip_bad=Param("skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true),
+               dry_run=Param("build every model of the preset and run one batch per stage on a few clips", store_true))
 
 def _stage_command(until: str, doc: str):
     def cmd(preset: _COMMON['preset'] = 'cpu', data: _COMMON['data'] = None, out: _COMMON['out'] = None,
-            set: _COMMON['set'] = None, force: _COMMON['force'] = None, skip_bad: _COMMON['skip_bad'] = False):
-        cfg = _config(preset, data, set, skip_bad)
-        res = run_pipeline(cfg, out or f'runs/{preset}', force=force, until=until)
+            set: _COMMON['set'] = None, force: _COMMON['force'] = None, skip_bad: _COMMON['skip_bad'] = False,
+            dry_run: _COMMON['dry_run'] = False):
+        cfg = _config(preset, data, set, skip_bad, dry_run)
+        res = run_pipeline(cfg, out or f'runs/{preset}' + ('-dry' if dry_run else ''), force=force, until=until)
         if until == 'export':
             from distilled_vit.evaluate import summary_table
             print(summary_table(res))

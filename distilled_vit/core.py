@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['PRESETS', 'STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'Config', 'get_config', 'parse_overrides',
-           'seed_everything', 'atomic_path', 'atomic_write_text', 'atomic_write_json', 'RunDir', 'ccc', 'mae', 'Timer',
-           'get_device']
+__all__ = ['PRESETS', 'STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'Config', 'get_config', 'dry_run_config',
+           'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text', 'atomic_write_json', 'RunDir',
+           'ccc', 'mae', 'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -85,6 +85,7 @@ class Config:
     grad_clip: float = 1.0
     warmup_frac: float = 0.05
     patience: int = 0               # early stopping on val CCC (0 = off)
+    max_batches: int = 0            # stop each epoch after this many batches (0 = all; dry runs use 1)
     batch_size: int = 32
     num_threads: int = 2            # torch CPU threads (0 = torch's default)
     device: str = 'auto'            # 'auto' | 'cpu' | 'cuda'
@@ -140,6 +141,13 @@ def get_config(preset: str = 'cpu', **overrides) -> Config:
         if k not in types: raise ConfigError(f"unknown config field {k!r}; valid fields: {', '.join(types)}")
         vals[k] = v
     return Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()})
+
+def dry_run_config(cfg: Config) -> Config:
+    "`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds."
+    win_s = cfg.win_frames * cfg.hop_length / cfg.sample_rate
+    return dataclasses.replace(cfg, n_clips=8, clip_seconds=round(win_s + 0.5, 2), val_frac=0.25, test_frac=0.25,
+                               n_synthetic=min(cfg.n_synthetic, 4), gan_epochs=1, teacher_epochs=1, kd_epochs=1,
+                               max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1)
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
     "Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types them)."

@@ -178,6 +178,7 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         if cfg.patience and bad_epochs >= cfg.patience: break
         model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
         batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
+        if cfg.max_batches: batches = batches[:cfg.max_batches]
         for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
             x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
             loss, _ = step(x, y, torch.as_tensor(idx))
