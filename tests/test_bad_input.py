@@ -1,0 +1,51 @@
+"""Bad audio, one test per kind: through the public API (one clear AudioError naming the file) and through the CLI
+(one `error:` line, exit 2; or skipped and counted with --skip-bad). Silent and short clips are not errors."""
+import json
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import write_tone, cli
+from distilled_vit.audio import load_audio, AudioError, audio_windows, SILENCE_DB
+from distilled_vit.core import get_config
+
+def _corrupt(p):   p.write_bytes(b'RIFF\x00\x00\x00\x00WAVEfmt ' + bytes(range(256)) * 4)
+def _empty(p):     p.write_bytes(b'')
+def _truncated(p): raw = write_tone(p, seconds=1.0).read_bytes(); p.write_bytes(raw[:len(raw) // 4])
+def _not_audio(p): p.write_text('<html>this is a web page saved as .wav</html>\n' * 20)
+
+BAD = {'corrupt bytes': (_corrupt, 'cannot decode audio'), 'empty file': (_empty, 'file is empty'),
+       'truncated file': (_truncated, 'truncated file'), 'non-audio file': (_not_audio, 'cannot decode audio')}
+
+@pytest.mark.parametrize('kind', BAD)
+def test_bad_audio_api(tmp_path, kind):
+    make, msg = BAD[kind]; p = tmp_path / 'clip.wav'; make(p)
+    with pytest.raises(AudioError) as e: load_audio(p)
+    assert str(e.value).startswith(str(p)) and msg in str(e.value)
+
+def test_missing_file(tmp_path):
+    with pytest.raises(AudioError, match='nope.flac: file does not exist'): load_audio(tmp_path / 'nope.flac')
+
+def test_silent_audio_gives_finite_features(tmp_path):
+    p = tmp_path / 'silence.flac'; sf.write(p, np.zeros(16000 * 3, np.float32), 16000)
+    w, padded = audio_windows(p, get_config('smoke'))
+    assert np.isfinite(w).all() and w.max() == pytest.approx(SILENCE_DB) and not padded
+
+def test_clip_shorter_than_a_window_is_padded(tmp_path):
+    cfg = get_config('smoke')
+    w, padded = audio_windows(write_tone(tmp_path / 'short.ogg', seconds=0.3), cfg)
+    assert padded and w.shape == (1, cfg.n_mels, cfg.win_frames)
+
+def test_bad_audio_cli_error_and_skip(tmp_path):
+    rows = ['path,valence,arousal']
+    for i in range(10): write_tone(tmp_path / f'ok{i}.wav', seconds=1.5, freq=300 + 50 * i); rows.append(f'ok{i}.wav,{i / 10},{-i / 10}')
+    for j, kind in enumerate(BAD): BAD[kind][0](tmp_path / f'bad{j}.wav'); rows.append(f'bad{j}.wav,0.1,0.2')
+    (tmp_path / 'm.csv').write_text('\n'.join(rows) + '\n')
+    args = ('prepare-data', '--preset', 'smoke', '--data', str(tmp_path / 'm.csv'))
+    r = cli(*args, '--out', str(tmp_path / 'run1'))
+    last = r.stderr.strip().splitlines()[-1]                # progress bars also go to stderr; the error is one line
+    assert r.returncode == 2 and last.startswith('error: ') and 'bad0.wav' in last and 'Traceback' not in r.stderr
+    assert not (tmp_path / 'run1' / 'data' / 'done.json').exists()
+    r = cli(*args, '--out', str(tmp_path / 'run2'), '--skip-bad')
+    assert r.returncode == 0, r.stderr
+    s = json.loads((tmp_path / 'run2' / 'data' / 'summary.json').read_text())
+    assert s['skipped'] == len(BAD) and s['clips'] == 10
