@@ -20,6 +20,15 @@ declare -A need=(
   [00_core]="Config get_config RunDir atomic_path ccc"
   [01_audio]="load_audio log_mel Normalizer frame_windows"
   [02_data]="load_dataset read_manifest group_split prepare_data"
+  [03_train]="fit predict regression_metrics load_checkpoint"
+  [04_gan]="train_gan generate_synthetic gan_stage"
+  [05_teacher]="create_teacher load_timm_checkpoint forward_distill train_teacher"
+  [06_student]="MobileViTStudent DSConvPatchEmbed create_student"
+  [07_distill]="KnowledgeDistillationLoss distill train_student_nokd"
+  [08_evaluate]="evaluate_stage write_report"
+  [09_export]="export_stage"
+  [10_cli]="run_pipeline main"
+  [distilled_vit]="MobileViTStudent"
 )
 for f in nbs/[0-9]*.ipynb nbs/distilled_vit.ipynb; do
   [ -f "$f" ] || continue
