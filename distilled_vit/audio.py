@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import librosa
-import torch
 import matplotlib.pyplot as plt
 from .core import *
 
@@ -89,12 +88,14 @@ class Normalizer:
 
     def __call__(self, x):
         "Normalise a NumPy array or tensor [..., n_mels, frames]."
-        if isinstance(x, torch.Tensor):
+        if type(x).__module__.startswith('torch'):        # torch is imported only by callers that use it
+            import torch
             return (x - torch.from_numpy(self.mean)[:, None].to(x)) / torch.from_numpy(self.std)[:, None].to(x)
         return ((x - self.mean[:, None]) / self.std[:, None]).astype(np.float32)
 
-    def tensors(self) -> dict[str, torch.Tensor]:
+    def tensors(self) -> dict:
         "The statistics as named tensors, for a safetensors checkpoint."
+        import torch
         return {'frontend.mean': torch.from_numpy(self.mean.copy()), 'frontend.std': torch.from_numpy(self.std.copy())}
 
     @classmethod

@@ -1,0 +1,179 @@
+"""`predict`: ONNX Runtime only (torch never imported), any length and hop, same numbers as the PyTorch student, the
+command line, and one clear error per bad audio file or bad model."""
+import json, os, shutil, subprocess, sys
+from pathlib import Path
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import write_tone, ROOT
+from distilled_vit.core import get_config, ConfigError
+from distilled_vit.audio import AudioError, audio_windows
+from distilled_vit.predict import predict, load_predictor, ModelBundleError, window_starts
+from smoke_export import smoke_export
+
+def _music(path, seconds, sr=22050, channels=2, seed=3):
+    from distilled_vit.data import synth_clip, sample_music_params
+    y = synth_clip(sample_music_params(np.random.default_rng(seed)), sr, seconds)
+    sf.write(str(path), np.stack([y] * channels, 1) if channels > 1 else y, sr)
+    return path
+
+def _subprocess(code: str):
+    return subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                          env=dict(os.environ))
+
+# ---------------------------------------------------------------- torch-free, same numbers
+
+def test_predict_runs_without_torch_and_matches_pytorch(tmp_path):
+    s = smoke_export()
+    wav = _music(tmp_path / 'song.wav', 9.0)
+    code = (f"import sys, json\nfrom distilled_vit.predict import predict\n"
+            f"r = predict({str(wav)!r}, {str(s.export_dir)!r}, variant='fp32')\n"
+            f"print(json.dumps(dict(result=r, torch='torch' in sys.modules, mods=sorted(m for m in sys.modules if m.startswith('torch')))))")
+    p = _subprocess(code)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out['torch'] is False, out['mods']
+    r = out['result']
+    # the same windows through the PyTorch student (front end of 01_audio, normalisation of the training split)
+    import torch
+    X, _ = audio_windows(wav, get_config('smoke', max_windows=0))
+    with torch.no_grad(): ref = s.student(torch.from_numpy(s.data.norm(X))[:, None]).numpy()
+    got = np.array([[w['valence'], w['arousal']] for w in r['windows']])
+    assert got.shape == ref.shape and np.abs(got - ref).max() <= 1e-4
+    assert r['valence'] == pytest.approx(ref[:, 0].mean(), abs=1e-5) and r['arousal'] == pytest.approx(ref[:, 1].mean(), abs=1e-5)
+
+def test_cli_predict_without_torch(tmp_path):
+    s = smoke_export()
+    wav = _music(tmp_path / 'clip.flac', 4.0, channels=1)
+    code = (f"import sys\nfrom distilled_vit.cli import main\n"
+            f"rc = main(['predict', {str(wav)!r}, '--model', {str(s.export_dir)!r}, '--hop', '0.5', '--plot', "
+            f"{str(tmp_path / 'c.png')!r}])\nprint('RC', rc, 'TORCH', 'torch' in sys.modules)")
+    p = _subprocess(code)
+    assert p.returncode == 0, p.stderr
+    assert 'RC 0 TORCH False' in p.stdout and 'valence' in p.stdout
+    assert (tmp_path / 'c.png').read_bytes()[:4] == b'\x89PNG'
+
+def test_cli_predict_bad_audio_is_one_line(tmp_path):
+    s = smoke_export()
+    (tmp_path / 'bad.wav').write_text('definitely not audio')
+    p = _subprocess(f"import sys\nfrom distilled_vit.cli import main\n"
+                    f"sys.exit(main(['predict', {str(tmp_path / 'bad.wav')!r}, '--model', {str(s.export_dir)!r}]))")
+    assert p.returncode == 2
+    assert p.stderr.strip().startswith('error: ') and p.stderr.strip().count('\n') == 0, p.stderr
+    assert 'bad.wav: cannot decode audio' in p.stderr and 'Traceback' not in p.stderr
+
+# ---------------------------------------------------------------- lengths, hops, model locations
+
+def test_any_length_and_hop(tmp_path):
+    s = smoke_export(); cfg = s.cfg
+    spf = cfg.hop_length / cfg.sample_rate
+    short = predict(write_tone(tmp_path / 'short.wav', seconds=0.3), s.export_dir)
+    assert short['padded'] is True and len(short['windows']) == 1
+    assert short['windows'][0]['end_s'] == pytest.approx(0.3, abs=1e-3)
+    long = predict(_music(tmp_path / 'long.ogg', 25.0, sr=16000, channels=1), s.export_dir)
+    n_frames = 1 + int(25.0 * cfg.sample_rate) // cfg.hop_length
+    assert len(long['windows']) == len(window_starts(n_frames, cfg.win_frames, cfg.win_hop_frames))
+    assert long['windows'][-1]['end_s'] == pytest.approx(25.0, abs=1e-3)         # end-aligned last window
+    assert long['hop_s'] == pytest.approx(cfg.win_hop_frames * spf, abs=1e-3)
+    fine = predict(tmp_path / 'long.ogg', s.export_dir, hop_seconds=0.1)
+    assert len(fine['windows']) > 3 * len(long['windows'])
+    assert all(-5 < w['valence'] < 5 and -5 < w['arousal'] < 5 for w in fine['windows'])
+    starts = [w['start_s'] for w in fine['windows']]
+    assert starts == sorted(starts)
+
+def test_model_locations_and_variants(tmp_path):
+    s = smoke_export()
+    wav = write_tone(tmp_path / 'a.wav', seconds=2.0)
+    by_dir = predict(wav, s.export_dir)
+    assert by_dir['variant'] == json.loads((s.export_dir / 'frontend.json').read_text())['default_model']
+    assert predict(wav, s.run.path)['windows'] == by_dir['windows']               # a run folder works too
+    f32 = predict(wav, s.export_dir / 'student.onnx')
+    assert f32['variant'] == 'fp32' and f32['windows'] == predict(wav, s.export_dir, variant='fp32')['windows']
+    i8 = predict(wav, s.export_dir, variant='int8')
+    assert abs(i8['valence'] - f32['valence']) < 0.1                             # quantised, close
+    pred = load_predictor(s.export_dir)
+    assert predict(wav, pred) == by_dir                                          # a loaded predictor is reusable
+
+def test_plot(tmp_path):
+    s = smoke_export()
+    r = predict(write_tone(tmp_path / 'a.wav', seconds=3.0), s.export_dir, plot=tmp_path / 'sub' / 'curve.png')
+    assert Path(r['plot']).read_bytes()[:4] == b'\x89PNG'
+
+# ---------------------------------------------------------------- bad inputs: one clear line naming the file
+
+def _copy_bundle(src: Path, dst: Path) -> Path:
+    shutil.copytree(src, dst); return dst
+
+def _other_shape_model(s, dst: Path):
+    "An ONNX student for 16 mel bins (the bundle describes 32), under the bundle's file name."
+    import torch
+    from distilled_vit.student import create_student
+    from distilled_vit.export import export_onnx
+    cfg = get_config('smoke', n_mels=16)
+    export_onnx(create_student(cfg).eval(), torch.zeros(2, 1, 16, cfg.win_frames), dst)
+
+def _bad_bundle(kind, s, tmp_path):
+    "Make a broken model folder of `kind`; returns (model argument, expected error text)."
+    b = _copy_bundle(s.export_dir, tmp_path / 'bundle')
+    fe = json.loads((b / 'frontend.json').read_text())
+    default = b / fe['models'][fe['default_model']]
+    if kind == 'missing folder': return tmp_path / 'nowhere', 'nowhere: model folder or file does not exist'
+    if kind == 'no bundle': (b / 'frontend.json').unlink(); return b, 'no exported model here'
+    if kind == 'missing onnx': default.unlink(); return b, f'{default.name}: model file does not exist'
+    if kind == 'corrupt onnx': default.write_bytes(b'\x08\x01 not a protobuf at all'); return b, f'{default.name}: not a valid ONNX model'
+    if kind == 'truncated onnx':
+        raw = default.read_bytes(); default.write_bytes(raw[:len(raw) // 2]); return b, f'{default.name}: not a valid ONNX model'
+    if kind == 'other input shape':
+        _other_shape_model(s, default)
+        return b, f"{default.name}: model expects input ['batch', 1, 16, {s.cfg.win_frames}], but frontend.json describes windows of 32 mel bins"
+    if kind == 'corrupt json': (b / 'frontend.json').write_text('{"format": '); return b, 'frontend.json: not a readable JSON model description'
+    if kind == 'foreign json': (b / 'frontend.json').write_text('{"format": "something-else"}'); return b, 'not a distilled_vit export description'
+    if kind == 'missing field':
+        del fe['normalisation']; (b / 'frontend.json').write_text(json.dumps(fe)); return b, 'missing field(s) normalisation'
+    if kind == 'bad stats':
+        fe['normalisation']['std'] = fe['normalisation']['std'][:-1]; (b / 'frontend.json').write_text(json.dumps(fe))
+        return b, 'normalisation statistics must be 32 finite values each'
+    if kind == 'bad setting':
+        fe['frontend']['n_mels'] = 'many'; (b / 'frontend.json').write_text(json.dumps(fe)); return b, "bad front-end setting"
+    if kind == 'onnx without bundle':
+        lone = tmp_path / 'lone'; lone.mkdir(); shutil.copy(b / 'student.onnx', lone)
+        return lone / 'student.onnx', 'no frontend.json beside the model'
+    raise ValueError(kind)
+
+BAD_BUNDLES = ['missing folder', 'no bundle', 'missing onnx', 'corrupt onnx', 'truncated onnx', 'other input shape',
+               'corrupt json', 'foreign json', 'missing field', 'bad stats', 'bad setting', 'onnx without bundle']
+
+@pytest.mark.parametrize('kind', BAD_BUNDLES)
+def test_bad_model_is_one_clear_error(tmp_path, kind):
+    s = smoke_export()
+    wav = write_tone(tmp_path / 'a.wav')
+    model, msg = _bad_bundle(kind, s, tmp_path)
+    with pytest.raises(ModelBundleError) as e: predict(wav, model)
+    text = str(e.value)
+    assert msg in text, text
+    assert '\n' not in text
+
+@pytest.mark.parametrize('kind,msg', [
+    ('text', 'cannot decode audio'), ('missing', 'file does not exist'), ('empty', 'file is empty'),
+    ('truncated', 'truncated file'), ('directory', 'is a directory'),
+])
+def test_bad_audio_is_one_clear_error(tmp_path, kind, msg):
+    s = smoke_export()
+    p = tmp_path / 'x.wav'
+    if kind == 'text': p.write_text('not audio')
+    elif kind == 'empty': p.write_bytes(b'')
+    elif kind == 'truncated': raw = write_tone(tmp_path / 'full.wav', 2.0).read_bytes(); p.write_bytes(raw[:len(raw) // 3])
+    elif kind == 'directory': p.mkdir()
+    with pytest.raises(AudioError) as e: predict(p, s.export_dir)
+    assert f'x.wav: {msg}' in str(e.value) and '\n' not in str(e.value)
+
+@pytest.mark.parametrize('hop', [0, -1, float('nan'), 'soon'])
+def test_bad_hop(tmp_path, hop):
+    s = smoke_export()
+    with pytest.raises(ConfigError, match='hop must be a positive number of seconds'):
+        predict(write_tone(tmp_path / 'a.wav'), s.export_dir, hop_seconds=hop)
+
+def test_unknown_variant(tmp_path):
+    s = smoke_export()
+    with pytest.raises(ModelBundleError, match="no model variant 'int4'"):
+        predict(write_tone(tmp_path / 'a.wav'), s.export_dir, variant='int4')
