@@ -74,19 +74,13 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
             else: state['student_nokd'], _ = train_student_nokd(cfg, run, state['data'], state.get('synthetic'), progress=progress)
         elif stage == 'evaluate':
             from distilled_vit.evaluate import evaluate_stage
-            epath = run.path / 'evaluate' / 'evaluation.json'
-            if done: state['evaluation'] = json.loads(epath.read_text())
-            else:
-                state['evaluation'] = evaluate_stage(cfg, run, state['data'], state['teacher'], state['student'],
-                                                     state['student_nokd'], progress=progress)
-                atomic_write_json(epath, state['evaluation'])
+            if done: state['evaluation'] = json.loads((run.path / 'evaluate' / 'evaluation.json').read_text())
+            else: state['evaluation'] = evaluate_stage(cfg, run, state['data'], state['teacher'], state['student'],
+                                                       state['student_nokd'], progress=progress)
         elif stage == 'export':
             from distilled_vit.export import export_stage
-            xpath = run.path / 'export' / 'export.json'
-            if done: state['export'] = json.loads(xpath.read_text())
-            else:
-                state['export'] = export_stage(cfg, run, state['student'], state['data'], progress=progress)
-                atomic_write_json(xpath, state['export'])
+            if done: state['export'] = json.loads((run.path / 'export' / 'export.json').read_text())
+            else: state['export'] = export_stage(cfg, run, state['student'], state['data'], progress=progress)
         if not done:
             timings[stage] = round(time.perf_counter() - t0, 2)
             _mark_done(run, stage, timings[stage]); atomic_write_json(tpath, timings)

@@ -174,6 +174,8 @@ def atomic_path(dst: str | Path):
     dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)
     os.close(fd)
+    umask = os.umask(0); os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)                      # mkstemp makes 0600; artefacts get the usual permissions
     try:
         yield Path(tmp)
         os.replace(tmp, dst)

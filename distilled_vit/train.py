@@ -104,7 +104,8 @@ def load_checkpoint(path: str | Path) -> dict:
     if not path.is_file(): raise CheckpointError(f"{path}: checkpoint does not exist")
     try: return torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path}: refused to load checkpoint ({str(e).splitlines()[0][:200]})") from None
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
+        raise CheckpointError(f"{path}: refused to load checkpoint ({why})") from None
 
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     "Load a `model.safetensors` into `model`, with a clear error when it is of another architecture or input size."
