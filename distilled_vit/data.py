@@ -23,7 +23,7 @@ __all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'FR
            'pooled_features', 'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
-SYNTH_VERSION = 1                      # bump when the synthesiser changes: invalidates feature caches
+SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
 MAJOR, MINOR = np.array([0, 2, 4, 5, 7, 9, 11]), np.array([0, 2, 3, 5, 7, 8, 10])
 TIMBRES = ('sine', 'saw', 'square', 'pluck', 'fm')
 
@@ -42,8 +42,8 @@ def true_emotion(p: dict) -> tuple[float, float]:
     "Valence and arousal in [-1, 1] implied by the cues (the weights follow the cue table above)."
     a = (0.35 * p['z_tempo'] + 0.25 * p['z_density'] + 0.25 * p['z_loud'] + 0.12 * p['z_staccato']
          + 0.12 * p['z_bright'] + 0.12 * p['z_perc'])
-    v = (0.45 * (1 if p['major'] else -1) + 0.3 * p['z_consonance'] + 0.15 * p['z_register']
-         + 0.1 * p['z_tempo'] + 0.05 * p['z_bright'])
+    v = (0.3 * (1 if p['major'] else -1) + 0.25 * p['z_consonance'] + 0.3 * p['z_register']
+         + 0.1 * p['z_tempo'] + 0.15 * p['z_bright'])
     return float(np.tanh(1.4 * v)), float(np.tanh(2.0 * a))
 
 def annotate(v: float, a: float, rng: np.random.Generator, n_raters: int = 5, noise: float = 0.35,
