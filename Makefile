@@ -56,5 +56,7 @@ docs: install-dev
 export: install-dev
 	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(BIN)/python tools/make_readme.py
 
+## Heavy numbers live here, not in tests: results tables in benchmarks/results/ (commit them)
 benchmark: install-dev
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/pipeline.py --preset cpu
+	$(BIN)/python benchmarks/latency.py --preset cpu --threads 1 2

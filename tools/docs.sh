@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 rm -rf _proc _docs
+"$BIN/nbdev_sidebar" --force >/dev/null 2>&1 || true     # sidebar.yml is generated from the notebooks present
 if command -v quarto >/dev/null 2>&1; then
   "$BIN/nbdev_docs"
 else
