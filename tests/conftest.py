@@ -27,3 +27,11 @@ def cli(*args, env=None, timeout=600):
     e = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())', *args],
                           capture_output=True, text=True, env=e, timeout=timeout, cwd=ROOT)
+
+@pytest.fixture(scope='session')
+def smoke_run(tmp_path_factory):
+    "One `distilled-vit run --preset smoke` shared by the pipeline, determinism and interruption tests."
+    out = tmp_path_factory.mktemp('smoke') / 'run'
+    r = cli('run', '--preset', 'smoke', '--out', str(out), env={'DISTILLED_VIT_CACHE': str(out.parent / 'cache')})
+    assert r.returncode == 0, r.stderr[-3000:]
+    return out, r

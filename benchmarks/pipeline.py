@@ -1,0 +1,47 @@
+"""Whole-pipeline benchmark: `distilled-vit run` on a preset (default cpu) from an empty feature cache, timed per stage.
+
+Writes benchmarks/results/pipeline_<preset>.json and .md (the results table shown in the README). Regenerate with:
+
+    .venv/bin/python benchmarks/pipeline.py --preset cpu
+"""
+import argparse, json, os, platform, shutil, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--preset', default='cpu')
+    ap.add_argument('--out', default=None, help='run directory (default: a fresh temporary one)')
+    a = ap.parse_args()
+    os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
+    tmp = Path(tempfile.mkdtemp(prefix='dvit-bench-'))
+    os.environ['DISTILLED_VIT_CACHE'] = str(tmp / 'cache')          # cold cache: data time included
+    import torch
+    from distilled_vit.core import get_config, atomic_write_json, atomic_write_text
+    from distilled_vit.cli import run_pipeline
+    from distilled_vit.evaluate import summary_table
+    cfg = get_config(a.preset)
+    out = Path(a.out) if a.out else tmp / 'run'
+    t0 = time.perf_counter()
+    report = run_pipeline(cfg, out)
+    wall = time.perf_counter() - t0
+    machine = dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
+                   threads=cfg.num_threads, processor=platform.processor() or platform.machine())
+    res = dict(preset=a.preset, wall_s=round(wall, 1), timings_s=report.get('timings_s'), machine=machine,
+               command=f'.venv/bin/python benchmarks/pipeline.py --preset {a.preset}',
+               date=time.strftime('%Y-%m-%d'), report=report)
+    dst = ROOT / 'benchmarks' / 'results'
+    atomic_write_json(dst / f'pipeline_{a.preset}.json', res)
+    lines = [f'# Whole pipeline, `{a.preset}` preset', '',
+             f'Command: `{res["command"]}` ({res["date"]}; Python {machine["python"]}, torch {machine["torch"]}, '
+             f'{machine["cpu_count"]} CPU cores, {cfg.num_threads} torch threads, cold feature cache).', '',
+             f'Wall time: **{wall / 60:.1f} min**', '', '| stage | seconds |', '|---|---|']
+    lines += [f'| {k} | {v:.1f} |' for k, v in (report.get('timings_s') or {}).items()]
+    lines += ['', '```', summary_table(report), '```', '']
+    atomic_write_text(dst / f'pipeline_{a.preset}.md', '\n'.join(lines))
+    print('\n'.join(lines))
+    if not a.out: shutil.rmtree(tmp, ignore_errors=True)
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,182 @@
+"""Conditional GAN (nbs/04_gan.ipynb): what the notebook cannot show well.
+
+Interrupted training resumes exactly, collapse is caught inside the loop, the GAN never reads validation or test
+windows, checkpoints are pickle-free, and a trained generator follows its labels. Smoke preset: seconds in total.
+"""
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from distilled_vit.core import DistilledViTError, RunDir, get_config
+from distilled_vit.train import CheckpointError, NonFiniteLossError
+import distilled_vit.gan as gan
+
+
+@pytest.fixture(scope='module')
+def cfg():
+    return get_config('smoke', device='cpu')
+
+
+@pytest.fixture(scope='module')
+def data(cfg, tmp_path_factory):
+    import os
+    from distilled_vit.data import load_dataset
+    old = os.environ.get('DISTILLED_VIT_CACHE')
+    os.environ['DISTILLED_VIT_CACHE'] = str(tmp_path_factory.mktemp('cache'))
+    try: yield load_dataset(cfg, progress=False)
+    finally:
+        if old is None: os.environ.pop('DISTILLED_VIT_CACHE', None)
+        else: os.environ['DISTILLED_VIT_CACHE'] = old
+
+
+@pytest.fixture(scope='module')
+def trained(cfg, data, tmp_path_factory):
+    "A GAN trained the ordinary way (smoke: 2 epochs), and its folder."
+    out = tmp_path_factory.mktemp('gan')
+    return gan.train_gan(cfg, None, data, progress=False, out_dir=out), out
+
+
+class TrainOnly:
+    "The dataset with its validation and test splits locked away."
+    def __init__(self, d): self.d, self.info = d, d.info
+    def arrays(self, split):
+        if split != 'train': raise AssertionError(f'the GAN read the {split} split')
+        return self.d.arrays(split)
+
+
+def _same_weights(a, b, eps=1e-5):
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for k in sa: torch.testing.assert_close(sa[k], sb[k], atol=eps, rtol=0, msg=k)
+
+
+def test_trains_on_the_training_split_only(cfg, data, tmp_path):
+    G = gan.train_gan(cfg, None, TrainOnly(data), progress=False, out_dir=tmp_path)
+    X, y = gan.generate_synthetic(G, cfg, TrainOnly(data), 8, seed=0)
+    assert X.shape == (8, cfg.n_mels, cfg.win_frames)
+
+
+def test_same_seed_same_generator(cfg, data, trained, tmp_path):
+    _same_weights(gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path), trained[0])
+
+
+def test_interrupted_mid_epoch_resumes_to_the_same_weights(cfg, data, trained, tmp_path, monkeypatch):
+    calls = {'n': 0}
+    real_step = torch.optim.Adam.step
+    def crashing_step(self, *a, **k):             # crash in the 2nd batch of epoch 2 (2 batches/epoch, 2 steps/batch)
+        calls['n'] += 1
+        if calls['n'] > 6: raise KeyboardInterrupt
+        return real_step(self, *a, **k)
+    monkeypatch.setattr(torch.optim.Adam, 'step', crashing_step)
+    with pytest.raises(KeyboardInterrupt): gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
+    monkeypatch.setattr(torch.optim.Adam, 'step', real_step)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['checkpoint.pt', 'checkpoint.safetensors']   # no temp files
+    assert gan.load_checkpoint(tmp_path / 'checkpoint.pt')['epoch'] == 0                           # epoch 1 saved
+    G = gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
+    _same_weights(G, trained[0])
+    assert len(pd.read_csv(tmp_path / 'history.csv')) == cfg.gan_epochs
+
+
+def test_checkpoint_is_pickle_free_and_inconsistent_ones_are_refused(cfg, data, trained, tmp_path):
+    st = torch.load(trained[1] / 'checkpoint.pt', weights_only=True)   # plain tensors and data only
+    assert st['epoch'] == cfg.gan_epochs - 1 and {'optG', 'optD', 'history', 'key'} <= set(st)
+    import shutil
+    shutil.copy(trained[1] / 'checkpoint.safetensors', tmp_path / 'checkpoint.safetensors')
+    with pytest.raises(CheckpointError, match='checkpoint.pt: missing'):
+        gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
+    st['epoch'] = 0
+    torch.save(st, tmp_path / 'checkpoint.pt')
+    with pytest.raises(CheckpointError, match='disagree'):
+        gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
+    with pytest.raises(CheckpointError, match='more than gan_epochs'):
+        gan.train_gan(get_config('smoke', device='cpu', gan_epochs=1), None, data, progress=False, out_dir=trained[1])
+    with pytest.raises(CheckpointError, match='other settings'):
+        gan.train_gan(get_config('smoke', device='cpu', gan_width=16), None, data, progress=False, out_dir=trained[1])
+    (tmp_path / 'bad.safetensors').write_bytes(b'not weights')
+    with pytest.raises(CheckpointError, match='does not fit'):
+        gan.load_generator(tmp_path / 'bad.safetensors', cfg)
+
+
+def test_collapse_is_caught_in_training(cfg, data, tmp_path, monkeypatch):
+    real_forward = gan.Generator.forward
+    def constant(self, z, y):                      # a generator that ignores noise and label
+        return real_forward(self, z, y) * 0 + 0.5
+    monkeypatch.setattr(gan.Generator, 'forward', constant)
+    with pytest.raises(gan.GANCollapseError, match='GAN collapsed at epoch 1') as e:
+        gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
+    assert isinstance(e.value, DistilledViTError) and 'gan_lr' in str(e.value)
+    assert not (tmp_path / 'checkpoint.safetensors').exists()          # the collapsed epoch is not checkpointed
+
+
+def test_non_finite_generator_loss_names_epoch_and_batch(cfg, data, tmp_path, monkeypatch):
+    real_forward = gan.Generator.forward
+    monkeypatch.setattr(gan.Generator, 'forward', lambda self, z, y: real_forward(self, z, y) * float('inf'))
+    with pytest.raises(NonFiniteLossError, match='non-finite discriminator loss at epoch 1, batch 1'):
+        gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
+
+
+def test_trained_generator_follows_its_labels(cfg, data, trained):
+    G = trained[0]
+    y_lo, y_hi = np.tile([[-0.8, -0.8]], (16, 1)), np.tile([[0.8, 0.8]], (16, 1))
+    a, b = gan.generate_at(G, y_lo, seed=3), gan.generate_at(G, y_hi, seed=3)
+    assert np.abs(a - b).mean() > 1e-3                             # conditioning changes the output
+    assert np.abs(a - gan.generate_at(G, y_lo, seed=4)).mean() > 1e-3   # and so does the noise
+    X1, y1 = gan.generate_synthetic(G, cfg, data, 16, seed=5)
+    X2, y2 = gan.generate_synthetic(G, cfg, data, 16, seed=5)
+    np.testing.assert_array_equal(X1, X2); np.testing.assert_array_equal(y1, y2)
+    assert not np.array_equal(gan.generate_synthetic(G, cfg, data, 16, seed=6)[1], y1)
+
+
+def test_sample_labels_stay_in_range_and_keep_marginals():
+    rng = np.random.default_rng(0)
+    y = np.clip(rng.normal([0.6, -0.2], [0.3, 0.5], (3000, 2)), -1, 1)   # mass near the +1 edge
+    s = gan.sample_labels(y, 20000, np.random.default_rng(1))
+    assert s.min() >= -1 and s.max() <= 1
+    np.testing.assert_allclose(s.mean(0), y.mean(0), atol=0.02)
+    np.testing.assert_allclose(s.std(0), y.std(0), atol=0.03)
+    with pytest.raises(gan.GANError, match='at least 2'): gan.sample_labels(y[:1], 5, rng)
+
+
+def test_frechet_distance_properties():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(300, 8)), rng.normal(1, 2, size=(200, 8))
+    assert gan.frechet_distance(a, a) == pytest.approx(0, abs=1e-8)
+    assert gan.frechet_distance(a, b) == pytest.approx(gan.frechet_distance(b[::-1], a[::-1]), rel=1e-6)
+    assert gan.frechet_distance(a, b) > gan.frechet_distance(a, rng.normal(size=(200, 8)))
+    # rank-deficient covariances (fewer samples than dimensions), as with small test halves
+    assert gan.frechet_distance(a[:5], a[:5]) == pytest.approx(0, abs=1e-8)
+
+
+def test_shapes_of_every_preset():
+    for preset in ('smoke', 'cpu', 'paper'):
+        c = get_config(preset)
+        G, D = gan.create_gan(c)
+        G.eval()
+        x = G(torch.randn(2, c.gan_z_dim), torch.zeros(2, 2))
+        assert x.shape == (2, 1, c.n_mels, c.win_frames) and D(x, torch.zeros(2, 2)).shape == (2,)
+
+
+def test_stage_off_does_nothing_and_on_writes_metrics(cfg, data, tmp_path):
+    run = RunDir(tmp_path / 'off', cfg)
+    assert gan.gan_stage(cfg, run, data, progress=False) is None
+    assert not (run.path / 'gan').exists()
+    c = get_config('smoke', device='cpu', gan=True, n_synthetic=24)
+    run = RunDir(tmp_path / 'on', c)
+    X, y = gan.gan_stage(c, run, data, progress=False)
+    assert X.shape == (24, c.n_mels, c.win_frames) and y.shape == (24, 2) and np.isfinite(X).all()
+    m = json.loads((run.path / 'gan' / 'metrics.json').read_text())
+    assert m['n_synthetic'] == 24 and m['frechet']['synthetic_vs_real'] >= 0
+    for k in ('label_fidelity', 'reference_real_test', 'tstr_real_test'):
+        assert -1 <= m[k]['ccc_mean'] <= 1
+
+
+def test_auxiliary_regression_option(cfg, data, tmp_path):
+    G = gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path, aux_weight=1.0)
+    h = pd.read_csv(tmp_path / 'history.csv')
+    assert np.isfinite(h[['d_loss', 'g_loss']].to_numpy()).all()
+    with pytest.raises(CheckpointError, match='other settings'):      # aux on/off is part of the checkpoint's identity
+        gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path, aux_weight=0.0)
+    assert gan.generate_synthetic(G, cfg, data, 4, seed=0)[0].shape == (4, cfg.n_mels, cfg.win_frames)
