@@ -197,31 +197,29 @@ def _find(root: Path, pattern: str, what: str) -> Path:
     if not hits: raise ManifestError(f"{root}: no {what} ({pattern}) found below this folder")
     return hits[0]
 
+def _layout_manifest(root, name: str, csv_glob: str, id_col: str, v_col: str, a_col: str, audio_dir: str,
+                     label_min: float, label_max: float, skip_bad: bool) -> tuple[pd.DataFrame, list[str]]:
+    "A published folder layout (annotations CSV + audio folder of `<id>.mp3`) as a validated manifest."
+    root = Path(root)
+    if not root.is_dir(): raise ManifestError(f"{root}: {name} folder does not exist")
+    csv = _find(root, csv_glob, f'{name} annotations CSV')
+    df = pd.read_csv(csv, skipinitialspace=True); df.columns = [c.strip() for c in df.columns]
+    if miss := [c for c in (id_col, v_col, a_col) if c not in df.columns]:
+        raise ManifestError(f"{csv}: missing column(s) {', '.join(miss)}")
+    audio = _find(root, audio_dir, f'{audio_dir} audio folder')
+    m = pd.DataFrame(dict(path=[str((audio / f"{int(s)}.mp3").relative_to(root)) for s in df[id_col]],
+                          valence=df[v_col], arousal=df[a_col], group=df[id_col].astype(str)))
+    return validate_manifest(m, root, str(csv), label_min, label_max, skip_bad)
+
 def deam_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a DEAM folder (labels 1..9 mapped to [-1, 1])."
-    root = Path(root)
-    if not root.is_dir(): raise ManifestError(f"{root}: DEAM folder does not exist")
-    csv = _find(root, 'static_annotations*.csv', 'DEAM static annotations CSV')
-    df = pd.read_csv(csv, skipinitialspace=True); df.columns = [c.strip() for c in df.columns]
-    need = ['song_id', 'valence_mean', 'arousal_mean']
-    if miss := [c for c in need if c not in df.columns]: raise ManifestError(f"{csv}: missing column(s) {', '.join(miss)}")
-    audio = _find(root, 'MEMD_audio', 'MEMD_audio folder')
-    m = pd.DataFrame(dict(path=[str((audio / f"{int(s)}.mp3").relative_to(root)) for s in df.song_id],
-                          valence=df.valence_mean, arousal=df.arousal_mean, group=df.song_id.astype(str)))
-    return validate_manifest(m, root, str(csv), 1.0, 9.0, skip_bad)
+    return _layout_manifest(root, 'DEAM', 'static_annotations*.csv', 'song_id', 'valence_mean', 'arousal_mean',
+                            'MEMD_audio', 1.0, 9.0, skip_bad)
 
 def pmemo_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a PMEmo folder (labels 0..1 mapped to [-1, 1])."
-    root = Path(root)
-    if not root.is_dir(): raise ManifestError(f"{root}: PMEmo folder does not exist")
-    csv = _find(root, 'static_annotations.csv', 'PMEmo static_annotations.csv')
-    df = pd.read_csv(csv, skipinitialspace=True); df.columns = [c.strip() for c in df.columns]
-    need = ['musicId', 'Arousal(mean)', 'Valence(mean)']
-    if miss := [c for c in need if c not in df.columns]: raise ManifestError(f"{csv}: missing column(s) {', '.join(miss)}")
-    audio = _find(root, 'chorus', 'chorus audio folder')
-    m = pd.DataFrame(dict(path=[str((audio / f"{int(s)}.mp3").relative_to(root)) for s in df.musicId],
-                          valence=df['Valence(mean)'], arousal=df['Arousal(mean)'], group=df.musicId.astype(str)))
-    return validate_manifest(m, root, str(csv), 0.0, 1.0, skip_bad)
+    return _layout_manifest(root, 'PMEmo', 'static_annotations.csv', 'musicId', 'Valence(mean)', 'Arousal(mean)',
+                            'chorus', 0.0, 1.0, skip_bad)
 
 # %% ../nbs/02_data.ipynb
 def group_split(groups, val_frac: float, test_frac: float, seed: int) -> np.ndarray:

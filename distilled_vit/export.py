@@ -98,21 +98,14 @@ def load_student(path, cfg: Config) -> MobileViTStudent:
     """A `MobileViTStudent` for `cfg` with the weights of `path` (a `.pth` state dict or a `model.safetensors`). A `.pth`
     is read with `weights_only=True`, so nothing but tensors is ever unpickled; a missing, corrupt, unsafe or
     mismatched file raises `CheckpointError`."""
-    from distilled_vit.train import load_weights
+    from distilled_vit.train import load_weights, load_state_checked
     path = Path(path); model = create_student(cfg)
     if path.suffix == '.safetensors': return load_weights(model, path).eval()
     if path.is_file() and path.stat().st_size == 0: raise CheckpointError(f"{path}: file is empty (0 bytes)")
     sd = load_checkpoint(path)
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         raise CheckpointError(f"{path}: not a state dict of tensors")
-    sd = {k: v for k, v in sd.items() if not k.startswith('frontend.')}
-    own = model.state_dict()
-    missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-    wrong = [f"{k} {tuple(sd[k].shape)} vs {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
-    if missing or unexpected or wrong:
-        raise CheckpointError(f"{path}: weights do not fit MobileViTStudent for this config (missing {missing[:3]}, "
-                              f"unexpected {unexpected[:3]}, shape mismatch {wrong[:3]}); was it trained with another config?")
-    model.load_state_dict(sd); return model.eval()
+    return load_state_checked(model, sd, path).eval()
 
 # %% ../nbs/09_export.ipynb
 def export_onnx(model: nn.Module, example: torch.Tensor, path, opset: int = 17) -> Path:

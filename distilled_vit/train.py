@@ -19,8 +19,8 @@ from .core import *
 
 # %% auto 0
 __all__ = ['predict', 'regression_metrics', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
-           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'load_checkpoint', 'load_weights', 'plot_history',
-           'fit']
+           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'load_checkpoint', 'load_weights', 'load_state_checked',
+           'plot_history', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -113,12 +113,16 @@ def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     if not path.is_file(): raise CheckpointError(f"{path}: weights file does not exist")
     try: sd = load_file(str(path))
     except Exception as e: raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
-    sd = {k: v for k, v in sd.items() if not k.startswith('frontend.')}
+    return load_state_checked(model, sd, path)
+
+def load_state_checked(model: nn.Module, sd: dict, source) -> nn.Module:
+    "Load state dict `sd` (from file `source`) into `model`; a mismatch names the missing/unexpected/mis-shaped tensors."
+    sd = {k: v for k, v in sd.items() if not k.startswith('frontend.')}     # normalisation stats travel beside weights
     own = model.state_dict()
     missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
     wrong = [f"{k} {tuple(sd[k].shape)} vs {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
     if missing or unexpected or wrong:
-        raise CheckpointError(f"{path}: weights do not fit {type(model).__name__} (missing {missing[:3]}, "
+        raise CheckpointError(f"{source}: weights do not fit {type(model).__name__} (missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]}, shape mismatch {wrong[:3]}); was it trained with another config?")
     model.load_state_dict(sd); return model
 
