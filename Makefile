@@ -20,11 +20,11 @@ $(BIN)/python:
 
 $(VENV)/.installed: $(BIN)/python settings.ini setup.py
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e . "$(TORCH)"
+	$(BIN)/pip install -q -e . $(TORCH)
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[dev]" "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]" $(TORCH)
 	touch $@
 
 install: $(VENV)/.installed
