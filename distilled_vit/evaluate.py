@@ -119,6 +119,9 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
         next((lab, adv) for lo, lab, adv in VERDICTS if pct >= lo)
     weak = [d for d in DIMS if not teacher[f'ccc_{d}'] >= MIN_TEACHER_CCC]
     notes = []
+    if weak and pct is not None:
+        label, advice = 'unreliable teacher', ("Strengthen the teacher before reading retention: more teacher_epochs, local "
+                        "ImageNet weights (teacher_weights) or more training data (gan=True, see 04_gan).")
     if weak:
         notes.append("unreliable: the teacher's CCC is only " + ', '.join(f"{teacher[f'ccc_{d}']:.2f} on {d}" for d in weak)
                      + f" (below {MIN_TEACHER_CCC}), so a ratio to it says little; judge the student by its absolute CCC "
@@ -127,6 +130,7 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
     if student is not None and student_nokd is not None:
         gain = student['ccc_mean'] - student_nokd['ccc_mean']
         notes.append(f"distillation changed mean CCC by {gain:+.3f} against the same student trained without a teacher")
+        if gain < 0: advice += " Distillation lowered CCC here: the no-KD student (student_nokd/) is the better model to ship."
     head = 'no retention' if pct is None else f"the student keeps {pct:.1f} % of the teacher's mean CCC"
     return dict(label=label, retention_mean_pct=pct, reliable=not weak and pct is not None,
                 text=f"{label}: {head}" + ''.join(f"; {n}" for n in notes) + '.', advice=advice)

@@ -81,7 +81,7 @@ def test_weak_teacher_is_flagged_not_hidden(teacher):
     r = retention_pct(s, teacher)
     assert r['valence'] == pytest.approx(100 * 0.3 / teacher['ccc_valence'])          # the number is still reported
     v = verdict(r, teacher)
-    assert v['reliable'] is False and 'unreliable' in v['text']
+    assert v['reliable'] is False and 'unreliable' in v['text'] and v['label'] == 'unreliable teacher'
 
 def test_zero_teacher_gives_no_ratio():
     r = retention_pct(_m(0.3, 0.3), _m(0.0, 0.0))
@@ -118,7 +118,7 @@ def test_report_json_schema():
     for name, a in rep['export']['artefacts'].items():
         assert {'path', 'size_mb', 'latency_ms_b1', 'max_abs_diff', 'ccc_valence', 'ccc_arousal', 'ccc_drop'} <= set(a), name
         assert (s.run.path / a['path']).is_file()
-    assert rep['verdict']['label'] in ('excellent', 'good', 'needs tuning', 'unknown')
+    assert rep['verdict']['label'] in ('excellent', 'good', 'needs tuning', 'unreliable teacher', 'unknown')
     json.dumps(rep, allow_nan=False)                                        # strict JSON: no NaN anywhere
 
 def test_report_md_and_figures():

@@ -1,0 +1,24 @@
+"Every sub-command's `--help` explains every option (the CLI's documentation is its --help)."
+import pytest
+from fastcore.script import anno_parser
+from distilled_vit.cli import COMMANDS, main
+from conftest import cli
+
+@pytest.mark.parametrize('cmd', list(COMMANDS))
+def test_every_option_has_help(cmd):
+    p = anno_parser(COMMANDS[cmd], prog=f'distilled-vit {cmd}')
+    assert p.description and p.description.strip(), f'{cmd}: no description'
+    opts = [a for a in p._actions if a.dest not in ('help', 'pdb', 'xtra')]
+    assert opts, cmd
+    for a in opts: assert a.help and len(a.help.strip()) > 10, f'{cmd} {a.option_strings or a.dest}: no help text'
+
+def test_help_exits_zero_and_lists_commands(capsys):
+    assert main(['--help']) == 0
+    out = capsys.readouterr().out
+    assert all(c in out for c in COMMANDS)
+    with pytest.raises(SystemExit) as e: main(['run', '--help'])
+    assert e.value.code == 0 and '--preset' in capsys.readouterr().out
+
+def test_console_script_help_in_a_fresh_process():
+    r = cli('distill', '--help')
+    assert r.returncode == 0 and '--set' in r.stdout and 'usage: distilled-vit distill' in r.stdout, r.stderr
