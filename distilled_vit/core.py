@@ -24,7 +24,7 @@ class ConfigError(DistilledViTError): "A configuration that cannot be used (unkn
 # %% ../nbs/00_core.ipynb
 @dataclass
 class Config:
-    "Every knob of the pipeline. Defaults are the `cpu` preset (whole pipeline in about 10 minutes on 2 CPU cores)."
+    "Every knob of the pipeline. Defaults are the `cpu` preset (whole pipeline in about 7 minutes on 2 CPU cores)."
     preset: str = 'cpu'
     seed: int = 0                   # one seed drives data synthesis, splits, init and batching
     # --- data
@@ -58,12 +58,12 @@ class Config:
     gan_batch: int = 32
     gan_vicinity: float = 0.05      # std of the vicinal label noise (CcGAN)
     # --- teacher (timm ViT)
-    teacher_arch: str = 'vit_small_patch16_224'
+    teacher_arch: str = 'vit_tiny_patch16_224'   # cpu: ViT-Ti/16 beat ViT-S/16 at the same cost (benchmarks/results/teacher_recipe.md)
     teacher_depth: int = 0          # 0 = the architecture's own
     teacher_dim: int = 0
     teacher_heads: int = 0
     teacher_weights: str = ''       # local timm/ImageNet checkpoint to start from ('' = random init)
-    teacher_epochs: int = 4
+    teacher_epochs: int = 12
     teacher_lr: float = 5e-4
     patch_size: int = 16            # patch size of teacher and student (same token grid)
     # --- student (MobileViTStudent)
