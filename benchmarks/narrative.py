@@ -1,0 +1,86 @@
+"""The narrative notebook nbs/distilled_vit.ipynb, executed top to bottom in a fresh kernel per preset, timed per cell,
+and its numbers compared with `make run`'s (the pipeline benchmark's report for the same preset).
+
+Run benchmarks/pipeline.py for the same presets first. Writes benchmarks/results/narrative.md and .json (the
+per-cell times shown on the docs page `13_notebook_guide`). Regenerate with:
+
+    .venv/bin/python benchmarks/narrative.py --presets smoke cpu
+"""
+import argparse, json, os, platform, shutil, subprocess, sys, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+NB = ROOT / 'nbs' / 'distilled_vit.ipynb'
+MODELS = ('teacher', 'student', 'student_nokd', 'baseline')
+KEYS = ('ccc_valence', 'ccc_arousal', 'mae_valence', 'mae_arousal')
+
+def run_one(preset: str, dst: Path):
+    "Execute the notebook with `preset` (in this process: call it in a fresh one) and write per-cell times to `dst`."
+    os.environ.pop('IN_TEST', None); os.environ['DISTILLED_VIT_PRESET'] = preset
+    from execnb.nbio import read_nb
+    from execnb.shell import CaptureShell
+    run_dir = NB.parent / 'runs' / f'notebook-{preset}'
+    shutil.rmtree(run_dir, ignore_errors=True)
+    nb, sh, times, t = read_nb(NB), CaptureShell(NB), [], [0.0]
+    def pre(c): t[0] = time.perf_counter(); return False
+    def post(c): times.append(round(time.perf_counter() - t[0], 2) if c.cell_type == 'code' else 0.0)
+    os.chdir(NB.parent)
+    t0 = time.perf_counter()
+    try: sh.run_all(nb, exc_stop=True, preproc=pre, postproc=post)
+    except Exception: sys.stderr.write(sh.prettytb(fname=NB) + '\n'); raise
+    cells = [dict(type=c.cell_type, first_line=next((l for l in c.source.splitlines() if l.strip()), ''), seconds=s)
+             for c, s in zip(nb.cells, times)]
+    dst.write_text(json.dumps(dict(preset=preset, wall_s=round(time.perf_counter() - t0, 1), cells=cells,
+                                   report=json.loads((run_dir / 'report.json').read_text()))))
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--presets', nargs='+', default=['smoke', 'cpu'])
+    ap.add_argument('--one', default=None, help=argparse.SUPPRESS)
+    ap.add_argument('--dst', default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
+    if a.one: return run_one(a.one, Path(a.dst))
+    import torch
+    sys.path.insert(0, str(ROOT))
+    from distilled_vit.core import atomic_write_json, atomic_write_text
+    res = dict(command='.venv/bin/python benchmarks/narrative.py --presets ' + ' '.join(a.presets), date=time.strftime('%Y-%m-%d'),
+               machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count()), presets={})
+    for p in a.presets:
+        tmp = ROOT / 'runs' / f'narrative-{p}.json'; tmp.parent.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, __file__, '--one', p, '--dst', str(tmp)], check=True)
+        r = json.loads(tmp.read_text())
+        bench = ROOT / 'benchmarks' / 'results' / f'pipeline_{p}.json'
+        if bench.exists():
+            ref = json.loads(bench.read_text())['report']
+            diffs = {f'{m}.{k}': abs(r['report'][m][k] - ref[m][k]) for m in MODELS for k in KEYS}
+            r['parity'] = dict(reference=str(bench.relative_to(ROOT)), max_abs_diff=max(diffs.values()),
+                               worst=max(diffs, key=diffs.get),
+                               notebook={m: {k: r['report'][m][k] for k in KEYS} for m in MODELS},
+                               make_run={m: {k: ref[m][k] for k in KEYS} for m in MODELS})
+        del r['report']
+        res['presets'][p] = r
+    dst = ROOT / 'benchmarks' / 'results'
+    atomic_write_json(dst / 'narrative.json', res)
+    ps = a.presets
+    L = ['# The narrative notebook, cell by cell', '', f"Command: `{res['command']}` ({res['date']}; Python "
+         f"{res['machine']['python']}, torch {res['machine']['torch']}, {res['machine']['cpu_count']} CPU cores; "
+         'fresh kernel per preset, warm feature cache).', '',
+         '| cell | type | first line | ' + ' | '.join(f'{p} s' for p in ps) + ' |', '|---|---|---|' + '---|' * len(ps)]
+    first = res['presets'][ps[0]]['cells']
+    for i, c in enumerate(first):
+        fl = c['first_line'].replace('|', '\\|')[:70]
+        L.append(f"| {i + 1} | {c['type']} | `{fl}` | " + ' | '.join(
+            f"{res['presets'][p]['cells'][i]['seconds']:.1f}" if c['type'] == 'code' else '' for p in ps) + ' |')
+    L.append('| | | **total** | ' + ' | '.join(f"**{res['presets'][p]['wall_s']:.0f}**" for p in ps) + ' |')
+    L.append('')
+    for p in ps:
+        par = res['presets'][p].get('parity')
+        if par: L.append(f"- `{p}`: largest difference between the notebook's and `make run`'s CCC/MAE (teacher, students, "
+                         f"ridge): **{par['max_abs_diff']:.2g}** ({par['worst']}), reference `{par['reference']}`.")
+    L.append('')
+    atomic_write_text(dst / 'narrative.md', '\n'.join(L))
+    print('\n'.join(L))
+
+if __name__ == '__main__':
+    main()
