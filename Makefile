@@ -12,7 +12,7 @@ export MPLBACKEND := Agg
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export DISTILLED_VIT_CACHE ?= $(CURDIR)/.cache/features
 
-.PHONY: run test lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark
+.PHONY: run test lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark benchmark-all
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,15 @@ export: install-dev
 	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(BIN)/python tools/make_readme.py
 
 ## Heavy numbers live here, not in tests: results tables in benchmarks/results/ (commit them)
+## (about 20 minutes on 2 cores; the teacher recipe (~20 min) and GAN A/B (~55 min) run only on request:
+##  make benchmark-all)
 benchmark: install-dev
+	$(BIN)/python benchmarks/pipeline.py --preset smoke
 	$(BIN)/python benchmarks/pipeline.py --preset cpu
 	$(BIN)/python benchmarks/latency.py --preset cpu --threads 1 2
+	$(BIN)/python benchmarks/gan_budget.py --preset cpu --epochs 20 40
+	$(BIN)/python benchmarks/narrative.py --presets smoke cpu
+
+benchmark-all: benchmark
+	$(BIN)/python benchmarks/teacher_recipe.py
+	nice $(BIN)/python benchmarks/gan_ab.py --preset cpu --seeds 0 1 2 --set teacher_arch=vit_tiny_patch16_224 teacher_epochs=4 --quality

@@ -1,6 +1,7 @@
 """Whole-pipeline benchmark: `distilled-vit run` on a preset (default cpu) from an empty feature cache, timed per stage.
 
-Writes benchmarks/results/pipeline_<preset>.json and .md (the results table shown in the README). Regenerate with:
+Writes benchmarks/results/pipeline_<preset>.json, .md (the results table shown in the README) and the run's
+prediction and retention figures as pipeline_<preset>_*.png. Regenerate with:
 
     .venv/bin/python benchmarks/pipeline.py --preset cpu
 """
@@ -18,7 +19,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix='dvit-bench-'))
     os.environ['DISTILLED_VIT_CACHE'] = str(tmp / 'cache')          # cold cache: data time included
     import torch
-    from distilled_vit.core import get_config, atomic_write_json, atomic_write_text
+    from distilled_vit.core import get_config, atomic_write_json, atomic_write_text, atomic_path
     from distilled_vit.cli import run_pipeline
     from distilled_vit.evaluate import summary_table
     cfg = get_config(a.preset)
@@ -28,7 +29,7 @@ def main():
     wall = time.perf_counter() - t0
     machine = dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
                    threads=cfg.num_threads, processor=platform.processor() or platform.machine())
-    res = dict(preset=a.preset, wall_s=round(wall, 1), timings_s=report.get('timings_s'), machine=machine,
+    res = dict(preset=a.preset, config=cfg.to_dict(), wall_s=round(wall, 1), timings_s=report.get('timings_s'), machine=machine,
                command=f'.venv/bin/python benchmarks/pipeline.py --preset {a.preset}',
                date=time.strftime('%Y-%m-%d'), report=report)
     dst = ROOT / 'benchmarks' / 'results'
@@ -39,6 +40,12 @@ def main():
              f'Wall time: **{wall / 60:.1f} min**', '', '| stage | seconds |', '|---|---|']
     lines += [f'| {k} | {v:.1f} |' for k, v in (report.get('timings_s') or {}).items()]
     lines += ['', '```', summary_table(report), '```', '']
+    for fig in ('predictions', 'retention'):                          # the README's figure, from this very run
+        src = out / 'evaluate' / f'{fig}.png'
+        if src.exists():
+            with atomic_path(dst / f'pipeline_{a.preset}_{fig}.png') as tmp_png: shutil.copyfile(src, tmp_png)
+            lines.append(f'![{fig}](pipeline_{a.preset}_{fig}.png)')
+    lines.append('')
     atomic_write_text(dst / f'pipeline_{a.preset}.md', '\n'.join(lines))
     print('\n'.join(lines))
     if not a.out: shutil.rmtree(tmp, ignore_errors=True)

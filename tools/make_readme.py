@@ -1,30 +1,50 @@
 """Write README.md from nbs/index.ipynb (what `nbdev_readme` does, without needing Quarto).
 
-Hidden cells (`#| hide`) are dropped, code cells with `#| echo: false` show only their output; other code cells show
-source and text output. The file is rewritten only when its content changes, atomically."""
-import json, os, re, tempfile
+The notebook's code cells are executed (in nbs/, as Jupyter would) so that tables computed from committed benchmark
+results are always current: the sync check reruns this script, so a README that disagrees with
+benchmarks/results/*.json fails CI. Hidden cells (`#| hide`) run but are not shown; code cells with `#| echo: false`
+show only their output; other code cells show source and text output. Markdown links into `../` (the repository root
+seen from nbs/) are made root-relative. The file is rewritten only when its content changes, atomically."""
+import os, re, tempfile
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
-nb = json.loads((root/'nbs'/'index.ipynb').read_text())
-parts = []
-for c in nb['cells']:
-    src = ''.join(c['source'])
-    directives = re.findall(r'^#\|\s*(.*)$', src, flags=re.M)
-    if any(d.strip() in ('hide', 'exporti') or d.strip().startswith('hide') for d in directives): continue
-    body = '\n'.join(l for l in src.split('\n') if not l.startswith('#|')).strip()
-    if c['cell_type'] == 'markdown': parts.append(src.strip()); continue
-    if 'echo: false' not in ' '.join(directives) and body: parts.append(f"```python\n{body}\n```")
-    for o in c.get('outputs', []):
-        text = ''.join(o.get('text', '')) or ''.join(o.get('data', {}).get('text/markdown', '')) \
-               or ''.join(o.get('data', {}).get('text/plain', ''))
-        if not text.strip(): continue
-        parts.append(text.strip() if 'text/markdown' in o.get('data', {}) else f"```\n{text.rstrip()}\n```")
-text = '<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n' \
-       + '\n\n'.join(parts) + '\n'
-dst = root/'README.md'
-if not dst.exists() or dst.read_text() != text:
-    fd, tmp = tempfile.mkstemp(dir=root, prefix='.README.', suffix='.tmp')
-    with os.fdopen(fd, 'w') as f: f.write(text)
-    os.replace(tmp, dst)
-    print('README.md written')
+
+def _directives(src): return [d.strip() for d in re.findall(r'^#\|\s*(.*)$', src, flags=re.M)]
+
+def main():
+    from execnb.nbio import read_nb
+    from execnb.shell import CaptureShell
+    nb = read_nb(root / 'nbs' / 'index.ipynb')
+    sh, cwd = CaptureShell(), os.getcwd()
+    os.chdir(root / 'nbs')
+    try:
+        for c in nb.cells:
+            if c.cell_type != 'code' or any(d.startswith('eval: false') for d in _directives(c.source)): continue
+            sh.cell(c)
+            if sh.exc: raise SystemExit(f"nbs/index.ipynb: a code cell failed: {sh.exc!r}\n{c.source}")
+    finally: os.chdir(cwd)
+    parts = []
+    for c in nb.cells:
+        src, ds = c.source, _directives(c.source)
+        if any(d == 'hide' or d.startswith('hide') or d == 'exporti' for d in ds): continue
+        if c.cell_type == 'markdown': parts.append(src.strip()); continue
+        body = '\n'.join(l for l in src.split('\n') if not l.startswith('#|')).strip()
+        if 'echo: false' not in ' '.join(ds) and body: parts.append(f"```python\n{body}\n```")
+        for o in c.get('outputs', []):
+            data = o.get('data', {})
+            md = ''.join(data.get('text/markdown', ''))
+            text = md or ''.join(o.get('text', '')) or ''.join(data.get('text/plain', ''))
+            if not text.strip(): continue
+            parts.append(md.strip().replace('](../', '](') if md else f"```\n{text.rstrip()}\n```")
+    text = '<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n' \
+           + '\n\n'.join(parts) + '\n'
+    dst = root / 'README.md'
+    if not dst.exists() or dst.read_text() != text:
+        fd, tmp = tempfile.mkstemp(dir=root, prefix='.README.', suffix='.tmp')
+        with os.fdopen(fd, 'w') as f: f.write(text)
+        os.replace(tmp, dst)
+        print('README.md written')
+
+if __name__ == '__main__':
+    main()
