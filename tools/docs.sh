@@ -10,14 +10,16 @@ rm -rf _proc _docs _exec
 # The committed notebooks carry no outputs: execute a copy (smoke sizes, as nbdev_test does) so pages show figures.
 mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then "$BIN/python" tools/exec_nbs.py _exec; fi
+# the index links figures of the committed benchmark results as ../benchmarks/... (right from nbs/); make them
+# site-relative and ship the images with the site
+sed -i 's#](\.\./benchmarks/results/#](benchmarks/results/#g' _exec/index.ipynb
+mkdir -p _exec/benchmarks/results && cp benchmarks/results/*.png _exec/benchmarks/results/
 "$BIN/python" tools/proc_nbs.py _exec >/dev/null       # nbdev_proc_nbs without its Quarto auto-install
 if command -v quarto >/dev/null 2>&1; then (cd _proc && quarto render >/dev/null)
 else (cd _proc && "../$BIN/smalldocs" render 2>&1 >/dev/null | { grep -v 'output-file is not read by smalldocs' >&2 || true; })
 fi
 mv _proc/_docs _docs && rm -rf _exec
-# figures the index page links from the committed benchmark results (nbs/../benchmarks -> site-relative)
-mkdir -p _docs/benchmarks/results && cp benchmarks/results/*.png _docs/benchmarks/results/
-sed -i 's#\.\./benchmarks/results/#benchmarks/results/#g' _docs/index.html
+[ -d _docs/benchmarks/results ] || { mkdir -p _docs/benchmarks/results && cp benchmarks/results/*.png _docs/benchmarks/results/; }
 echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
 [ "${1:-}" = check ] || exit 0
 # page -> names whose documentation it must show
