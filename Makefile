@@ -57,11 +57,12 @@ export: install-dev
 	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(BIN)/python tools/make_readme.py
 
 ## Heavy numbers live here, not in tests: results tables in benchmarks/results/ (commit them)
-## (about 20 minutes on 2 cores; the teacher recipe (~20 min) and GAN A/B (~55 min) run only on request:
+## (about 35 minutes on 2 cores; the teacher recipe (~20 min) and GAN A/B (~55 min) run only on request:
 ##  make benchmark-all)
 benchmark: install-dev
 	$(BIN)/python benchmarks/pipeline.py --preset smoke
 	$(BIN)/python benchmarks/pipeline.py --preset cpu
+	$(BIN)/python benchmarks/pipeline.py --preset cpu --set gan=true --name pipeline_cpu_gan
 	$(BIN)/python benchmarks/latency.py --preset cpu --threads 1 2
 	$(BIN)/python benchmarks/gan_budget.py --preset cpu --epochs 20 40
 	$(BIN)/python benchmarks/narrative.py --presets smoke cpu

@@ -14,15 +14,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--preset', default='cpu')
     ap.add_argument('--out', default=None, help='run directory (default: a fresh temporary one)')
+    ap.add_argument('--set', nargs='*', default=[], help='config overrides key=value (as the CLI)')
+    ap.add_argument('--name', default=None, help='results file stem (default pipeline_PRESET; give one with --set)')
     a = ap.parse_args()
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     tmp = Path(tempfile.mkdtemp(prefix='dvit-bench-'))
     os.environ['DISTILLED_VIT_CACHE'] = str(tmp / 'cache')          # cold cache: data time included
     import torch
-    from distilled_vit.core import get_config, atomic_write_json, atomic_write_text, atomic_path
+    from distilled_vit.core import get_config, parse_overrides, atomic_write_json, atomic_write_text, atomic_path
     from distilled_vit.cli import run_pipeline
     from distilled_vit.evaluate import summary_table
-    cfg = get_config(a.preset)
+    cfg = get_config(a.preset, **parse_overrides(a.set))
+    stem = a.name or f'pipeline_{a.preset}'
+    sets = (' --set ' + ' '.join(a.set) if a.set else '') + (f' --name {a.name}' if a.name else '')
     out = Path(a.out) if a.out else tmp / 'run'
     t0 = time.perf_counter()
     report = run_pipeline(cfg, out)
@@ -30,11 +34,11 @@ def main():
     machine = dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
                    threads=cfg.num_threads, processor=platform.processor() or platform.machine())
     res = dict(preset=a.preset, config=cfg.to_dict(), wall_s=round(wall, 1), timings_s=report.get('timings_s'), machine=machine,
-               command=f'.venv/bin/python benchmarks/pipeline.py --preset {a.preset}',
+               command=f'.venv/bin/python benchmarks/pipeline.py --preset {a.preset}{sets}',
                date=time.strftime('%Y-%m-%d'), report=report)
     dst = ROOT / 'benchmarks' / 'results'
-    atomic_write_json(dst / f'pipeline_{a.preset}.json', res)
-    lines = [f'# Whole pipeline, `{a.preset}` preset', '',
+    atomic_write_json(dst / f'{stem}.json', res)
+    lines = [f'# Whole pipeline, `{a.preset}` preset' + (f" with {', '.join(a.set)}" if a.set else ''), '',
              f'Command: `{res["command"]}` ({res["date"]}; Python {machine["python"]}, torch {machine["torch"]}, '
              f'{machine["cpu_count"]} CPU cores, {cfg.num_threads} torch threads, cold feature cache).', '',
              f'Wall time: **{wall / 60:.1f} min**', '', '| stage | seconds |', '|---|---|']
@@ -43,10 +47,10 @@ def main():
     for fig in ('predictions', 'retention'):                          # the README's figure, from this very run
         src = out / 'evaluate' / f'{fig}.png'
         if src.exists():
-            with atomic_path(dst / f'pipeline_{a.preset}_{fig}.png') as tmp_png: shutil.copyfile(src, tmp_png)
-            lines.append(f'![{fig}](pipeline_{a.preset}_{fig}.png)')
+            with atomic_path(dst / f'{stem}_{fig}.png') as tmp_png: shutil.copyfile(src, tmp_png)
+            lines.append(f'![{fig}]({stem}_{fig}.png)')
     lines.append('')
-    atomic_write_text(dst / f'pipeline_{a.preset}.md', '\n'.join(lines))
+    atomic_write_text(dst / f'{stem}.md', '\n'.join(lines))
     print('\n'.join(lines))
     if not a.out: shutil.rmtree(tmp, ignore_errors=True)
 
