@@ -30,7 +30,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## The main job: the whole pipeline on the embedded default data (cpu preset, ~10 min on 2 cores)
+## The main job: the whole pipeline on the embedded default data (cpu preset, ~7 min on 2 cores)
 run: install
 	$(BIN)/distilled-vit run --preset $(PRESET) --out $(OUT)
 

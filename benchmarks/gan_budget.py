@@ -16,7 +16,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--preset', default='cpu')
     ap.add_argument('--epochs', type=int, nargs='+', default=[20, 40])
-    ap.add_argument('--out', default='runs/gan_budget', help='work folder (reruns resume from its checkpoints)')
+    ap.add_argument('--out', default='runs/gan_budget', help='work folder (emptied per epoch count: every run is timed from scratch)')
     ap.add_argument('--results', default=str(ROOT / 'benchmarks' / 'results'))
     a = ap.parse_args(argv)
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
@@ -31,6 +31,7 @@ def main(argv=None):
     data = None
     for ep in a.epochs:
         cfg = get_config(a.preset, gan=True, gan_epochs=ep)
+        shutil.rmtree(Path(a.out) / f'epochs-{ep}', ignore_errors=True)    # fresh: a resumed GAN would time a reload
         run = RunDir(Path(a.out) / f'epochs-{ep}', cfg, check=False)
         if data is None: data = prepare_data(cfg, run, progress=False)
         print(f'--- gan_epochs={ep}', flush=True)

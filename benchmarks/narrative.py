@@ -77,7 +77,8 @@ def main():
     for p in ps:
         par = res['presets'][p].get('parity')
         if par: L.append(f"- `{p}`: largest difference between the notebook's and `make run`'s CCC/MAE (teacher, students, "
-                         f"ridge): **{par['max_abs_diff']:.2g}** ({par['worst']}), reference `{par['reference']}`.")
+                         f"ridge): **{par['max_abs_diff']:.2g}**" + (f" ({par['worst']})" if par['max_abs_diff'] > 0 else '')
+                         + f", reference `{par['reference']}`.")
     L.append('')
     atomic_write_text(dst / 'narrative.md', '\n'.join(L))
     print('\n'.join(L))

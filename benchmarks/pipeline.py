@@ -17,6 +17,7 @@ def main():
     ap.add_argument('--set', nargs='*', default=[], help='config overrides key=value (as the CLI)')
     ap.add_argument('--name', default=None, help='results file stem (default pipeline_PRESET; give one with --set)')
     a = ap.parse_args()
+    if a.set and not a.name: ap.error('--set needs --name: pipeline_PRESET.json is the README\'s source for the plain preset')
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     tmp = Path(tempfile.mkdtemp(prefix='dvit-bench-'))
     os.environ['DISTILLED_VIT_CACHE'] = str(tmp / 'cache')          # cold cache: data time included

@@ -3,7 +3,7 @@
 For every variant (config overrides on top of the preset): train the teacher, distil the default student from it,
 and measure both on the real test split; the same student trained without a teacher (no-KD) is measured once. A
 variant is worth its cost only if its KD student beats the no-KD student. Writes benchmarks/results/teacher_recipe.md
-and .json with the exact command. Reruns resume from the checkpoints in --out. Example:
+and .json with the exact command. Every run starts from an empty --out, so the seconds are training times. Example:
 
     .venv/bin/python benchmarks/teacher_recipe.py --preset cpu \\
         --variant 'ViT-S/16, 8 epochs=teacher_arch=vit_small_patch16_224,teacher_epochs=8' \\
@@ -27,7 +27,8 @@ def main(argv=None):
     ap.add_argument('--preset', default='cpu')
     ap.add_argument('--variant', nargs='+', default=DEFAULT_VARIANTS,
                     help="'name=key=value,key=value' (overrides on top of the preset; 'name=' is the preset itself)")
-    ap.add_argument('--out', default='runs/teacher_recipe', help='work folder (reruns resume from its checkpoints)')
+    ap.add_argument('--out', default='runs/teacher_recipe', help='work folder (emptied first: every run is timed from scratch)')
+    ap.add_argument('--timing-note', default='', help='a caveat about the machine, printed with the timings')
     ap.add_argument('--results', default=str(ROOT / 'benchmarks' / 'results'))
     ap.add_argument('--render', action='store_true', help='only rewrite teacher_recipe.md from teacher_recipe.json')
     a = ap.parse_args(argv)
@@ -42,6 +43,7 @@ def main(argv=None):
     from distilled_vit.distill import distill, train_student_nokd
     command = '.venv/bin/python benchmarks/teacher_recipe.py --preset ' + a.preset + ' --variant ' + ' '.join(
         shlex.quote(x) for x in a.variant)
+    import shutil; shutil.rmtree(a.out, ignore_errors=True)       # resumed checkpoints would time reloads
     t_all = time.perf_counter()
     base = get_config(a.preset)
     base_run = RunDir(Path(a.out) / 'no-kd', base, check=False)
@@ -63,7 +65,7 @@ def main(argv=None):
     res = dict(command=command, date=time.strftime('%Y-%m-%d'), preset=a.preset, wall_s=round(time.perf_counter() - t_all, 1),
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
                             threads=base.num_threads), kd_epochs=base.kd_epochs, seed=base.seed,
-               train_windows=data.info['train_windows'], nokd=nokd, nokd_s=round(nokd_s, 1), variants=rows)
+               train_windows=data.info['train_windows'], timing_note=a.timing_note, nokd=nokd, nokd_s=round(nokd_s, 1), variants=rows)
     dst = Path(a.results)
     atomic_write_json(dst / 'teacher_recipe.json', res)
     render(res, dst)

@@ -3,8 +3,8 @@
 The notebook's code cells are executed (in nbs/, as Jupyter would) so that tables computed from committed benchmark
 results are always current: the sync check reruns this script, so a README that disagrees with
 benchmarks/results/*.json fails CI. Hidden cells (`#| hide`) run but are not shown; code cells with `#| echo: false`
-show only their output; other code cells show source and text output. Markdown links into `../` (the repository root
-seen from nbs/) are made root-relative. The file is rewritten only when its content changes, atomically."""
+show only their output; other code cells show source and text output. Links into `../` (the repository root seen
+from nbs/) in markdown outputs of code cells are made root-relative. The file is rewritten only when its content changes, atomically."""
 import os, re, tempfile
 from pathlib import Path
 
@@ -20,7 +20,7 @@ def main():
     os.chdir(root / 'nbs')
     try:
         for c in nb.cells:
-            if c.cell_type != 'code' or any(d.startswith('eval: false') for d in _directives(c.source)): continue
+            if c.cell_type != 'code' or any(re.match(r'eval:\s*false', d) for d in _directives(c.source)): continue
             sh.cell(c)
             if sh.exc: raise SystemExit(f"nbs/index.ipynb: a code cell failed: {sh.exc!r}\n{c.source}")
     finally: os.chdir(cwd)
