@@ -1,13 +1,12 @@
 """GAN stage cost and quality on a preset (default cpu): `gan_stage` with gan=True for each `--epochs` value.
 
-For each epoch count: training wall time, generation time for 3200 windows (the seed's count) and for the preset's
-`n_synthetic`, and the stage's quality metrics (gan/metrics.json: label fidelity, Fréchet distance, TSTR, variance).
+For each epoch count: training wall time, generation time for 3200 windows (the seed's count), and the stage's quality metrics (gan/metrics.json: label fidelity, Fréchet distance, TSTR, variance).
 This is what decides `gan_epochs` for the preset's time budget. Writes benchmarks/results/gan_budget.md and .json
 (and copies the run's real-vs-synthetic and label figures). Regenerate with:
 
     .venv/bin/python benchmarks/gan_budget.py --preset cpu --epochs 20 40
 """
-import argparse, os, platform, shlex, shutil, sys, time
+import argparse, json, os, platform, shlex, shutil, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +22,7 @@ def main(argv=None):
     import torch
     from distilled_vit.core import get_config, RunDir, atomic_write_json, atomic_write_text, atomic_path
     from distilled_vit.data import prepare_data
-    from distilled_vit.gan import gan_stage, train_gan, generate_synthetic
+    from distilled_vit.gan import gan_stage, load_generator, generate_synthetic
     command = '.venv/bin/python benchmarks/gan_budget.py ' + ' '.join(
         shlex.quote(x) for x in (argv if argv is not None else sys.argv[1:]))
     base = get_config(a.preset)
@@ -35,10 +34,9 @@ def main(argv=None):
         run = RunDir(Path(a.out) / f'epochs-{ep}', cfg, check=False)
         if data is None: data = prepare_data(cfg, run, progress=False)
         print(f'--- gan_epochs={ep}', flush=True)
-        X, y = gan_stage(cfg, run, data)
-        import json
+        gan_stage(cfg, run, data)
         m = json.loads((run.path / 'gan' / 'metrics.json').read_text())
-        G = train_gan(cfg, run, data, progress=False)                       # loads the finished generator
+        G = load_generator(run.path / 'gan' / 'generator.safetensors', cfg)
         t0 = time.perf_counter(); generate_synthetic(G, cfg, data, 3200, cfg.seed); gen3200 = time.perf_counter() - t0
         rows.append(dict(epochs=ep, metrics=m, generate_3200_s=round(gen3200, 2), n_synthetic=cfg.n_synthetic))
         for fig in ('samples', 'labels'):

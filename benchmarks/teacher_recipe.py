@@ -70,10 +70,11 @@ def main(argv=None):
     atomic_write_json(dst / 'teacher_recipe.json', res)
     render(res, dst)
 
+def _mean(m): return m['ccc_mean']
+
 def render(res, dst):
     "Write teacher_recipe.md from the results dict."
     from distilled_vit.core import atomic_write_text
-    mean = lambda m: (m['ccc_valence'] + m['ccc_arousal']) / 2
     rows, nokd, nokd_s = res['variants'], res['nokd'], res['nokd_s']
     m = res['machine']
     L = ['# Teacher recipe: does distillation help?', '', f"Command: `{res['command']}`", '',
@@ -86,18 +87,18 @@ def render(res, dst):
     for r in rows:
         t, s = r['teacher'], r['student']
         L.append(f"| {r['name']} | {r['teacher_params'] / 1e6:.1f} M | {r['teacher_s']:.0f} | {t['ccc_valence']:.3f} / "
-                 f"{t['ccc_arousal']:.3f} / {mean(t):.3f} | {s['ccc_valence']:.3f} / {s['ccc_arousal']:.3f} / {mean(s):.3f} | "
-                 f"{mean(s) - mean(nokd):+.3f} | {r['kd_s']:.0f} |")
+                 f"{t['ccc_arousal']:.3f} / {_mean(t):.3f} | {s['ccc_valence']:.3f} / {s['ccc_arousal']:.3f} / {_mean(s):.3f} | "
+                 f"{_mean(s) - _mean(nokd):+.3f} | {r['kd_s']:.0f} |")
     L += [f"| no teacher (no-KD student) | — | — | — | {nokd['ccc_valence']:.3f} / {nokd['ccc_arousal']:.3f} / "
-          f"{mean(nokd):.3f} | 0 | {nokd_s:.0f} |", '']
-    best = max(rows, key=lambda r: mean(r['student']))
-    d = mean(best['student']) - mean(nokd)
+          f"{_mean(nokd):.3f} | 0 | {nokd_s:.0f} |", '']
+    best = max(rows, key=lambda r: _mean(r['student']))
+    d = _mean(best['student']) - _mean(nokd)
     say = ('helps' if d > 0.02 else 'hurts' if d < -0.02 else 'makes no clear difference')
-    L += [f"**Verdict.** The best KD student learnt from the {best['name']} teacher ({mean(best['student']):.3f} mean CCC, "
+    L += [f"**Verdict.** The best KD student learnt from the {best['name']} teacher ({_mean(best['student']):.3f} mean CCC, "
           f"{d:+.3f} against the no-KD student): with the best of these teachers distillation **{say}** (one seed; a "
           "difference under 0.02 mean CCC is read as no difference)."
           + (" Every teacher here scores below the no-KD student itself, so distillation pulls the student towards a "
-             "worse model." if all(mean(r['teacher']) < mean(nokd) for r in rows) else ''), '']
+             "worse model." if all(_mean(r['teacher']) < _mean(nokd) for r in rows) else ''), '']
     atomic_write_text(dst / 'teacher_recipe.md', '\n'.join(L))
     print('\n'.join(L))
 

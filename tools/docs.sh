@@ -19,7 +19,6 @@ if command -v quarto >/dev/null 2>&1; then (cd _proc && quarto render >/dev/null
 else (cd _proc && "../$BIN/smalldocs" render 2>&1 >/dev/null | { grep -v 'output-file is not read by smalldocs' >&2 || true; })
 fi
 mv _proc/_docs _docs && rm -rf _exec
-[ -d _docs/benchmarks/results ] || { mkdir -p _docs/benchmarks/results && cp benchmarks/results/*.png _docs/benchmarks/results/; }
 echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
 [ "${1:-}" = check ] || exit 0
 # page -> names whose documentation it must show
