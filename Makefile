@@ -7,12 +7,13 @@ BIN    := $(VENV)/bin
 PRESET ?= cpu
 OUT    ?= runs/$(PRESET)
 TORCH  := torch==2.14.1 torchvision==0.29.1
+EMOPIA ?= ../shared/data/emopia_dev/manifest.csv
 export HF_HUB_OFFLINE := 1
 export MPLBACKEND := Agg
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export DISTILLED_VIT_CACHE ?= $(CURDIR)/.cache/features
 
-.PHONY: run test lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark benchmark-all
+.PHONY: run test lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark benchmark-all mutation-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +58,8 @@ export: install-dev
 	$(BIN)/nbdev_clean && $(BIN)/nbdev_export && $(BIN)/python tools/make_readme.py
 
 ## Heavy numbers live here, not in tests: results tables in benchmarks/results/ (commit them)
-## (about 35 minutes on 2 cores; the teacher recipe (~20 min) and GAN A/B (~55 min) run only on request:
-##  make benchmark-all)
+## (about 45 minutes on 2 cores; the distillation recipe (~35 min + ~6 min on real music), teacher recipe (~20 min)
+##  and GAN A/B (~55 min) run only on request: make benchmark-all)
 benchmark: install-dev
 	$(BIN)/python benchmarks/pipeline.py --preset smoke
 	$(BIN)/python benchmarks/pipeline.py --preset cpu
@@ -68,5 +69,11 @@ benchmark: install-dev
 	$(BIN)/python benchmarks/narrative.py --presets smoke cpu
 
 benchmark-all: benchmark
+	$(BIN)/python benchmarks/kd_recipe.py --preset cpu --seeds 0 1 2
+	if [ -f $(EMOPIA) ]; then $(BIN)/python benchmarks/kd_recipe.py --preset cpu --seeds 0 --data $(EMOPIA) --name kd_recipe_emopia; fi
 	$(BIN)/python benchmarks/teacher_recipe.py
-	nice $(BIN)/python benchmarks/gan_ab.py --preset cpu --seeds 0 1 2 --set teacher_arch=vit_tiny_patch16_224 teacher_epochs=4 --quality
+	nice $(BIN)/python benchmarks/gan_ab.py --preset cpu --seeds 0 1 2 --set teacher_arch=vit_tiny_patch16_224 teacher_stem=patch teacher_epochs=4 --quality
+
+## Would the tests catch plausible one-line bugs? (on demand, ~20 min; table in benchmarks/results/mutation_check.md)
+mutation-check: install-dev
+	$(BIN)/python tools/mutation_check.py

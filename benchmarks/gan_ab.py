@@ -7,7 +7,7 @@ again with replacement (C: same set size and step count as B, no new information
 With --quality, the GAN quality metrics of the first seed (label fidelity, Fréchet distance, TSTR) are added.
 Writes benchmarks/results/gan_ab.md and gan_ab.json; the exact command is recorded in both. Example:
 
-    nice .venv/bin/python benchmarks/gan_ab.py --preset cpu --seeds 0 1 2 --set teacher_arch=vit_tiny_patch16_224 teacher_epochs=4 --quality
+    nice .venv/bin/python benchmarks/gan_ab.py --preset cpu --seeds 0 1 2 --set teacher_arch=vit_tiny_patch16_224 teacher_stem=patch teacher_epochs=4 --quality
 """
 import argparse, os, platform, shlex, sys, time
 from pathlib import Path

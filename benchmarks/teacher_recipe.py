@@ -6,17 +6,17 @@ variant is worth its cost only if its KD student beats the no-KD student. Writes
 and .json with the exact command. Every run starts from an empty --out, so the seconds are training times. Example:
 
     .venv/bin/python benchmarks/teacher_recipe.py --preset cpu \\
-        --variant 'ViT-S/16, 8 epochs=teacher_arch=vit_small_patch16_224,teacher_epochs=8' \\
-        'ViT-Ti/16, 12 epochs=teacher_arch=vit_tiny_patch16_224,teacher_epochs=12'
+        --variant 'ViT-S/16, 8 epochs=teacher_arch=vit_small_patch16_224,teacher_stem=patch,teacher_epochs=8' \\
+        'ViT-Ti/16, 12 epochs=teacher_arch=vit_tiny_patch16_224,teacher_stem=patch,teacher_epochs=12'
     .venv/bin/python benchmarks/teacher_recipe.py --render   # rewrite the .md from the committed .json
 """
 import argparse, os, platform, shlex, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_VARIANTS = ['ViT-S/16, 4 epochs=teacher_arch=vit_small_patch16_224,teacher_epochs=4',
-                    'ViT-S/16, 8 epochs=teacher_arch=vit_small_patch16_224,teacher_epochs=8',
-                    'ViT-Ti/16, 12 epochs=teacher_arch=vit_tiny_patch16_224,teacher_epochs=12']
+DEFAULT_VARIANTS = ['ViT-S/16, 4 epochs=teacher_arch=vit_small_patch16_224,teacher_stem=patch,teacher_epochs=4',
+                    'ViT-S/16, 8 epochs=teacher_arch=vit_small_patch16_224,teacher_stem=patch,teacher_epochs=8',
+                    'ViT-Ti/16, 12 epochs=teacher_arch=vit_tiny_patch16_224,teacher_stem=patch,teacher_epochs=12']
 
 def _parse_variant(s):
     name, _, sets = s.partition('=')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
-import errno, json, shutil, sys, time
+import dataclasses, errno, json, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
@@ -14,22 +14,26 @@ __all__ = ['PIPELINE', 'run', 'prepare_data_cmd', 'train_gan_cmd', 'train_teache
            'export_cmd', 'COMMANDS', 'run_pipeline', 'predict_cmd', 'main']
 
 # %% ../nbs/10_cli.ipynb
-PIPELINE = ('data', 'gan', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
+PIPELINE = STAGES
 
-def _done(run: RunDir, stage: str) -> bool: return (run.path / stage / 'done.json').exists()
+def _done_info(run: RunDir, stage: str) -> dict | None:
+    "The stage's `done.json` (None when the stage has not finished)."
+    p = run.path / stage / 'done.json'
+    try: return json.loads(p.read_text()) if p.exists() else None
+    except ValueError: return None                       # unreadable: treat as not done
 
 def _mark_done(run: RunDir, stage: str, seconds: float, **info):
     atomic_write_json(run.stage(stage) / 'done.json', dict(stage=stage, seconds=round(seconds, 2), **info))
 
 def _invalidate(run: RunDir, first: str):
-    "Remove `first` and every later stage's outputs (their inputs are about to change)."
-    for s in PIPELINE[PIPELINE.index(first):]:
-        if (run.path / s).exists(): shutil.rmtree(run.path / s)
+    "Remove `first` and every later stage's outputs (only stage folders this run created)."
+    for s in PIPELINE[PIPELINE.index(first):]: run.remove_stage(s)
 
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
     """Run the stages of `PIPELINE` (up to `until`) into run directory `out`; returns the report (or, when stopping
-    before the report, the timings). Finished stages are skipped, `force` redoes a stage and all after it."""
+    before the report, the timings). A finished stage is reused while its inputs' fingerprint is unchanged and redone
+    (saying why in one line) when it changed; `force` redoes a stage and all after it."""
     import numpy as np, torch
     from distilled_vit.data import prepare_data
     from distilled_vit.train import load_weights
@@ -38,20 +42,34 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     from distilled_vit.distill import distill, train_student_nokd
     if force is not None and force not in PIPELINE: raise ConfigError(f"unknown stage {force!r}; stages: {', '.join(PIPELINE)}")
     if until is not None and until not in PIPELINE: raise ConfigError(f"unknown stage {until!r}; stages: {', '.join(PIPELINE)}")
-    run = RunDir(out, cfg)
+    run = RunDir(out, cfg, check=False)                  # another config is fine: fingerprints decide what to redo
     if force: _invalidate(run, force)
     stages = PIPELINE[:PIPELINE.index(until) + 1] if until else PIPELINE
     tpath = run.path / 'timings.json'
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     t_start = time.perf_counter()
     def log(i, s, msg): print(f"[{i + 1}/{len(stages)}] {s:<13} {msg}  (elapsed {time.perf_counter() - t_start:.0f}s)", flush=True)
-    state = {}
+    state, fps = {}, {}
     for i, stage in enumerate(stages):
-        done = _done(run, stage) and stage != 'data'
+        info = _done_info(run, stage)
+        if stage == 'data': inputs, done = None, False     # always rebuilt from the (cached) features: its content is its fingerprint
+        else:
+            inputs = stage_inputs(cfg, stage, fps); fps[stage] = fingerprint(inputs)
+            done = info is not None and info.get('fingerprint') == fps[stage]
+            started = run.path / stage / 'started.json'
+            if info is not None and not done or info is None and started.exists() and \
+                    json.loads(started.read_text()).get('fingerprint') != fps[stage]:
+                why = inputs_changed((info or json.loads(started.read_text())).get('inputs'), inputs)
+                if progress: log(i, stage, f"inputs changed since the last run ({why}): redoing it")
+                run.remove_stage(stage)
         if progress: log(i, stage, 'done earlier: reusing its outputs' if done else 'running...')
         t0 = time.perf_counter()
+        if not done and stage != 'data': atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
         if stage == 'data':
             state['data'] = prepare_data(cfg, run, progress=progress)
+            fps['data'] = state['data'].fingerprint()
+            if info is not None and info.get('fingerprint') not in (None, fps['data']) and progress:
+                log(i, stage, "the data changed since the last run (labels, audio or front-end fields): later stages are redone")
         elif stage == 'gan':
             gpath = run.path / 'gan' / 'synthetic.npz'
             if done: state['synthetic'] = tuple(np.load(gpath)[k] for k in ('X', 'y')) if gpath.exists() else None
@@ -63,7 +81,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
                         with open(tmp, 'wb') as f: np.savez(f, X=syn[0], y=syn[1])
                 state['synthetic'] = syn
         elif stage == 'teacher':
-            if done: state['teacher'] = load_weights(create_teacher(cfg.__class__(**{**cfg.to_dict(), 'teacher_weights': ''})),
+            if done: state['teacher'] = load_weights(create_teacher(dataclasses.replace(cfg, teacher_weights='')),
                                                      run.path / 'teacher' / 'model.safetensors')
             else: state['teacher'], _ = train_teacher(cfg, run, state['data'], state.get('synthetic'), progress=progress)
         elif stage == 'student':
@@ -80,10 +98,12 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
         elif stage == 'export':
             from distilled_vit.export import export_stage
             if done: state['export'] = json.loads((run.path / 'export' / 'export.json').read_text())
-            else: state['export'] = export_stage(cfg, run, state['student'], state['data'], progress=progress)
+            else:                                           # the model the validation gate chose (08_evaluate.kd_gate)
+                shipped = (state['evaluation'].get('kd_gate') or {}).get('shipped', 'student')
+                state['export'] = export_stage(cfg, run, state[shipped], state['data'], progress=progress, model_name=shipped)
         if not done:
             timings[stage] = round(time.perf_counter() - t0, 2)
-            _mark_done(run, stage, timings[stage]); atomic_write_json(tpath, timings)
+            _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs); atomic_write_json(tpath, timings)
         if progress: log(i, stage, f"finished in {time.perf_counter() - t0:.1f}s")
     if 'evaluation' in state and 'export' in state:
         from distilled_vit.evaluate import write_report

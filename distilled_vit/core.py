@@ -4,16 +4,18 @@
 
 # %% ../nbs/00_core.ipynb 1
 from __future__ import annotations
-import contextlib, dataclasses, json, os, random, tempfile, time
-from dataclasses import dataclass, fields, asdict
+import contextlib, dataclasses, hashlib, json, math, os, random, shutil, tempfile, time
+from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['PRESETS', 'STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'Config', 'get_config', 'dry_run_config',
-           'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text', 'atomic_write_json', 'RunDir',
-           'ccc', 'mae', 'Timer', 'get_device']
+__all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'DATA_FIELDS', 'NO_RESULT_FIELDS',
+           'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config', 'validate_config',
+           'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text',
+           'atomic_write_json', 'RunDir', 'fingerprint', 'stage_inputs', 'inputs_changed', 'ccc', 'mae', 'Timer',
+           'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -22,77 +24,102 @@ class DistilledViTError(Exception):
 class ConfigError(DistilledViTError): "A configuration that cannot be used (unknown preset or field, bad value, mismatched run)."
 
 # %% ../nbs/00_core.ipynb
+def opt(default, *, ge=None, gt=None, le=None, lt=None, choices=None, nonempty=False, finite=False):
+    "A `Config` field with its valid range (`ge`/`gt`/`le`/`lt`) or `choices`, kept as data next to its declaration."
+    return field(default=default, metadata=dict(ge=ge, gt=gt, le=le, lt=lt, choices=choices, nonempty=nonempty, finite=finite))
+
+def allowed(f) -> str:
+    "The valid values of dataclass field `f`, in words."
+    m = f.metadata
+    if m.get('choices'): return 'one of ' + ', '.join(map(repr, m['choices']))
+    lo = f"≥ {m['ge']}" if m.get('ge') is not None else f"> {m['gt']}" if m.get('gt') is not None else None
+    hi = f"≤ {m['le']}" if m.get('le') is not None else f"< {m['lt']}" if m.get('lt') is not None else None
+    if m.get('nonempty'): return 'a non-empty string'
+    return ' and '.join(x for x in (lo, hi) if x) or ('a finite number' if m.get('finite') else 'any value')
+
+def _field_ok(f, v) -> bool:
+    m = f.metadata
+    if m.get('choices') is not None: return v in m['choices']
+    if m.get('nonempty'): return bool(str(v).strip())
+    if isinstance(v, float) and not math.isfinite(v): return False
+    return not ((m.get('ge') is not None and v < m['ge']) or (m.get('gt') is not None and v <= m['gt']) or
+                (m.get('le') is not None and v > m['le']) or (m.get('lt') is not None and v >= m['lt']))
+
+# %% ../nbs/00_core.ipynb
 @dataclass
 class Config:
-    "Every knob of the pipeline. Defaults are the `cpu` preset (whole pipeline in about 7 minutes on 2 CPU cores)."
-    preset: str = 'cpu'
-    seed: int = 0                   # one seed drives data synthesis, splits, init and batching
+    """Every knob of the pipeline. Defaults are the `cpu` preset. Each field's valid range or choices sit beside it
+    (`opt(default, ...)`); `get_config` checks them all, and `CROSS_CHECKS`, before any work starts."""
+    preset: str = opt('cpu', choices=('smoke', 'cpu', 'paper'))
+    seed: int = opt(0, ge=0)                            # one seed drives data synthesis, splits, init and batching
     # --- data
-    data: str = 'embedded'          # 'embedded' | path/to/manifest.csv | 'deam:DIR' | 'pmemo:DIR'
-    data_seed: int = 0              # seed of the embedded dataset's synthesis and of the train/val/test split
-    n_clips: int = 600              # clips of the embedded procedural dataset
-    clip_seconds: float = 8.0       # length of each embedded clip
-    label_min: float = -1.0         # declared range of the labels on disk, mapped to [-1, 1]
-    label_max: float = 1.0
+    data: str = opt('embedded', nonempty=True)          # 'embedded' | path/to/manifest.csv | 'deam:DIR' | 'pmemo:DIR'
+    data_seed: int = opt(0, ge=0)                       # seed of the embedded dataset's synthesis and of the train/val/test split
+    n_clips: int = opt(600, ge=3)                       # clips of the embedded procedural dataset
+    clip_seconds: float = opt(8.0, gt=0, le=3600)       # length of each embedded clip
+    label_min: float = opt(-1.0, finite=True)           # declared range of the labels on disk, mapped to [-1, 1]
+    label_max: float = opt(1.0, finite=True)
     skip_bad: bool = False          # skip (and count) bad rows/files instead of stopping at the first
     allow_absolute_paths: bool = False  # let manifest paths point outside the manifest's folder
-    val_frac: float = 0.15
-    test_frac: float = 0.15
+    val_frac: float = opt(0.15, gt=0, lt=1)
+    test_frac: float = opt(0.15, gt=0, lt=1)
     # --- audio front end
-    sample_rate: int = 16000
-    n_fft: int = 1024
-    hop_length: int = 512           # 32 ms at 16 kHz
-    n_mels: int = 64
-    fmin: float = 30.0
-    fmax: float = 8000.0
-    win_frames: int = 128           # frames per model input window (~4.1 s)
-    win_hop_frames: int = 64        # hop between windows of one clip
-    max_windows: int = 8            # at most this many windows per clip (0 = all)
+    sample_rate: int = opt(16000, ge=1000, le=192000)
+    n_fft: int = opt(1024, ge=16, le=65536)
+    hop_length: int = opt(512, ge=1)                    # 32 ms at 16 kHz
+    n_mels: int = opt(64, ge=8, le=512)
+    fmin: float = opt(30.0, ge=0)
+    fmax: float = opt(8000.0, gt=0)
+    win_frames: int = opt(128, ge=8)                    # frames per model input window (~4.1 s)
+    win_hop_frames: int = opt(64, ge=1)                 # hop between windows of one clip
+    max_windows: int = opt(8, ge=0)                     # at most this many windows per clip (0 = all)
     # --- conditional GAN augmentation
     gan: bool = False               # add synthetic samples to the teacher's training set (default set by the A/B in 04_gan)
-    n_synthetic: int = 800
-    gan_epochs: int = 40
-    gan_width: int = 16             # channel width of generator/discriminator
-    gan_z_dim: int = 64
-    gan_lr: float = 2e-4
-    gan_batch: int = 32
-    gan_vicinity: float = 0.05      # std of the vicinal label noise (CcGAN)
+    n_synthetic: int = opt(800, ge=0)
+    gan_epochs: int = opt(40, ge=1)
+    gan_width: int = opt(16, ge=1)                      # channel width of generator/discriminator
+    gan_z_dim: int = opt(64, ge=1)
+    gan_lr: float = opt(2e-4, gt=0, le=1)
+    gan_batch: int = opt(32, ge=2)
+    gan_vicinity: float = opt(0.05, ge=0, le=1)         # std of the vicinal label noise (CcGAN)
     # --- teacher (timm ViT)
-    teacher_arch: str = 'vit_tiny_patch16_224'   # cpu: ViT-Ti/16 beat ViT-S/16 at the same cost (benchmarks/results/teacher_recipe.md)
-    teacher_depth: int = 0          # 0 = the architecture's own
-    teacher_dim: int = 0
-    teacher_heads: int = 0
+    teacher_arch: str = opt('vit_small_patch16_224', nonempty=True)  # cpu: ViT-S/16 (21.4 M, 17.5x the student) with a conv stem (benchmarks/results/kd_recipe.md)
+    teacher_stem: str = opt('conv', choices=('conv', 'patch'))  # 'conv': the student's depthwise-separable conv stem | 'patch': timm's linear patchify (ImageNet weights)
+    teacher_depth: int = opt(0, ge=0)                   # 0 = the architecture's own
+    teacher_dim: int = opt(0, ge=0)
+    teacher_heads: int = opt(0, ge=0)
     teacher_weights: str = ''       # local timm/ImageNet checkpoint to start from ('' = random init)
-    teacher_epochs: int = 12
-    teacher_lr: float = 5e-4
-    patch_size: int = 16            # patch size of teacher and student (same token grid)
+    teacher_epochs: int = opt(10, ge=1)
+    teacher_lr: float = opt(5e-4, gt=0, le=1)
+    patch_size: int = opt(16, choices=(2, 4, 8, 16, 32))  # patch size of teacher and student (same token grid)
     # --- student (MobileViTStudent)
-    student_dim: int = 192
-    student_depth: int = 4
-    student_heads: int = 4
-    student_mlp_ratio: float = 2.0
+    student_dim: int = opt(192, ge=8)
+    student_depth: int = opt(4, ge=1)
+    student_heads: int = opt(4, ge=1)
+    student_mlp_ratio: float = opt(2.0, gt=0, le=16)
     # --- distillation
-    kd_alpha: float = 0.5           # weight of hard labels inside the response term
-    kd_beta: float = 0.3            # weight of the feature term
-    kd_gamma: float = 0.2           # weight of the attention-transfer term
-    kd_temperature: float = 4.0
-    kd_response: str = 'mse'        # 'mse' (seed) | 'ccc'
+    kd_alpha: float = opt(0.5, ge=0, le=1)              # weight of hard labels inside the response term
+    kd_beta: float = opt(0.3, ge=0)                     # weight of the feature term
+    kd_gamma: float = opt(0.2, ge=0)                    # weight of the attention-transfer term
+    kd_temperature: float = opt(4.0, gt=0)
+    kd_response: str = opt('mse', choices=('mse', 'ccc'))  # 'mse' (seed) | 'ccc'
     kd_layers: str = ''             # 'student:teacher,...' block mapping; '' = evenly spaced
-    kd_epochs: int = 10
+    kd_transfer: float = opt(0.0, ge=0, le=10)            # mixup transfer windows per labelled window, teacher-labelled (0 = off)
+    kd_epochs: int = opt(10, ge=1)
     # --- optimisation (shared by every model)
-    lr: float = 2e-4
-    weight_decay: float = 0.01
-    grad_clip: float = 1.0
-    warmup_frac: float = 0.05
-    patience: int = 0               # early stopping on val CCC (0 = off)
-    max_batches: int = 0            # stop each epoch after this many batches (0 = all; dry runs use 1)
-    batch_size: int = 32
-    num_threads: int = 2            # torch CPU threads (0 = torch's default)
-    device: str = 'auto'            # 'auto' | 'cpu' | 'cuda'
+    lr: float = opt(2e-4, gt=0, le=1)
+    weight_decay: float = opt(0.01, ge=0)
+    grad_clip: float = opt(1.0, gt=0)
+    warmup_frac: float = opt(0.05, ge=0, lt=1)
+    patience: int = opt(0, ge=0)                        # early stopping on val CCC (0 = off)
+    max_batches: int = opt(0, ge=0)                     # stop each epoch after this many batches (0 = all; dry runs use 1)
+    batch_size: int = opt(32, ge=1)
+    num_threads: int = opt(2, ge=0, le=1024)            # torch CPU threads (0 = torch's default)
+    device: str = opt('auto', choices=('auto', 'cpu', 'cuda'))  # 'auto' | 'cpu' | 'cuda'
     # --- evaluation and export
-    bootstrap: int = 1000
-    latency_repeats: int = 30
-    onnx_opset: int = 17
+    bootstrap: int = opt(1000, ge=1)
+    latency_repeats: int = opt(30, ge=1)
+    onnx_opset: int = opt(17, ge=14, le=20)
 
     def to_dict(self) -> dict: return asdict(self)
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -110,7 +137,8 @@ PRESETS: dict[str, dict[str, Any]] = {
     # the seed's scale, meant for a GPU: ViT-B/16 teacher, 30 epochs, 3200 synthetic samples, 10 KD epochs
     'paper': dict(n_clips=2000, clip_seconds=30.0, n_mels=128, win_frames=256, win_hop_frames=128, hop_length=256,
                   gan=True, n_synthetic=3200, gan_epochs=100, gan_width=64,
-                  teacher_arch='vit_base_patch16_224', teacher_epochs=30, teacher_lr=1e-4, batch_size=64),
+                  teacher_arch='vit_base_patch16_224', teacher_stem='patch', teacher_epochs=30, teacher_lr=1e-4,
+                  batch_size=64),
 }
 
 # %% ../nbs/00_core.ipynb
@@ -140,7 +168,28 @@ def get_config(preset: str = 'cpu', **overrides) -> Config:
     for k, v in overrides.items():
         if k not in types: raise ConfigError(f"unknown config field {k!r}; valid fields: {', '.join(types)}")
         vals[k] = v
-    return Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()})
+    return validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}))
+
+CROSS_CHECKS = (   # (what must hold, condition): relations between fields, checked after each field's own range
+    ('label_min < label_max', lambda c: c.label_min < c.label_max),
+    ('val_frac + test_frac ≤ 0.8 (leave clips to train on)', lambda c: c.val_frac + c.test_frac <= 0.8),
+    ('fmin < min(fmax, sample_rate / 2)', lambda c: c.fmin < min(c.fmax, c.sample_rate / 2)),
+    ('hop_length ≤ n_fft', lambda c: c.hop_length <= c.n_fft),
+    ('n_mels and win_frames divisible by patch_size', lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0),
+    ('student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),
+    ('teacher_dim divisible by teacher_heads (when both are set)',
+     lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
+)
+
+def validate_config(cfg: Config) -> Config:
+    "`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError` line."
+    for f in fields(Config):
+        v = getattr(cfg, f.name)
+        if not _field_ok(f, v): raise ConfigError(f"config field {f.name!r} must be {allowed(f)}, got {v!r}")
+    for what, ok in CROSS_CHECKS:
+        if not ok(cfg): raise ConfigError(f"config fields must satisfy {what}; got " + ', '.join(
+            f"{k}={getattr(cfg, k)!r}" for k in Config.__dataclass_fields__ if k in what))
+    return cfg
 
 def dry_run_config(cfg: Config) -> Config:
     "`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds."
@@ -201,21 +250,50 @@ def atomic_write_json(dst: str | Path, obj: Any) -> Path:
 
 # %% ../nbs/00_core.ipynb
 STAGES = ('data', 'gan', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
+RUN_MARKER, STAGE_MARKER = '.distilled-vit-run', '.distilled-vit-stage'
+
+def _ours(name: str, marker: str) -> bool:
+    "The marker or an atomic write of it in progress (two runs may create the same folder at once)."
+    return name == marker or name.startswith(f'.{marker}.')
 
 class RunDir:
     "A run's folder: `config.json`, one sub-folder per stage in `STAGES`, `report.json`/`report.md` at the top."
     def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True):
         self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
+        if self.path.exists() and not self.path.is_dir(): raise ConfigError(f"run directory {self.path} is a file, not a folder")
+        if not (self.path/RUN_MARKER).exists():
+            if self.path.exists() and any(not _ours(e.name, RUN_MARKER) for e in self.path.iterdir()):
+                raise ConfigError(f"{self.path} is not empty and is not a distilled-vit run directory (it has no "
+                                  f"{RUN_MARKER}); the pipeline writes only into folders it created: give --out a new "
+                                  f"or empty folder")
+            self.path.mkdir(parents=True, exist_ok=True)
+            atomic_write_json(self.path/RUN_MARKER, dict(made_by='distilled_vit', stages=list(STAGES)))
         self.cfg = cfg
         if cfg is not None:
             if check and (self.path/'config.json').exists(): self.check_config(cfg)
             atomic_write_text(self.path/'config.json', cfg.to_json() + '\n')
 
     def stage(self, name: str) -> Path:
-        "The folder of stage `name` (created on demand)."
+        "The folder of stage `name` (created on demand, with the stage marker)."
         if name not in STAGES: raise ValueError(f"unknown stage {name!r}; stages are {STAGES}")
-        p = self.path/name; p.mkdir(exist_ok=True); return p
+        p = self.path/name
+        if not (p/STAGE_MARKER).exists():
+            if p.exists() and (not p.is_dir() or any(not _ours(e.name, STAGE_MARKER) for e in p.iterdir())):
+                raise ConfigError(f"{p} was not created by this run (no {STAGE_MARKER}); move it out of the run directory")
+            p.mkdir(exist_ok=True); atomic_write_json(p/STAGE_MARKER, dict(stage=name))
+        return p
+
+    def owns(self, name: str) -> bool:
+        "Whether stage folder `name` exists and was created by this run."
+        return (self.path/name/STAGE_MARKER).is_file()
+
+    def remove_stage(self, name: str):
+        "Delete stage folder `name` (its inputs changed); refuses a folder of that name that the run did not create."
+        p = self.path/name
+        if not p.exists(): return
+        if not self.owns(name):
+            raise ConfigError(f"{p} was not created by this run (no {STAGE_MARKER}); refusing to delete it: move it away")
+        shutil.rmtree(p)
 
     def saved_config(self) -> Config:
         "The config this run was created with."
@@ -228,9 +306,45 @@ class RunDir:
         if diff:
             msg = ', '.join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in diff.items())
             raise ConfigError(f"run directory {self.path} was made with another config ({msg}); "
-                              f"use a new --out or --force to redo it")
+                              f"use a new --out, or `distilled-vit run`, which redoes only the stages the change affects")
 
     def __repr__(self): return f"RunDir({str(self.path)!r})"
+
+# %% ../nbs/00_core.ipynb
+_TRAIN = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')
+_STUDENT = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr')
+STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: (earlier stages it reads, config fields)
+    'data': ((), ()),                                                   # fingerprinted by its content
+    'gan': (('data',), ('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity',
+                        'seed', 'max_batches')),
+    'teacher': (('data', 'gan'), ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads',
+                                  'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size') + _TRAIN),
+    'student': (('data', 'gan', 'teacher'), _STUDENT + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response',
+                                                        'kd_layers', 'kd_transfer') + _TRAIN),
+    'student_nokd': (('data', 'gan'), _STUDENT + _TRAIN),
+    'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
+    'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'latency_repeats', 'num_threads')),
+}
+DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
+               'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',
+               'win_hop_frames', 'max_windows')
+NO_RESULT_FIELDS = ('preset', 'device')
+
+def fingerprint(obj) -> str:
+    "A short stable hash of a JSON-able object."
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+def stage_inputs(cfg: Config, stage: str, fingerprints: dict[str, str]) -> dict:
+    "What stage `stage`'s result is made from: its config fields and the fingerprints of the stages it reads."
+    deps, flds = STAGE_INPUTS[stage]
+    return dict(config={k: getattr(cfg, k) for k in flds}, stages={s: fingerprints[s] for s in deps})
+
+def inputs_changed(old: dict | None, new: dict) -> str:
+    "One line saying what differs between two `stage_inputs` (empty when nothing does)."
+    if not old: return 'made by an older version (no fingerprint)'
+    ch = [f"{k} {old.get('config', {}).get(k)!r} -> {v!r}" for k, v in new['config'].items() if old.get('config', {}).get(k) != v]
+    ch += [f"{s} stage changed" for s, f in new['stages'].items() if old.get('stages', {}).get(s) != f]
+    return ', '.join(ch)
 
 # %% ../nbs/00_core.ipynb
 def ccc(y_true, y_pred) -> float:

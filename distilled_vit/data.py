@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_data.ipynb 1
 from __future__ import annotations
-import hashlib, json, os, time
+import hashlib, json, os, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -257,6 +257,13 @@ class EmotionData:
         "Normalised windows [n, n_mels, T] float32 and labels [n, 2] of `split`."
         i = self.index(split)
         return self.norm(self.X[i].astype(np.float32)), self.y[i]
+    def fingerprint(self) -> str:
+        "Hash of the content every later stage reads: windows, labels, clip of each window, split, normalisation."
+        h = hashlib.sha256()
+        for a in (self.X, self.y, self.clip, self.split_of_windows().astype(str)) + \
+                 ((self.norm.mean, self.norm.std) if self.norm is not None else ()):
+            a = np.ascontiguousarray(a); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(a.tobytes())
+        return h.hexdigest()[:20]
 
 # %% ../nbs/02_data.ipynb
 def _embedded_clips(cfg: Config, progress: bool):
@@ -296,11 +303,19 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
     key = _cache_key(cfg, manifest); cpath = cache_dir() / f'features-{key}.npz'
     hit = use_cache and cpath.exists()
     if hit:
-        z = np.load(cpath, allow_pickle=False)
-        X, y, clip = z['X'], z['y'], z['clip']
-        clips = pd.DataFrame(json.loads(str(z['clips'])))
-        skipped = skipped + json.loads(str(z['skipped']))
-    else:
+        try:                                              # a corrupt or truncated entry is rebuilt, never trusted
+            with np.load(cpath, allow_pickle=False) as z:
+                X, y, clip = z['X'], z['y'], z['clip']
+                clips = pd.DataFrame(json.loads(str(z['clips'])))
+                cached_skipped = json.loads(str(z['skipped']))
+            if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()):
+                raise ValueError('inconsistent or non-finite arrays')
+            skipped = skipped + cached_skipped
+        except Exception as e:
+            print(f"warning: feature cache entry {cpath} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it",
+                  file=sys.stderr)
+            hit = False
+    if not hit:
         rows, Xs, audio_skipped = [], [], []
         if manifest is None: items = _embedded_clips(cfg, progress)
         else:

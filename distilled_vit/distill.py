@@ -16,7 +16,8 @@ from .teacher import forward_distill
 from .student import create_student, model_size
 
 # %% auto 0
-__all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'distill', 'train_student_nokd']
+__all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'mixup_windows', 'distill',
+           'train_student_nokd']
 
 # %% ../nbs/07_distill.ipynb
 def layer_map(cfg: Config, student_depth: int, teacher_depth: int) -> list[tuple[int, int]]:
@@ -109,6 +110,15 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch
     return dict(pred=torch.cat(preds), hidden=[torch.cat(h) for h in hid], attn=[torch.cat(a) for a in att] if attention else [])
 
 # %% ../nbs/07_distill.ipynb
+def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.ndarray:
+    """`n` transfer windows [n, n_mels, T] for distillation: mixup λ·x_i + (1−λ)·x_j of random training windows `X`, with
+    λ ~ Beta(α, α) folded to ≥ 0.5 so one window dominates. They carry no label: the teacher's outputs are their targets."""
+    rng = np.random.default_rng([seed, 1717])
+    i, j = rng.integers(0, len(X), n), rng.integers(0, len(X), n)
+    lam = rng.beta(alpha, alpha, n).astype(np.float32)
+    lam = np.maximum(lam, 1 - lam)[:, None, None]
+    return (lam * X[i] + (1 - lam) * X[j]).astype(np.float32)
+
 def _student_data(data, synthetic):
     Xtr, ytr = data.arrays('train')
     if synthetic is not None and len(synthetic[0]):
@@ -131,8 +141,11 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     pairs = layer_map(cfg, len(student.blocks), len(teacher.blocks))
     s_idx, t_idx = [s for s, _ in pairs], [t for _, t in pairs]
     Xtr, ytr = _student_data(data, synthetic)
+    n_transfer = int(round(cfg.kd_transfer * len(Xtr)))
+    if n_transfer: Xtr = np.concatenate([Xtr, mixup_windows(Xtr, n_transfer, cfg.seed)])   # [N + n_transfer, n_mels, T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()
+    if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])  # transfer windows: the teacher is the label
     kd = KnowledgeDistillationLoss(student.embed_dim, teacher.embed_dim, pairs, student.patch_embed.grid_size,
                                    teacher.patch_embed.grid_size, cfg.kd_alpha, cfg.kd_beta, cfg.kd_gamma,
                                    cfg.kd_temperature, cfg.kd_response, student.num_prefix_tokens)
@@ -144,7 +157,7 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
         return loss, p
     hist = fit(student, (Xtr, ytr), data.arrays('val'), cfg, out, cfg.kd_epochs, cfg.lr, loss_fn=kd_loss,
                loss_module=kd, name='student', progress=progress, extra_tensors=data.norm.tensors())
-    return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs))
+    return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer))
 
 def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,
                        out_dir=None) -> tuple[nn.Module, dict]:

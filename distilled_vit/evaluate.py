@@ -24,7 +24,7 @@ __all__ = ['METRICS', 'MIN_TEACHER_CCC', 'VERDICTS', 'LATENCY_BATCHES', 'MODEL_N
            'va_metrics', 'bootstrap_weights', 'weighted_metrics', 'percentile_ci', 'retention_pct',
            'retention_by_metric', 'verdict', 'torch_threads', 'median_ms', 'torch_latency', 'numpy_latency',
            'RidgeBaseline', 'plot_predictions', 'plot_retention', 'plot_latency', 'plot_va_plane', 'json_ready',
-           'evaluate_stage', 'write_report', 'summary_table']
+           'kd_gate', 'retention_ci', 'difference_ci', 'evaluate_stage', 'write_report', 'summary_table']
 
 # %% ../nbs/08_evaluate.ipynb
 def rmse(y_true, y_pred) -> float:
@@ -277,6 +277,31 @@ def json_ready(o):
     if isinstance(o, Path): return str(o)
     return o
 
+def kd_gate(run: RunDir) -> dict:
+    """Distillation is applied (the KD student shipped) only when the teacher beats the no-KD student on *validation*
+    CCC (best epoch of each, from their `history.csv`); otherwise the no-KD student is exported. The test split plays no part."""
+    def best(stage):
+        p = run.path / stage / 'history.csv'
+        return float(pd.read_csv(p).val_ccc_mean.max()) if p.exists() else None
+    t, n = best('teacher'), best('student_nokd')
+    if t is None or n is None:
+        return dict(applied=True, shipped='student', teacher_val_ccc=t, nokd_val_ccc=n,
+                    text='distillation applied (no validation history to compare teacher and no-KD student)')
+    ok = t > n
+    return dict(applied=ok, shipped='student' if ok else 'student_nokd', teacher_val_ccc=t, nokd_val_ccc=n,
+                text=f"distillation applied: the teacher beats the no-KD student on validation CCC ({t:.3f} vs {n:.3f})" if ok else
+                     f"distillation not applied: the teacher does not beat the no-KD student on validation CCC ({t:.3f} vs "
+                     f"{n:.3f}), so the no-KD student is the exported model")
+
+def retention_ci(student_samples: dict, teacher_samples: dict) -> dict:
+    "95 % interval of CCC retention (%) per dimension and of the mean CCC, from paired bootstrap samples (same resamples)."
+    ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)
+    return {k: percentile_ci(ratio(student_samples[f'ccc_{k}'], teacher_samples[f'ccc_{k}'])) for k in DIMS + ('mean',)}
+
+def difference_ci(a_samples: dict, b_samples: dict) -> dict:
+    "95 % interval of CCC(a) − CCC(b) per dimension and of the mean, from paired bootstrap samples (same resamples)."
+    return {k: percentile_ci(a_samples[k] - b_samples[k]) for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
+
 def _section(y, p, w, clip, extra: dict) -> tuple[dict, dict]:
     "One model's report section and its bootstrap samples."
     samples = weighted_metrics(y, p, w)
@@ -313,11 +338,9 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
     sections['baseline'].update(numpy_latency(base.predict, (cfg.n_mels, cfg.win_frames), cfg))
     t, s, n = sections['teacher'], sections['student'], sections['student_nokd']
     ret = retention_pct(s, t)
-    ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)               # paired bootstrap of the retention ratio
-    ret_ci = {d: percentile_ci(ratio(samples['student'][f'ccc_{d}'], samples['teacher'][f'ccc_{d}'])) for d in DIMS}
-    ret_ci['mean'] = percentile_ci(ratio(samples['student']['ccc_mean'], samples['teacher']['ccc_mean']))
+    ret_ci = retention_ci(samples['student'], samples['teacher'])
     gain = {k: s[k] - n[k] for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
-    gain_ci = {k: percentile_ci(samples['student'][k] - samples['student_nokd'][k]) for k in gain}
+    gain_ci = difference_ci(samples['student'], samples['student_nokd'])
     figs = dict(predictions='predictions.png', retention='retention.png', latency='latency.png', va_plane='va_plane.png')
     for f in (plot_predictions(yte, preds, out / figs['predictions']),
               plot_retention(ret, retention_pct(n, t), ret_ci, out / figs['retention']),
@@ -343,7 +366,7 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
         retention_nokd_pct=retention_pct(n, t),
         compression=dict(params_ratio=t['params'] / s['params'], size_ratio=t['size_mb'] / s['size_mb']),
         kd_gain=dict(gain, ci95=gain_ci),
-        verdict=verdict(ret, t, s, n),
+        verdict=verdict(ret, t, s, n), kd_gate=kd_gate(run),
         figures={k: f'evaluate/{v}' for k, v in figs.items()}))
     atomic_write_json(out / 'evaluation.json', res)
     return res
@@ -362,6 +385,7 @@ def _markdown(r: dict) -> str:
     v, L = r.get('verdict') or {}, []
     L += [f"# distilled_vit report: preset `{r['preset']}`", '',
           f"**Verdict:** {v.get('text', '')}", '', f"*Advice:* {v.get('advice', '')}", '',
+          f"**Distillation gate:** {(r.get('kd_gate') or {}).get('text', 'not recorded')}.", '',
           f"Data: `{r['dataset']}`; {r['test']['windows']} test windows from {r['test']['clips']} clips. 95 % intervals from "
           f"{r['bootstrap']['resamples']} bootstrap resamples of songs. Latency: median of {r['latency_setup']['repeats']} "
           f"calls, {r['latency_setup']['threads']} CPU threads (1-min load average {r['latency_setup'].get('load_1min')} on "
@@ -431,5 +455,6 @@ def summary_table(report: dict) -> str:
     if c: lines.append(f"compression: {c['params_ratio']:.1f}x fewer parameters, {c['size_ratio']:.1f}x smaller")
     a = ((report.get('export') or {}).get('artefacts') or {}).get('onnx_int8')
     if a: lines.append(f"ONNX INT8: {a['size_mb']:.3g} MB, {a['latency_ms_b1']:.2f} ms (batch 1), CCC drop {a['ccc_drop']:+.4f}")
+    if report.get('kd_gate'): lines.append(report['kd_gate']['text'])
     lines.append(f"verdict: {v.get('text', '?')}")
     return '\n'.join(lines)

@@ -177,8 +177,9 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 # %% ../nbs/09_export.ipynb
-def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True) -> dict:
-    "Write every artefact into `run/export/`, check each against the eager student on the test split; returns the `export` section."
+def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True, model_name: str = 'student') -> dict:
+    """Write every artefact into `run/export/`, check each against the eager student on the test split; returns the `export`
+    section. `model_name` says which trained student this is ('student' = KD, 'student_nokd' when the gate chose it)."""
     out = run.stage('export')
     model = copy.deepcopy(student).cpu().eval()
     Xte, yte = data.arrays('test')
@@ -216,6 +217,7 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     default = 'int8' if int8_ok else 'fp32'
     fpath = write_bundle(cfg, data.norm, out, dict(fp32='student.onnx', int8='student_int8.onnx'), default)
     res = dict(
+        model=model_name,
         reference=dict(what='eager fp32 PyTorch student on the test split', windows=len(yte), ccc_valence=ref_m['ccc_valence'],
                        ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
         threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,

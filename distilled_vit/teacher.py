@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_teacher.ipynb 1
 from __future__ import annotations
-import contextlib, json
+import contextlib, json, os
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,20 +14,31 @@ from timm.layers import resample_abs_pos_embed
 from safetensors.torch import load_file
 from .core import *
 from .train import *
+from .student import DSConvPatchEmbed
 
 # %% auto 0
-__all__ = ['create_teacher', 'load_timm_checkpoint', 'record_attention', 'forward_distill', 'train_teacher']
+__all__ = ['TEACHER_STEMS', 'create_teacher', 'load_timm_checkpoint', 'load_timm_pretrained', 'record_attention',
+           'forward_distill', 'train_teacher']
 
 # %% ../nbs/05_teacher.ipynb
+TEACHER_STEMS = ('conv', 'patch')
+
 def create_teacher(cfg: Config) -> nn.Module:
-    "The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs (never downloads)."
+    """The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs. `cfg.teacher_stem`
+    'conv' swaps timm's linear patchify for the student's `DSConvPatchEmbed` (same token grid); 'patch' keeps it.
+    `cfg.teacher_weights` is a local checkpoint, or `timm:<model tag>` for timm's own pretrained weights (downloaded
+    by timm only when online; offline it fails at once with one line)."""
+    if cfg.teacher_stem not in TEACHER_STEMS:
+        raise ConfigError(f"teacher_stem must be one of {', '.join(TEACHER_STEMS)}, got {cfg.teacher_stem!r}")
     kw = dict(pretrained=False, in_chans=1, num_classes=2, img_size=(cfg.n_mels, cfg.win_frames), patch_size=cfg.patch_size)
+    if cfg.teacher_stem == 'conv': kw['embed_layer'] = DSConvPatchEmbed
     if cfg.teacher_depth: kw['depth'] = cfg.teacher_depth
     if cfg.teacher_dim: kw['embed_dim'] = cfg.teacher_dim
     if cfg.teacher_heads: kw['num_heads'] = cfg.teacher_heads
     try: model = timm.create_model(cfg.teacher_arch, **kw)
-    except RuntimeError as e: raise ConfigError(f"teacher_arch {cfg.teacher_arch!r}: {e}") from None
-    if cfg.teacher_weights: load_timm_checkpoint(model, cfg.teacher_weights)
+    except (RuntimeError, TypeError) as e: raise ConfigError(f"teacher_arch {cfg.teacher_arch!r}: {e}") from None
+    if cfg.teacher_weights.startswith('timm:'): load_timm_pretrained(model, cfg.teacher_weights[5:])
+    elif cfg.teacher_weights: load_timm_checkpoint(model, cfg.teacher_weights)
     return model
 
 # %% ../nbs/05_teacher.ipynb
@@ -41,10 +52,13 @@ def _read_state_dict(path: Path) -> dict:
         if isinstance(sd, dict) and k in sd and isinstance(sd[k], dict): return sd[k]
     return sd
 
-def load_timm_checkpoint(model: nn.Module, path: str | Path) -> dict:
-    "Load ImageNet ViT weights from `path` into a 1-channel spectrogram ViT; returns what was adapted."
-    path = Path(path); sd = dict(_read_state_dict(path)); own = model.state_dict(); notes = {}
+def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = None) -> dict:
+    "Load ImageNet ViT weights from `path` (or the state dict `sd` read from it) into a 1-channel spectrogram ViT; returns what was adapted."
+    path = Path(path); sd = dict(_read_state_dict(path) if sd is None else sd); own = model.state_dict(); notes = {}
     w = sd.get('patch_embed.proj.weight')
+    if w is not None and 'patch_embed.proj.weight' not in own:
+        raise CheckpointError(f"{path}: a linear-patchify ViT checkpoint cannot initialise the convolutional stem; "
+                              f"set teacher_stem=patch to start from it")
     if w is not None and w.shape[1] != own['patch_embed.proj.weight'].shape[1]:
         sd['patch_embed.proj.weight'] = w.sum(1, keepdim=True); notes['patch_embed'] = f'{w.shape[1]}->1 channel (sum)'
     if w is not None and w.shape[-2:] != own['patch_embed.proj.weight'].shape[-2:]:
@@ -65,6 +79,17 @@ def load_timm_checkpoint(model: nn.Module, path: str | Path) -> dict:
         raise CheckpointError(f"{path}: weights do not fit {type(model).__name__} (missing {missing[:3]}, unexpected "
                               f"{unexpected[:3]}); is teacher_arch the architecture of this checkpoint?")
     return notes
+
+def load_timm_pretrained(model: nn.Module, tag: str) -> dict:
+    "Load timm's pretrained weights for model tag `tag` (e.g. 'vit_small_patch16_224.augreg_in21k') into `model`, adapted as above."
+    if os.environ.get('HF_HUB_OFFLINE', '') not in ('', '0'):
+        raise ConfigError(f"teacher_weights 'timm:{tag}' needs a download and this machine is offline (HF_HUB_OFFLINE); "
+                          f"pass a local checkpoint file instead (teacher_weights=/path/to/weights.safetensors)")
+    try: src_model = timm.create_model(tag, pretrained=True)
+    except Exception as e:
+        raise ConfigError(f"teacher_weights 'timm:{tag}': timm could not load it ({(str(e).splitlines() or [''])[0][:160]}); "
+                          f"pass a local checkpoint file instead") from None
+    return load_timm_checkpoint(model, f'timm:{tag}', src_model.state_dict())
 
 # %% ../nbs/05_teacher.ipynb
 @contextlib.contextmanager

@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb 1
 from __future__ import annotations
-import math, os, time
+import math, os, shutil, time
 from pathlib import Path
 from typing import Callable
 import numpy as np
@@ -19,8 +19,8 @@ from .core import *
 
 # %% auto 0
 __all__ = ['predict', 'regression_metrics', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
-           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'load_checkpoint', 'load_weights', 'load_state_checked',
-           'plot_history', 'fit']
+           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint', 'load_checkpoint', 'load_weights',
+           'load_state_checked', 'plot_history', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -97,6 +97,16 @@ def _batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, worl
     sampler.set_epoch(epoch)
     idx, per_rank = np.fromiter(iter(sampler), dtype=np.int64), max(1, batch_size // world)
     return [idx[i:i + per_rank] for i in range(0, len(idx), per_rank)]
+
+def save_checkpoint(state: dict, path: Path):
+    """Write a training checkpoint atomically. `torch.save` reports a full disk as a `RuntimeError` (its C++ writer),
+    not an `OSError`; either becomes one `DistilledViTError` line naming the file and the free space left."""
+    try:
+        with atomic_path(path) as tmp: torch.save(state, tmp)
+    except (RuntimeError, OSError) as e:
+        free = shutil.disk_usage(Path(path).parent).free / 2**20
+        why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+        raise DistilledViTError(f"{path}: could not write the checkpoint ({why}); {free:.0f} MB free on that disk") from None
 
 def load_checkpoint(path: str | Path) -> dict:
     "Load a training checkpoint without unpickling arbitrary objects (`weights_only=True`)."
@@ -214,8 +224,7 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         state = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch, epochs=epochs,
                      name=name, history=hist, best=best, bad_epochs=bad_epochs, rng=torch.get_rng_state())
         if loss_module is not None: state['loss_module'] = loss_module.state_dict()
-        if main:
-            with atomic_path(ck) as tmp: torch.save(state, tmp)
+        if main: save_checkpoint(state, ck)
         ebar.set_postfix(loss=f"{row['train_loss']:.4f}", val_ccc=f"{m['ccc_mean']:.3f}")
         if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: train loss {row['train_loss']:.4f}, val loss "
                                 f"{row['val_loss']:.4f}, val CCC V {m['ccc_valence']:.3f} A {m['ccc_arousal']:.3f} ({row['seconds']:.0f}s)")

@@ -22,16 +22,21 @@ def write_tone(path, seconds=1.0, sr=16000, freq=440.0, channels=1):
     sf.write(str(path), y, sr)
     return path
 
-def cli(*args, env=None, timeout=600):
-    "Run `distilled-vit ARGS` in a subprocess; returns CompletedProcess (text)."
+def cli(*args, env=None, timeout=600, cwd=ROOT):
+    "Run `distilled-vit ARGS` in a subprocess (in folder `cwd`); returns CompletedProcess (text)."
     e = dict(os.environ, **(env or {}))
     return subprocess.run([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())', *args],
-                          capture_output=True, text=True, env=e, timeout=timeout, cwd=ROOT)
+                          capture_output=True, text=True, env=e, timeout=timeout, cwd=cwd)
+
+def netguard(folder) -> dict:
+    "Environment that refuses (and logs to folder/network.log) every network connection of a `cli` subprocess."
+    return dict(PYTHONPATH=os.pathsep.join([str(ROOT / 'tests' / 'netguard')] + [p for p in [os.environ.get('PYTHONPATH')] if p]),
+                DVIT_NETGUARD_LOG=str(folder / 'network.log'))
 
 @pytest.fixture(scope='session')
 def smoke_run(tmp_path_factory):
     "One `distilled-vit run --preset smoke` shared by the pipeline, determinism and interruption tests."
     out = tmp_path_factory.mktemp('smoke') / 'run'
-    r = cli('run', '--preset', 'smoke', '--out', str(out), env={'DISTILLED_VIT_CACHE': str(out.parent / 'cache')})
+    r = cli('run', '--preset', 'smoke', '--out', str(out), env={'DISTILLED_VIT_CACHE': str(out.parent / 'cache'), **netguard(out.parent)})
     assert r.returncode == 0, r.stderr[-3000:]
     return out, r

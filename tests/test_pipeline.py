@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 import pytest
-from conftest import cli
+from conftest import cli, netguard, write_tone
 
 MODEL_KEYS = ('params', 'size_mb', 'ccc_valence', 'ccc_arousal', 'mae_valence', 'mae_arousal', 'latency_ms_b1')
 
@@ -21,6 +21,11 @@ def test_report_has_every_section(smoke_run):
     assert list(out.rglob('*.png')), 'figures are saved in the run directory'
     assert not list(out.rglob('.*.tmp')), 'no half-written files'
     assert '[7/7] export' in r.stdout                     # a progress line per stage
+    # the exported model is the one the validation gate chose, and its eager reference is that model
+    gate = rep['kd_gate']
+    assert gate['applied'] == (gate['teacher_val_ccc'] > gate['nokd_val_ccc']) and rep['export']['model'] == gate['shipped']
+    assert rep['export']['reference']['ccc_valence'] == pytest.approx(rep[gate['shipped']]['ccc_valence'], abs=1e-6)
+    assert gate['text'] in r.stdout
 
 def test_rerun_skips_finished_stages_and_force_redoes(smoke_run):
     out, _ = smoke_run
@@ -40,3 +45,12 @@ def test_paper_preset_dry_run(tmp_path):
     assert cfg['teacher_arch'] == 'vit_base_patch16_224' and cfg['max_batches'] == 1
     rep = json.loads((tmp_path / 'paper' / 'report.json').read_text())
     assert rep['teacher']['params'] > 80e6
+
+def test_nothing_is_downloaded(smoke_run, tmp_path):
+    "The smoke pipeline (fixture) and `predict` ran with every network connection refused and logged: none was tried."
+    out, _ = smoke_run
+    r = cli('predict', str(write_tone(tmp_path / 'a.wav', seconds=3.0)), '--model', str(out / 'export'), env=netguard(out.parent))
+    assert r.returncode == 0, r.stderr[-2000:]
+    log = (out.parent / 'network.log').read_text().splitlines()
+    assert log.count('loaded') >= 2, 'the guard was active in both processes'
+    assert [l for l in log if l != 'loaded'] == [], log

@@ -1,0 +1,187 @@
+"""Does distillation earn its name? Teacher, KD student (each response term), no-KD student and ridge over seeds.
+
+The comparison, fixed before any result was read:
+- every arm trains on the same data (the preset's split, `data_seed` fixed) with the preset's epochs and optimiser;
+  seeds change initialisation and batch order only;
+- arms: the teacher (the preset's: ViT-S/16 with the student's conv stem on `cpu`), the KD student with the
+  CCC response term and with the MSE response term (same teacher), the no-KD student (labels only, the baseline
+  KD must beat) and the ridge baseline on pooled log-mels;
+- the response term the preset ships is the one with the higher mean *validation* CCC over seeds (best epoch);
+  test numbers are only reported;
+- the headline is the paired KD − no-KD difference of mean test CCC: mean ± std over seeds, a t interval over
+  seeds (wide with 3 seeds), and a song-level bootstrap of the seed-averaged difference on the test split.
+
+Writes benchmarks/results/<name>.json and .md. Regenerate with:
+
+    .venv/bin/python benchmarks/kd_recipe.py --preset cpu --seeds 0 1 2
+    .venv/bin/python benchmarks/kd_recipe.py --preset cpu --seeds 0 --data ../shared/data/emopia_dev/manifest.csv \\
+        --name kd_recipe_emopia
+"""
+import argparse, json, os, platform, shlex, shutil, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESPONSES = ('ccc', 'mse')
+
+
+def _parse_extra(s: str):
+    name, _, sets = s.partition('=')
+    return name.strip(), [x for x in sets.split(',') if x.strip()]
+
+
+def _best_val(stage_dir: Path) -> float:
+    import pandas as pd
+    return float(pd.read_csv(stage_dir / 'history.csv').val_ccc_mean.max())
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--preset', default='cpu')
+    ap.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    ap.add_argument('--data', default=None, help='data source (default: the preset\'s embedded data)')
+    ap.add_argument('--set', nargs='*', default=[], help='config overrides key=value (as the CLI)')
+    ap.add_argument('--name', default='kd_recipe')
+    ap.add_argument('--work', default=None, help='keep run directories here (default: a temporary folder, removed); '
+                                                 'finished seeds and arms found there are reused')
+    ap.add_argument('--extra', nargs='*', default=[], help="further KD arms from the same teachers: 'name=key=value,key=value'")
+    a = ap.parse_args()
+    os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
+    import numpy as np, pandas as pd, torch
+    from scipy import stats
+    from distilled_vit.core import get_config, parse_overrides, atomic_write_json, atomic_write_text, RunDir, DIMS
+    from distilled_vit.cli import run_pipeline
+    from distilled_vit.data import load_dataset
+    from distilled_vit.train import load_weights, predict
+    from distilled_vit.teacher import create_teacher
+    from distilled_vit.student import create_student
+    from distilled_vit.distill import distill
+    from distilled_vit.evaluate import va_metrics, bootstrap_weights, weighted_metrics, percentile_ci
+    import dataclasses
+    ov = parse_overrides(a.set)
+    if a.data: ov['data'] = str(Path(a.data).resolve())
+    base = get_config(a.preset, **ov)
+    other = [r for r in RESPONSES if r != base.kd_response][0]
+    work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix='dvit-kd-recipe-'))
+    t_all = time.perf_counter()
+    extras = [_parse_extra(e) for e in a.extra]
+    per_seed, test_preds = [], {}
+    for seed in a.seeds:
+        cfg = dataclasses.replace(base, seed=seed)
+        out = work / f'seed{seed}'
+        t0 = time.perf_counter()
+        if not (out / 'evaluate' / 'evaluation.json').exists():       # a finished seed (e.g. from --work) is reused
+            run_pipeline(cfg, out, until='evaluate', progress=True)
+        ev = json.loads((out / 'evaluate' / 'evaluation.json').read_text())
+        pr = pd.read_csv(out / 'evaluate' / 'predictions.csv')
+        data = load_dataset(cfg, progress=False)
+        Xte, yte = data.arrays('test')
+        np.testing.assert_allclose(pr[[f'true_{d}' for d in DIMS]].to_numpy(), yte, atol=1e-5)
+        teacher = None
+        def kd_arm(name, arm_cfg):
+            "Distil `arm_cfg`'s student from this seed's teacher into out/<name> (reused when already there)."
+            nonlocal teacher
+            d = out / name
+            if (d / 'metrics.json').exists(): student = load_weights(create_student(arm_cfg), d / 'model.safetensors')
+            else:
+                if teacher is None:
+                    teacher = load_weights(create_teacher(dataclasses.replace(cfg, teacher_weights='')), out / 'teacher' / 'model.safetensors')
+                student, _ = distill(arm_cfg, RunDir(work / 'scratch', cfg, check=False), data, teacher, progress=True, out_dir=d)
+            return predict(student, Xte), _best_val(d)
+        preds = {'teacher': pr[[f'teacher_{d}' for d in DIMS]].to_numpy(),
+                 f'kd_{base.kd_response}': pr[[f'student_{d}' for d in DIMS]].to_numpy(),
+                 'nokd': pr[[f'student_nokd_{d}' for d in DIMS]].to_numpy(),
+                 'ridge': pr[[f'baseline_{d}' for d in DIMS]].to_numpy()}
+        val = {'teacher': _best_val(out / 'teacher'), f'kd_{base.kd_response}': _best_val(out / 'student'),
+               'nokd': _best_val(out / 'student_nokd')}
+        # the other response term, distilled from the very same teacher
+        preds[f'kd_{other}'], val[f'kd_{other}'] = kd_arm(f'student_{other}', dataclasses.replace(cfg, kd_response=other))
+        for name, sets in extras:                                      # further levers, same teacher
+            preds[name], val[name] = kd_arm(f'student_{name}', get_config(a.preset, **(ov | parse_overrides(sets) | dict(seed=str(seed)))))
+        row = dict(seed=seed, seconds=round(time.perf_counter() - t0, 1),
+                   params=dict(teacher=ev['teacher']['params'], student=ev['student']['params']))
+        for arm, p in preds.items():
+            m = va_metrics(yte, p)
+            row[arm] = dict(test_ccc_valence=m['ccc_valence'], test_ccc_arousal=m['ccc_arousal'],
+                            test_ccc_mean=m['ccc_mean'], val_ccc_mean=val.get(arm))
+        per_seed.append(row); test_preds[seed] = preds
+        groups = pr.group.to_numpy()
+        print(json.dumps(row), flush=True)
+    arms = list(test_preds[a.seeds[0]])
+    summ = {}
+    for arm in arms:
+        for k in ('test_ccc_valence', 'test_ccc_arousal', 'test_ccc_mean', 'val_ccc_mean'):
+            v = [r[arm][k] for r in per_seed if r[arm][k] is not None]
+            if v: summ.setdefault(arm, {})[k] = dict(mean=float(np.mean(v)), std=float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
+    kd_arms = [k for k in arms if k.startswith('kd_') or k in dict(extras)]
+    shipped = max(kd_arms, key=lambda k: summ[k]['val_ccc_mean']['mean'])
+    w = bootstrap_weights(groups, 2000, seed=0)
+    diffs = {}
+    for kd in kd_arms:
+        d = np.array([r[kd]['test_ccc_mean'] - r['nokd']['test_ccc_mean'] for r in per_seed])
+        t_ci = None
+        if len(d) > 1:
+            h = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)); t_ci = [float(d.mean() - h), float(d.mean() + h)]
+        boot = np.mean([weighted_metrics(yte, test_preds[s][kd], w)['ccc_mean'] - weighted_metrics(yte, test_preds[s]['nokd'], w)['ccc_mean']
+                        for s in a.seeds], 0)
+        diffs[kd] = dict(per_seed=d.tolist(), mean=float(d.mean()), std=float(d.std(ddof=1)) if len(d) > 1 else 0.0,
+                         t_ci95=t_ci, bootstrap_ci95=percentile_ci(boot))
+    tm = summ['teacher']['test_ccc_mean']['mean']; nm = summ['nokd']['test_ccc_mean']['mean']
+    res = dict(preset=a.preset, data=base.data, seeds=a.seeds, overrides=a.set, shipped_response=shipped,
+               config={k: getattr(base, k) for k in ('teacher_arch', 'teacher_stem', 'teacher_epochs', 'teacher_lr',
+                                                      'kd_epochs', 'lr', 'kd_alpha', 'kd_beta', 'kd_gamma',
+                                                      'kd_temperature', 'kd_response', 'n_clips', 'batch_size')},
+               params=per_seed[0]['params'], per_seed=per_seed, summary=summ, kd_minus_nokd=diffs,
+               teacher_minus_nokd=tm - nm,
+               retention_pct=100 * summ[shipped]['test_ccc_mean']['mean'] / tm if tm else None,
+               test=dict(windows=len(yte), groups=len(np.unique(groups))),
+               wall_s=round(time.perf_counter() - t_all, 1),
+               machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
+                            threads=base.num_threads),
+               extra_arms={n: sets for n, sets in extras},
+               command='.venv/bin/python benchmarks/kd_recipe.py --preset ' + a.preset + ' --seeds ' + ' '.join(map(str, a.seeds))
+                       + (f' --data {a.data}' if a.data else '') + (' --set ' + ' '.join(a.set) if a.set else '')
+                       + (' --extra ' + ' '.join(shlex.quote(e) for e in a.extra) if a.extra else '')
+                       + (f' --name {a.name}' if a.name != 'kd_recipe' else ''),
+               date=time.strftime('%Y-%m-%d'))
+    dst = ROOT / 'benchmarks' / 'results'
+    atomic_write_json(dst / f'{a.name}.json', res)
+    atomic_write_text(dst / f'{a.name}.md', markdown(res))
+    print(markdown(res))
+    if not a.work: shutil.rmtree(work, ignore_errors=True)
+
+
+LABELS = dict(teacher='teacher', kd_ccc='KD student, CCC response', kd_mse='KD student, MSE response',
+              nokd='no-KD student (labels only)', ridge='ridge baseline')
+
+
+def markdown(r: dict) -> str:
+    c = r['config']; p = r['params']; n = len(r['seeds'])
+    label = lambda arm: LABELS.get(arm) or f"KD student, {', '.join((r.get('extra_arms') or {}).get(arm, [arm]))}" 
+    f = lambda s, k: f"{s[k]['mean']:.3f} ± {s[k]['std']:.3f}" if k in s else '–'
+    ci = lambda v: '–' if not v else f'[{v[0]:+.3f}, {v[1]:+.3f}]'
+    lines = [f"# Distillation recipe: `{r['preset']}` preset, data `{Path(r['data']).name if r['data'] != 'embedded' else 'embedded'}`, "
+             f"{n} seed{'s' if n > 1 else ''}", '',
+             f"Command: `{r['command']}` ({r['date']}; torch {r['machine']['torch']}, {r['machine']['cpu_count']} CPU cores, "
+             f"{r['machine']['threads']} threads; {r['wall_s'] / 60:.0f} min). Test split: {r['test']['windows']} windows "
+             f"of {r['test']['groups']} songs.", '',
+             f"Teacher `{c['teacher_arch']}` with the `{c['teacher_stem']}` stem, {c['teacher_epochs']} epochs (lr {c['teacher_lr']}): "
+             f"{p['teacher']:,} parameters, **{p['teacher'] / p['student']:.1f}×** the student's {p['student']:,}. "
+             f"Students: {c['kd_epochs']} epochs, lr {c['lr']}; KD weights α={c['kd_alpha']}, β={c['kd_beta']}, "
+             f"γ={c['kd_gamma']}, T={c['kd_temperature']}.", '',
+             '| arm | test CCC valence | test CCC arousal | test CCC mean | val CCC mean (best epoch) |', '|---|---|---|---|---|']
+    for arm, s in r['summary'].items():
+        lines.append(f"| {label(arm)}{' (shipped)' if arm == r['shipped_response'] else ''} | {f(s, 'test_ccc_valence')} | "
+                     f"{f(s, 'test_ccc_arousal')} | {f(s, 'test_ccc_mean')} | {f(s, 'val_ccc_mean')} |")
+    lines += ['', 'Mean ± std over seeds.', '', '**KD − no-KD, mean test CCC (paired by seed)**', '',
+              '| KD arm | per seed | mean ± std | 95 % t interval over seeds | 95 % song bootstrap of the seed mean |',
+              '|---|---|---|---|---|']
+    for kd, d in r['kd_minus_nokd'].items():
+        lines.append(f"| {label(kd)} | {', '.join(f'{v:+.3f}' for v in d['per_seed'])} | {d['mean']:+.3f} ± {d['std']:.3f} | "
+                     f"{ci(d['t_ci95'])} | {ci(d['bootstrap_ci95'])} |")
+    lines += ['', f"Teacher − no-KD student: {r['teacher_minus_nokd']:+.3f} mean test CCC. Retention of the shipped KD "
+              f"student ({label(r['shipped_response'])}, chosen on validation CCC): {r['retention_pct']:.1f} % of the teacher's mean CCC.", '']
+    return '\n'.join(lines)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,93 @@
+"""The run directory's two safety promises, end to end from the command line: the pipeline deletes only what it
+created, and never reuses results made from other data or another config."""
+import contextlib, io, json
+import pandas as pd
+from conftest import cli, write_tone
+from distilled_vit.core import STAGES
+from distilled_vit.cli import main
+
+
+def _user_project(root):
+    "A user's project folder with a sub-folder named after every stage, each holding a file."
+    for s in STAGES:
+        (root / s).mkdir(parents=True); (root / s / 'README.txt').write_text(f'keep {s}')
+    (root / 'notes.txt').write_text('keep')
+    return root
+
+
+def _untouched(root):
+    for s in STAGES: assert (root / s / 'README.txt').read_text() == f'keep {s}', s
+    assert (root / 'notes.txt').read_text() == 'keep'
+    assert sorted(p.name for p in root.iterdir()) == sorted(STAGES + ('notes.txt',)), 'nothing was added either'
+
+
+def test_force_never_deletes_a_users_folders(tmp_path):
+    proj = _user_project(tmp_path / 'proj')
+    for force in STAGES:                                   # every --force value, in process (fast)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err): rc = main(['run', '--preset', 'smoke', '--out', str(proj), '--force', force])
+        assert rc == 2 and 'not a distilled-vit run directory' in err.getvalue(), (force, err.getvalue())
+        _untouched(proj)
+    # the reported case, as a user types it: `--out .` from inside the project, `--force data`
+    r = cli('run', '--preset', 'smoke', '--data', 'data/manifest.csv', '--out', '.', '--force', 'data', cwd=proj)
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'not a distilled-vit run directory' in r.stderr, r.stderr
+    _untouched(proj)
+
+
+def test_stage_named_folder_the_run_did_not_make_survives(tmp_path):
+    out = tmp_path / 'run'
+    assert cli('prepare-data', '--preset', 'smoke', '--out', str(out)).returncode == 0
+    (out / 'teacher').mkdir(); (out / 'teacher' / 'mine.txt').write_text('keep')
+    for args in (('train-teacher',), ('run', '--force', 'data'), ('run', '--force', 'teacher')):
+        r = cli(*args, '--preset', 'smoke', '--out', str(out))
+        assert r.returncode == 2 and 'was not created by this run' in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr)
+        assert (out / 'teacher' / 'mine.txt').read_text() == 'keep'
+
+
+def _manifest(root, n=16):
+    rows = []
+    for i in range(n):
+        write_tone(root / 'audio' / f'song{i // 2}_{i}.wav', seconds=2.0, freq=180 + 50 * i)
+        rows.append(dict(path=f'audio/song{i // 2}_{i}.wav', valence=-0.9 + 1.8 * i / (n - 1),
+                         arousal=0.9 - 1.8 * ((3 * i) % n) / (n - 1), group=f'song{i // 2}'))
+    pd.DataFrame(rows).to_csv(root / 'manifest.csv', index=False)
+    return root / 'manifest.csv'
+
+
+def _lines(stdout, what):
+    "Stage names whose progress line says `what`."
+    return sorted(s for s in STAGES for l in stdout.splitlines() if f'] {s:<13} {what}' in l)
+
+
+def test_changed_inputs_redo_exactly_the_affected_stages(tmp_path):
+    m = _manifest(tmp_path / 'ds'); out = str(tmp_path / 'run')
+    base = ('--preset', 'smoke', '--data', str(m), '--out', out)
+    r = cli('run', *base); assert r.returncode == 0, r.stderr[-2000:]
+
+    # another KD weight: the KD student and what reads it are redone; the teacher and the no-KD student are reused
+    r = cli('run', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'export', 'student'], r.stdout
+    assert _lines(r.stdout, 'done earlier') == ['gan', 'student_nokd', 'teacher']
+    assert 'kd_alpha 0.5 -> 0.7' in r.stdout
+    report = json.loads((tmp_path / 'run' / 'report.json').read_text())
+
+    # the reported case: every label negated in place -> the data changed, everything after it is redone
+    df = pd.read_csv(m); df[['valence', 'arousal']] *= -1; df.to_csv(m, index=False)
+    r = cli('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
+    # an audio file replaced (same name, other sound)
+    write_tone(tmp_path / 'ds' / 'audio' / 'song0_0.wav', seconds=2.0, freq=1234)
+    r = cli('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
+    # a front-end field
+    r = cli('train-teacher', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
+    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
+
+    # the whole run now: the students, evaluation and export were made from the old data and are all redone
+    r = cli('run', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
+    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'export', 'student', 'student_nokd'], r.stdout
+    assert _lines(r.stdout, 'done earlier') == ['gan', 'teacher']
+    new = json.loads((tmp_path / 'run' / 'report.json').read_text())
+    assert new['student']['ccc_valence'] != report['student']['ccc_valence']
+    done = json.loads((tmp_path / 'run' / 'student' / 'done.json').read_text())
+    assert done['inputs']['config']['kd_alpha'] == 0.7 and set(done['inputs']['stages']) == {'data', 'gan', 'teacher'}

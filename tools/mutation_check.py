@@ -1,0 +1,139 @@
+"""Mutation check: would the tests catch plausible one-line bugs?
+
+For each mutation below (a swapped weight, a dropped term, a reversed divergence, an off-by-one window, a flipped
+sign, ...) the package is copied to a temporary folder, the one line is changed in both the notebook (the source of
+truth, whose cells the notebook tests execute) and the exported module, and the notebooks and pytest files that guard
+that code are run against the copy. A mutation is *caught* when at least one of them fails. Run on demand (minutes),
+not in CI:
+
+    .venv/bin/python tools/mutation_check.py            # all mutations -> benchmarks/results/mutation_check.md
+    .venv/bin/python tools/mutation_check.py --only kd_alpha_swapped ccc_no_shift
+"""
+import argparse, json, os, re, shutil, subprocess, sys, tempfile, time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (name, module, original text, mutated text, notebooks to run, pytest files to run)
+MUTATIONS = [
+    # --- the distillation loss (07_distill)
+    ('kd_alpha_swapped', 'distill', "return self.alpha * F.mse_loss(s, y) + (1 - self.alpha) * F.mse_loss(",
+     "return (1 - self.alpha) * F.mse_loss(s, y) + self.alpha * F.mse_loss(", ['07_distill'], []),
+    ('kd_temperature_factor_dropped', 'distill', "F.mse_loss(s / self.T, t / self.T) * self.T ** 2",
+     "F.mse_loss(s / self.T, t / self.T)", ['07_distill'], []),
+    ('kd_ccc_response_swapped', 'distill', "self.alpha * ccc_loss(s, y) + (1 - self.alpha) * ccc_loss(s, t)",
+     "self.alpha * ccc_loss(s, t) + (1 - self.alpha) * ccc_loss(s, y)", ['07_distill'], []),
+    ('ccc_loss_sign_flipped', 'distill', "return (1 - 2 * cov /", "return (1 + 2 * cov /", ['07_distill'], []),
+    ('kd_projection_skipped', 'distill', "            hs = proj(hs)\n", "            hs = hs\n", ['07_distill'], []),
+    ('kd_feature_summed_not_averaged', 'distill', "return out / max(1, len(s_hidden))", "return out", ['07_distill'], []),
+    ('kd_attention_kl_reversed', 'distill', "(a_t * (torch.log(a_t + 1e-8) - torch.log(a_s + 1e-8)))",
+     "(a_s * (torch.log(a_s + 1e-8) - torch.log(a_t + 1e-8)))", ['07_distill'], []),
+    ('kd_attention_first_head_only', 'distill', "a_s = a_s.mean(1) if a_s.ndim == 4 else a_s",
+     "a_s = a_s[:, 0] if a_s.ndim == 4 else a_s", ['07_distill'], []),
+    ('kd_attention_cls_not_renormalised', 'distill',
+     "(cs / cs.sum(-1, keepdim=True)).unsqueeze(1), (ct / ct.sum(-1, keepdim=True)).unsqueeze(1)",
+     "cs.unsqueeze(1), ct.unsqueeze(1)", ['07_distill'], []),
+    ('kd_attention_summed_not_averaged', 'distill', "return out / max(1, len(s_attn))", "return out", ['07_distill'], []),
+    ('kd_beta_gamma_swapped', 'distill', "parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention']",
+     "parts['response'] + self.gamma * parts['feature'] + self.beta * parts['attention']", ['07_distill'], []),
+    ('kd_attention_term_dropped', 'distill', " + self.gamma * parts['attention'], parts", ", parts", ['07_distill'], []),
+    # --- metrics (00_core, 08_evaluate)
+    ('ccc_no_shift', 'core', "den = vt + vp + (mt - mp) ** 2", "den = vt + vp", ['00_core', '08_evaluate'], []),
+    ('ccc_factor_two_dropped', 'core', "return float(2 * cov / den)", "return float(cov / den)", ['00_core', '08_evaluate'], []),
+    ('mae_squared', 'core', "return float(np.mean(np.abs(np.asarray(y_true", "return float(np.mean(np.square(np.asarray(y_true",
+     ['00_core', '08_evaluate'], []),
+    ('weighted_ccc_no_shift', 'evaluate', "den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)", "den, sd = vt + vq, np.sqrt(vt * vq)",
+     ['08_evaluate'], []),
+    # --- windowing (01_audio)
+    ('windows_end_not_covered', 'audio', "if starts[-1] != T - win: starts.append(T - win)", "pass", ['01_audio'], []),
+    ('windows_off_by_one', 'audio', "starts = list(range(0, T - win + 1, hop))", "starts = list(range(0, T - win, hop))",
+     ['01_audio'], []),
+    ('windows_cap_takes_first', 'audio', "starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]",
+     "starts = starts[:max_windows]", ['01_audio'], []),
+    ('windows_cap_drops_last', 'audio', "np.linspace(0, len(starts) - 1, max_windows)", "np.linspace(0, len(starts) - 2, max_windows)",
+     ['01_audio'], []),
+    # --- normalisation (01_audio, 02_data)
+    ('norm_multiplies_by_std', 'audio', "return ((x - self.mean[:, None]) / self.std[:, None]).astype(np.float32)",
+     "return ((x - self.mean[:, None]) * self.std[:, None]).astype(np.float32)", ['01_audio'], []),
+    ('norm_fitted_on_all_splits', 'data', "data.norm = Normalizer.fit(X[data.index('train')])", "data.norm = Normalizer.fit(X)",
+     ['02_data'], []),
+    # --- the bootstrap (08_evaluate)
+    ('bootstrap_level_not_halved', 'evaluate', "a = 100 * (1 - level) / 2", "a = 100 * (1 - level)", ['08_evaluate'], []),
+    ('bootstrap_windows_not_songs', 'evaluate', "w = counts[:, inv].astype(np.float64)",
+     "w = np.random.default_rng(seed).multinomial(len(inv), np.full(len(inv), 1 / len(inv)), size=max(1, n)).astype(np.float64)",
+     ['08_evaluate'], []),
+    ('kd_gain_ci_reversed', 'evaluate', "return {k: percentile_ci(a_samples[k] - b_samples[k])",
+     "return {k: percentile_ci(b_samples[k] - a_samples[k])", ['08_evaluate'], []),
+    ('retention_ci_inverted', 'evaluate', "ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)",
+     "ratio = lambda a, b: 100 * b / np.where(a == 0, np.nan, a)", ['08_evaluate'], []),
+]
+
+
+def _notebook_of(module: str) -> Path:
+    head = (ROOT / 'distilled_vit' / f'{module}.py').read_text()[:400]
+    return ROOT / 'nbs' / re.search(r'File to edit: \.\./nbs/(\S+\.ipynb)', head).group(1)
+
+
+def _apply(copy: Path, module: str, old: str, new: str):
+    "Change `old` to `new` once in the module and once in its notebook's cells; refuses when either is not found exactly once."
+    py = copy / 'distilled_vit' / f'{module}.py'
+    text = py.read_text()
+    if text.count(old) != 1: raise SystemExit(f"{module}.py: {old[:60]!r} found {text.count(old)} times (expected once)")
+    py.write_text(text.replace(old, new))
+    nbp = copy / 'nbs' / _notebook_of(module).name
+    nb = json.loads(nbp.read_text()); hits = 0
+    for c in nb['cells']:
+        s = ''.join(c['source'])
+        if old in s:
+            hits += s.count(old); c['source'] = s.replace(old, new).splitlines(keepends=True)
+    if hits != 1: raise SystemExit(f"{nbp.name}: {old[:60]!r} found {hits} times (expected once)")
+    nbp.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+
+
+def _run(cmd, cwd, env, timeout=900) -> bool:
+    "True when the command passes."
+    try: return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout).returncode == 0
+    except subprocess.TimeoutExpired: return False
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--only', nargs='*', help='names of the mutations to run (default: all)')
+    ap.add_argument('--out', default=str(ROOT / 'benchmarks' / 'results' / 'mutation_check.md'))
+    a = ap.parse_args()
+    todo = [m for m in MUTATIONS if not a.only or m[0] in a.only]
+    bin_ = Path(sys.executable).parent
+    rows, t_all = [], time.perf_counter()
+    for name, module, old, new, nbs, tests in todo:
+        tmp = Path(tempfile.mkdtemp(prefix=f'mut-{name}-'))
+        copy = tmp / 'repo'
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns('.git', '.venv', 'runs', '.cache', '_docs', '_proc', '__pycache__'))
+        _apply(copy, module, old, new)
+        env = dict(os.environ, PYTHONPATH=str(copy), HF_HUB_OFFLINE='1', MPLBACKEND='Agg',
+                   DISTILLED_VIT_CACHE=str(tmp / 'cache'), NUMBA_CACHE_DIR=os.environ.get('NUMBA_CACHE_DIR', str(ROOT / '.cache' / 'numba')))
+        where = subprocess.run([sys.executable, '-c', 'import distilled_vit, sys; sys.stdout.write(distilled_vit.__file__)'],
+                               cwd=copy, env=env, capture_output=True, text=True).stdout
+        assert where.startswith(str(copy)), f"the copy is not the package under test ({where})"
+        t0 = time.perf_counter(); failed = []
+        for nb in nbs:
+            if not _run([str(bin_ / 'nbdev_test'), '--path', f'nbs/{nb}.ipynb', '--n_workers', '1'], copy, env): failed.append(f'nbs/{nb}')
+        for t in tests:
+            if not _run([sys.executable, '-m', 'pytest', '-q', '-x', t], copy, env): failed.append(t)
+        caught = bool(failed)
+        rows.append(dict(name=name, module=module, caught=caught, by=failed, seconds=round(time.perf_counter() - t0, 1)))
+        print(f"{'caught  ' if caught else 'SURVIVED'} {name:<36} {', '.join(failed) or '-'} ({rows[-1]['seconds']:.0f}s)", flush=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    n_caught = sum(r['caught'] for r in rows)
+    lines = ['# Mutation check', '', f'Command: `.venv/bin/python tools/mutation_check.py` ({time.strftime("%Y-%m-%d")}, '
+             f'{(time.perf_counter() - t_all) / 60:.0f} min). Each row changes one line of the package (notebook and module) '
+             'and runs the tests that guard it; **caught** means at least one of them failed.', '',
+             f'**{n_caught} of {len(rows)} mutations caught.**', '', '| mutation | module | result | failing tests |', '|---|---|---|---|']
+    lines += [f"| `{r['name']}` | `{r['module']}` | {'caught' if r['caught'] else '**survived**'} | {', '.join(r['by']) or '–'} |" for r in rows]
+    if not a.only:
+        Path(a.out).write_text('\n'.join(lines) + '\n')
+    print('\n'.join(lines))
+    sys.exit(0 if n_caught == len(rows) else 1)
+
+
+if __name__ == '__main__':
+    main()
