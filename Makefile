@@ -31,7 +31,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## The main job: the whole pipeline on the embedded default data (cpu preset, ~7 min on 2 cores)
+## The main job: the whole pipeline on the embedded default data (cpu preset, ~18 min on 2 cores, benchmarks/results/pipeline_cpu.md)
 run: install
 	$(BIN)/distilled-vit run --preset $(PRESET) --out $(OUT)
 

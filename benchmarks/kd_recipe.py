@@ -6,8 +6,10 @@ The comparison, fixed before any result was read:
 - arms: the teacher (the preset's: ViT-S/16 with the student's conv stem on `cpu`), the KD student with the
   CCC response term and with the MSE response term (same teacher), the no-KD student (labels only, the baseline
   KD must beat) and the ridge baseline on pooled log-mels;
-- the response term the preset ships is the one with the higher mean *validation* CCC over seeds (best epoch);
+- the KD arm the preset ships is the one with the higher mean *validation* CCC over seeds (best epoch);
   test numbers are only reported;
+- further KD arms (`--extra`, e.g. the teacher-labelled mixup transfer set) are distilled from the very same teachers
+  and judged by the same rule; the report says they were added after the base arms had run;
 - the headline is the paired KD − no-KD difference of mean test CCC: mean ± std over seeds, a t interval over
   seeds (wide with 3 seeds), and a song-level bootstrap of the seed-averaged difference on the test split.
 
@@ -44,7 +46,11 @@ def main():
     ap.add_argument('--work', default=None, help='keep run directories here (default: a temporary folder, removed); '
                                                  'finished seeds and arms found there are reused')
     ap.add_argument('--extra', nargs='*', default=[], help="further KD arms from the same teachers: 'name=key=value,key=value'")
+    ap.add_argument('--render', action='store_true', help='rewrite the .md from the committed .json and stop')
     a = ap.parse_args()
+    if a.render:
+        res = json.loads((ROOT / 'benchmarks' / 'results' / f'{a.name}.json').read_text())
+        (ROOT / 'benchmarks' / 'results' / f'{a.name}.md').write_text(markdown(res)); return
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     import numpy as np, pandas as pd, torch
     from scipy import stats
@@ -162,7 +168,8 @@ def markdown(r: dict) -> str:
     lines = [f"# Distillation recipe: `{r['preset']}` preset, data `{Path(r['data']).name if r['data'] != 'embedded' else 'embedded'}`, "
              f"{n} seed{'s' if n > 1 else ''}", '',
              f"Command: `{r['command']}` ({r['date']}; torch {r['machine']['torch']}, {r['machine']['cpu_count']} CPU cores, "
-             f"{r['machine']['threads']} threads; {r['wall_s'] / 60:.0f} min). Test split: {r['test']['windows']} windows "
+             f"{r['machine']['threads']} threads; {r['wall_s'] / 60:.0f} min in the last invocation, which reuses the seeds and arms "
+             f"already in its --work folder: accuracy, not a timing). Test split: {r['test']['windows']} windows "
              f"of {r['test']['groups']} songs.", '',
              f"Teacher `{c['teacher_arch']}` with the `{c['teacher_stem']}` stem, {c['teacher_epochs']} epochs (lr {c['teacher_lr']}): "
              f"{p['teacher']:,} parameters, **{p['teacher'] / p['student']:.1f}×** the student's {p['student']:,}. "
@@ -172,7 +179,8 @@ def markdown(r: dict) -> str:
     for arm, s in r['summary'].items():
         lines.append(f"| {label(arm)}{' (shipped)' if arm == r['shipped_response'] else ''} | {f(s, 'test_ccc_valence')} | "
                      f"{f(s, 'test_ccc_arousal')} | {f(s, 'test_ccc_mean')} | {f(s, 'val_ccc_mean')} |")
-    lines += ['', 'Mean ± std over seeds.', '', '**KD − no-KD, mean test CCC (paired by seed)**', '',
+    lines += ['', 'Mean ± std over seeds.' + (' Arms added after the base comparison had run (same teachers, same validation '
+              'rule): ' + ', '.join(label(k) for k in r['extra_arms']) + '.' if r.get('extra_arms') else ''), '', '**KD − no-KD, mean test CCC (paired by seed)**', '',
               '| KD arm | per seed | mean ± std | 95 % t interval over seeds | 95 % song bootstrap of the seed mean |',
               '|---|---|---|---|---|']
     for kd, d in r['kd_minus_nokd'].items():

@@ -13,12 +13,14 @@ import matplotlib.pyplot as plt
 from .core import *
 
 # %% auto 0
-__all__ = ['SILENCE_DB', 'AudioError', 'load_audio', 'log_mel', 'frame_windows', 'audio_windows', 'Normalizer',
+__all__ = ['MAX_SAMPLE', 'SILENCE_DB', 'AudioError', 'load_audio', 'log_mel', 'frame_windows', 'audio_windows', 'Normalizer',
            'plot_spectrograms']
 
 # %% ../nbs/01_audio.ipynb
 class AudioError(DistilledViTError):
     "An audio file that cannot be used; the message names the file and what is wrong."
+
+MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
 
 def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     "Read `path` as mono float32 at `sr` Hz. Raises `AudioError` for missing, empty, truncated or undecodable files."
@@ -39,6 +41,8 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
         raise AudioError(f"{path}: truncated file ({what})")
     if len(y) == 0: raise AudioError(f"{path}: contains no audio samples")
     if not np.isfinite(y).all(): raise AudioError(f"{path}: contains NaN or infinite samples")
+    if (peak := float(np.abs(y).max())) > MAX_SAMPLE:        # float files may hold anything; squaring 1e30 overflows to inf
+        raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
     y = y.mean(axis=1)                                   # [T, C] -> [T]
     if file_sr != sr: y = librosa.resample(y, orig_sr=file_sr, target_sr=sr)
     return np.ascontiguousarray(y, dtype=np.float32)

@@ -16,9 +16,9 @@ __all__ = ['PIPELINE', 'run', 'prepare_data_cmd', 'train_gan_cmd', 'train_teache
 # %% ../nbs/10_cli.ipynb
 PIPELINE = STAGES
 
-def _done_info(run: RunDir, stage: str) -> dict | None:
-    "The stage's `done.json` (None when the stage has not finished)."
-    p = run.path / stage / 'done.json'
+def _done_info(run: RunDir, stage: str, name: str = 'done.json') -> dict | None:
+    "The stage's `done.json` (None when the stage has not finished), or another of its bookkeeping files."
+    p = run.path / stage / name
     try: return json.loads(p.read_text()) if p.exists() else None
     except ValueError: return None                       # unreadable: treat as not done
 
@@ -56,12 +56,10 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
         else:
             inputs = stage_inputs(cfg, stage, fps); fps[stage] = fingerprint(inputs)
             done = info is not None and info.get('fingerprint') == fps[stage]
-            started = run.path / stage / 'started.json'
-            if info is not None and not done or info is None and started.exists() and \
-                    json.loads(started.read_text()).get('fingerprint') != fps[stage]:
-                why = inputs_changed((info or json.loads(started.read_text())).get('inputs'), inputs)
-                if progress: log(i, stage, f"inputs changed since the last run ({why}): redoing it")
-                run.remove_stage(stage)
+            before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
+            if not done and before is not None and before.get('fingerprint') != fps[stage]:
+                if progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
+                run.remove_stage(stage)                  # an interrupted attempt resumes only when its inputs are the same
         if progress: log(i, stage, 'done earlier: reusing its outputs' if done else 'running...')
         t0 = time.perf_counter()
         if not done and stage != 'data': atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))

@@ -160,35 +160,39 @@ def _coerce(name: str, value: Any, typ: type) -> Any:
 
 _TYPES = {'int': int, 'float': float, 'str': str, 'bool': bool}
 
-def get_config(preset: str = 'cpu', **overrides) -> Config:
-    "The `preset`'s configuration with `overrides` applied; values may be strings (from a command line)."
+def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, **overrides) -> Config:
+    """The `preset`'s configuration with `overrides` applied and checked (`validate_config`, restricted to the fields
+    `only_check` when given); values may be strings (from a command line)."""
     if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     types = {f.name: _TYPES[f.type] if isinstance(f.type, str) else f.type for f in fields(Config)}
     vals = dict(PRESETS[preset], preset=preset)
     for k, v in overrides.items():
         if k not in types: raise ConfigError(f"unknown config field {k!r}; valid fields: {', '.join(types)}")
         vals[k] = v
-    return validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}))
+    return validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
 
-CROSS_CHECKS = (   # (what must hold, condition): relations between fields, checked after each field's own range
-    ('label_min < label_max', lambda c: c.label_min < c.label_max),
-    ('val_frac + test_frac ≤ 0.8 (leave clips to train on)', lambda c: c.val_frac + c.test_frac <= 0.8),
-    ('fmin < min(fmax, sample_rate / 2)', lambda c: c.fmin < min(c.fmax, c.sample_rate / 2)),
-    ('hop_length ≤ n_fft', lambda c: c.hop_length <= c.n_fft),
-    ('n_mels and win_frames divisible by patch_size', lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0),
-    ('student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),
-    ('teacher_dim divisible by teacher_heads (when both are set)',
+CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fields, checked after each field's own range
+    (('label_min', 'label_max'), 'label_min < label_max', lambda c: c.label_min < c.label_max),
+    (('val_frac', 'test_frac'), 'val_frac + test_frac ≤ 0.8 (leave clips to train on)', lambda c: c.val_frac + c.test_frac <= 0.8),
+    (('fmin', 'fmax', 'sample_rate'), 'fmin < min(fmax, sample_rate / 2)', lambda c: c.fmin < min(c.fmax, c.sample_rate / 2)),
+    (('hop_length', 'n_fft'), 'hop_length ≤ n_fft', lambda c: c.hop_length <= c.n_fft),
+    (('n_mels', 'win_frames', 'patch_size'), 'n_mels and win_frames divisible by patch_size',
+     lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0),
+    (('student_dim', 'student_heads'), 'student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),
+    (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
 
-def validate_config(cfg: Config) -> Config:
-    "`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError` line."
+def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
+    """`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError`
+    line. `only`: check just these fields and the relations among them (e.g. the front end of an exported model)."""
     for f in fields(Config):
+        if only is not None and f.name not in only: continue
         v = getattr(cfg, f.name)
         if not _field_ok(f, v): raise ConfigError(f"config field {f.name!r} must be {allowed(f)}, got {v!r}")
-    for what, ok in CROSS_CHECKS:
-        if not ok(cfg): raise ConfigError(f"config fields must satisfy {what}; got " + ', '.join(
-            f"{k}={getattr(cfg, k)!r}" for k in Config.__dataclass_fields__ if k in what))
+    for names, what, ok in CROSS_CHECKS:
+        if only is not None and not set(names) <= set(only): continue
+        if not ok(cfg): raise ConfigError(f"config fields must satisfy {what}; got " + ', '.join(f"{k}={getattr(cfg, k)!r}" for k in names))
     return cfg
 
 def dry_run_config(cfg: Config) -> Config:
@@ -301,7 +305,8 @@ class RunDir:
 
     def check_config(self, cfg: Config):
         "Raise `ConfigError` naming the fields where `cfg` differs from the run's saved config."
-        old = json.loads((self.path/'config.json').read_text())
+        try: old = json.loads((self.path/'config.json').read_text())
+        except ValueError as e: raise ConfigError(f"{self.path/'config.json'}: not a readable JSON config ({e}); use a new --out") from None
         diff = {k: (old.get(k), v) for k, v in cfg.to_dict().items() if old.get(k) != v}
         if diff:
             msg = ', '.join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in diff.items())

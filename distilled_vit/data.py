@@ -203,11 +203,17 @@ def _layout_manifest(root, name: str, csv_glob: str, id_col: str, v_col: str, a_
     root = Path(root)
     if not root.is_dir(): raise ManifestError(f"{root}: {name} folder does not exist")
     csv = _find(root, csv_glob, f'{name} annotations CSV')
-    df = pd.read_csv(csv, skipinitialspace=True); df.columns = [c.strip() for c in df.columns]
+    try: df = pd.read_csv(csv, skipinitialspace=True)
+    except Exception as e: raise ManifestError(f"{csv}: cannot read CSV ({(str(e).splitlines() or [type(e).__name__])[0][:160]})") from None
+    df.columns = [str(c).strip() for c in df.columns]
     if miss := [c for c in (id_col, v_col, a_col) if c not in df.columns]:
         raise ManifestError(f"{csv}: missing column(s) {', '.join(miss)}")
+    ids = pd.to_numeric(df[id_col], errors='coerce')
+    if bad := [i for i, (v, raw) in enumerate(zip(ids, df[id_col])) if not (np.isfinite(v) and float(v).is_integer())]:
+        raise ManifestError(f"{csv}:{bad[0] + 2}: {id_col} {df[id_col].iloc[bad[0]]!r} is not a whole-number song id"
+                            + (f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ''))
     audio = _find(root, audio_dir, f'{audio_dir} audio folder')
-    m = pd.DataFrame(dict(path=[str((audio / f"{int(s)}.mp3").relative_to(root)) for s in df[id_col]],
+    m = pd.DataFrame(dict(path=[str((audio / f"{int(s)}.mp3").relative_to(root)) for s in ids],
                           valence=df[v_col], arousal=df[a_col], group=df[id_col].astype(str)))
     return validate_manifest(m, root, str(csv), label_min, label_max, skip_bad)
 

@@ -46,7 +46,7 @@ def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     if missing: raise ModelBundleError(f"{path}: missing field(s) {', '.join(missing)}")
     if not isinstance(fe['models'], dict) or not fe['models'] or not all(isinstance(v, str) for v in fe['models'].values()):
         raise ModelBundleError(f"{path}: 'models' must map variants to ONNX file names")
-    try: cfg = get_config('cpu', **{k: fe['frontend'][k] for k in FRONTEND_KEYS})
+    try: cfg = get_config('cpu', only_check=FRONTEND_KEYS, **{k: fe['frontend'][k] for k in FRONTEND_KEYS})
     except ConfigError as e: raise ModelBundleError(f"{path}: bad front-end setting ({e})") from None
     try: mean, std = (np.asarray(fe['normalisation'][k], np.float32) for k in ('mean', 'std'))
     except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{path}: normalisation must hold numeric lists 'mean' and 'std'") from None

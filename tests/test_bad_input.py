@@ -49,3 +49,11 @@ def test_bad_audio_cli_error_and_skip(tmp_path):
     assert r.returncode == 0, r.stderr
     s = json.loads((tmp_path / 'run2' / 'data' / 'summary.json').read_text())
     assert s['skipped'] == len(BAD) and s['clips'] == 10
+
+
+def test_extreme_but_finite_samples_are_refused(tmp_path):
+    "A float file with finite but absurd sample values would overflow the power spectrum to inf: one clear error."
+    p = tmp_path / 'loud.wav'; sf.write(p, np.full(16000, 3e30, np.float32), 16000, subtype='FLOAT')
+    with pytest.raises(AudioError, match='sample values reach 3e\\+30'): load_audio(p)
+    q = tmp_path / 'hot.wav'; sf.write(q, np.full(16000, 1.5, np.float32), 16000, subtype='FLOAT')   # a little over ±1 is fine
+    assert np.isfinite(audio_windows(q, get_config('smoke'))[0]).all()

@@ -108,3 +108,15 @@ def test_real_audio_dev_set_if_present():
     if not m.exists(): pytest.skip('shared EMOPIA dev set not available')
     df, skipped = read_manifest(m, -1, 1)
     assert len(df) == 240 and skipped == []
+
+
+def test_real_dataset_csv_with_malformed_ids_or_binary_content(tmp_path):
+    "Published layouts with a hand-damaged annotations CSV: one ManifestError naming the file (and row), no traceback."
+    root = tmp_path / 'DEAM'; write_tone(root / 'MEMD_audio' / '2.wav')
+    ann = root / 'annotations'; ann.mkdir(parents=True)
+    csv = ann / 'static_annotations_averaged_songs_1_2000.csv'
+    csv.write_text('song_id, valence_mean, arousal_mean\n2, 3.1, 3\nabc, 7.5, 6.2\n')
+    with pytest.raises(ManifestError, match=r"static_annotations_averaged_songs_1_2000.csv:3: song_id 'abc' is not a whole-number song id"):
+        deam_manifest(root)
+    csv.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(ManifestError, match='cannot read CSV|missing column'): deam_manifest(root)

@@ -135,13 +135,18 @@ def _bad_bundle(kind, s, tmp_path):
         return b, 'normalisation statistics must be 32 finite values each'
     if kind == 'bad setting':
         fe['frontend']['n_mels'] = 'many'; (b / 'frontend.json').write_text(json.dumps(fe)); return b, "bad front-end setting"
+    if kind == 'setting out of range':
+        fe['frontend']['n_fft'] = -1; (b / 'frontend.json').write_text(json.dumps(fe)); return b, "'n_fft' must be ≥ 16"
+    if kind == 'inconsistent settings':
+        fe['frontend']['fmin'] = 9000.0; (b / 'frontend.json').write_text(json.dumps(fe)); return b, 'fmin < min(fmax, sample_rate / 2)'
     if kind == 'onnx without bundle':
         lone = tmp_path / 'lone'; lone.mkdir(); shutil.copy(b / 'student.onnx', lone)
         return lone / 'student.onnx', 'no frontend.json beside the model'
     raise ValueError(kind)
 
 BAD_BUNDLES = ['missing folder', 'no bundle', 'missing onnx', 'corrupt onnx', 'truncated onnx', 'other input shape',
-               'corrupt json', 'foreign json', 'missing field', 'bad stats', 'bad setting', 'onnx without bundle']
+               'corrupt json', 'foreign json', 'missing field', 'bad stats', 'bad setting', 'setting out of range',
+               'inconsistent settings', 'onnx without bundle']
 
 @pytest.mark.parametrize('kind', BAD_BUNDLES)
 def test_bad_model_is_one_clear_error(tmp_path, kind):

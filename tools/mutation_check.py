@@ -46,8 +46,9 @@ MUTATIONS = [
      ['08_evaluate'], []),
     # --- windowing (01_audio)
     ('windows_end_not_covered', 'audio', "if starts[-1] != T - win: starts.append(T - win)", "pass", ['01_audio'], []),
-    ('windows_off_by_one', 'audio', "starts = list(range(0, T - win + 1, hop))", "starts = list(range(0, T - win, hop))",
-     ['01_audio'], []),
+    ('windows_last_off_by_one', 'audio', "if starts[-1] != T - win: starts.append(T - win)",
+     "if starts[-1] != T - win: starts.append(T - win - 1)", ['01_audio'], []),
+    # (range(0, T - win, hop) for range(0, T - win + 1, hop) is an equivalent mutant: the end-aligned window restores it)
     ('windows_cap_takes_first', 'audio', "starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]",
      "starts = starts[:max_windows]", ['01_audio'], []),
     ('windows_cap_drops_last', 'audio', "np.linspace(0, len(starts) - 1, max_windows)", "np.linspace(0, len(starts) - 2, max_windows)",
