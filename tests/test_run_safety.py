@@ -62,14 +62,14 @@ def _lines(stdout, what):
 def test_changed_inputs_redo_exactly_the_affected_stages(tmp_path):
     m = _manifest(tmp_path / 'ds'); out = str(tmp_path / 'run')
     base = ('--preset', 'smoke', '--data', str(m), '--out', out)
-    r = cli('run', *base); assert r.returncode == 0, r.stderr[-2000:]
+    r = cli('evaluate', *base); assert r.returncode == 0, r.stderr[-2000:]     # every stage but the export (seconds saved)
 
     # another KD weight: the KD student and what reads it are redone; the teacher and the no-KD student are reused
-    r = cli('run', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
-    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'export', 'student'], r.stdout
+    r = cli('evaluate', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'student'], r.stdout
     assert _lines(r.stdout, 'done earlier') == ['gan', 'student_nokd', 'teacher']
     assert 'kd_alpha 0.5 -> 0.7' in r.stdout
-    report = json.loads((tmp_path / 'run' / 'report.json').read_text())
+    report = json.loads((tmp_path / 'run' / 'evaluate' / 'evaluation.json').read_text())
 
     # the reported case: every label negated in place -> the data changed, everything after it is redone
     df = pd.read_csv(m); df[['valence', 'arousal']] *= -1; df.to_csv(m, index=False)
@@ -84,10 +84,10 @@ def test_changed_inputs_redo_exactly_the_affected_stages(tmp_path):
     assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
 
     # the whole run now: the students, evaluation and export were made from the old data and are all redone
-    r = cli('run', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
-    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'export', 'student', 'student_nokd'], r.stdout
+    r = cli('evaluate', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
+    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'student', 'student_nokd'], r.stdout
     assert _lines(r.stdout, 'done earlier') == ['gan', 'teacher']
-    new = json.loads((tmp_path / 'run' / 'report.json').read_text())
+    new = json.loads((tmp_path / 'run' / 'evaluate' / 'evaluation.json').read_text())
     assert new['student']['ccc_valence'] != report['student']['ccc_valence']
     done = json.loads((tmp_path / 'run' / 'student' / 'done.json').read_text())
     assert done['inputs']['config']['kd_alpha'] == 0.7 and set(done['inputs']['stages']) == {'data', 'gan', 'teacher'}
