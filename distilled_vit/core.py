@@ -231,6 +231,7 @@ def atomic_path(dst: str | Path):
     os.chmod(tmp, 0o666 & ~umask)                      # mkstemp makes 0600; artefacts get the usual permissions
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~umask)                  # again: some writers (safetensors) replace the file with a 0600 one
         os.replace(tmp, dst)
     except BaseException:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)

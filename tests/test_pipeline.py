@@ -1,5 +1,5 @@
 """The whole pipeline from the command line: smoke run end to end, skip/force, the paper dry run."""
-import json
+import json, os
 from pathlib import Path
 import pytest
 from conftest import cli, netguard, write_tone
@@ -20,6 +20,9 @@ def test_report_has_every_section(smoke_run):
         assert (out / stage / 'done.json').exists(), stage
     assert list(out.rglob('*.png')), 'figures are saved in the run directory'
     assert not list(out.rglob('.*.tmp')), 'no half-written files'
+    um = os.umask(0); os.umask(um)                        # artefacts carry the user's usual mode (not safetensors' 0600)
+    for f in list(out.rglob('*.safetensors')) + list(out.rglob('*.json')):
+        assert f.stat().st_mode & 0o777 == 0o666 & ~um, (f, oct(f.stat().st_mode & 0o777))
     assert '[7/7] export' in r.stdout                     # a progress line per stage
     # the exported model is the one the validation gate chose, and its eager reference is that model
     gate = rep['kd_gate']
