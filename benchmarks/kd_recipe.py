@@ -10,6 +10,9 @@ The comparison, fixed before any result was read:
   test numbers are only reported;
 - further KD arms (`--extra`, e.g. the teacher-labelled mixup transfer set) are distilled from the very same teachers
   and judged by the same rule; the report says they were added after the base arms had run;
+- a KD arm that trains on more windows than the labelled set (a transfer set) also takes more optimiser steps;
+  `--control` arms (labels only, e.g. `kd_epochs=40` ≈ the steps of 10 epochs over 1,260 labelled + 4,000 corpus
+  windows) separate "more steps" from "the teacher's knowledge";
 - the headline is the paired KD − no-KD difference of mean test CCC: mean ± std over seeds, a t interval over
   seeds (wide with 3 seeds), and a song-level bootstrap of the seed-averaged difference on the test split.
 
@@ -46,6 +49,8 @@ def main():
     ap.add_argument('--work', default=None, help='keep run directories here (default: a temporary folder, removed); '
                                                  'finished seeds and arms found there are reused')
     ap.add_argument('--extra', nargs='*', default=[], help="further KD arms from the same teachers: 'name=key=value,key=value'")
+    ap.add_argument('--control', nargs='*', default=[], help="further no-KD arms (labels only), e.g. the same student with "
+                                                             "as many optimiser steps as a KD arm: 'name=key=value,...'")
     ap.add_argument('--render', action='store_true', help='rewrite the .md from the committed .json and stop')
     a = ap.parse_args()
     if a.render:
@@ -60,7 +65,7 @@ def main():
     from distilled_vit.train import load_weights, predict
     from distilled_vit.teacher import create_teacher
     from distilled_vit.student import create_student
-    from distilled_vit.distill import distill
+    from distilled_vit.distill import distill, train_student_nokd
     from distilled_vit.evaluate import va_metrics, bootstrap_weights, weighted_metrics, percentile_ci
     import dataclasses
     ov = parse_overrides(a.set)
@@ -70,6 +75,7 @@ def main():
     work = Path(a.work) if a.work else Path(tempfile.mkdtemp(prefix='dvit-kd-recipe-'))
     t_all = time.perf_counter()
     extras = [_parse_extra(e) for e in a.extra]
+    controls = [_parse_extra(e) for e in a.control]
     per_seed, test_preds = [], {}
     for seed in a.seeds:
         cfg = dataclasses.replace(base, seed=seed)
@@ -103,6 +109,11 @@ def main():
         preds[f'kd_{other}'], val[f'kd_{other}'] = kd_arm(f'student_{other}', dataclasses.replace(cfg, kd_response=other))
         for name, sets in extras:                                      # further levers, same teacher
             preds[name], val[name] = kd_arm(f'student_{name}', get_config(a.preset, **(ov | parse_overrides(sets) | dict(seed=str(seed)))))
+        for name, sets in controls:                                    # further no-KD arms (labels only)
+            d = out / f'student_{name}'; ccfg = get_config(a.preset, **(ov | parse_overrides(sets) | dict(seed=str(seed))))
+            if (d / 'metrics.json').exists(): student = load_weights(create_student(ccfg), d / 'model.safetensors')
+            else: student, _ = train_student_nokd(ccfg, RunDir(work / 'scratch', cfg, check=False), data, progress=True, out_dir=d)
+            preds[name], val[name] = predict(student, Xte), _best_val(d)
         row = dict(seed=seed, seconds=round(time.perf_counter() - t0, 1),
                    params=dict(teacher=ev['teacher']['params'], student=ev['student']['params']))
         for arm, p in preds.items():
@@ -143,10 +154,11 @@ def main():
                wall_s=round(time.perf_counter() - t_all, 1),
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count(),
                             threads=base.num_threads),
-               extra_arms={n: sets for n, sets in extras},
+               extra_arms={n: sets for n, sets in extras}, control_arms={n: sets for n, sets in controls},
                command='.venv/bin/python benchmarks/kd_recipe.py --preset ' + a.preset + ' --seeds ' + ' '.join(map(str, a.seeds))
                        + (f' --data {a.data}' if a.data else '') + (' --set ' + ' '.join(a.set) if a.set else '')
                        + (' --extra ' + ' '.join(shlex.quote(e) for e in a.extra) if a.extra else '')
+                       + (' --control ' + ' '.join(shlex.quote(e) for e in a.control) if a.control else '')
                        + (f' --name {a.name}' if a.name != 'kd_recipe' else ''),
                date=time.strftime('%Y-%m-%d'))
     dst = ROOT / 'benchmarks' / 'results'
@@ -162,7 +174,9 @@ LABELS = dict(teacher='teacher', kd_ccc='KD student, CCC response', kd_mse='KD s
 
 def markdown(r: dict) -> str:
     c = r['config']; p = r['params']; n = len(r['seeds'])
-    label = lambda arm: LABELS.get(arm) or f"KD student, {', '.join((r.get('extra_arms') or {}).get(arm, [arm]))}" 
+    ctl = r.get('control_arms') or {}
+    label = lambda arm: LABELS.get(arm) or (f"no-KD student, {', '.join(ctl[arm])} (control)" if arm in ctl else
+                                            f"KD student, {', '.join((r.get('extra_arms') or {}).get(arm, [arm]))}")
     f = lambda s, k: f"{s[k]['mean']:.3f} ± {s[k]['std']:.3f}" if k in s else '–'
     ci = lambda v: '–' if not v else f'[{v[0]:+.3f}, {v[1]:+.3f}]'
     lines = [f"# Distillation recipe: `{r['preset']}` preset, data `{Path(r['data']).name if r['data'] != 'embedded' else 'embedded'}`, "
@@ -180,7 +194,7 @@ def markdown(r: dict) -> str:
         lines.append(f"| {label(arm)}{' (shipped)' if arm == r['shipped_response'] else ''} | {f(s, 'test_ccc_valence')} | "
                      f"{f(s, 'test_ccc_arousal')} | {f(s, 'test_ccc_mean')} | {f(s, 'val_ccc_mean')} |")
     lines += ['', 'Mean ± std over seeds.' + (' Arms added after the base comparison had run (same teachers, same validation '
-              'rule): ' + ', '.join(label(k) for k in r['extra_arms']) + '.' if r.get('extra_arms') else ''), '', '**KD − no-KD, mean test CCC (paired by seed)**', '',
+              'rule): ' + ', '.join(label(k) for k in list(r['extra_arms']) + list(ctl)) + '.' if r.get('extra_arms') or ctl else ''), '', '**KD − no-KD, mean test CCC (paired by seed)**', '',
               '| KD arm | per seed | mean ± std | 95 % t interval over seeds | 95 % song bootstrap of the seed mean |',
               '|---|---|---|---|---|']
     for kd, d in r['kd_minus_nokd'].items():

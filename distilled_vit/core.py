@@ -105,6 +105,7 @@ class Config:
     kd_response: str = opt('mse', choices=('mse', 'ccc'))  # 'mse' (seed) | 'ccc'
     kd_layers: str = ''             # 'student:teacher,...' block mapping; '' = evenly spaced
     kd_transfer: float = opt(0.0, ge=0, le=10)            # mixup transfer windows per labelled window, teacher-labelled (0 = off)
+    kd_corpus: int = opt(0, ge=0, le=1_000_000)         # procedural corpus windows (04a_pretrain), teacher-labelled transfer set (0 = off)
     kd_epochs: int = opt(10, ge=1)
     # --- optimisation (shared by every model)
     lr: float = opt(2e-4, gt=0, le=1)
@@ -326,7 +327,7 @@ STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: 
     'teacher': (('data', 'gan'), ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads',
                                   'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size') + _TRAIN),
     'student': (('data', 'gan', 'teacher'), _STUDENT + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response',
-                                                        'kd_layers', 'kd_transfer') + _TRAIN),
+                                                        'kd_layers', 'kd_transfer', 'kd_corpus', 'data_seed') + _TRAIN),
     'student_nokd': (('data', 'gan'), _STUDENT + _TRAIN),
     'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
     'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'latency_repeats', 'num_threads')),

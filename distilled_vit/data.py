@@ -17,10 +17,11 @@ from .core import *
 from .audio import *
 
 # %% auto 0
-__all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'FRONTEND_FIELDS', 'sample_music_params',
-           'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest', 'read_manifest',
-           'deam_manifest', 'pmemo_manifest', 'group_split', 'cache_dir', 'EmotionData', 'load_dataset',
-           'pooled_features', 'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary', 'prepare_data']
+__all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'FRONTEND_FIELDS',
+           'sample_music_params', 'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest',
+           'read_manifest', 'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split', 'cache_dir',
+           'EmotionData', 'load_dataset', 'pooled_features', 'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary',
+           'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
@@ -217,15 +218,25 @@ def _layout_manifest(root, name: str, csv_glob: str, id_col: str, v_col: str, a_
                           valence=df[v_col], arousal=df[a_col], group=df[id_col].astype(str)))
     return validate_manifest(m, root, str(csv), label_min, label_max, skip_bad)
 
+DEAM_RANGE, PMEMO_RANGE = (1.0, 9.0), (0.0, 1.0)     # label scales of the published annotations
+
 def deam_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a DEAM folder (labels 1..9 mapped to [-1, 1])."
     return _layout_manifest(root, 'DEAM', 'static_annotations*.csv', 'song_id', 'valence_mean', 'arousal_mean',
-                            'MEMD_audio', 1.0, 9.0, skip_bad)
+                            'MEMD_audio', *DEAM_RANGE, skip_bad)
 
 def pmemo_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a PMEmo folder (labels 0..1 mapped to [-1, 1])."
     return _layout_manifest(root, 'PMEmo', 'static_annotations.csv', 'musicId', 'Valence(mean)', 'Arousal(mean)',
-                            'chorus', 0.0, 1.0, skip_bad)
+                            'chorus', *PMEMO_RANGE, skip_bad)
+
+def source_label_range(cfg: Config) -> tuple[float, float]:
+    "The label range of `cfg.data` on disk (DEAM 1..9, PMEmo 0..1, a manifest: `label_min..label_max`, embedded −1..1)."
+    d = cfg.data
+    if d == 'embedded': return (-1.0, 1.0)
+    if d.startswith('deam:'): return DEAM_RANGE
+    if d.startswith('pmemo:'): return PMEMO_RANGE
+    return (float(cfg.label_min), float(cfg.label_max))
 
 # %% ../nbs/02_data.ipynb
 def group_split(groups, val_frac: float, test_frac: float, seed: int) -> np.ndarray:

@@ -14,6 +14,7 @@ from .core import *
 from .train import *
 from .teacher import forward_distill
 from .student import create_student, model_size
+from .pretrain import procedural_corpus
 
 # %% auto 0
 __all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'mixup_windows', 'distill',
@@ -142,7 +143,11 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     s_idx, t_idx = [s for s, _ in pairs], [t for _, t in pairs]
     Xtr, ytr = _student_data(data, synthetic)
     n_transfer = int(round(cfg.kd_transfer * len(Xtr)))
-    if n_transfer: Xtr = np.concatenate([Xtr, mixup_windows(Xtr, n_transfer, cfg.seed)])   # [N + n_transfer, n_mels, T]
+    extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []
+    if cfg.kd_corpus:                                    # unlabelled procedural windows, cached; the same for every seed
+        extra.append(data.norm(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)['X'].astype(np.float32)))
+    n_transfer += cfg.kd_corpus
+    if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels, T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()
     if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])  # transfer windows: the teacher is the label

@@ -13,6 +13,7 @@ import onnx
 import onnxruntime as ort
 from .core import *
 from .audio import SILENCE_DB, Normalizer
+from .data import source_label_range
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .evaluate import va_metrics, median_ms, torch_latency, torch_threads, json_ready, LATENCY_BATCHES
@@ -164,8 +165,10 @@ def quantize_torch(model: nn.Module) -> nn.Module:
 # %% ../nbs/09_export.ipynb
 BUNDLE_VERSION = 1
 
-def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str) -> Path:
-    "Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`."
+def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
+                 label_range: tuple[float, float] = (-1.0, 1.0)) -> Path:
+    """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`; `label_range` is the scale
+    of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs."""
     doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
                input=dict(name=INPUT_NAME, shape=['batch', 1, cfg.n_mels, cfg.win_frames],
                           meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]'),
@@ -173,6 +176,9 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                frontend={k: getattr(cfg, k) for k in FRONTEND_KEYS},
                log_mel=dict(power=2.0, ref=1.0, amin=1e-10, silence_db=SILENCE_DB, mono='mean of channels'),
                normalisation=dict(mean=norm.mean.tolist(), std=norm.std.tolist()),
+               labels=dict(range=[float(label_range[0]), float(label_range[1])],
+                           meaning='predict maps the model output from [-1, 1] to this range (the training labels\' '
+                                   'scale on disk) and clips it there'),
                models=dict(models), default_model=default)
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
@@ -215,7 +221,8 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
                               f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set")
     int8_ok = arts['onnx_int8']['ccc_drop'] <= INT8_CCC_GOAL
     default = 'int8' if int8_ok else 'fp32'
-    fpath = write_bundle(cfg, data.norm, out, dict(fp32='student.onnx', int8='student_int8.onnx'), default)
+    fpath = write_bundle(cfg, data.norm, out, dict(fp32='student.onnx', int8='student_int8.onnx'), default,
+                         source_label_range(cfg))
     res = dict(
         model=model_name,
         reference=dict(what='eager fp32 PyTorch student on the test split', windows=len(yte), ccc_valence=ref_m['ccc_valence'],

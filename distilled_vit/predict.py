@@ -33,6 +33,12 @@ class Predictor:
     norm: Normalizer
     session: ort.InferenceSession
     frontend_file: Path
+    label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
+
+    def to_labels(self, va: np.ndarray) -> np.ndarray:
+        "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
+        lo, hi = self.label_range
+        return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)
 
 def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     "Parse and validate `frontend.json`."
@@ -53,6 +59,12 @@ def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     if mean.shape != (cfg.n_mels,) or std.shape != (cfg.n_mels,) or not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
         raise ModelBundleError(f"{path}: normalisation statistics must be {cfg.n_mels} finite values each (std > 0), "
                                f"got mean {mean.shape}, std {std.shape}")
+    lr = fe.get('labels', {}).get('range', [-1.0, 1.0]) if isinstance(fe.get('labels', {}), dict) else None
+    try: lo, hi = (float(v) for v in lr)
+    except (TypeError, ValueError): lo = hi = float('nan')
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ModelBundleError(f"{path}: labels.range must be two finite numbers [low, high] with low < high, got {lr!r}")
+    fe['labels'] = dict(fe.get('labels', {}), range=[lo, hi])
     return fe, cfg, Normalizer(mean, std)
 
 def load_predictor(model: str | Path, variant: str | None = None, threads: int = 0) -> Predictor:
@@ -91,7 +103,7 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
                                "the model and its front end come from different exports")
     if len(outs) != 1 or outs[0].shape[-1] != len(DIMS):
         raise ModelBundleError(f"{onnx_file}: model outputs {[o.shape for o in outs]}, expected [batch, {len(DIMS)}] (valence, arousal)")
-    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE)
+    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']))
 
 # %% ../nbs/09a_predict.ipynb
 def window_starts(n_frames: int, win: int, hop: int) -> list[int]:
@@ -115,7 +127,9 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     """Valence and arousal of the audio file `path`, per window and for the whole clip (mean of the windows).
     `model_dir`: an export folder, run folder or `.onnx` file (see `load_predictor`) or a loaded `Predictor`;
     `hop_seconds`: hop between windows (default: the training hop); `plot`: write a PNG of the V/A curve there.
-    Returns a JSON-ready dict: `valence`, `arousal`, `windows` [{start_s, end_s, valence, arousal}], and metadata."""
+    Returns a JSON-ready dict: `valence`, `arousal`, `windows` [{start_s, end_s, valence, arousal}], and metadata.
+    Values are on the scale of the labels the model was trained on (the bundle's `labels.range`, e.g. 1..9 for DEAM),
+    clipped to that range."""
     pred = model_dir if isinstance(model_dir, Predictor) else load_predictor(model_dir, variant)
     cfg = pred.cfg
     hop = hop_frames(hop_seconds, cfg)
@@ -126,13 +140,14 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     X = pred.norm(X)[:, None]                                      # [W, n_mels, win] -> [W, 1, n_mels, win]
     name = pred.session.get_inputs()[0].name
     va = np.concatenate([pred.session.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)])
+    va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate
     wins = [dict(start_s=round(s * spf, 3), end_s=round(min((s + cfg.win_frames) * spf, dur), 3),
                  **{d: float(v[i]) for i, d in enumerate(DIMS)}) for s, v in zip(starts, va)]
     res = dict(file=str(path), model=str(pred.path), variant=pred.variant,
                **{d: float(va[:, i].mean()) for i, d in enumerate(DIMS)},
                duration_s=round(dur, 3), window_s=round(cfg.win_frames * spf, 3), hop_s=round(hop * spf, 3),
-               padded=bool(padded), windows=wins)
+               padded=bool(padded), label_range=list(pred.label_range), windows=wins)
     if plot is not None: res['plot'] = str(plot_va_curve(res, plot))
     return res
 
@@ -144,8 +159,9 @@ def plot_va_curve(result: dict, path) -> Path:
     for d, c in zip(DIMS, ('C0', 'C3')):
         ax.plot(t, [w[d] for w in result['windows']], 'o-', ms=3, c=c, label=d)
         ax.axhline(result[d], c=c, lw=0.8, ls='--')
-    ax.axhline(0, c='grey', lw=0.5)
-    ax.set(ylim=(-1.05, 1.05), xlabel='time (s, window centre)', ylabel='prediction',
+    lo, hi = result.get('label_range', (-1.0, 1.0)); pad = 0.025 * (hi - lo)
+    ax.axhline((lo + hi) / 2, c='grey', lw=0.5)                 # neutral: the middle of the scale
+    ax.set(ylim=(lo - pad, hi + pad), xlabel='time (s, window centre)', ylabel='prediction',
            title=f"{Path(result['file']).name}: V {result['valence']:+.2f}, A {result['arousal']:+.2f}")
     ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
     with atomic_path(path) as tmp: fig.savefig(tmp, format='png')

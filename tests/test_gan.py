@@ -180,3 +180,38 @@ def test_auxiliary_regression_option(cfg, data, tmp_path):
     with pytest.raises(CheckpointError, match='other settings'):      # aux on/off is part of the checkpoint's identity
         gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path, aux_weight=0.0)
     assert gan.generate_synthetic(G, cfg, data, 4, seed=0)[0].shape == (4, cfg.n_mels, cfg.win_frames)
+
+
+class _ReadableLabels:
+    "Training windows whose labels can be read off exactly: arousal = overall level, valence = high-minus-low band contrast."
+    def __init__(self, cfg, n=256, seed=0):
+        rng = np.random.default_rng(seed)
+        self.info = dict(cache_key=f'readable-{n}-{seed}')
+        self.y = rng.uniform(-1, 1, (n, 2)).astype(np.float32)
+        ramp = np.linspace(-1, 1, cfg.n_mels, dtype=np.float32)[None, :, None]
+        self.X = (self.y[:, 1, None, None] + self.y[:, 0, None, None] * ramp
+                  + 0.3 * rng.normal(size=(n, cfg.n_mels, cfg.win_frames))).astype(np.float32)
+
+    def arrays(self, split): return self.X, self.y
+
+
+def _readout(X):
+    "The exact inverse of `_ReadableLabels`: (band contrast, mean level) of windows [n, n_mels, T]."
+    h = X.shape[1] // 2
+    return np.stack([X[:, h:].mean((1, 2)) - X[:, :h].mean((1, 2)), X.mean((1, 2))], 1)
+
+
+def test_trained_generator_carries_its_labels(tmp_path):
+    """Label fidelity: windows generated at labels y, read back with the exact readout of the training data, correlate
+    with y once the GAN is trained (measured: r ≈ 0.9 on both dimensions after 20 epochs) and not before (r ≈ 0)."""
+    c = get_config('smoke', device='cpu', gan_epochs=20, gan_lr=1e-3)
+    y = np.random.default_rng(5).uniform(-1, 1, (256, 2)).astype(np.float32)
+    def fidelity(G):
+        r = _readout(gan.generate_at(G, y, seed=1))
+        return [float(np.corrcoef(r[:, i], y[:, i])[0, 1]) for i in range(2)]
+    torch.manual_seed(0)
+    untrained, _ = gan.create_gan(c)
+    before = fidelity(untrained.eval())
+    after = fidelity(gan.train_gan(c, None, _ReadableLabels(c), progress=False, out_dir=tmp_path))
+    assert max(abs(r) for r in before) < 0.3, before
+    assert min(after) > 0.7, after
