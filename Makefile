@@ -35,12 +35,17 @@ install-dev: $(VENV)/.installed-dev
 run: install
 	$(BIN)/distilled-vit run --preset $(PRESET) --out $(OUT)
 
-## Every test: notebooks and library in sync, every notebook, pytest, the docs site
+## Every test: notebooks and library in sync, every notebook, pytest, the docs site.
+## The docs build executes every notebook exactly as nbdev_test does (IN_TEST set, `#| slow` and `eval: false` cells
+## skipped, a fresh process each, failing on the first error): that run *is* the notebook test run, so the notebooks
+## are not executed a second time here (`make nbtest` runs nbdev_test alone).
 test: install-dev
 	bash tools/sync_check.sh
-	$(BIN)/nbdev_test --n_workers 1 --timing
-	$(BIN)/python -m pytest -q tests
 	bash tools/docs.sh check
+	$(BIN)/python -m pytest -q --durations=15 tests
+
+nbtest: install-dev
+	$(BIN)/nbdev_test --n_workers 1 --timing
 
 sync-check: install-dev
 	bash tools/sync_check.sh

@@ -91,6 +91,8 @@ class Config:
     teacher_weights: str = ''       # local timm/ImageNet checkpoint to start from ('' = random init)
     teacher_epochs: int = opt(10, ge=1)
     teacher_lr: float = opt(5e-4, gt=0, le=1)
+    teacher_pretrain: int = opt(0, ge=0, le=1000)       # epochs of attribute pretraining on the procedural corpus (04a_pretrain; 0 = off)
+    pretrain_windows: int = opt(4000, ge=16, le=1_000_000)  # corpus windows for that pretraining
     patch_size: int = opt(16, choices=(2, 4, 8, 16, 32))  # patch size of teacher and student (same token grid)
     # --- student (MobileViTStudent)
     student_dim: int = opt(192, ge=8)
@@ -132,7 +134,7 @@ PRESETS: dict[str, dict[str, Any]] = {
                   hop_length=512, n_synthetic=32, gan_epochs=2, gan_width=8, gan_z_dim=16,
                   teacher_arch='vit_tiny_patch16_224', teacher_depth=2, teacher_dim=48, teacher_heads=3,
                   teacher_epochs=2, patch_size=8, student_dim=32, student_depth=2, student_heads=2,
-                  kd_epochs=2, batch_size=16, bootstrap=50, latency_repeats=3),
+                  kd_epochs=2, batch_size=16, bootstrap=50, latency_repeats=3, pretrain_windows=48),
     # the default: full pipeline on this 2-core CPU
     'cpu': dict(),
     # the seed's scale, meant for a GPU: ViT-B/16 teacher, 30 epochs, 3200 synthetic samples, 10 KD epochs
@@ -180,6 +182,8 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('n_mels', 'win_frames', 'patch_size'), 'n_mels and win_frames divisible by patch_size',
      lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0),
     (('student_dim', 'student_heads'), 'student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),
+    (('teacher_pretrain', 'teacher_weights'), 'teacher_pretrain = 0 when teacher_weights is set (two starting points)',
+     lambda c: not (c.teacher_pretrain and c.teacher_weights)),
     (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
@@ -325,7 +329,8 @@ STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: 
     'gan': (('data',), ('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity',
                         'seed', 'max_batches')),
     'teacher': (('data', 'gan'), ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads',
-                                  'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size') + _TRAIN),
+                                  'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size', 'teacher_pretrain',
+                                  'pretrain_windows', 'data_seed') + _TRAIN),
     'student': (('data', 'gan', 'teacher'), _STUDENT + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response',
                                                         'kd_layers', 'kd_transfer', 'kd_corpus', 'data_seed') + _TRAIN),
     'student_nokd': (('data', 'gan'), _STUDENT + _TRAIN),

@@ -11,9 +11,17 @@ from tqdm.auto import tqdm
 from .core import *
 from .audio import *
 from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir, FRONTEND_FIELDS
+import dataclasses, math
+import torch
+import torch.nn.functional as F
+from safetensors import safe_open
+from safetensors.torch import save_file, load_file
+from .train import warmup_cosine, NonFiniteLossError
+from .teacher import create_teacher
 
 # %% auto 0
-__all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'corpus_seconds', 'clip_attributes', 'procedural_corpus']
+__all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'PRETRAIN_VERSION', 'corpus_seconds', 'clip_attributes', 'procedural_corpus',
+           'attribute_scores', 'pretrain_teacher']
 
 # %% ../nbs/04a_pretrain.ipynb
 CORPUS_VERSION = 1                     # bump when the corpus recipe changes: invalidates cached corpora
@@ -69,3 +77,75 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
                 with open(tmp, 'wb') as f: np.savez(f, X=X, attributes=A, timbre=timbre)
     return dict(X=X, attributes=A, timbre=timbre,
                 info=dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit), seconds=round(time.perf_counter() - t0, 2)))
+
+# %% ../nbs/04a_pretrain.ipynb
+PRETRAIN_VERSION = 1
+_PRETRAIN_FIELDS = ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'patch_size',
+                    'teacher_pretrain', 'teacher_lr', 'batch_size', 'weight_decay', 'grad_clip', 'warmup_frac', 'data_seed')
+
+def _pretrain_key(cfg: Config) -> str:
+    return fingerprint(dict(v=PRETRAIN_VERSION, corpus=_corpus_key(cfg, cfg.pretrain_windows, cfg.data_seed),
+                            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS}))
+
+def attribute_scores(pred: torch.Tensor, attributes: np.ndarray, timbre: np.ndarray) -> dict:
+    "Validation R² per attribute and timbre accuracy of pretraining outputs `pred` [n, len(ATTRIBUTES) + len(TIMBRES)]."
+    p = pred.float().numpy(); k = len(ATTRIBUTES)
+    r2 = 1 - ((p[:, :k] - attributes) ** 2).mean(0) / np.maximum(attributes.var(0), 1e-12)
+    return dict(r2={a: round(float(v), 4) for a, v in zip(ATTRIBUTES, r2)},
+                timbre_accuracy=round(float((p[:, k:].argmax(1) == timbre).mean()), 4))
+
+def _read_pretrained(path: Path) -> dict:
+    with safe_open(str(path), 'pt') as f: info = json.loads(f.metadata()['info'])
+    load_file(str(path))                                   # every tensor readable
+    return info
+
+def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
+    """The teacher's backbone after `cfg.teacher_pretrain` epochs of attribute pretraining on `cfg.pretrain_windows`
+    procedural windows; returns (cached safetensors file without the head, info with per-epoch validation scores)."""
+    if cfg.teacher_pretrain < 1: raise ConfigError("pretrain_teacher: teacher_pretrain must be at least 1 epoch")
+    key = _pretrain_key(cfg); path = cache_dir() / f'pretrain-{key}.safetensors'
+    if use_cache and path.exists():
+        try: return path, dict(_read_pretrained(path), cache_hit=True)
+        except Exception as e:                            # a corrupt entry is rebuilt, never trusted
+            print(f"warning: pretraining cache entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it",
+                  file=sys.stderr)
+    t0 = time.perf_counter()
+    c = procedural_corpus(cfg, cfg.pretrain_windows, cfg.data_seed, progress, use_cache)
+    X = c['X'].astype(np.float32); X = Normalizer.fit(X)(X)                      # the corpus's own statistics
+    A, tb = c['attributes'], c['timbre']
+    n_val = max(2, len(X) // 10); tr, va = np.arange(n_val, len(X)), np.arange(n_val)
+    seed_everything(cfg.data_seed, cfg.num_threads)
+    device = get_device(cfg)
+    model = create_teacher(dataclasses.replace(cfg, teacher_weights=''))
+    model.reset_classifier(len(ATTRIBUTES) + len(TIMBRES)); model.to(device)
+    decay = [p for p in model.parameters() if p.ndim >= 2]; no_decay = [p for p in model.parameters() if p.ndim < 2]
+    opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)],
+                            lr=cfg.teacher_lr)
+    bs = min(cfg.batch_size, len(tr)); spe = math.ceil(len(tr) / bs)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(cfg.teacher_pretrain * spe, cfg.warmup_frac))
+    Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
+    k, hist = len(ATTRIBUTES), []
+    rng = np.random.default_rng([cfg.data_seed, 5150])
+    for epoch in tqdm(range(cfg.teacher_pretrain), desc='pretraining', disable=not progress, unit='epoch'):
+        model.train(); t1 = time.perf_counter(); tot = 0.0; perm = rng.permutation(tr)
+        for b in tqdm(range(spe), desc=f'epoch {epoch + 1}', leave=False, disable=not progress):
+            idx = torch.from_numpy(perm[b * bs:(b + 1) * bs])
+            out = model(Xt[idx].unsqueeze(1).to(device))
+            loss = F.mse_loss(out[:, :k], At[idx].to(device)) + F.cross_entropy(out[:, k:], Tt[idx].to(device))
+            if not torch.isfinite(loss):
+                raise NonFiniteLossError(f"pretraining: non-finite loss at epoch {epoch + 1}, batch {b + 1}; lower teacher_lr")
+            opt.zero_grad(set_to_none=True); loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip); opt.step(); sched.step()
+            tot += loss.item() * len(idx)
+        model.eval()
+        with torch.no_grad(): pv = torch.cat([model(Xt[va[i:i + 64]].unsqueeze(1).to(device)).cpu() for i in range(0, n_val, 64)])
+        s = attribute_scores(pv, A[va], tb[va])
+        hist.append(dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1)))
+        if progress: tqdm.write(f"pretraining epoch {epoch + 1}/{cfg.teacher_pretrain}: loss {tot / len(tr):.4f}, val R² "
+                                + ' '.join(f"{a} {v:.2f}" for a, v in s['r2'].items()) + f", timbre acc {s['timbre_accuracy']:.2f}"
+                                + f" ({hist[-1]['seconds']:.0f}s)")
+    info = dict(key=key, windows=len(X), epochs=cfg.teacher_pretrain, history=hist, final=hist[-1],
+                seconds=round(time.perf_counter() - t0, 1))
+    sd = {n: t.detach().cpu().contiguous() for n, t in model.state_dict().items() if not n.startswith('head.')}
+    with atomic_path(path) as tmp: save_file(sd, str(tmp), metadata=dict(info=json.dumps(info)))
+    return path, dict(info, cache_hit=False)

@@ -120,6 +120,13 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('teacher')
     model = create_teacher(cfg)
+    pre = None
+    if cfg.teacher_pretrain:                              # start from the attribute-pretrained backbone (04a_pretrain)
+        from distilled_vit.pretrain import pretrain_teacher
+        path, info = pretrain_teacher(cfg, progress=progress)
+        load_timm_checkpoint(model, path)                 # the head stays freshly initialised
+        pre = dict(key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], windows=info['windows'],
+                   final=info['final'], seconds=info['seconds'])
     Xtr, ytr = data.arrays('train')
     if synthetic is not None and len(synthetic[0]):
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
@@ -129,5 +136,6 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
     m = regression_metrics(yte, predict(model, Xte))
     m.update(train_windows=len(Xtr), synthetic_windows=0 if synthetic is None else len(synthetic[0]),
              epochs_run=len(hist), params=sum(p.numel() for p in model.parameters()))
+    if pre is not None: m['pretrain'] = pre
     atomic_write_json(out / 'metrics.json', m)
     return model.cpu(), m
