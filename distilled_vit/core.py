@@ -99,6 +99,7 @@ class Config:
     student_depth: int = opt(4, ge=1)
     student_heads: int = opt(4, ge=1)
     student_mlp_ratio: float = opt(2.0, gt=0, le=16)
+    student_pretrain: int = opt(0, ge=0, le=1000)       # epochs of the same attribute pretraining for the student (a control; 0 = off)
     # --- distillation
     kd_alpha: float = opt(0.5, ge=0, le=1)              # weight of hard labels inside the response term
     kd_beta: float = opt(0.3, ge=0)                     # weight of the feature term
@@ -323,7 +324,8 @@ class RunDir:
 
 # %% ../nbs/00_core.ipynb
 _TRAIN = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')
-_STUDENT = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr')
+_STUDENT = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr',
+            'student_pretrain', 'pretrain_windows', 'data_seed')
 STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: (earlier stages it reads, config fields)
     'data': ((), ()),                                                   # fingerprinted by its content
     'gan': (('data',), ('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity',

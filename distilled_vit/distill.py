@@ -14,7 +14,7 @@ from .core import *
 from .train import *
 from .teacher import forward_distill
 from .student import create_student, model_size
-from .pretrain import procedural_corpus
+from .pretrain import procedural_corpus, pretrain_backbone, load_pretrained
 
 # %% auto 0
 __all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'mixup_windows', 'distill',
@@ -120,6 +120,14 @@ def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.nd
     lam = np.maximum(lam, 1 - lam)[:, None, None]
     return (lam * X[i] + (1 - lam) * X[j]).astype(np.float32)
 
+def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
+    "A fresh student; with `student_pretrain` > 0 it starts from the attribute-pretrained backbone (04a_pretrain)."
+    student = create_student(cfg)
+    if not cfg.student_pretrain: return student, {}
+    path, info = pretrain_backbone(cfg, 'student', progress)
+    load_pretrained(student, path)
+    return student, dict(pretrain=dict(key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], final=info['final']))
+
 def _student_data(data, synthetic):
     Xtr, ytr = data.arrays('train')
     if synthetic is not None and len(synthetic[0]):
@@ -138,7 +146,7 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student')
     device = get_device(cfg)
-    student = create_student(cfg)
+    student, pre = _new_student(cfg, progress)
     pairs = layer_map(cfg, len(student.blocks), len(teacher.blocks))
     s_idx, t_idx = [s for s, _ in pairs], [t for _, t in pairs]
     Xtr, ytr = _student_data(data, synthetic)
@@ -162,14 +170,14 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
         return loss, p
     hist = fit(student, (Xtr, ytr), data.arrays('val'), cfg, out, cfg.kd_epochs, cfg.lr, loss_fn=kd_loss,
                loss_module=kd, name='student', progress=progress, extra_tensors=data.norm.tensors())
-    return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer))
+    return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer, **pre))
 
 def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,
                        out_dir=None) -> tuple[nn.Module, dict]:
     "The same student, data, epochs and optimiser without a teacher (labels only); writes `student_nokd/`."
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student_nokd')
-    student = create_student(cfg)
+    student, pre = _new_student(cfg, progress)
     hist = fit(student, _student_data(data, synthetic), data.arrays('val'), cfg, out, cfg.kd_epochs, cfg.lr,
                name='student_nokd', progress=progress, extra_tensors=data.norm.tensors())
-    return student.cpu(), _finish(student, cfg, data, out, hist)
+    return student.cpu(), _finish(student, cfg, data, out, hist, pre)

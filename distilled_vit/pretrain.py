@@ -16,12 +16,13 @@ import torch
 import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
-from .train import warmup_cosine, NonFiniteLossError
+from .train import warmup_cosine, NonFiniteLossError, CheckpointError
 from .teacher import create_teacher
+from .student import create_student
 
 # %% auto 0
 __all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'PRETRAIN_VERSION', 'corpus_seconds', 'clip_attributes', 'procedural_corpus',
-           'attribute_scores', 'pretrain_teacher']
+           'attribute_scores', 'pretrain_backbone', 'pretrain_teacher', 'load_pretrained']
 
 # %% ../nbs/04a_pretrain.ipynb
 CORPUS_VERSION = 1                     # bump when the corpus recipe changes: invalidates cached corpora
@@ -80,12 +81,15 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
 
 # %% ../nbs/04a_pretrain.ipynb
 PRETRAIN_VERSION = 1
-_PRETRAIN_FIELDS = ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'patch_size',
-                    'teacher_pretrain', 'teacher_lr', 'batch_size', 'weight_decay', 'grad_clip', 'warmup_frac', 'data_seed')
+_PRETRAIN_FIELDS = dict(teacher=('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'patch_size',
+                                 'teacher_pretrain', 'teacher_lr'),
+                        student=('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size',
+                                 'student_pretrain', 'lr'))
+_PRETRAIN_COMMON = ('batch_size', 'weight_decay', 'grad_clip', 'warmup_frac', 'data_seed')
 
-def _pretrain_key(cfg: Config) -> str:
-    return fingerprint(dict(v=PRETRAIN_VERSION, corpus=_corpus_key(cfg, cfg.pretrain_windows, cfg.data_seed),
-                            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS}))
+def _pretrain_key(cfg: Config, which: str = 'teacher') -> str:
+    return fingerprint(dict(v=PRETRAIN_VERSION, which=which, corpus=_corpus_key(cfg, cfg.pretrain_windows, cfg.data_seed),
+                            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS[which] + _PRETRAIN_COMMON}))
 
 def attribute_scores(pred: torch.Tensor, attributes: np.ndarray, timbre: np.ndarray) -> dict:
     "Validation R² per attribute and timbre accuracy of pretraining outputs `pred` [n, len(ATTRIBUTES) + len(TIMBRES)]."
@@ -99,11 +103,14 @@ def _read_pretrained(path: Path) -> dict:
     load_file(str(path))                                   # every tensor readable
     return info
 
-def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
-    """The teacher's backbone after `cfg.teacher_pretrain` epochs of attribute pretraining on `cfg.pretrain_windows`
-    procedural windows; returns (cached safetensors file without the head, info with per-epoch validation scores)."""
-    if cfg.teacher_pretrain < 1: raise ConfigError("pretrain_teacher: teacher_pretrain must be at least 1 epoch")
-    key = _pretrain_key(cfg); path = cache_dir() / f'pretrain-{key}.safetensors'
+def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
+    """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or of the student
+    (`'student'`: `student_pretrain` epochs at `lr`) after attribute pretraining on `cfg.pretrain_windows` procedural
+    windows; returns (cached safetensors file without the head, info with per-epoch validation scores)."""
+    if which not in _PRETRAIN_FIELDS: raise ValueError(f"which must be 'teacher' or 'student', got {which!r}")
+    epochs, lr = (cfg.teacher_pretrain, cfg.teacher_lr) if which == 'teacher' else (cfg.student_pretrain, cfg.lr)
+    if epochs < 1: raise ConfigError(f"pretrain_backbone: {which}_pretrain must be at least 1 epoch")
+    key = _pretrain_key(cfg, which); path = cache_dir() / f'pretrain-{key}.safetensors'
     if use_cache and path.exists():
         try: return path, dict(_read_pretrained(path), cache_hit=True)
         except Exception as e:                            # a corrupt entry is rebuilt, never trusted
@@ -116,17 +123,17 @@ def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True)
     n_val = max(2, len(X) // 10); tr, va = np.arange(n_val, len(X)), np.arange(n_val)
     seed_everything(cfg.data_seed, cfg.num_threads)
     device = get_device(cfg)
-    model = create_teacher(dataclasses.replace(cfg, teacher_weights=''))
+    model = create_teacher(dataclasses.replace(cfg, teacher_weights='')) if which == 'teacher' else create_student(cfg)
     model.reset_classifier(len(ATTRIBUTES) + len(TIMBRES)); model.to(device)
     decay = [p for p in model.parameters() if p.ndim >= 2]; no_decay = [p for p in model.parameters() if p.ndim < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)],
-                            lr=cfg.teacher_lr)
+                            lr=lr)
     bs = min(cfg.batch_size, len(tr)); spe = math.ceil(len(tr) / bs)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(cfg.teacher_pretrain * spe, cfg.warmup_frac))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(epochs * spe, cfg.warmup_frac))
     Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
     k, hist = len(ATTRIBUTES), []
     rng = np.random.default_rng([cfg.data_seed, 5150])
-    for epoch in tqdm(range(cfg.teacher_pretrain), desc='pretraining', disable=not progress, unit='epoch'):
+    for epoch in tqdm(range(epochs), desc=f'pretraining the {which}', disable=not progress, unit='epoch'):
         model.train(); t1 = time.perf_counter(); tot = 0.0; perm = rng.permutation(tr)
         for b in tqdm(range(spe), desc=f'epoch {epoch + 1}', leave=False, disable=not progress):
             idx = torch.from_numpy(perm[b * bs:(b + 1) * bs])
@@ -141,11 +148,26 @@ def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True)
         with torch.no_grad(): pv = torch.cat([model(Xt[va[i:i + 64]].unsqueeze(1).to(device)).cpu() for i in range(0, n_val, 64)])
         s = attribute_scores(pv, A[va], tb[va])
         hist.append(dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1)))
-        if progress: tqdm.write(f"pretraining epoch {epoch + 1}/{cfg.teacher_pretrain}: loss {tot / len(tr):.4f}, val R² "
+        if progress: tqdm.write(f"{which} pretraining epoch {epoch + 1}/{epochs}: loss {tot / len(tr):.4f}, val R² "
                                 + ' '.join(f"{a} {v:.2f}" for a, v in s['r2'].items()) + f", timbre acc {s['timbre_accuracy']:.2f}"
                                 + f" ({hist[-1]['seconds']:.0f}s)")
-    info = dict(key=key, windows=len(X), epochs=cfg.teacher_pretrain, history=hist, final=hist[-1],
+    info = dict(key=key, which=which, windows=len(X), epochs=epochs, history=hist, final=hist[-1],
                 seconds=round(time.perf_counter() - t0, 1))
     sd = {n: t.detach().cpu().contiguous() for n, t in model.state_dict().items() if not n.startswith('head.')}
     with atomic_path(path) as tmp: save_file(sd, str(tmp), metadata=dict(info=json.dumps(info)))
     return path, dict(info, cache_hit=False)
+
+def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
+    "`pretrain_backbone` for the teacher."
+    return pretrain_backbone(cfg, 'teacher', progress, use_cache)
+
+def load_pretrained(model, path: str | Path) -> None:
+    "Load a backbone written by `pretrain_backbone` into `model` (its head stays as it is); any other mismatch is an error."
+    try: missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
+    except RuntimeError as e:                             # shapes differ
+        raise CheckpointError(f"{path}: pretrained backbone does not fit {type(model).__name__} "
+                              f"({' '.join(str(e).split())[:200]})") from None
+    missing = [k for k in missing if not k.startswith('head.')]
+    if missing or unexpected:
+        raise CheckpointError(f"{path}: pretrained backbone does not fit {type(model).__name__} (missing {missing[:3]}, "
+                              f"unexpected {unexpected[:3]})")

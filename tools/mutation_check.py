@@ -37,6 +37,22 @@ MUTATIONS = [
     ('kd_beta_gamma_swapped', 'distill', "parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention']",
      "parts['response'] + self.gamma * parts['feature'] + self.beta * parts['attention']", ['07_distill'], []),
     ('kd_attention_term_dropped', 'distill', " + self.gamma * parts['attention'], parts", ", parts", ['07_distill'], []),
+    # --- the transfer set (07_distill) and the procedural corpus / pretraining (04a_pretrain)
+    ('kd_corpus_not_normalised', 'distill',
+     "extra.append(data.norm(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)['X'].astype(np.float32)))",
+     "extra.append(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)['X'].astype(np.float32))", ['07_distill'], []),
+    ('kd_transfer_labels_zero', 'distill', "ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])",
+     "ytr = np.concatenate([ytr, 0 * targets['pred'][len(ytr):].numpy()])", ['07_distill'], []),
+    ('corpus_seed_ignored', 'pretrain', "rng = np.random.default_rng([seed, 90210])", "rng = np.random.default_rng([0, 90210])",
+     ['04a_pretrain'], []),
+    ('pretrain_head_kept', 'pretrain', "if not n.startswith('head.')}", "}", ['04a_pretrain'], []),
+    ('pretrain_mode_target_dropped', 'pretrain', "return np.array(z + [1.0 if p['major'] else -1.0], np.float32)",
+     "return np.array(z + [0.0], np.float32)", ['04a_pretrain'], []),
+    # --- predictions on the labels' scale (09a_predict)
+    ('predict_label_range_not_clipped', 'predict', "return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)",
+     "return lo + (va + 1.0) / 2.0 * (hi - lo)", ['09a_predict'], []),
+    ('predict_label_range_halved', 'predict', "return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)",
+     "return lo + (np.clip(va, -1.0, 1.0) + 1.0) * (hi - lo)", ['09a_predict'], []),
     # --- metrics (00_core, 08_evaluate)
     ('ccc_no_shift', 'core', "den = vt + vp + (mt - mp) ** 2", "den = vt + vp", ['00_core', '08_evaluate'], []),
     ('ccc_factor_two_dropped', 'core', "return float(2 * cov / den)", "return float(cov / den)", ['00_core', '08_evaluate'], []),
