@@ -116,6 +116,8 @@ def main():
             preds[name], val[name] = predict(student, Xte), _best_val(d)
         row = dict(seed=seed, seconds=round(time.perf_counter() - t0, 1),
                    params=dict(teacher=ev['teacher']['params'], student=ev['student']['params']))
+        tm = json.loads((out / 'teacher' / 'metrics.json').read_text())
+        if 'pretrain' in tm: row['teacher_pretrain'] = tm['pretrain']                # its validation R² per attribute
         for arm, p in preds.items():
             m = va_metrics(yte, p)
             row[arm] = dict(test_ccc_valence=m['ccc_valence'], test_ccc_arousal=m['ccc_arousal'],
