@@ -12,10 +12,10 @@ import numpy as np
 
 # %% auto 0
 __all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'DATA_FIELDS', 'NO_RESULT_FIELDS',
-           'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config', 'validate_config',
-           'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text',
-           'atomic_write_json', 'RunDir', 'fingerprint', 'stage_inputs', 'inputs_changed', 'ccc', 'mae', 'Timer',
-           'get_device']
+           'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config',
+           'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path',
+           'atomic_write_text', 'atomic_write_json', 'RunDir', 'fingerprint', 'audio_files', 'folder_signature',
+           'stage_inputs', 'inputs_changed', 'ccc', 'mae', 'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -109,6 +109,8 @@ class Config:
     kd_layers: str = ''             # 'student:teacher,...' block mapping; '' = evenly spaced
     kd_transfer: float = opt(0.0, ge=0, le=10)            # mixup transfer windows per labelled window, teacher-labelled (0 = off)
     kd_corpus: int = opt(0, ge=0, le=1_000_000)         # procedural corpus windows (04a_pretrain), teacher-labelled transfer set (0 = off)
+    unlabelled: str = ''            # folder of the user's unlabelled audio: teacher-labelled transfer set ('' = none; 02_data)
+    unlabelled_max: int = opt(20000, ge=1, le=1_000_000)  # at most this many windows of it (a seeded random subset beyond)
     kd_epochs: int = opt(10, ge=1)
     # --- optimisation (shared by every model)
     lr: float = opt(2e-4, gt=0, le=1)
@@ -185,6 +187,7 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('student_dim', 'student_heads'), 'student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),
     (('teacher_pretrain', 'teacher_weights'), 'teacher_pretrain = 0 when teacher_weights is set (two starting points)',
      lambda c: not (c.teacher_pretrain and c.teacher_weights)),
+    (('unlabelled',), "unlabelled '' or an existing folder of audio", lambda c: not c.unlabelled or Path(c.unlabelled).is_dir()),
     (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
@@ -334,7 +337,8 @@ STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: 
                                   'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size', 'teacher_pretrain',
                                   'pretrain_windows', 'data_seed') + _TRAIN),
     'student': (('data', 'gan', 'teacher'), _STUDENT + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response',
-                                                        'kd_layers', 'kd_transfer', 'kd_corpus', 'data_seed') + _TRAIN),
+                                                        'kd_layers', 'kd_transfer', 'kd_corpus', 'unlabelled',
+                                                        'unlabelled_max', 'data_seed') + _TRAIN),
     'student_nokd': (('data', 'gan'), _STUDENT + _TRAIN),
     'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
     'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'latency_repeats', 'num_threads')),
@@ -348,10 +352,27 @@ def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
+AUDIO_SUFFIXES = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff', '.opus')   # what libsndfile (soundfile) decodes
+
+def audio_files(folder: str | Path) -> list[Path]:
+    "Audio files under `folder` (recursive, by suffix, hidden files and folders skipped), sorted by relative path."
+    root = Path(folder)
+    return sorted((p for p in root.rglob('*') if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()
+                   and not any(part.startswith('.') for part in p.relative_to(root).parts)), key=lambda p: p.relative_to(root).as_posix())
+
+def folder_signature(folder: str | Path) -> str:
+    "Hash of the audio files under `folder`: relative path, size and modification time of each (their content's proxy)."
+    root = Path(folder)
+    return fingerprint([(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in audio_files(root)])
+
+CONTENT_FIELDS = {'unlabelled': folder_signature}   # fields naming a folder: the fingerprint holds its content's signature
+
 def stage_inputs(cfg: Config, stage: str, fingerprints: dict[str, str]) -> dict:
-    "What stage `stage`'s result is made from: its config fields and the fingerprints of the stages it reads."
+    """What stage `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
+    that names a folder (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count."""
     deps, flds = STAGE_INPUTS[stage]
-    return dict(config={k: getattr(cfg, k) for k in flds}, stages={s: fingerprints[s] for s in deps})
+    val = lambda k: f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
+    return dict(config={k: val(k) for k in flds}, stages={s: fingerprints[s] for s in deps})
 
 def inputs_changed(old: dict | None, new: dict) -> str:
     "One line saying what differs between two `stage_inputs` (empty when nothing does)."

@@ -20,8 +20,8 @@ from .audio import *
 __all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'FRONTEND_FIELDS',
            'sample_music_params', 'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest',
            'read_manifest', 'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split', 'cache_dir',
-           'EmotionData', 'load_dataset', 'pooled_features', 'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary',
-           'prepare_data']
+           'EmotionData', 'load_dataset', 'load_unlabelled', 'pooled_features', 'fit_ridge_baseline', 'label_ceiling',
+           'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
@@ -367,6 +367,64 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
                      padded=int(clips.padded.sum()), silent=int(clips.silent.sum()),
                      skipped=len(skipped), skipped_reasons=skipped[:50], seconds=round(time.perf_counter() - t0, 2))
     return data
+
+# %% ../nbs/02_data.ipynb
+def _file_identity(path: Path) -> tuple:
+    "(size, hash of the first 64 KiB): a cheap identity that survives copying a file to another folder."
+    with open(path, 'rb') as f: head = f.read(65536)
+    return path.stat().st_size, hashlib.sha1(head).hexdigest()
+
+def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
+                    use_cache: bool = True) -> tuple[np.ndarray, dict]:
+    """Log-mel windows [N, n_mels, win_frames] (dB, float16, not normalised) of the audio under `cfg.unlabelled`, and a
+    summary (files, windows, excluded, skipped). Files that are validation/test clips of `data` are left out."""
+    root = Path(cfg.unlabelled)
+    if not root.is_dir(): raise ConfigError(f"unlabelled={cfg.unlabelled!r}: folder does not exist")
+    files = audio_files(root)
+    if not files: raise ConfigError(f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below (unlabelled)")
+    rel = [f.relative_to(root).as_posix() for f in files]
+    key = fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS}, files=folder_signature(root),
+                           max_windows=cfg.max_windows, skip_bad=cfg.skip_bad))
+    cpath = cache_dir() / f'unlabelled-{key}.npz'; hit = use_cache and cpath.exists()
+    if hit:
+        try:
+            with np.load(cpath, allow_pickle=False) as z:
+                X, owner, skipped = z['X'], z['owner'], json.loads(str(z['skipped']))
+            if not (len(X) == len(owner) and (not len(owner) or owner.max() < len(files)) and np.isfinite(X).all()):
+                raise ValueError('inconsistent or non-finite arrays')
+        except Exception as e:
+            print(f"warning: feature cache entry {cpath} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
+            hit = False
+    if not hit:
+        Xs, owners, skipped = [], [], []
+        for i, f in enumerate(tqdm(files, desc='reading unlabelled audio', disable=not progress, mininterval=1)):
+            try: w, _ = frame_windows(log_mel(load_audio(f, cfg.sample_rate), cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+            except AudioError as e:
+                if not cfg.skip_bad: raise
+                skipped.append(str(e)); continue
+            Xs.append(w.astype(np.float16)); owners.append(np.full(len(w), i))
+        X = np.concatenate(Xs) if Xs else np.zeros((0, cfg.n_mels, cfg.win_frames), np.float16)
+        owner = np.concatenate(owners) if owners else np.zeros(0, int)
+        if use_cache:
+            with atomic_path(cpath) as tmp:
+                with open(tmp, 'wb') as fh: np.savez(fh, X=X, owner=owner, skipped=np.array(json.dumps(skipped)))
+    held_out = set()                                     # identities of the labelled data's validation and test clips
+    if data is not None:
+        for r in data.clips[data.clips.split != 'train'].itertuples():
+            if os.path.isfile(r.path): held_out |= {('path', str(Path(r.path).resolve())), ('copy', _file_identity(Path(r.path)))}
+    excluded = [i for i, f in enumerate(files)
+                if held_out and (('path', str(f.resolve())) in held_out or ('copy', _file_identity(f)) in held_out)]
+    keep = ~np.isin(owner, excluded)
+    if not keep.any():
+        raise ConfigError(f"{root}: no usable unlabelled audio ({len(files)} files: {len(excluded)} are validation/test clips "
+                          f"of the labelled data, {len(skipped)} unreadable)")
+    idx = np.flatnonzero(keep)
+    if len(idx) > cfg.unlabelled_max:
+        idx = np.sort(np.random.default_rng([cfg.data_seed, 4242]).choice(idx, cfg.unlabelled_max, replace=False))
+    info = dict(folder=str(root), files=len(files), files_used=int(len(np.unique(owner[idx]))), windows=int(len(idx)),
+                windows_available=int(keep.sum()), excluded_heldout=[rel[i] for i in excluded], skipped=len(skipped),
+                skipped_reasons=skipped[:20], cache_key=key, cache_hit=bool(hit))
+    return X[idx], info
 
 # %% ../nbs/02_data.ipynb
 def pooled_features(X: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from .train import *
 from .teacher import forward_distill
 from .student import create_student, model_size
 from .pretrain import procedural_corpus, pretrain_backbone, load_pretrained
+from .data import load_unlabelled
 
 # %% auto 0
 __all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'mixup_windows', 'distill',
@@ -155,6 +156,10 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     if cfg.kd_corpus:                                    # unlabelled procedural windows, cached; the same for every seed
         extra.append(data.norm(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)['X'].astype(np.float32)))
     n_transfer += cfg.kd_corpus
+    if cfg.unlabelled:                                   # the user's unlabelled audio (02_data), without validation/test clips
+        U, uinfo = load_unlabelled(cfg, data, progress)
+        extra.append(data.norm(U.astype(np.float32))); n_transfer += len(U)
+        pre['unlabelled'] = {k: uinfo[k] for k in ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped')}
     if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels, T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()
