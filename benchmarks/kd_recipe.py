@@ -10,6 +10,9 @@ The comparison, fixed before any result was read:
   test numbers are only reported;
 - further KD arms (`--extra`, e.g. the teacher-labelled mixup transfer set) are distilled from the very same teachers
   and judged by the same rule; the report says they were added after the base arms had run;
+- an arm that needs audio from outside the project (`unlabelled=DIR`, the user's own music as transfer set) is
+  measured and reported but cannot be what a preset ships (the project carries no such folder), so it is left out
+  of the choice, and the report names it with its validation CCC;
 - a KD arm that trains on more windows than the labelled set (a transfer set) also takes more optimiser steps;
   `--control` arms (labels only, e.g. `kd_epochs=40` ≈ the steps of 10 epochs over 1,260 labelled + 4,000 corpus
   windows) separate "more steps" from "the teacher's knowledge";
@@ -132,7 +135,8 @@ def main():
             v = [r[arm][k] for r in per_seed if r[arm][k] is not None]
             if v: summ.setdefault(arm, {})[k] = dict(mean=float(np.mean(v)), std=float(np.std(v, ddof=1)) if len(v) > 1 else 0.0)
     kd_arms = [k for k in arms if k.startswith('kd_') or k in dict(extras)]
-    shipped = max(kd_arms, key=lambda k: summ[k]['val_ccc_mean']['mean'])
+    external = [k for k in kd_arms if any(x.strip().startswith('unlabelled=') for x in dict(extras).get(k, []))]
+    shipped = max([k for k in kd_arms if k not in external], key=lambda k: summ[k]['val_ccc_mean']['mean'])
     w = bootstrap_weights(groups, 2000, seed=0)
     diffs = {}
     for kd in kd_arms:
@@ -145,7 +149,7 @@ def main():
         diffs[kd] = dict(per_seed=d.tolist(), mean=float(d.mean()), std=float(d.std(ddof=1)) if len(d) > 1 else 0.0,
                          t_ci95=t_ci, bootstrap_ci95=percentile_ci(boot))
     tm = summ['teacher']['test_ccc_mean']['mean']; nm = summ['nokd']['test_ccc_mean']['mean']
-    res = dict(preset=a.preset, data=base.data, seeds=a.seeds, overrides=a.set, shipped_response=shipped,
+    res = dict(preset=a.preset, data=base.data, seeds=a.seeds, overrides=a.set, shipped_response=shipped, not_shippable=external,
                config={k: getattr(base, k) for k in ('teacher_arch', 'teacher_stem', 'teacher_epochs', 'teacher_lr',
                                                       'kd_epochs', 'lr', 'kd_alpha', 'kd_beta', 'kd_gamma',
                                                       'kd_temperature', 'kd_response', 'n_clips', 'batch_size')},
@@ -203,7 +207,11 @@ def markdown(r: dict) -> str:
         lines.append(f"| {label(kd)} | {', '.join(f'{v:+.3f}' for v in d['per_seed'])} | {d['mean']:+.3f} ± {d['std']:.3f} | "
                      f"{ci(d['t_ci95'])} | {ci(d['bootstrap_ci95'])} |")
     lines += ['', f"Teacher − no-KD student: {r['teacher_minus_nokd']:+.3f} mean test CCC. Retention of the shipped KD "
-              f"student ({label(r['shipped_response'])}, chosen on validation CCC): {r['retention_pct']:.1f} % of the teacher's mean CCC.", '']
+              f"student ({label(r['shipped_response'])}, chosen on validation CCC): {r['retention_pct']:.1f} % of the teacher's mean CCC."]
+    for k in r.get('not_shippable') or []:
+        lines += ['', f"Not a candidate for the preset: {label(k)} needs audio from outside the project (validation CCC "
+                      f"{r['summary'][k]['val_ccc_mean']['mean']:.3f}); it is an option a user with such a folder can turn on."]
+    lines += ['']
     return '\n'.join(lines)
 
 
