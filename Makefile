@@ -25,7 +25,7 @@ $(VENV)/.installed: $(BIN)/python settings.ini setup.py
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install -q -e ".[dev]" $(TORCH)
+	$(BIN)/pip install -q -e ".[dev,mobile]" $(TORCH)
 	touch $@
 
 install: $(VENV)/.installed

@@ -8,13 +8,12 @@ import re
 from pathlib import Path
 import numpy as np
 import soundfile as sf
-import librosa
-import matplotlib.pyplot as plt
+import soxr
 from .core import *
 
 # %% auto 0
-__all__ = ['MAX_SAMPLE', 'SILENCE_DB', 'AudioError', 'load_audio', 'log_mel', 'frame_windows', 'audio_windows', 'Normalizer',
-           'plot_spectrograms']
+__all__ = ['MAX_SAMPLE', 'SILENCE_DB', 'AudioError', 'load_audio', 'resample', 'log_mel', 'window_starts', 'frame_windows',
+           'audio_windows', 'window_samples', 'wave_windows', 'Normalizer', 'plot_spectrograms']
 
 # %% ../nbs/01_audio.ipynb
 class AudioError(DistilledViTError):
@@ -44,12 +43,20 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     if (peak := float(np.abs(y).max())) > MAX_SAMPLE:        # float files may hold anything; squaring 1e30 overflows to inf
         raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
     y = y.mean(axis=1)                                   # [T, C] -> [T]
-    if file_sr != sr: y = librosa.resample(y, orig_sr=file_sr, target_sr=sr)
+    if file_sr != sr: y = resample(y, file_sr, sr)
     return np.ascontiguousarray(y, dtype=np.float32)
+
+def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
+    """`librosa.resample(y, orig_sr=..., target_sr=...)` with its default resampler (soxr 'HQ') and length
+    (ceil(len · ratio)), without importing librosa: the deployment path (`predict`) reads audio with soundfile and soxr only."""
+    n = int(np.ceil(len(y) * target_sr / orig_sr))
+    out = soxr.resample(y, orig_sr, target_sr, quality='soxr_hq')
+    return np.pad(out, (0, max(0, n - len(out))))[:n].astype(y.dtype)
 
 # %% ../nbs/01_audio.ipynb
 def log_mel(y: np.ndarray, cfg: Config) -> np.ndarray:
     "Log-mel power spectrogram in dB of mono audio `y` at `cfg.sample_rate`: float32 [n_mels, frames]."
+    import librosa                                       # here, not at the top: the waveform-in deployment path never needs it
     S = librosa.feature.melspectrogram(y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
                                        n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=min(cfg.fmax, cfg.sample_rate / 2),
                                        power=2.0)
@@ -58,21 +65,44 @@ def log_mel(y: np.ndarray, cfg: Config) -> np.ndarray:
 # %% ../nbs/01_audio.ipynb
 SILENCE_DB = -100.0
 
+def window_starts(n_frames: int, win: int, hop: int, max_windows: int = 0) -> list[int]:
+    "First frame of each window of `win` frames cut from `n_frames` frames: every `hop`, the last one end-aligned, at most `max_windows` evenly spaced."
+    if n_frames <= win: return [0]
+    starts = list(range(0, n_frames - win + 1, hop))
+    if starts[-1] != n_frames - win: starts.append(n_frames - win)     # cover the clip's end too
+    if max_windows and len(starts) > max_windows:
+        starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]
+    return starts
+
 def frame_windows(mel: np.ndarray, win: int, hop: int, max_windows: int = 0) -> tuple[np.ndarray, bool]:
     "Cut `mel` [n_mels, T] into windows [W, n_mels, win]; returns (windows, padded?)."
     n_mels, T = mel.shape
     if T <= win:
         out = np.full((1, n_mels, win), SILENCE_DB, np.float32); out[0, :, :T] = mel
         return out, T < win
-    starts = list(range(0, T - win + 1, hop))
-    if starts[-1] != T - win: starts.append(T - win)     # cover the clip's end too
-    if max_windows and len(starts) > max_windows:
-        starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]
+    starts = window_starts(T, win, hop, max_windows)
     return np.stack([mel[:, s:s + win] for s in starts]).astype(np.float32), False
 
 def audio_windows(path: str | Path, cfg: Config) -> tuple[np.ndarray, bool]:
     "Load `path` and return its log-mel windows [W, n_mels, win_frames] and whether it was padded."
     return frame_windows(log_mel(load_audio(path, cfg.sample_rate), cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+
+# %% ../nbs/01_audio.ipynb
+def window_samples(cfg: Config) -> int:
+    "Samples in one model window's waveform: the span of its `win_frames` centred STFT frames."
+    return (cfg.win_frames - 1) * cfg.hop_length + cfg.n_fft
+
+def wave_windows(y: np.ndarray, cfg: Config, hop: int | None = None, max_windows: int = 0) -> tuple[np.ndarray, list[int], bool]:
+    """Waveform segments [W, window_samples(cfg)] of mono audio `y` whose log-mel windows are those `frame_windows` cuts
+    from `log_mel(y, cfg)` (hop `hop` frames, default `win_hop_frames`): `y` padded with `n_fft // 2` zeros in front,
+    segment w = samples `[s_w·hop_length, s_w·hop_length + window_samples)`, zeros past the end. Returns (segments, start
+    frames, padded?) where padded means the clip is shorter than one window."""
+    hop = cfg.win_hop_frames if hop is None else hop
+    T, L = 1 + len(y) // cfg.hop_length, window_samples(cfg)          # frames librosa computes for `y`
+    starts = window_starts(T, cfg.win_frames, hop, max_windows)
+    yp = np.concatenate([np.zeros(cfg.n_fft // 2, np.float32), np.asarray(y, np.float32),
+                         np.zeros(max(0, starts[-1] * cfg.hop_length + L - len(y) - cfg.n_fft // 2), np.float32)])
+    return np.stack([yp[s * cfg.hop_length: s * cfg.hop_length + L] for s in starts]), starts, T < cfg.win_frames
 
 # %% ../nbs/01_audio.ipynb
 class Normalizer:
@@ -110,6 +140,7 @@ class Normalizer:
 # %% ../nbs/01_audio.ipynb
 def plot_spectrograms(mels, titles=None, cfg: Config | None = None, ncols: int = 4, path=None, vmin=None, vmax=None):
     "Draw spectrograms [n_mels, frames] in a grid; saves a PNG to `path` when given; returns the figure."
+    import matplotlib.pyplot as plt
     mels = [np.asarray(m) for m in mels]
     n = len(mels); ncols = min(ncols, n); nrows = (n + ncols - 1) // ncols
     fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows), squeeze=False, dpi=80)

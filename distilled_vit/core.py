@@ -126,6 +126,7 @@ class Config:
     bootstrap: int = opt(1000, ge=1)
     latency_repeats: int = opt(30, ge=1)
     onnx_opset: int = opt(17, ge=14, le=20)
+    export_pte: bool = True         # ExecuTorch programs of the audio-in student (needs the `[mobile]` extra; skipped with one line without it)
 
     def to_dict(self) -> dict: return asdict(self)
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -137,7 +138,8 @@ PRESETS: dict[str, dict[str, Any]] = {
                   hop_length=512, n_synthetic=32, gan_epochs=2, gan_width=8, gan_z_dim=16,
                   teacher_arch='vit_tiny_patch16_224', teacher_depth=2, teacher_dim=48, teacher_heads=3,
                   teacher_epochs=2, patch_size=8, student_dim=32, student_depth=2, student_heads=2,
-                  kd_epochs=2, batch_size=16, bootstrap=50, latency_repeats=3, pretrain_windows=48),
+                  kd_epochs=2, batch_size=16, bootstrap=50, latency_repeats=3, pretrain_windows=48,
+                  export_pte=False),   # lowering to ExecuTorch takes ~30 s a program; tests/test_mobile.py covers it
     # the default: full pipeline on this 2-core CPU
     'cpu': dict(),
     # the seed's scale, meant for a GPU: ViT-B/16 teacher, 30 epochs, 3200 synthetic samples, 10 KD epochs
@@ -341,7 +343,7 @@ STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: 
                                                         'unlabelled_max', 'data_seed') + _TRAIN),
     'student_nokd': (('data', 'gan'), _STUDENT + _TRAIN),
     'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
-    'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'latency_repeats', 'num_threads')),
+    'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'export_pte', 'latency_repeats', 'num_threads')),
 }
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
                'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',

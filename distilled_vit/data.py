@@ -20,8 +20,8 @@ from .audio import *
 __all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'FRONTEND_FIELDS',
            'sample_music_params', 'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest',
            'read_manifest', 'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split', 'cache_dir',
-           'EmotionData', 'load_dataset', 'load_unlabelled', 'pooled_features', 'fit_ridge_baseline', 'label_ceiling',
-           'plot_data_summary', 'prepare_data']
+           'EmotionData', 'load_dataset', 'clip_audio', 'load_unlabelled', 'pooled_features', 'fit_ridge_baseline',
+           'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
@@ -283,12 +283,13 @@ class EmotionData:
         return h.hexdigest()[:20]
 
 # %% ../nbs/02_data.ipynb
-def _embedded_clips(cfg: Config, progress: bool):
-    "Yield (row, audio) of the embedded dataset, deterministic per `data_seed`."
+def _embedded_clips(cfg: Config, progress: bool, only: set[int] | None = None):
+    "Yield (row, audio) of the embedded dataset, deterministic per `data_seed` (just clips `only` when given)."
     rng = np.random.default_rng([cfg.data_seed, 7331])
     for i in tqdm(range(cfg.n_clips), desc='synthesising clips', disable=not progress, mininterval=1):
-        p = sample_music_params(rng)
+        p = sample_music_params(rng)                     # drawn for every clip: the stream stays the same
         v, a = true_emotion(p); va, aa = annotate(v, a, rng)
+        if only is not None and i not in only: continue
         y = synth_clip(p, cfg.sample_rate, cfg.clip_seconds, np.random.default_rng([cfg.data_seed, i]))
         yield dict(path=f'embedded/{i:05d}', group=f'embedded/{i:05d}', valence=va, arousal=aa,
                    valence_true=v, arousal_true=a, major=p['major'], timbre=p['timbre']), y
@@ -367,6 +368,15 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
                      padded=int(clips.padded.sum()), silent=int(clips.silent.sum()),
                      skipped=len(skipped), skipped_reasons=skipped[:50], seconds=round(time.perf_counter() - t0, 2))
     return data
+
+# %% ../nbs/02_data.ipynb
+def clip_audio(cfg: Config, data: EmotionData, split: str = 'test'):
+    "Yield (clip row, mono audio at `cfg.sample_rate`) for the clips of `split`, in the clip table's order."
+    rows = [int(i) for i in np.flatnonzero(data.clips.split.to_numpy() == split)]
+    if data.info.get('source') == 'embedded':
+        yield from zip(rows, (y for _, y in _embedded_clips(cfg, False, set(rows))))
+    else:
+        for i in rows: yield i, load_audio(data.clips.path.iloc[i], cfg.sample_rate)
 
 # %% ../nbs/02_data.ipynb
 def _file_identity(path: Path) -> tuple:

@@ -12,24 +12,26 @@ import torch.nn as nn
 import onnx
 import onnxruntime as ort
 from .core import *
-from .audio import SILENCE_DB, Normalizer
-from .data import source_label_range
+from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows, window_samples
+from .data import source_label_range, clip_audio
+from .wave import WaveStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .evaluate import va_metrics, median_ms, torch_latency, torch_threads, json_ready, LATENCY_BATCHES
 from .predict import BUNDLE_FORMAT, FRONTEND_FILE, FRONTEND_KEYS
 
 # %% auto 0
-__all__ = ['INPUT_NAME', 'OUTPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError', 'example_input',
-           'torch_outputs', 'to_torchscript', 'save_torchscript', 'load_torchscript', 'export_program', 'load_program',
-           'save_state_dict', 'load_student', 'export_onnx', 'check_onnx', 'quantize_onnx', 'ort_session',
-           'ort_outputs', 'ort_latency', 'quantize_torch', 'write_bundle', 'export_stage']
+__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'OUTPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError',
+           'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript', 'load_torchscript', 'export_program',
+           'load_program', 'save_state_dict', 'load_student', 'export_onnx', 'check_onnx', 'quantize_onnx',
+           'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch', 'executorch_missing', 'export_pte',
+           'load_pte', 'pte_outputs', 'write_bundle', 'wave_check_set', 'export_stage']
 
 # %% ../nbs/09_export.ipynb
 class ExportError(DistilledViTError):
     "An exported artefact that could not be written or does not reproduce the eager model."
 
-INPUT_NAME, OUTPUT_NAME = 'mel', 'valence_arousal'
+INPUT_NAME, WAVE_INPUT_NAME, OUTPUT_NAME = 'mel', 'audio', 'valence_arousal'
 PARITY_TOLERANCE = 1e-4      # max abs difference allowed between an fp32 artefact's outputs and the eager model's
 INT8_CCC_GOAL = 0.01         # an INT8 model whose CCC drops by more than this is not the bundle's default
 
@@ -42,15 +44,19 @@ def _quiet():
         try: yield
         finally: root.setLevel(level)
 
-def example_input(cfg: Config, batch: int = 2) -> torch.Tensor:
-    "A random model input [batch, 1, n_mels, win_frames] (batch 2, so no exporter specialises the batch axis to 1)."
-    return torch.randn(batch, 1, cfg.n_mels, cfg.win_frames, generator=torch.Generator().manual_seed(0))
+def example_input(cfg: Config, batch: int = 2, wave: bool = False) -> torch.Tensor:
+    """A random model input [batch, 1, n_mels, win_frames], or [batch, window_samples(cfg)] audio when `wave` (batch 2, so
+    no exporter specialises the batch axis to 1)."""
+    g = torch.Generator().manual_seed(0)
+    if wave: return 0.1 * torch.randn(batch, window_samples(cfg), generator=g)
+    return torch.randn(batch, 1, cfg.n_mels, cfg.win_frames, generator=g)
 
 @torch.inference_mode()
 def torch_outputs(fn, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    "Outputs [N, 2] of a torch model or callable for normalised windows `X` [N, n_mels, T]."
+    "Outputs [N, 2] of a torch model or callable for normalised windows `X` [N, n_mels, T] (or audio windows [N, samples])."
     X = torch.as_tensor(np.asarray(X, np.float32))
-    out = [fn(X[i:i + batch_size].unsqueeze(1)).float() for i in range(0, len(X), batch_size)]
+    add = (lambda x: x.unsqueeze(1)) if X.ndim == 3 else (lambda x: x)
+    out = [fn(add(X[i:i + batch_size])).float() for i in range(0, len(X), batch_size)]
     return torch.cat(out).numpy() if out else np.zeros((0, 2), np.float32)
 
 # %% ../nbs/09_export.ipynb
@@ -109,11 +115,11 @@ def load_student(path, cfg: Config) -> MobileViTStudent:
     return load_state_checked(model, sd, path).eval()
 
 # %% ../nbs/09_export.ipynb
-def export_onnx(model: nn.Module, example: torch.Tensor, path, opset: int = 17) -> Path:
+def export_onnx(model: nn.Module, example: torch.Tensor, path, opset: int = 17, input_name: str = INPUT_NAME) -> Path:
     "Export `model` to one self-contained ONNX file (TorchScript-based exporter) with a dynamic batch axis; checked."
     with atomic_path(path) as tmp, _quiet():
-        torch.onnx.export(model, (example,), str(tmp), dynamo=False, opset_version=opset, input_names=[INPUT_NAME],
-                          output_names=[OUTPUT_NAME], dynamic_axes={INPUT_NAME: {0: 'batch'}, OUTPUT_NAME: {0: 'batch'}})
+        torch.onnx.export(model, (example,), str(tmp), dynamo=False, opset_version=opset, input_names=[input_name],
+                          output_names=[OUTPUT_NAME], dynamic_axes={input_name: {0: 'batch'}, OUTPUT_NAME: {0: 'batch'}})
         check_onnx(tmp)
     return Path(path)
 
@@ -128,11 +134,14 @@ def check_onnx(path) -> list:
     if not dims or not dims[0].dim_param: raise ExportError(f"{path}: the batch axis is not dynamic (input shape {shape})")
     return shape
 
-def quantize_onnx(src, dst) -> Path:
-    "ONNX Runtime dynamic INT8 quantisation of the `MatMul` weights, per output channel."
+def quantize_onnx(src, dst, keep_prefix: str | None = None) -> Path:
+    """ONNX Runtime dynamic INT8 quantisation of the `MatMul` weights, per output channel. Nodes whose name starts with
+    `keep_prefix` stay fp32 (the waveform front end: its mel projection must not be quantised)."""
     from onnxruntime.quantization import quantize_dynamic, QuantType
+    keep = [n.name for n in onnx.load(str(src)).graph.node if n.name.startswith(keep_prefix)] if keep_prefix else []
     with atomic_path(dst) as tmp, _quiet():
-        quantize_dynamic(str(src), str(tmp), op_types_to_quantize=['MatMul'], per_channel=True, weight_type=QuantType.QInt8)
+        quantize_dynamic(str(src), str(tmp), op_types_to_quantize=['MatMul'], per_channel=True, weight_type=QuantType.QInt8,
+                         nodes_to_exclude=keep)
         check_onnx(tmp)
     return Path(dst)
 
@@ -143,8 +152,9 @@ def ort_session(path, threads: int = 0) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
 
 def ort_outputs(sess: ort.InferenceSession, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    "Outputs [N, 2] of an ONNX Runtime session for normalised windows `X` [N, n_mels, T]."
-    X = np.asarray(X, np.float32)[:, None]                       # [N, n_mels, T] -> [N, 1, n_mels, T]
+    "Outputs [N, 2] of an ONNX Runtime session for normalised windows `X` [N, n_mels, T] (or audio windows [N, samples])."
+    X = np.asarray(X, np.float32)
+    if X.ndim == 3: X = X[:, None]                               # [N, n_mels, T] -> [N, 1, n_mels, T]
     name = sess.get_inputs()[0].name
     out = [sess.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)]
     return np.concatenate(out) if out else np.zeros((0, 2), np.float32)
@@ -163,7 +173,49 @@ def quantize_torch(model: nn.Module) -> nn.Module:
         return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model).cpu().eval(), {nn.Linear}, dtype=torch.qint8)
 
 # %% ../nbs/09_export.ipynb
-BUNDLE_VERSION = 1
+def executorch_missing() -> str:
+    "Why ExecuTorch programs cannot be written here ('' when they can)."
+    try:
+        import executorch.exir, executorch.runtime                       # noqa: F401
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner   # noqa: F401
+        return ''
+    except Exception as e:
+        return f"executorch is not installed ({type(e).__name__}: {str(e)[:80]}); pip install -e '.[mobile]' to write .pte programs"
+
+def export_pte(model: nn.Module, example: torch.Tensor, path, quantize: bool = False, quantize_module: str | None = 'model') -> Path:
+    """Lower `model` (one input, batch fixed to `example`'s) to an ExecuTorch program for the XNNPACK backend and save it.
+    `quantize`: 8-bit dynamic per-channel weights for the `Linear`s of submodule `quantize_module` (None: everywhere)."""
+    from executorch.exir import to_edge_transform_and_lower
+    from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
+    model = copy.deepcopy(model).cpu().eval()
+    with _quiet():
+        if quantize:
+            from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import XNNPACKQuantizer, get_symmetric_quantization_config
+            from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e, convert_pt2e
+            qcfg, q = get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True), XNNPACKQuantizer()
+            q.set_module_name(quantize_module, qcfg) if quantize_module else q.set_global(qcfg)
+            gm = prepare_pt2e(torch.export.export(model, (example,)).module(), q); gm(example); model = convert_pt2e(gm)
+        prog = to_edge_transform_and_lower(torch.export.export(model, (example,)), partitioner=[XnnpackPartitioner()]).to_executorch()
+    with atomic_path(path) as tmp: tmp.write_bytes(prog.buffer)
+    return Path(path)
+
+def load_pte(path):
+    "The `forward` method of an ExecuTorch program, run by ExecuTorch's runtime; `ExportError` naming the file if it is not one."
+    path = Path(path)
+    if not path.is_file(): raise ExportError(f"{path}: ExecuTorch program does not exist")
+    from executorch.runtime import Runtime
+    try:
+        with _quiet(): return Runtime.get().load_program(path).load_method('forward')
+    except Exception as e: raise ExportError(f"{path}: not a loadable ExecuTorch program ({str(e).splitlines()[0][:160] or type(e).__name__})") from None
+
+def pte_outputs(method, X: np.ndarray) -> np.ndarray:
+    "Outputs [N, 2] of a batch-1 ExecuTorch method for inputs `X` [N, ...], one window at a time."
+    X = torch.as_tensor(np.asarray(X, np.float32))
+    out = [method.execute([X[i:i + 1]])[0].float() for i in range(len(X))]
+    return torch.cat(out).numpy() if out else np.zeros((0, 2), np.float32)
+
+# %% ../nbs/09_export.ipynb
+BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
 
 def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
                  label_range: tuple[float, float] = (-1.0, 1.0)) -> Path:
@@ -172,6 +224,13 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
     doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
                input=dict(name=INPUT_NAME, shape=['batch', 1, cfg.n_mels, cfg.win_frames],
                           meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]'),
+               wave_input=dict(name=WAVE_INPUT_NAME, shape=['batch', window_samples(cfg)], sample_rate=cfg.sample_rate,
+                               pad_front=cfg.n_fft // 2, hop_samples=cfg.hop_length * cfg.win_hop_frames,
+                               meaning=(f'mono float32 audio at {cfg.sample_rate} Hz: pad the clip with n_fft/2 = {cfg.n_fft // 2} '
+                                        f'zeros in front and zeros after its end; window w is samples [w*hop, w*hop + '
+                                        f'{window_samples(cfg)}) of that (any hop; the last window may be end-aligned, '
+                                        'see distilled_vit.audio.wave_windows). Models whose input has this shape compute '
+                                        'the log-mel front end and normalisation themselves.')),
                output=dict(name=OUTPUT_NAME, shape=['batch', len(DIMS)], range=[-1.0, 1.0]),
                frontend={k: getattr(cfg, k) for k in FRONTEND_KEYS},
                log_mel=dict(power=2.0, ref=1.0, amin=1e-10, silence_db=SILENCE_DB, mono='mean of channels'),
@@ -183,6 +242,17 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 # %% ../nbs/09_export.ipynb
+def wave_check_set(cfg: Config, data, split: str = 'test') -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The clips of `split` as the waveform-in model sees them and as the feature-in model sees them: audio windows
+    [N, window_samples], their log-mel windows [N, n_mels, win_frames] in dB (float32, from `log_mel` of the whole clip,
+    the same windows `load_dataset` cut), and labels [N, 2]."""
+    W, M, Y = [], [], []
+    for i, y in clip_audio(cfg, data, split):
+        segs, _, _ = wave_windows(y, cfg, cfg.win_hop_frames, cfg.max_windows)
+        W.append(segs); M.append(frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)[0])
+        Y.append(np.repeat(data.clips.loc[i, list(DIMS)].to_numpy(np.float32)[None], len(segs), 0))
+    return np.concatenate(W), np.concatenate(M), np.concatenate(Y), np.asarray([len(w) for w in W])
+
 def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True, model_name: str = 'student') -> dict:
     """Write every artefact into `run/export/`, check each against the eager student on the test split; returns the `export`
     section. `model_name` says which trained student this is ('student' = KD, 'student_nokd' when the gate chose it)."""
@@ -193,49 +263,91 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     example, shape = example_input(cfg), (1, cfg.n_mels, cfg.win_frames)
     with torch_threads(cfg.num_threads): ref = torch_outputs(model, Xte)
     ref_m, arts = va_metrics(yte, ref), {}
-    def record(name, path, fmt, pred, latency):
-        m = va_metrics(yte, pred); drop = {d: ref_m[f'ccc_{d}'] - m[f'ccc_{d}'] for d in DIMS}
+    def record(name, path, fmt, pred, latency, against=(ref, yte, ref_m)):
+        r, y, rm = against
+        m = va_metrics(y, pred); drop = {d: rm[f'ccc_{d}'] - m[f'ccc_{d}'] for d in DIMS}
         arts[name] = dict(format=fmt, path=str(Path(path).relative_to(run.path)), size_mb=Path(path).stat().st_size / 2**20,
-                          **latency, max_abs_diff=float(np.abs(pred - ref).max()), ccc_valence=m['ccc_valence'],
+                          **latency, max_abs_diff=float(np.abs(pred - r).max()), ccc_valence=m['ccc_valence'],
                           ccc_arousal=m['ccc_arousal'], **{f'ccc_drop_{d}': v for d, v in drop.items()},
                           ccc_drop=max(drop.values()))
-        if progress: print(f"export: {name:<12} {arts[name]['size_mb']:7.2f} MB  {arts[name]['latency_ms_b1']:6.2f} ms  "
+        if progress: print(f"export: {name:<14} {arts[name]['size_mb']:7.2f} MB  {arts[name]['latency_ms_b1']:6.2f} ms  "
                            f"max |diff| {arts[name]['max_abs_diff']:.1e}  CCC drop {arts[name]['ccc_drop']:+.4f}", flush=True)
     with torch_threads(cfg.num_threads):
         p = save_state_dict(model, out / 'mobile_vit_student.pth'); m = load_student(p, cfg)       # the eager reference
         record('state_dict', p, 'state dict (.pth, eager fp32)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
         ts, how = to_torchscript(model, example); p = save_torchscript(ts, out / 'student_torchscript.pt')
-        m = load_torchscript(p); record('torchscript', p, f'TorchScript ({how})', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
+        m = load_torchscript(p); record('torchscript', p, f'TorchScript ({how}; legacy, deprecated upstream)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
         p = export_program(model, example, out / 'student.pt2'); m = load_program(p)
         record('torch_export', p, 'torch.export program (.pt2)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
         q = quantize_torch(model); qts, qhow = to_torchscript(q, example)
         p = save_torchscript(qts, out / 'student_int8_torchscript.pt'); m = load_torchscript(p)
-        record('torch_int8', p, f'PyTorch dynamic INT8 (Linear, TorchScript {qhow})', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
+        record('torch_int8', p, f'PyTorch dynamic INT8 (Linear, TorchScript {qhow}; legacy)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
     p = export_onnx(model, example, out / 'student.onnx', cfg.onnx_opset); s = ort_session(p, cfg.num_threads)
     record('onnx_fp32', p, f'ONNX fp32 (opset {cfg.onnx_opset})', ort_outputs(s, Xte), ort_latency(s, shape, cfg))
     p = quantize_onnx(out / 'student.onnx', out / 'student_int8.onnx'); s = ort_session(p, cfg.num_threads)
     record('onnx_int8', p, 'ONNX Runtime dynamic INT8 (MatMul, per channel)', ort_outputs(s, Xte), ort_latency(s, shape, cfg))
-    for k in ('torchscript', 'torch_export', 'onnx_fp32'):
+    # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager student on the same clips
+    wave = WaveStudent(model, cfg, data.norm).eval()
+    A, M, yw, _ = wave_check_set(cfg, data)
+    with torch_threads(cfg.num_threads):
+        wref = torch_outputs(model, data.norm(M)); weager = torch_outputs(wave, A)
+        with torch.inference_mode(): db = wave.frontend.log_mel(torch.from_numpy(A)).numpy()
+    wagainst, wshape = (wref, yw, va_metrics(yw, wref)), (window_samples(cfg),)
+    p = export_onnx(wave, example_input(cfg, wave=True), out / 'student_wave.onnx', cfg.onnx_opset, WAVE_INPUT_NAME)
+    s = ort_session(p, cfg.num_threads)
+    record('onnx_wave_fp32', p, f'ONNX fp32, audio in (opset {cfg.onnx_opset})', ort_outputs(s, A), ort_latency(s, wshape, cfg), wagainst)
+    p = quantize_onnx(out / 'student_wave.onnx', out / 'student_wave_int8.onnx', keep_prefix='/frontend/')
+    s = ort_session(p, cfg.num_threads)
+    record('onnx_wave_int8', p, 'ONNX Runtime dynamic INT8, audio in (front end fp32)', ort_outputs(s, A), ort_latency(s, wshape, cfg), wagainst)
+    why_not = executorch_missing() if cfg.export_pte else 'export_pte=False'
+    if why_not:
+        if progress: print(f"export: ExecuTorch programs skipped: {why_not}", flush=True)
+    else:
+        one = example_input(cfg, 1, wave=True)
+        pte_lat = lambda meth: dict(latency_ms_b1=median_ms(lambda x: meth.execute([x]), one, cfg.latency_repeats, min(3, cfg.latency_repeats)))
+        with torch_threads(cfg.num_threads):
+            for name, file, quant, fmt in (('pte_wave_fp32', 'student_wave.pte', False, 'ExecuTorch XNNPACK fp32, audio in, batch 1'),
+                                           ('pte_wave_int8', 'student_wave_int8.pte', True,
+                                            'ExecuTorch XNNPACK, 8-bit dynamic Linear weights, audio in, batch 1')):
+                p = export_pte(wave, one, out / file, quantize=quant); meth = load_pte(p)
+                record(name, p, fmt, pte_outputs(meth, A), pte_lat(meth), wagainst)
+    for k in ('torchscript', 'torch_export', 'onnx_fp32', 'onnx_wave_fp32') + (() if why_not else ('pte_wave_fp32',)):
         if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
             raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
                               f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set")
     int8_ok = arts['onnx_int8']['ccc_drop'] <= INT8_CCC_GOAL
-    default = 'int8' if int8_ok else 'fp32'
-    fpath = write_bundle(cfg, data.norm, out, dict(fp32='student.onnx', int8='student_int8.onnx'), default,
-                         source_label_range(cfg))
+    wave_int8_ok = arts['onnx_wave_int8']['ccc_drop'] <= INT8_CCC_GOAL
+    default = 'wave_int8' if wave_int8_ok else 'wave_fp32'
+    models = dict(fp32='student.onnx', int8='student_int8.onnx', wave_fp32='student_wave.onnx', wave_int8='student_wave_int8.onnx')
+    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg))
     res = dict(
         model=model_name,
         reference=dict(what='eager fp32 PyTorch student on the test split', windows=len(yte), ccc_valence=ref_m['ccc_valence'],
                        ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
         threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,
-        bundle=dict(frontend=str(fpath.relative_to(run.path)), models=dict(fp32='export/student.onnx', int8='export/student_int8.onnx'),
+        bundle=dict(frontend=str(fpath.relative_to(run.path)), models={k: f'export/{v}' for k, v in models.items()},
                     default_model=default),
+        wave=dict(what="audio-in models against the feature-in eager student on the test clips' audio (librosa front end, "
+                       "float32 features)", windows=len(A),
+                  frontend_max_abs_diff_db=float(np.abs(db - M).max()),
+                  frontend_max_abs_diff_normalised=float(np.abs(data.norm(db) - data.norm(M)).max()),
+                  eager_max_abs_diff=float(np.abs(weager - wref).max()),
+                  float16_cache_max_abs_diff=float(np.abs(M.astype(np.float16).astype(np.float32) - M).max())),
+        executorch=dict(written=not why_not, reason=why_not or None,
+                        programs={k: arts[k]['path'] for k in ('pte_wave_fp32', 'pte_wave_int8') if k in arts},
+                        input=dict(shape=[1, window_samples(cfg)], dtype='float32', meaning='one audio window (bundle wave_input)'),
+                        output=dict(shape=[1, len(DIMS)], meaning='valence, arousal in [-1, 1]')),
         checks=dict(onnx_max_abs_diff=arts['onnx_fp32']['max_abs_diff'], parity_tolerance=PARITY_TOLERANCE,
                     onnx_parity_ok=arts['onnx_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
+                    wave_max_abs_diff=arts['onnx_wave_fp32']['max_abs_diff'],
+                    wave_parity_ok=arts['onnx_wave_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
                     onnx_int8_ccc_drop=arts['onnx_int8']['ccc_drop'], torch_int8_ccc_drop=arts['torch_int8']['ccc_drop'],
-                    int8_ccc_goal=INT8_CCC_GOAL, onnx_int8_ok=int8_ok, torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL),
+                    wave_int8_ccc_drop=arts['onnx_wave_int8']['ccc_drop'],
+                    int8_ccc_goal=INT8_CCC_GOAL, onnx_int8_ok=int8_ok, wave_int8_ok=wave_int8_ok,
+                    torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL),
         note="TorchScript and torch.ao.quantization are deprecated upstream (successors: torch.export -> ExecuTorch, "
-             "torchao); student.pt2 is the torch.export program for that path.")
+             "torchao); they are kept as legacy artefacts. student.pt2 is the torch.export program; student_wave*.onnx "
+             "take audio (the front end is inside the model), the bundle's default.")
     res = json_ready(res)
     atomic_write_json(out / 'export.json', res)
     return res

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from .core import DistilledViTError, ConfigError, Config, DIMS, atomic_path, get_config
-from .audio import load_audio, log_mel, frame_windows, Normalizer, AudioError
+from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
 
 # %% auto 0
-__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'FRONTEND_KEYS', 'ModelBundleError', 'Predictor', 'load_predictor', 'window_starts',
-           'hop_frames', 'predict', 'plot_va_curve']
+__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'FRONTEND_KEYS', 'ModelBundleError', 'Predictor', 'load_predictor', 'hop_frames',
+           'predict', 'plot_va_curve']
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
@@ -34,6 +34,7 @@ class Predictor:
     session: ort.InferenceSession
     frontend_file: Path
     label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
+    kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
         "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
@@ -95,24 +96,28 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     except Exception as e:
         raise ModelBundleError(f"{onnx_file}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
     ins, outs = sess.get_inputs(), sess.get_outputs()
-    want = [1, cfg.n_mels, cfg.win_frames]
-    if len(ins) != 1 or len(ins[0].shape) != 4 or list(ins[0].shape[1:]) != want:
-        got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
-        raise ModelBundleError(f"{onnx_file}: model expects input {got}, but {FRONTEND_FILE} describes windows of "
-                               f"{cfg.n_mels} mel bins x {cfg.win_frames} frames (shape [batch, {', '.join(map(str, want))}]); "
-                               "the model and its front end come from different exports")
+    want, samples = [1, cfg.n_mels, cfg.win_frames], window_samples(cfg)
+    got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
+    if len(ins) == 1 and len(ins[0].shape) == 2:                     # audio in: the front end is inside the model
+        kind = 'wave'
+        if ins[0].shape[1] != samples:
+            raise ModelBundleError(f"{onnx_file}: model takes audio windows of {ins[0].shape[1]} samples, but {FRONTEND_FILE} "
+                                   f"describes windows of {samples} samples ((win_frames - 1) * hop_length + n_fft); the model "
+                                   "and its front end come from different exports")
+    elif len(ins) == 1 and len(ins[0].shape) == 4:
+        kind = 'mel'
+        if list(ins[0].shape[1:]) != want:
+            raise ModelBundleError(f"{onnx_file}: model expects input {got}, but {FRONTEND_FILE} describes windows of "
+                                   f"{cfg.n_mels} mel bins x {cfg.win_frames} frames (shape [batch, {', '.join(map(str, want))}]); "
+                                   "the model and its front end come from different exports")
+    else:
+        raise ModelBundleError(f"{onnx_file}: model input {got} is neither audio windows [batch, {samples}] nor log-mel "
+                               f"windows [batch, {', '.join(map(str, want))}]; not a distilled_vit student")
     if len(outs) != 1 or outs[0].shape[-1] != len(DIMS):
         raise ModelBundleError(f"{onnx_file}: model outputs {[o.shape for o in outs]}, expected [batch, {len(DIMS)}] (valence, arousal)")
-    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']))
+    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind)
 
 # %% ../nbs/09a_predict.ipynb
-def window_starts(n_frames: int, win: int, hop: int) -> list[int]:
-    "First frame of each window `frame_windows(mel, win, hop)` cuts from `n_frames` frames (all windows, end-aligned last)."
-    if n_frames <= win: return [0]
-    starts = list(range(0, n_frames - win + 1, hop))
-    if starts[-1] != n_frames - win: starts.append(n_frames - win)
-    return starts
-
 def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
     "Hop in frames for `hop_seconds` (None: the training hop `win_hop_frames`)."
     if hop_seconds is None: return cfg.win_hop_frames
@@ -133,11 +138,13 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     pred = model_dir if isinstance(model_dir, Predictor) else load_predictor(model_dir, variant)
     cfg = pred.cfg
     hop = hop_frames(hop_seconds, cfg)
-    y = load_audio(path, cfg.sample_rate)
-    mel = log_mel(y, cfg)                                          # [n_mels, T]
-    X, padded = frame_windows(mel, cfg.win_frames, hop, 0)         # [W, n_mels, win]
-    starts = window_starts(mel.shape[1], cfg.win_frames, hop)
-    X = pred.norm(X)[:, None]                                      # [W, n_mels, win] -> [W, 1, n_mels, win]
+    y = load_audio(path, cfg.sample_rate)                          # soundfile (+ soxr for other rates): no librosa
+    if pred.kind == 'wave': X, starts, padded = wave_windows(y, cfg, hop)   # [W, samples]: the model computes its log-mel
+    else:                                                          # log-mel model: librosa front end here
+        mel = log_mel(y, cfg)                                      # [n_mels, T]
+        X, padded = frame_windows(mel, cfg.win_frames, hop, 0)     # [W, n_mels, win]
+        starts = window_starts(mel.shape[1], cfg.win_frames, hop)
+        X = pred.norm(X)[:, None]                                  # [W, n_mels, win] -> [W, 1, n_mels, win]
     name = pred.session.get_inputs()[0].name
     va = np.concatenate([pred.session.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)])
     va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)

@@ -43,12 +43,40 @@ def test_predict_runs_without_torch_and_matches_pytorch(tmp_path):
     assert got.shape == ref.shape and np.abs(got - ref).max() <= 1e-4
     assert r['valence'] == pytest.approx(ref[:, 0].mean(), abs=1e-5) and r['arousal'] == pytest.approx(ref[:, 1].mean(), abs=1e-5)
 
+_BLOCK = "import sys\nsys.modules['torch'] = None; sys.modules['librosa'] = None   # any import of them now fails\n"
+
+def test_audio_in_model_needs_neither_torch_nor_librosa(tmp_path):
+    "The bundle's default (audio-in) model: predict runs where torch and librosa cannot even be imported, and gives the log-mel model's numbers."
+    s = smoke_export()
+    wav = _music(tmp_path / 'song.wav', 9.0)                   # 22.05 kHz stereo: resampled on the predictor's side
+    code = (_BLOCK + f"import json\nfrom distilled_vit.predict import predict\n"
+            f"r = predict({str(wav)!r}, {str(s.export_dir)!r}, variant='wave_fp32')\n"
+            f"d = predict({str(wav)!r}, {str(s.export_dir)!r})\nprint(json.dumps(dict(result=r, default=d['variant'])))")
+    p = _subprocess(code)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out['default'] == json.loads((s.export_dir / 'frontend.json').read_text())['default_model'] in ('wave_int8', 'wave_fp32')
+    mel = predict(wav, s.export_dir, variant='fp32')         # librosa front end + log-mel model, in this process
+    got = np.array([[w['valence'], w['arousal']] for w in out['result']['windows']])
+    ref = np.array([[w['valence'], w['arousal']] for w in mel['windows']])
+    assert got.shape == ref.shape and np.abs(got - ref).max() <= 1e-4
+    assert [w['start_s'] for w in out['result']['windows']] == [w['start_s'] for w in mel['windows']]
+
+def test_wave_model_of_another_front_end_is_refused(tmp_path):
+    s = smoke_export()
+    fe = json.loads((s.export_dir / 'frontend.json').read_text())
+    fe['frontend']['n_fft'] = 2 * fe['frontend']['n_fft']     # the model's window length no longer matches
+    for f in s.export_dir.glob('*.onnx'): shutil.copy(f, tmp_path)
+    (tmp_path / 'frontend.json').write_text(json.dumps(fe))
+    with pytest.raises(ModelBundleError, match='student_wave_int8.onnx: model takes audio windows of .* samples, but frontend.json'):
+        load_predictor(tmp_path, 'wave_int8')
+
 def test_cli_predict_without_torch(tmp_path):
     s = smoke_export()
     wav = _music(tmp_path / 'clip.flac', 4.0, channels=1)
-    code = (f"import sys\nfrom distilled_vit.cli import main\n"
+    code = (_BLOCK + f"from distilled_vit.cli import main\n"
             f"rc = main(['predict', {str(wav)!r}, '--model', {str(s.export_dir)!r}, '--hop', '0.5', '--plot', "
-            f"{str(tmp_path / 'c.png')!r}])\nprint('RC', rc, 'TORCH', 'torch' in sys.modules)")
+            f"{str(tmp_path / 'c.png')!r}])\nprint('RC', rc, 'TORCH', sys.modules.get('torch') is not None)")
     p = _subprocess(code)
     assert p.returncode == 0, p.stderr
     assert 'RC 0 TORCH False' in p.stdout and 'valence' in p.stdout
