@@ -29,7 +29,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev web/node_modules/.installed
+
+## onnxruntime-web for the browser demo, pinned in web/package-lock.json (vendored into the docs site)
+web/node_modules/.installed: web/package.json web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
 
 ## The main job: the whole pipeline on the embedded default data (cpu preset, ~18 min on 2 cores, benchmarks/results/pipeline_cpu.md)
 run: install

@@ -146,6 +146,7 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
         starts = window_starts(mel.shape[1], cfg.win_frames, hop)
         X = pred.norm(X)[:, None]                                  # [W, n_mels, win] -> [W, 1, n_mels, win]
     name = pred.session.get_inputs()[0].name
+    if pred.variant.endswith('int8'): batch_size = 1   # dynamic INT8 scales each call's activations: one window per call (09_export)
     va = np.concatenate([pred.session.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)])
     va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate

@@ -8,7 +8,7 @@ BIN=${BIN:-.venv/bin}
 rm -rf _proc _docs _exec
 "$BIN/nbdev_sidebar" --force >/dev/null 2>&1 || true     # sidebar.yml is generated from the notebooks present
 # The committed notebooks carry no outputs: execute a copy (smoke sizes, as nbdev_test does) so pages show figures.
-mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/
+mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/ && cp -r nbs/images _exec/
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then "$BIN/python" tools/exec_nbs.py _exec; fi
 # the index links figures of the committed benchmark results as ../benchmarks/... (right from nbs/); make them
 # site-relative and ship the images with the site
@@ -19,13 +19,19 @@ if command -v quarto >/dev/null 2>&1; then (cd _proc && quarto render >/dev/null
 else (cd _proc && "../$BIN/smalldocs" render 2>&1 >/dev/null | { grep -v 'output-file is not read by smalldocs' >&2 || true; })
 fi
 mv _proc/_docs _docs && rm -rf _exec
+# the browser demo (web/), with the latest `make run` export as its default model when there is one
+if [ -d web/node_modules/onnxruntime-web ]; then
+  model=""; [ -f runs/cpu/export/student_wave_int8.onnx ] && model="--model runs/cpu/export"
+  "$BIN/python" tools/demo_site.py _docs/demo $model >/dev/null
+fi
 echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
 [ "${1:-}" = check ] || exit 0
 # page -> names whose documentation it must show
 declare -A need=(
   [index]="distilled_vit"
   [00_core]="Config get_config RunDir atomic_path ccc"
-  [01_audio]="load_audio log_mel Normalizer frame_windows"
+  [01_audio]="load_audio log_mel Normalizer frame_windows wave_windows"
+  [01a_wave]="WaveFrontEnd WaveStudent"
   [02_data]="load_dataset read_manifest group_split prepare_data"
   [03_train]="fit predict regression_metrics load_checkpoint"
   [04_gan]="train_gan generate_synthetic gan_stage"
@@ -33,7 +39,7 @@ declare -A need=(
   [06_student]="MobileViTStudent DSConvPatchEmbed create_student"
   [07_distill]="KnowledgeDistillationLoss distill train_student_nokd"
   [08_evaluate]="evaluate_stage write_report"
-  [09_export]="export_stage"
+  [09_export]="export_stage export_pte load_pte"
   [10_cli]="run_pipeline main"
   [distilled_vit]="MobileViTStudent"
   [13_notebook_guide]="DISTILLED_VIT_README"
@@ -58,4 +64,6 @@ if [ "${DOCS_EXECUTE:-1}" = 1 ]; then
   done
   grep -q 'whole notebook' _docs/13_notebook_guide.html || { echo "docs check: 13_notebook_guide.html lacks the cell table"; fail=1; }
 fi
+[ -f _docs/demo/demo.html ] && [ -f _docs/demo/ort-wasm-simd-threaded.wasm ] || { echo "docs check: browser demo missing from _docs/demo/ (npm ci --prefix web)"; fail=1; }
+grep -q 'browser_demo.png' _docs/09a_predict.html 2>/dev/null || { echo "docs check: 09a_predict.html lacks the demo screenshot"; fail=1; }
 [ $fail = 0 ] && echo "docs check: all stage pages present with their API and figures" || exit 1

@@ -1,0 +1,54 @@
+"""The browser demo: web/demo.html in headless Chromium with onnxruntime-web (wasm) gives the same valence/arousal per
+window as Python ONNX Runtime on the same audio and model, and one clear line for bad audio or a log-mel model."""
+import json, os, shutil, sys
+from pathlib import Path
+import numpy as np
+import pytest
+import soundfile as sf
+from conftest import ROOT
+from distilled_vit.predict import predict
+from smoke_export import smoke_export
+sys.path.insert(0, str(ROOT / 'tools'))
+from headless import chromium, run_page
+from demo_site import build, Server
+
+_ready = chromium() is not None and (ROOT / 'web' / 'node_modules' / 'onnxruntime-web').is_dir()
+pytestmark = pytest.mark.skipif(not _ready and not os.environ.get('CI'),
+                                reason='needs chromium and web/node_modules (make test installs both; .ci/run installs chromium)')
+
+@pytest.fixture(scope='module')
+def site(tmp_path_factory):
+    s = smoke_export()
+    d = build(tmp_path_factory.mktemp('demo'), s.export_dir)
+    from distilled_vit.data import synth_clip, sample_music_params
+    y = synth_clip(sample_music_params(np.random.default_rng(11)), 16000, 7.0)
+    sf.write(str(d / 'clip.wav'), y, 16000, subtype='PCM_16')           # a generated WAV at the model's rate
+    (d / 'notaudio.mp3').write_bytes(b'ID3 this is not an mp3 at all' * 10)
+    shutil.copy(s.export_dir / 'student.onnx', d / 'student.onnx')       # the log-mel model: not a waveform model
+    with Server(d) as url: yield s, d, url
+
+def _windows(res): return np.array([[w['valence'], w['arousal']] for w in res['windows']])
+
+def test_page_matches_python_onnx_runtime(site):
+    s, d, url = site
+    r = run_page(f'{url}/demo.html?audio=clip.wav')
+    assert r['state'] == 'done', r['status']
+    web, py = json.loads(r['text']), predict(d / 'clip.wav', s.export_dir)     # the bundle's default: audio-in INT8
+    assert py['variant'] == 'wave_int8' and web['model'] == 'student_wave_int8.onnx'
+    assert [w['start_s'] for w in web['windows']] == [w['start_s'] for w in py['windows']]
+    assert np.abs(_windows(web) - _windows(py)).max() <= 1e-3
+    assert abs(web['valence'] - py['valence']) <= 1e-3 and abs(web['arousal'] - py['arousal']) <= 1e-3
+    # the fp32 audio-in model too, picked by URL
+    r32 = run_page(f'{url}/demo.html?audio=clip.wav&model=student_wave.onnx')
+    assert np.abs(_windows(json.loads(r32['text'])) - _windows(predict(d / 'clip.wav', s.export_dir, variant='wave_fp32'))).max() <= 1e-3
+
+def test_undecodable_audio_is_one_clear_line(site):
+    s, d, url = site
+    r = run_page(f'{url}/demo.html?audio=notaudio.mp3')
+    assert r['state'] == 'error' and r['status'].startswith('notaudio.mp3: cannot decode audio'), r['status']
+    assert '\n' not in r['status']
+
+def test_log_mel_model_is_refused_with_a_clear_line(site):
+    s, d, url = site
+    r = run_page(f'{url}/demo.html?audio=clip.wav&model=student.onnx')
+    assert r['state'] == 'error' and 'student.onnx: its input is not an audio window of' in r['status'], r['status']

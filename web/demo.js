@@ -1,0 +1,138 @@
+// distilled_vit browser demo: decode + resample with Web Audio, cut windows exactly as distilled_vit.audio.wave_windows,
+// run the audio-in student with onnxruntime-web, draw valence/arousal over time and on the plane.
+// URL parameters (for tests and links): ?audio=URL runs on that file; ?model=URL&frontend=URL pick another model.
+'use strict';
+const $ = (id) => document.getElementById(id);
+let state = { session: null, fe: null, modelName: null };
+
+function status(msg, error = false) {
+  const s = $('status'); s.textContent = msg; s.className = error ? 'error' : '';
+  document.body.dataset.state = error ? 'error' : (msg.startsWith('Done') ? 'done' : 'busy');
+}
+
+function windowStarts(nFrames, win, hop) {          // distilled_vit.audio.window_starts
+  if (nFrames <= win) return [0];
+  const s = [];
+  for (let i = 0; i <= nFrames - win; i += hop) s.push(i);
+  if (s[s.length - 1] !== nFrames - win) s.push(nFrames - win);
+  return s;
+}
+
+async function loadModel(modelBytes, feText, name) {
+  let fe;
+  try { fe = JSON.parse(feText); } catch (e) { throw new Error(`frontend.json: not readable JSON (${e.message})`); }
+  if (!fe || fe.format !== 'distilled_vit-onnx-bundle' || !fe.wave_input)
+    throw new Error('frontend.json: not a distilled_vit export description with an audio-in model (wave_input missing; export again)');
+  ort.env.wasm.numThreads = 1;                      // no cross-origin isolation on a static site: single-threaded wasm
+  let session;
+  try { session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] }); }
+  catch (e) { throw new Error(`${name}: not a valid ONNX model (${String(e.message || e).split('\n')[0].slice(0, 160)})`); }
+  const L = fe.wave_input.shape[1];
+  try { await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(L), [1, L]) }); }
+  catch (e) {
+    throw new Error(`${name}: its input is not an audio window of ${L} samples [batch, ${L}] (the log-mel student.onnx? ` +
+                    `use student_wave_int8.onnx or student_wave.onnx with the frontend.json of the same export)`);
+  }
+  state = { session, fe, modelName: name };
+  $('modelname').textContent = `${name} (${fe.preset} preset, ${fe.frontend.sample_rate} Hz, window ${(L / fe.frontend.sample_rate).toFixed(2)} s)`;
+}
+
+async function decode(bytes, name, sr) {
+  const ctx = new OfflineAudioContext(1, 1, sr);      // decodeAudioData resamples to the context's rate
+  let buf;
+  try { buf = await ctx.decodeAudioData(bytes); }
+  catch (e) { throw new Error(`${name}: cannot decode audio in this browser (${e.message || e.name || e})`); }
+  if (!buf.length) throw new Error(`${name}: contains no audio samples`);
+  const y = new Float32Array(buf.length);
+  for (let c = 0; c < buf.numberOfChannels; c++) {
+    const ch = buf.getChannelData(c);
+    for (let i = 0; i < y.length; i++) y[i] += ch[i] / buf.numberOfChannels;
+  }
+  return y;
+}
+
+async function predict(y, name) {
+  const { session, fe } = state, f = fe.frontend, L = fe.wave_input.shape[1], pad = fe.wave_input.pad_front;
+  const hop = f.hop_length, sr = f.sample_rate, win = f.win_frames;
+  const starts = windowStarts(1 + Math.floor(y.length / hop), win, f.win_hop_frames);
+  const yp = new Float32Array(pad + Math.max(y.length, starts[starts.length - 1] * hop + L) + L);
+  yp.set(y, pad);                                      // n_fft/2 zeros in front, zeros after the end
+  const [lo, hi] = (fe.labels && fe.labels.range) || [-1, 1];
+  const toLabel = (v) => lo + (Math.min(1, Math.max(-1, v)) + 1) / 2 * (hi - lo);
+  const out = [], B = 1;                              // one window per call: dynamic INT8 scales each call's activations (09_export)
+  for (let i = 0; i < starts.length; i += B) {
+    const part = starts.slice(i, i + B), data = new Float32Array(part.length * L);
+    part.forEach((s, j) => data.set(yp.subarray(s * hop, s * hop + L), j * L));
+    const r = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', data, [part.length, L]) });
+    const v = r[session.outputNames[0]].data;
+    part.forEach((s, j) => out.push({ start_s: +(s * hop / sr).toFixed(3), end_s: +Math.min((s + win) * hop / sr, y.length / sr).toFixed(3),
+                                      valence: toLabel(v[2 * j]), arousal: toLabel(v[2 * j + 1]) }));
+    status(`Scoring ${name}: ${Math.min(i + B, starts.length)} / ${starts.length} windows…`);
+  }
+  const mean = (k) => out.reduce((a, w) => a + w[k], 0) / out.length;
+  return { file: name, model: state.modelName, sample_rate: sr, duration_s: +(y.length / sr).toFixed(3), label_range: [lo, hi],
+           valence: mean('valence'), arousal: mean('arousal'), windows: out };
+}
+
+function draw(res) {
+  const [lo, hi] = res.label_range, c = $('curve'), g = c.getContext('2d'), W = c.width, H = c.height, m = 34;
+  g.clearRect(0, 0, W, H); g.font = '11px sans-serif';
+  const x = (t) => m + (W - 2 * m) * t / Math.max(res.duration_s, 1e-6), yv = (v) => H - m - (H - 2 * m) * (v - lo) / (hi - lo);
+  g.strokeStyle = '#ccc'; g.beginPath(); g.moveTo(m, yv((lo + hi) / 2)); g.lineTo(W - m, yv((lo + hi) / 2)); g.stroke();
+  g.fillStyle = '#444'; g.fillText(hi.toFixed(1), 4, yv(hi) + 4); g.fillText(lo.toFixed(1), 4, yv(lo) + 4);
+  g.fillText('time (s, window centre)', W / 2 - 50, H - 8); g.fillText(`${res.duration_s.toFixed(1)} s`, W - m - 20, H - m + 14);
+  [['valence', '#1f77b4'], ['arousal', '#d62728']].forEach(([k, col], n) => {
+    g.strokeStyle = col; g.fillStyle = col; g.lineWidth = 2; g.beginPath();
+    res.windows.forEach((w, i) => { const px = x((w.start_s + w.end_s) / 2), py = yv(w[k]); i ? g.lineTo(px, py) : g.moveTo(px, py); });
+    g.stroke(); g.fillText(`${k} ${res[k].toFixed(2)}`, W - m - 90, 14 + 14 * n);
+  });
+  const p = $('plane'), q = p.getContext('2d'), S = p.width, pm = 24, sc = (v) => pm + (S - 2 * pm) * (v - lo) / (hi - lo);
+  q.clearRect(0, 0, S, S); q.strokeStyle = '#bbb'; q.strokeRect(pm, pm, S - 2 * pm, S - 2 * pm);
+  q.beginPath(); q.moveTo(S / 2, pm); q.lineTo(S / 2, S - pm); q.moveTo(pm, S / 2); q.lineTo(S - pm, S / 2); q.stroke();
+  q.fillStyle = '#444'; q.font = '11px sans-serif'; q.fillText('valence →', S - pm - 55, S - 6); q.fillText('arousal ↑', 4, pm - 8);
+  q.fillStyle = 'rgba(31,119,180,.35)';
+  res.windows.forEach((w) => { q.beginPath(); q.arc(sc(w.valence), S - sc(w.arousal), 3, 0, 7); q.fill(); });
+  q.fillStyle = '#000'; q.beginPath(); q.arc(sc(res.valence), S - sc(res.arousal), 6, 0, 7); q.fill();
+}
+
+async function run(bytes, name) {
+  try {
+    if (!state.session) throw new Error('no model loaded');
+    status(`Decoding ${name}…`);
+    const y = await decode(bytes, name, state.fe.frontend.sample_rate);
+    const res = await predict(y, name);
+    draw(res); $('result').textContent = JSON.stringify(res, null, 1);
+    status(`Done: ${name}: valence ${res.valence.toFixed(2)}, arousal ${res.arousal.toFixed(2)} (${res.windows.length} windows).`);
+  } catch (e) { status(String(e.message || e), true); }
+}
+
+const fetchBytes = async (url) => { const r = await fetch(url); if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`); return r.arrayBuffer(); };
+const fetchText = async (url) => { const r = await fetch(url); if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`); return r.text(); };
+
+async function main() {
+  const q = new URLSearchParams(location.search);
+  try {
+    const feUrl = q.get('frontend') || 'frontend.json', feText = await fetchText(feUrl);
+    const fe = JSON.parse(feText), modelUrl = q.get('model') || fe.models[fe.default_model];
+    await loadModel(await fetchBytes(modelUrl), feText, modelUrl.split('/').pop());
+    status('Ready: drop an audio file.');
+  } catch (e) { status(`No default model here (${e.message || e}); choose a model and its frontend.json below.`, !!q.get('model')); }
+  if (q.get('audio') && state.session) {
+    const url = q.get('audio');
+    try { await run(await fetchBytes(url), url.split('/').pop()); } catch (e) { status(String(e.message || e), true); }
+  }
+}
+
+$('audio').addEventListener('change', async (e) => { const f = e.target.files[0]; if (f) run(await f.arrayBuffer(), f.name); });
+const drop = $('drop');
+drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+drop.addEventListener('drop', async (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer.files[0]; if (f) run(await f.arrayBuffer(), f.name); });
+async function ownModel() {
+  const m = $('model').files[0], f = $('frontend').files[0];
+  if (!m || !f) return;
+  try { await loadModel(await m.arrayBuffer(), await f.text(), m.name); status(`Ready with ${m.name}: drop an audio file.`); }
+  catch (e) { status(String(e.message || e), true); }
+}
+$('model').addEventListener('change', ownModel); $('frontend').addEventListener('change', ownModel);
+main();
