@@ -10,8 +10,8 @@ from fastcore.script import anno_parser, Param, store_true
 from .core import *
 
 # %% auto 0
-__all__ = ['PIPELINE', 'run', 'prepare_data_cmd', 'train_gan_cmd', 'train_teacher_cmd', 'distill_cmd', 'evaluate_cmd',
-           'export_cmd', 'COMMANDS', 'run_pipeline', 'predict_cmd', 'main']
+__all__ = ['PIPELINE', 'DDP_STAGES', 'run', 'prepare_data_cmd', 'train_gan_cmd', 'train_teacher_cmd', 'distill_cmd',
+           'evaluate_cmd', 'export_cmd', 'COMMANDS', 'run_pipeline', 'predict_cmd', 'main']
 
 # %% ../nbs/10_cli.ipynb
 PIPELINE = STAGES
@@ -29,21 +29,45 @@ def _invalidate(run: RunDir, first: str):
     "Remove `first` and every later stage's outputs (only stage folders this run created)."
     for s in PIPELINE[PIPELINE.index(first):]: run.remove_stage(s)
 
+def _warm_caches(cfg: Config, stage: str, data, progress: bool):
+    """Build the feature-cache entries a DDP stage reads (pretrained backbones, corpus and unlabelled windows), so that
+    under torchrun rank 0 builds them while the other ranks wait, and every rank then reads the same files."""
+    if stage == 'teacher' and cfg.teacher_pretrain:
+        from distilled_vit.pretrain import pretrain_teacher; pretrain_teacher(cfg, progress=progress)
+    if stage in ('student', 'student_nokd') and cfg.student_pretrain:
+        from distilled_vit.pretrain import pretrain_backbone; pretrain_backbone(cfg, 'student', progress)
+    if stage == 'student' and cfg.kd_corpus:
+        from distilled_vit.pretrain import procedural_corpus; procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)
+    if stage == 'student' and cfg.unlabelled:
+        from distilled_vit.data import load_unlabelled; load_unlabelled(cfg, data, progress)
+
+DDP_STAGES = ('teacher', 'student', 'student_nokd')     # trained by every rank together (03_train.fit); the rest on rank 0
+
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
     """Run the stages of `PIPELINE` (up to `until`) into run directory `out`; returns the report (or, when stopping
     before the report, the timings). A finished stage is reused while its inputs' fingerprint is unchanged and redone
-    (saying why in one line) when it changed; `force` redoes a stage and all after it."""
+    (saying why in one line) when it changed; `force` redoes a stage and all after it.
+
+    Under `torchrun` (WORLD_SIZE > 1) every rank calls this: rank 0 alone writes files (run folder, stage bookkeeping,
+    data preparation, the GAN, caches, evaluation, export, report) while the others wait at a barrier and then read
+    what it wrote; the teacher and both students are trained by all ranks together (DDP), and the teacher's targets
+    are computed once, sharded over the ranks. Every rank returns the same report."""
     import numpy as np, torch
-    from distilled_vit.data import prepare_data
-    from distilled_vit.train import load_weights
+    from distilled_vit.data import prepare_data, load_dataset
+    from distilled_vit.train import load_weights, init_distributed, _barrier
     from distilled_vit.teacher import create_teacher, train_teacher
     from distilled_vit.student import create_student
     from distilled_vit.distill import distill, train_student_nokd
     if force is not None and force not in PIPELINE: raise ConfigError(f"unknown stage {force!r}; stages: {', '.join(PIPELINE)}")
     if until is not None and until not in PIPELINE: raise ConfigError(f"unknown stage {until!r}; stages: {', '.join(PIPELINE)}")
-    run = RunDir(out, cfg, check=False)                  # another config is fine: fingerprints decide what to redo
-    if force: _invalidate(run, force)
+    rank, world = init_distributed(); main = rank == 0
+    progress = progress and main
+    if main:
+        run = RunDir(out, cfg, check=False)              # another config is fine: fingerprints decide what to redo
+        if force: _invalidate(run, force)
+    _barrier()
+    if not main: run = RunDir(out, cfg, write=False)
     stages = PIPELINE[:PIPELINE.index(until) + 1] if until else PIPELINE
     tpath = run.path / 'timings.json'
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
@@ -57,27 +81,34 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
             inputs = stage_inputs(cfg, stage, fps); fps[stage] = fingerprint(inputs)
             done = info is not None and info.get('fingerprint') == fps[stage]
             before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
+        _barrier()                                       # every rank has decided before rank 0 changes anything
+        if main and stage != 'data':
             if not done and before is not None and before.get('fingerprint') != fps[stage]:
                 if progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
                 run.remove_stage(stage)                  # an interrupted attempt resumes only when its inputs are the same
+            if not done: atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
         if progress: log(i, stage, 'done earlier: reusing its outputs' if done else 'running...')
         t0 = time.perf_counter()
-        if not done and stage != 'data': atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
+        if not done and world > 1 and stage in DDP_STAGES:
+            if main: _warm_caches(cfg, stage, state['data'], progress)
+        _barrier()                                       # the stage folder and caches exist before other ranks read them
         if stage == 'data':
-            state['data'] = prepare_data(cfg, run, progress=progress)
+            if main: state['data'] = prepare_data(cfg, run, progress=progress)
+            _barrier()
+            if not main: state['data'] = load_dataset(cfg, progress=False)   # rank 0 filled the feature cache
             fps['data'] = state['data'].fingerprint()
             if info is not None and info.get('fingerprint') not in (None, fps['data']) and progress:
                 log(i, stage, "the data changed since the last run (labels, audio or front-end fields): later stages are redone")
-        elif stage == 'gan':
+        elif stage == 'gan':                             # on rank 0 only (not sharded); the others read its samples
             gpath = run.path / 'gan' / 'synthetic.npz'
-            if done: state['synthetic'] = tuple(np.load(gpath)[k] for k in ('X', 'y')) if gpath.exists() else None
-            else:
+            if not done and main:
                 from distilled_vit.gan import gan_stage
                 syn = gan_stage(cfg, run, state['data'], progress=progress)
                 if syn is not None:
                     with atomic_path(gpath) as tmp:
                         with open(tmp, 'wb') as f: np.savez(f, X=syn[0], y=syn[1])
-                state['synthetic'] = syn
+            _barrier()
+            state['synthetic'] = tuple(np.load(gpath)[k] for k in ('X', 'y')) if gpath.exists() else None
         elif stage == 'teacher':
             if done: state['teacher'] = load_weights(create_teacher(dataclasses.replace(cfg, teacher_weights='')),
                                                      run.path / 'teacher' / 'model.safetensors')
@@ -88,24 +119,29 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
         elif stage == 'student_nokd':
             if done: state['student_nokd'] = load_weights(create_student(cfg), run.path / 'student_nokd' / 'model.safetensors')
             else: state['student_nokd'], _ = train_student_nokd(cfg, run, state['data'], state.get('synthetic'), progress=progress)
-        elif stage == 'evaluate':
+        elif stage == 'evaluate':                        # rank 0 only; the others read its result
             from distilled_vit.evaluate import evaluate_stage
-            if done: state['evaluation'] = json.loads((run.path / 'evaluate' / 'evaluation.json').read_text())
-            else: state['evaluation'] = evaluate_stage(cfg, run, state['data'], state['teacher'], state['student'],
-                                                       state['student_nokd'], progress=progress)
-        elif stage == 'export':
+            if not done and main: state['evaluation'] = evaluate_stage(cfg, run, state['data'], state['teacher'], state['student'],
+                                                                       state['student_nokd'], progress=progress)
+            _barrier()
+            if done or not main: state['evaluation'] = json.loads((run.path / 'evaluate' / 'evaluation.json').read_text())
+        elif stage == 'export':                          # rank 0 only; the others read its result
             from distilled_vit.export import export_stage
-            if done: state['export'] = json.loads((run.path / 'export' / 'export.json').read_text())
-            else:                                           # the model the validation gate chose (08_evaluate.kd_gate)
+            if not done and main:                        # the model the validation gate chose (08_evaluate.kd_gate)
                 shipped = (state['evaluation'].get('kd_gate') or {}).get('shipped', 'student')
                 state['export'] = export_stage(cfg, run, state[shipped], state['data'], progress=progress, model_name=shipped)
+            _barrier()
+            if done or not main: state['export'] = json.loads((run.path / 'export' / 'export.json').read_text())
         if not done:
             timings[stage] = round(time.perf_counter() - t0, 2)
-            _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs); atomic_write_json(tpath, timings)
+            if main: _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs); atomic_write_json(tpath, timings)
         if progress: log(i, stage, f"finished in {time.perf_counter() - t0:.1f}s")
+    _barrier()
     if 'evaluation' in state and 'export' in state:
         from distilled_vit.evaluate import write_report
-        return write_report(cfg, run, state['evaluation'], state['export'], timings)
+        if main: rep = write_report(cfg, run, state['evaluation'], state['export'], timings)
+        _barrier()                                       # all ranks leave together, with rank 0's report
+        return rep if main else json.loads((run.path / 'report.json').read_text())
     return dict(timings_s=timings)
 
 # %% ../nbs/10_cli.ipynb
@@ -129,10 +165,14 @@ def _stage_command(until: str, doc: str):
             set: _COMMON['set'] = None, force: _COMMON['force'] = None, skip_bad: _COMMON['skip_bad'] = False,
             dry_run: _COMMON['dry_run'] = False):
         cfg = _config(preset, data, set, skip_bad, dry_run)
-        res = run_pipeline(cfg, out or f'runs/{preset}' + ('-dry' if dry_run else ''), force=force, until=until)
-        if until == 'export':
-            from distilled_vit.evaluate import summary_table
-            print(summary_table(res))
+        import torch.distributed as dist
+        try:
+            res = run_pipeline(cfg, out or f'runs/{preset}' + ('-dry' if dry_run else ''), force=force, until=until)
+            if until == 'export' and not (dist.is_initialized() and dist.get_rank()):     # the summary once, from rank 0
+                from distilled_vit.evaluate import summary_table
+                print(summary_table(res))
+        finally:
+            if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()   # torchrun: leave together
         return res
     cmd.__doc__ = doc
     cmd.__name__ = until

@@ -274,9 +274,12 @@ def _ours(name: str, marker: str) -> bool:
 
 class RunDir:
     "A run's folder: `config.json`, one sub-folder per stage in `STAGES`, `report.json`/`report.md` at the top."
-    def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True):
+    def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True, write: bool = True):
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir(): raise ConfigError(f"run directory {self.path} is a file, not a folder")
+        if not write:                                    # a second process of a torchrun job: rank 0 made the folder
+            if not (self.path/RUN_MARKER).exists(): raise ConfigError(f"{self.path}: not a distilled-vit run directory (no {RUN_MARKER})")
+            self.cfg = cfg; return
         if not (self.path/RUN_MARKER).exists():
             if self.path.exists() and any(not _ours(e.name, RUN_MARKER) for e in self.path.iterdir()):
                 raise ConfigError(f"{self.path} is not empty and is not a distilled-vit run directory (it has no "

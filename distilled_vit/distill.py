@@ -97,11 +97,26 @@ class KnowledgeDistillationLoss(nn.Module):
         return parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention'], parts
 
 # %% ../nbs/07_distill.ipynb
+def _gather_shards(t: torch.Tensor, n: int, rank: int, world: int) -> torch.Tensor:
+    "Rows `rank::world` of an [n, ...] tensor from every rank, interleaved back into [n, ...] (gloo/nccl all_gather)."
+    import torch.distributed as dist
+    size = -(-n // world)                                            # ceil: every shard padded to the same length
+    dev = torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
+    pad = torch.zeros((size, *t.shape[1:]), dtype=torch.float32, device=dev); pad[:len(t)] = t.float().to(dev)
+    parts = [torch.empty_like(pad) for _ in range(world)]; dist.all_gather(parts, pad)
+    out = torch.empty((n, *t.shape[1:]), dtype=t.dtype)
+    for r, part in enumerate(parts): out[r::world] = part[:len(range(r, n, world))].cpu().to(t.dtype)
+    return out
+
 @torch.no_grad()
 def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch_size: int = 64,
                     attention: bool = True, progress: bool = True, device=None) -> dict:
-    "Teacher predictions [N, 2], hidden states [N, T, D] (fp16) and head-averaged attention [N, T, T] for windows `X`."
+    """Teacher predictions [N, 2], hidden states [N, T, D] (fp16) and head-averaged attention [N, T, T] for windows `X`.
+    Under torchrun each rank computes every `world`-th window and the shards are gathered, so the work is done once."""
     device = device or next(teacher.parameters()).device
+    rank, world = dist_info()
+    n_all = len(X)
+    if world > 1: X = X[rank::world]
     teacher.eval(); preds, hid, att = [], [[] for _ in indices], [[] for _ in indices]
     X = torch.as_tensor(X, dtype=torch.float32)
     for i in tqdm(range(0, len(X), batch_size), desc='teacher targets', disable=not progress, leave=False):
@@ -109,7 +124,12 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch
         preds.append(p.float().cpu())
         for j, hj in enumerate(h): hid[j].append(hj.half().cpu())
         for j, aj in enumerate(a): att[j].append(aj.mean(1).half().cpu())
-    return dict(pred=torch.cat(preds), hidden=[torch.cat(h) for h in hid], attn=[torch.cat(a) for a in att] if attention else [])
+    out = dict(pred=torch.cat(preds), hidden=[torch.cat(h) for h in hid], attn=[torch.cat(a) for a in att] if attention else [])
+    if world > 1:
+        out = dict(pred=_gather_shards(out['pred'], n_all, rank, world),
+                   hidden=[_gather_shards(h, n_all, rank, world) for h in out['hidden']],
+                   attn=[_gather_shards(a, n_all, rank, world) for a in out['attn']])
+    return out
 
 # %% ../nbs/07_distill.ipynb
 def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.ndarray:
@@ -138,7 +158,7 @@ def _student_data(data, synthetic):
 def _finish(model, cfg, data, out, hist, extra=None) -> dict:
     Xte, yte = data.arrays('test')
     m = regression_metrics(yte, predict(model, Xte)) | model_size(model) | dict(epochs_run=len(hist)) | (extra or {})
-    atomic_write_json(out / 'metrics.json', m)
+    if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
     return m
 
 def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple | None = None,

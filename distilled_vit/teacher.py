@@ -137,5 +137,5 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
     m.update(train_windows=len(Xtr), synthetic_windows=0 if synthetic is None else len(synthetic[0]),
              epochs_run=len(hist), params=sum(p.numel() for p in model.parameters()))
     if pre is not None: m['pretrain'] = pre
-    atomic_write_json(out / 'metrics.json', m)
+    if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
     return model.cpu(), m

@@ -19,8 +19,8 @@ from .core import *
 
 # %% auto 0
 __all__ = ['predict', 'regression_metrics', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
-           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint', 'load_checkpoint', 'load_weights',
-           'load_state_checked', 'plot_history', 'fit']
+           'GlooSyncBatchNorm', 'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint',
+           'load_checkpoint', 'load_weights', 'load_state_checked', 'plot_history', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -71,6 +71,28 @@ def is_main_process() -> bool:
 def _barrier():
     import torch.distributed as dist
     if dist_info()[1] > 1: dist.barrier()
+
+class GlooSyncBatchNorm(nn.BatchNorm2d):
+    """`BatchNorm2d` normalising with the statistics of the *global* batch across ranks: the per-channel sums are
+    all-reduced with autograd (`torch.distributed.nn.functional.all_reduce`), so DDP on CPU (gloo) trains like one process
+    on the whole batch. torch's `SyncBatchNorm` does this on CUDA only; without it each rank would normalise its own
+    half-batch. `fit` swaps plain `BatchNorm2d` layers to this class for a CPU DDP run and back afterwards."""
+    def forward(self, x):
+        import torch.distributed as dist
+        if not self.training or not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+            return super().forward(x)
+        from torch.distributed.nn.functional import all_reduce
+        c = x.shape[1]
+        local = torch.cat([x.sum((0, 2, 3)), (x * x).sum((0, 2, 3)), x.new_full((1,), x.numel() / c)])
+        tot = all_reduce(local)                                       # sums over ranks; gradients flow back to every rank
+        n = tot[-1]; mean = tot[:c] / n; var = (tot[c:2 * c] / n - mean * mean).clamp_min(0)
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked += 1
+                m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+                self.running_mean.mul_(1 - m).add_(m * mean); self.running_var.mul_(1 - m).add_(m * var * n / (n - 1))
+        y = (x - mean[None, :, None, None]) * torch.rsqrt(var[None, :, None, None] + self.eps)
+        return y * self.weight[None, :, None, None] + self.bias[None, :, None, None] if self.affine else y
 
 class _LossStep(nn.Module):
     "Wraps model + loss so that DistributedDataParallel sees the whole forward (distillation calls more than `forward`)."
@@ -170,6 +192,8 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
         if device.type == 'cuda': step = nn.SyncBatchNorm.convert_sync_batchnorm(step)
+        else:                                                    # CPU: our all-reduced BatchNorm (swapped back below)
+            for bn in (synced := [m for m in model.modules() if type(m) is nn.BatchNorm2d]): bn.__class__ = GlooSyncBatchNorm
         step = DDP(step, device_ids=[device.index] if device.type == 'cuda' else None)
     Xtr, ytr = torch.as_tensor(train[0], dtype=torch.float32), torch.as_tensor(train[1], dtype=torch.float32)
     params = list(model.parameters()) + (list(loss_module.parameters()) if loss_module is not None else [])
@@ -232,6 +256,8 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
     if main:
         with atomic_path(out / 'history.csv') as tmp: h.to_csv(tmp, index=False)
         plt.close(plot_history(h, name, out / 'curves.png'))
+    if world > 1 and device.type != 'cuda':
+        for bn in synced: bn.__class__ = nn.BatchNorm2d              # plain BatchNorm again for evaluation and export
     _barrier()                                          # every rank waits for rank 0's files
     load_weights(model, out / 'model.safetensors')      # leave the model at its best epoch
     return h

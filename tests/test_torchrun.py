@@ -1,0 +1,92 @@
+"""`torchrun distilled-vit run` on two CPU processes (gloo): the whole pipeline finishes, only rank 0 writes files, data
+preparation and evaluation run once, the metrics match a one-process run within the stated tolerance, and a rank killed
+mid-training is recovered by rerunning the same command (training resumes from rank 0's checkpoint)."""
+import json, os, subprocess, sys, textwrap
+from pathlib import Path
+import pytest
+from conftest import ROOT
+
+# every file a rank opens for writing or renames into place, logged per rank (atomic writes end in os.replace)
+LAUNCHER = textwrap.dedent('''
+    import builtins, io, json, os, signal, sys
+    rank = int(os.environ.get('RANK', '0')); writes = []
+    _open, _replace = builtins.open, os.replace
+    def _logged_open(file, mode='r', *a, **k):
+        if isinstance(file, (str, os.PathLike)) and any(c in mode for c in 'wax+'): writes.append(os.path.abspath(file))
+        return _open(file, mode, *a, **k)
+    def _logged_replace(src, dst, *a, **k): writes.append(os.path.abspath(dst)); return _replace(src, dst, *a, **k)
+    builtins.open = io.open = _logged_open; os.replace = _logged_replace
+    kill_at = os.environ.get('DV_KILL_RANK1_AT_EPOCH')
+    if kill_at and rank == 1:                            # rank 1 dies (SIGKILL) when the teacher starts that epoch
+        import distilled_vit.train as T
+        _batches = T._batches
+        def _dying(n, bs, seed, epoch, r=0, w=1):
+            if epoch == int(kill_at): os.kill(os.getpid(), signal.SIGKILL)
+            return _batches(n, bs, seed, epoch, r, w)
+        T._batches = _dying
+    import atexit
+    atexit.register(lambda: _open(os.environ['DV_WRITE_LOG'] + f'.rank{rank}', 'w').write(json.dumps(writes)))
+    from distilled_vit.cli import main
+    sys.exit(main(sys.argv[1:]))
+''')
+ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1']
+# |CCC difference| of one model between 1 and 2 processes: the global batch is split, gradients averaged, BatchNorm
+# statistics all-reduced (03_train.GlooSyncBatchNorm), so only float summation order differs (measured: 4e-8)
+TOLERANCE = 1e-6
+
+def _torchrun(tmp, name, nproc, extra_env=None, timeout=600):
+    (tmp / 'launch.py').write_text(LAUNCHER)
+    out = tmp / name
+    env = dict(os.environ, OMP_NUM_THREADS='1', DISTILLED_VIT_CACHE=str(tmp / 'cache'), DV_WRITE_LOG=str(tmp / f'{name}.writes'),
+               **(extra_env or {}))
+    cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}',
+           str(tmp / 'launch.py'), *ARGS, '--out', str(out)]
+    return out, subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
+
+def _writes(tmp, name, rank):
+    p = tmp / f'{name}.writes.rank{rank}'
+    return json.loads(p.read_text()) if p.exists() else None
+
+@pytest.fixture(scope='module')
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp('torchrun')
+    one, r1 = _torchrun(tmp, 'one', 1)
+    assert r1.returncode == 0, r1.stderr[-3000:]
+    two, r2 = _torchrun(tmp, 'two', 2)
+    assert r2.returncode == 0, r2.stderr[-3000:]
+    return tmp, one, two, r2
+
+def test_two_processes_finish_and_only_rank_0_writes(runs):
+    tmp, one, two, r2 = runs
+    w0, w1 = _writes(tmp, 'two', 0), _writes(tmp, 'two', 1)
+    assert w0 is not None and w1 is not None, 'both ranks ran to the end'
+    assert [p for p in w1 if p.startswith(str(tmp))] == [], f'rank 1 wrote {w1[:5]}'
+    for f in ('data/summary.json', 'evaluate/evaluation.json', 'export/export.json', 'report.json', 'teacher/model.safetensors'):
+        assert w0.count(str(two / f)) >= 1, f
+    # data preparation and evaluation ran once (one process wrote their outputs, once each)
+    for f in ('data/summary.json', 'evaluate/evaluation.json', 'report.json'): assert w0.count(str(two / f)) == 1, f
+    assert r2.stdout.count('[1/7] data') == 2 and r2.stdout.count('evaluate: teacher') == 1   # rank 0 alone logs
+    assert not list(two.rglob('*.tmp')) and (two / 'export' / 'student_wave_int8.onnx').is_file()
+
+def test_two_processes_match_one_within_tolerance(runs):
+    tmp, one, two, _ = runs
+    a, b = (json.loads((d / 'report.json').read_text()) for d in (one, two))
+    assert a['data'] == b['data'] and a['test'] == b['test']                                       # same data
+    assert {k: v for k, v in a['baseline'].items() if 'latency' not in k} == {k: v for k, v in b['baseline'].items() if 'latency' not in k}
+    for m in ('teacher', 'student', 'student_nokd'):
+        for k in ('ccc_valence', 'ccc_arousal'):
+            assert abs(a[m][k] - b[m][k]) <= TOLERANCE, (m, k, a[m][k], b[m][k])
+        assert a[m]['params'] == b[m]['params']
+
+def test_killed_rank_is_recovered_by_rerunning(runs):
+    tmp, one, two, _ = runs
+    out, r = _torchrun(tmp, 'killed', 2, dict(DV_KILL_RANK1_AT_EPOCH='2'))
+    assert r.returncode != 0, 'torchrun reports the dead rank'
+    assert (out / 'teacher' / 'checkpoint.pt').is_file() and not (out / 'teacher' / 'done.json').exists()
+    out, r = _torchrun(tmp, 'killed', 2)                 # the same command again
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert 'teacher: resuming after epoch 2 of 4' in r.stdout and 'gan           done earlier' in r.stdout
+    a, b = (json.loads((d / 'report.json').read_text()) for d in (two, out))
+    for m in ('teacher', 'student', 'student_nokd'):      # resumed = uninterrupted, with the same two ranks
+        assert a[m]['ccc_valence'] == pytest.approx(b[m]['ccc_valence'], abs=1e-6), m
+        assert a[m]['ccc_arousal'] == pytest.approx(b[m]['ccc_arousal'], abs=1e-6), m
