@@ -207,11 +207,12 @@ def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
     return cfg
 
 def dry_run_config(cfg: Config) -> Config:
-    "`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds."
+    """`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds.
+    The ExecuTorch lowering (`export_pte`, ~30 s a program, the same code at every size) is left to `tests/test_mobile.py`."""
     win_s = cfg.win_frames * cfg.hop_length / cfg.sample_rate
     return dataclasses.replace(cfg, n_clips=8, clip_seconds=round(win_s + 0.5, 2), val_frac=0.25, test_frac=0.25,
                                n_synthetic=min(cfg.n_synthetic, 4), gan_epochs=1, teacher_epochs=1, kd_epochs=1,
-                               max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1)
+                               max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1, export_pte=False)
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
     "Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types them)."

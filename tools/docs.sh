@@ -15,15 +15,17 @@ if [ "${DOCS_EXECUTE:-1}" = 1 ]; then "$BIN/python" tools/exec_nbs.py _exec; fi
 sed -i 's#](\.\./benchmarks/results/#](benchmarks/results/#g' _exec/index.ipynb
 mkdir -p _exec/benchmarks/results && cp benchmarks/results/*.png _exec/benchmarks/results/
 "$BIN/python" tools/proc_nbs.py _exec >/dev/null       # nbdev_proc_nbs without its Quarto auto-install
+# the browser demo (web/), with the latest `make run` export as its default model when there is one; placed before
+# rendering so the site's link check sees it
+if [ -d web/node_modules/onnxruntime-web ]; then
+  model=""; [ -f runs/cpu/export/student_wave_int8.onnx ] && model="--model runs/cpu/export"
+  "$BIN/python" tools/demo_site.py _proc/demo $model >/dev/null
+fi
 if command -v quarto >/dev/null 2>&1; then (cd _proc && quarto render >/dev/null)
 else (cd _proc && "../$BIN/smalldocs" render 2>&1 >/dev/null | { grep -v 'output-file is not read by smalldocs' >&2 || true; })
 fi
 mv _proc/_docs _docs && rm -rf _exec
-# the browser demo (web/), with the latest `make run` export as its default model when there is one
-if [ -d web/node_modules/onnxruntime-web ]; then
-  model=""; [ -f runs/cpu/export/student_wave_int8.onnx ] && model="--model runs/cpu/export"
-  "$BIN/python" tools/demo_site.py _docs/demo $model >/dev/null
-fi
+[ -d _proc/demo ] && [ ! -d _docs/demo ] && cp -r _proc/demo _docs/demo
 echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
 [ "${1:-}" = check ] || exit 0
 # page -> names whose documentation it must show

@@ -61,9 +61,9 @@ MUTATIONS = [
     ('weighted_ccc_no_shift', 'evaluate', "den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)", "den, sd = vt + vq, np.sqrt(vt * vq)",
      ['08_evaluate'], []),
     # --- windowing (01_audio)
-    ('windows_end_not_covered', 'audio', "if starts[-1] != T - win: starts.append(T - win)", "pass", ['01_audio'], []),
-    ('windows_last_off_by_one', 'audio', "if starts[-1] != T - win: starts.append(T - win)",
-     "if starts[-1] != T - win: starts.append(T - win - 1)", ['01_audio'], []),
+    ('windows_end_not_covered', 'audio', "if starts[-1] != n_frames - win: starts.append(n_frames - win)", "pass", ['01_audio'], []),
+    ('windows_last_off_by_one', 'audio', "if starts[-1] != n_frames - win: starts.append(n_frames - win)",
+     "if starts[-1] != n_frames - win: starts.append(n_frames - win - 1)", ['01_audio'], []),
     # (range(0, T - win, hop) for range(0, T - win + 1, hop) is an equivalent mutant: the end-aligned window restores it)
     ('windows_cap_takes_first', 'audio', "starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]",
      "starts = starts[:max_windows]", ['01_audio'], []),
@@ -83,6 +83,28 @@ MUTATIONS = [
      "return {k: percentile_ci(b_samples[k] - a_samples[k])", ['08_evaluate'], []),
     ('retention_ci_inverted', 'evaluate', "ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)",
      "ratio = lambda a, b: 100 * b / np.where(a == 0, np.nan, a)", ['08_evaluate'], []),
+    # --- the audio-in student (01_audio, 01a_wave, 09_export, 09a_predict, browser demo)
+    ('wave_no_hann_window', 'wave', "np.concatenate([np.cos(ang) * hann, -np.sin(ang) * hann])",
+     "np.concatenate([np.cos(ang), -np.sin(ang)])", ['01a_wave'], []),
+    ('wave_db_floor_changed', 'wave', "torch.clamp(torch.matmul(self.mel, power), min=1e-10)",
+     "torch.clamp(torch.matmul(self.mel, power), min=1e-8)", ['01a_wave'], []),
+    ('wave_segments_not_padded', 'audio', "yp = np.concatenate([np.zeros(cfg.n_fft // 2, np.float32),",
+     "yp = np.concatenate([np.zeros(0, np.float32),", ['01_audio'], []),
+    ('predict_int8_batched', 'predict', "if pred.variant.endswith('int8'): batch_size = 1", "pass", [], ['tests/test_browser.py']),
+    ('int8_full_weight_range', 'export', "nodes_to_exclude=keep, reduce_range=True)", "nodes_to_exclude=keep, reduce_range=False)",
+     [], ['tests/test_browser.py']),
+    # --- the user's unlabelled audio as transfer set (00_core, 02_data, 07_distill)
+    ('unlabelled_heldout_kept', 'data', "keep = ~np.isin(owner, excluded)", "keep = np.ones(len(owner), bool)", ['02_data'], []),
+    ('unlabelled_not_normalised', 'distill', "extra.append(data.norm(U.astype(np.float32))); n_transfer += len(U)",
+     "extra.append(U.astype(np.float32)); n_transfer += len(U)", ['07_distill'], []),
+    ('unlabelled_not_fingerprinted', 'core', "CONTENT_FIELDS = {'unlabelled': folder_signature}", "CONTENT_FIELDS = {}", ['00_core'], []),
+    # --- torchrun (03_train, 05_teacher, 07_distill)
+    ('syncbn_biased_running_var', 'train', "self.running_var.mul_(1 - m).add_(m * var * n / (n - 1))",
+     "self.running_var.mul_(1 - m).add_(m * var)", [], ['tests/test_torchrun.py']),
+    ('target_shards_misplaced', 'distill', "for r, part in enumerate(parts): out[r::world] =",
+     "for r, part in enumerate(parts): out[r * size:r * size + len(range(r, n, world))] =", [], ['tests/test_torchrun.py']),
+    ('every_rank_writes_metrics', 'teacher', "if is_main_process(): atomic_write_json(out / 'metrics.json', m)",
+     "atomic_write_json(out / 'metrics.json', m)", [], ['tests/test_torchrun.py']),
 ]
 
 
