@@ -184,6 +184,7 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('val_frac', 'test_frac'), 'val_frac + test_frac ≤ 0.8 (leave clips to train on)', lambda c: c.val_frac + c.test_frac <= 0.8),
     (('fmin', 'fmax', 'sample_rate'), 'fmin < min(fmax, sample_rate / 2)', lambda c: c.fmin < min(c.fmax, c.sample_rate / 2)),
     (('hop_length', 'n_fft'), 'hop_length ≤ n_fft', lambda c: c.hop_length <= c.n_fft),
+    (('n_fft',), 'n_fft even (the audio-in front end pads n_fft / 2 samples, as librosa centres frames)', lambda c: c.n_fft % 2 == 0),
     (('n_mels', 'win_frames', 'patch_size'), 'n_mels and win_frames divisible by patch_size',
      lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0),
     (('student_dim', 'student_heads'), 'student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),

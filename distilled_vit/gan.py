@@ -340,7 +340,8 @@ def train_reference(cfg: Config, train: tuple, val: tuple, out_dir: str | Path, 
     "A `MobileViTStudent` trained on `train`=(X, y) with the shared loop (`epochs` default `cfg.kd_epochs`); eval mode, CPU."
     seed_everything(cfg.seed, cfg.num_threads)
     model = create_student(cfg)
-    fit(model, train, val, cfg, out_dir, epochs or cfg.kd_epochs, cfg.lr, name=name, progress=progress)
+    fit(model, train, val, cfg, out_dir, epochs or cfg.kd_epochs, cfg.lr, name=name, progress=progress,
+        distributed=False)                              # under torchrun the GAN stage runs on rank 0 alone
     return model.cpu().eval()
 
 def _test_halves(data) -> tuple[np.ndarray, np.ndarray]:

@@ -35,6 +35,7 @@ class Predictor:
     frontend_file: Path
     label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
     kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
+    one_per_call: bool = False                       # dynamically quantised (INT8): run one window per call (09_export)
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
         "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
@@ -70,7 +71,8 @@ def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
 
 def load_predictor(model: str | Path, variant: str | None = None, threads: int = 0) -> Predictor:
     """Load an exported student. `model` is an export folder (`RUN/export`), a run folder, or an `.onnx` file beside
-    its `frontend.json`; `variant` ('fp32' | 'int8') picks the file in a folder (default: the bundle's choice)."""
+    its `frontend.json`; `variant` picks the file in a folder: 'wave_int8' | 'wave_fp32' (audio in) or 'int8' | 'fp32'
+    (log-mel in); default: the bundle's choice."""
     p = Path(model)
     if not p.exists(): raise ModelBundleError(f"{p}: model folder or file does not exist")
     if p.name == FRONTEND_FILE: p = p.parent
@@ -115,7 +117,10 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
                                f"windows [batch, {', '.join(map(str, want))}]; not a distilled_vit student")
     if len(outs) != 1 or outs[0].shape[-1] != len(DIMS):
         raise ModelBundleError(f"{onnx_file}: model outputs {[o.shape for o in outs]}, expected [batch, {len(DIMS)}] (valence, arousal)")
-    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind)
+    import onnx                                      # the graph says whether activations are quantised per call
+    dyn = any(n.op_type in ('DynamicQuantizeLinear', 'MatMulInteger', 'DynamicQuantizeMatMul')
+              for n in onnx.load(str(onnx_file), load_external_data=False).graph.node)
+    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind, dyn)
 
 # %% ../nbs/09a_predict.ipynb
 def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
@@ -146,7 +151,7 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
         starts = window_starts(mel.shape[1], cfg.win_frames, hop)
         X = pred.norm(X)[:, None]                                  # [W, n_mels, win] -> [W, 1, n_mels, win]
     name = pred.session.get_inputs()[0].name
-    if pred.variant.endswith('int8'): batch_size = 1   # dynamic INT8 scales each call's activations: one window per call (09_export)
+    if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
     va = np.concatenate([pred.session.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)])
     va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate

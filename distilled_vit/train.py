@@ -55,7 +55,9 @@ def init_distributed() -> tuple[int, int]:
     "Join the process group when launched by torchrun (WORLD_SIZE > 1); returns (rank, world_size)."
     import torch.distributed as dist
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not dist.is_initialized():
-        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+        from datetime import timedelta                       # rank-0-only stages (data, GAN, evaluation) keep the others
+        minutes = float(os.environ.get('DISTILLED_VIT_DIST_TIMEOUT_MIN', 360))   # waiting at a barrier: long timeout
+        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo', timeout=timedelta(minutes=minutes))
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     return dist_info()
 
@@ -82,10 +84,11 @@ class GlooSyncBatchNorm(nn.BatchNorm2d):
         if not self.training or not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
             return super().forward(x)
         from torch.distributed.nn.functional import all_reduce
-        c = x.shape[1]
-        local = torch.cat([x.sum((0, 2, 3)), (x * x).sum((0, 2, 3)), x.new_full((1,), x.numel() / c)])
+        c, xd = x.shape[1], x.double()                                # sums in float64: E[x²] − mean² loses no precision
+        local = torch.cat([xd.sum((0, 2, 3)), (xd * xd).sum((0, 2, 3)), xd.new_full((1,), x.numel() / c)])
         tot = all_reduce(local)                                       # sums over ranks; gradients flow back to every rank
         n = tot[-1]; mean = tot[:c] / n; var = (tot[c:2 * c] / n - mean * mean).clamp_min(0)
+        mean, var, n = mean.to(x.dtype), var.to(x.dtype), n.item()
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked += 1
@@ -178,22 +181,24 @@ def plot_history(hist: pd.DataFrame, title: str = '', path=None):
 
 def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | Path, epochs: int, lr: float,
         loss_fn: Callable = mse_loss, loss_module: nn.Module | None = None, name: str = 'model',
-        progress: bool = True, resume: bool = True, extra_tensors: dict | None = None) -> pd.DataFrame:
+        progress: bool = True, resume: bool = True, extra_tensors: dict | None = None, distributed: bool = True) -> pd.DataFrame:
     """Train `model` on `train`=(X [N, n_mels, T], y [N, 2]) for `epochs`, validating on `val`; returns the history.
     Resumes from `out_dir/checkpoint.pt` when present (and `resume`). `extra_tensors` (e.g. normalisation stats) are
-    stored in `model.safetensors` beside the weights."""
+    stored in `model.safetensors` beside the weights. Under torchrun every rank must call it together (DDP); with
+    `distributed=False` it trains in this process alone (for work rank 0 does by itself, e.g. the GAN's reference models)."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    rank, world = init_distributed(); main = rank == 0
+    rank, world = init_distributed() if distributed else (0, 1); main = rank == 0
     device = get_device(cfg)
     if world > 1 and device.type == 'cuda': device = torch.device('cuda', torch.cuda.current_device())
     model.to(device)
     if loss_module is not None: loss_module.to(device)
     step = _LossStep(model, loss_fn, loss_module)
+    synced = [m for m in model.modules() if type(m) is nn.BatchNorm2d] if world > 1 and device.type != 'cuda' else []
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
         if device.type == 'cuda': step = nn.SyncBatchNorm.convert_sync_batchnorm(step)
         else:                                                    # CPU: our all-reduced BatchNorm (swapped back below)
-            for bn in (synced := [m for m in model.modules() if type(m) is nn.BatchNorm2d]): bn.__class__ = GlooSyncBatchNorm
+            for bn in synced: bn.__class__ = GlooSyncBatchNorm
         step = DDP(step, device_ids=[device.index] if device.type == 'cuda' else None)
     Xtr, ytr = torch.as_tensor(train[0], dtype=torch.float32), torch.as_tensor(train[1], dtype=torch.float32)
     params = list(model.parameters()) + (list(loss_module.parameters()) if loss_module is not None else [])
@@ -213,51 +218,52 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         best, bad_epochs = st['best'], st['bad_epochs']
         if progress and main: print(f"{name}: resuming after epoch {start} of {epochs}")
     ebar = tqdm(range(start, epochs), desc=name, disable=not (progress and main), initial=start, total=epochs, unit='epoch')
-    for epoch in ebar:
-        if cfg.patience and bad_epochs >= cfg.patience: break
-        model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
-        batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
-        if cfg.max_batches: batches = batches[:cfg.max_batches]
-        for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
-            x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
-            loss, _ = step(x, y, torch.as_tensor(idx))
-            if not torch.isfinite(loss):
-                raise NonFiniteLossError(f"{name}: non-finite loss at epoch {epoch + 1}, batch {b + 1}; "
-                                         f"lower the learning rate (lr/teacher_lr) or the grad_clip, or check the inputs")
-            opt.zero_grad(set_to_none=True); loss.backward()
-            gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            if not torch.isfinite(gn):
-                raise NonFiniteLossError(f"{name}: non-finite gradients at epoch {epoch + 1}, batch {b + 1}; "
-                                         f"lower the learning rate (lr/teacher_lr)")
-            opt.step(); sched.step()
-            tot += loss.item() * len(idx); n += len(idx)
-        if world > 1:                                            # mean training loss over all ranks
-            import torch.distributed as dist
-            t = torch.tensor([tot, n], dtype=torch.float64, device=device); dist.all_reduce(t); tot, n = t.tolist()
-        pv = predict(model, val[0], device=device)
-        m = regression_metrics(val[1], pv)
-        row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
-                   **{f'val_{k}': v for k, v in m.items()}, lr=opt.param_groups[0]['lr'],
-                   seconds=round(time.perf_counter() - t0, 2))
-        hist.append(row)
-        if m['ccc_mean'] > best:
-            best, bad_epochs = m['ccc_mean'], 0
-            if main: _save_weights(model, out / 'model.safetensors', extra_tensors,
-                                   dict(name=name, epoch=str(epoch + 1), val_ccc=f"{best:.6f}"))
-        else: bad_epochs += 1
-        state = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch, epochs=epochs,
-                     name=name, history=hist, best=best, bad_epochs=bad_epochs, rng=torch.get_rng_state())
-        if loss_module is not None: state['loss_module'] = loss_module.state_dict()
-        if main: save_checkpoint(state, ck)
-        ebar.set_postfix(loss=f"{row['train_loss']:.4f}", val_ccc=f"{m['ccc_mean']:.3f}")
-        if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: train loss {row['train_loss']:.4f}, val loss "
-                                f"{row['val_loss']:.4f}, val CCC V {m['ccc_valence']:.3f} A {m['ccc_arousal']:.3f} ({row['seconds']:.0f}s)")
+    try:
+        for epoch in ebar:
+            if cfg.patience and bad_epochs >= cfg.patience: break
+            model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
+            batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
+            if cfg.max_batches: batches = batches[:cfg.max_batches]
+            for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
+                x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
+                loss, _ = step(x, y, torch.as_tensor(idx))
+                if not torch.isfinite(loss):
+                    raise NonFiniteLossError(f"{name}: non-finite loss at epoch {epoch + 1}, batch {b + 1}; "
+                                             f"lower the learning rate (lr/teacher_lr) or the grad_clip, or check the inputs")
+                opt.zero_grad(set_to_none=True); loss.backward()
+                gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+                if not torch.isfinite(gn):
+                    raise NonFiniteLossError(f"{name}: non-finite gradients at epoch {epoch + 1}, batch {b + 1}; "
+                                             f"lower the learning rate (lr/teacher_lr)")
+                opt.step(); sched.step()
+                tot += loss.item() * len(idx); n += len(idx)
+            if world > 1:                                            # mean training loss over all ranks
+                import torch.distributed as dist
+                t = torch.tensor([tot, n], dtype=torch.float64, device=device); dist.all_reduce(t); tot, n = t.tolist()
+            pv = predict(model, val[0], device=device)
+            m = regression_metrics(val[1], pv)
+            row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
+                       **{f'val_{k}': v for k, v in m.items()}, lr=opt.param_groups[0]['lr'],
+                       seconds=round(time.perf_counter() - t0, 2))
+            hist.append(row)
+            if m['ccc_mean'] > best:
+                best, bad_epochs = m['ccc_mean'], 0
+                if main: _save_weights(model, out / 'model.safetensors', extra_tensors,
+                                       dict(name=name, epoch=str(epoch + 1), val_ccc=f"{best:.6f}"))
+            else: bad_epochs += 1
+            state = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch, epochs=epochs,
+                         name=name, history=hist, best=best, bad_epochs=bad_epochs, rng=torch.get_rng_state())
+            if loss_module is not None: state['loss_module'] = loss_module.state_dict()
+            if main: save_checkpoint(state, ck)
+            ebar.set_postfix(loss=f"{row['train_loss']:.4f}", val_ccc=f"{m['ccc_mean']:.3f}")
+            if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: train loss {row['train_loss']:.4f}, val loss "
+                                    f"{row['val_loss']:.4f}, val CCC V {m['ccc_valence']:.3f} A {m['ccc_arousal']:.3f} ({row['seconds']:.0f}s)")
+    finally:
+        for bn in synced: bn.__class__ = nn.BatchNorm2d          # plain BatchNorm again, also after an error
     h = pd.DataFrame(hist)
     if main:
         with atomic_path(out / 'history.csv') as tmp: h.to_csv(tmp, index=False)
         plt.close(plot_history(h, name, out / 'curves.png'))
-    if world > 1 and device.type != 'cuda':
-        for bn in synced: bn.__class__ = nn.BatchNorm2d              # plain BatchNorm again for evaluation and export
-    _barrier()                                          # every rank waits for rank 0's files
+    if distributed: _barrier()                          # every rank waits for rank 0's files
     load_weights(model, out / 'model.safetensors')      # leave the model at its best epoch
     return h

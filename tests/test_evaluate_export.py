@@ -245,3 +245,22 @@ def test_static_batch_onnx_is_rejected(tmp_path):
     with pytest.raises(ExportError, match='batch axis is not dynamic'): check_onnx(tmp_path / 'static.onnx')
     export_onnx(s.student, torch.zeros(2, 1, s.cfg.n_mels, s.cfg.win_frames), tmp_path / 'ok.onnx')
     assert check_onnx(tmp_path / 'ok.onnx')[0] == 'batch'
+
+def test_export_with_clips_shorter_than_a_window(tmp_path, monkeypatch):
+    """Clips shorter than one window: after the clip's end the audio-in front end sees the tail of the last frames where
+    the log-mel windows hold the silence floor (by design, documented). Exporters are checked against the eager audio-in
+    student, so the stage still passes and writes the bundle, and the report counts those windows."""
+    import soundfile as sf
+    from distilled_vit.data import load_dataset
+    from distilled_vit.distill import train_student_nokd
+    from distilled_vit.export import export_stage
+    monkeypatch.setenv('DISTILLED_VIT_CACHE', str(tmp_path / 'cache'))
+    rng = np.random.default_rng(0)
+    for i in range(12): sf.write(str(tmp_path / f'c{i}.wav'), 0.1 * rng.standard_normal(8000).astype(np.float32), 16000)  # 0.5 s
+    (tmp_path / 'm.csv').write_text('path,valence,arousal\n' + ''.join(f'c{i}.wav,{(i % 5) / 5:.1f},{-(i % 3) / 3:.2f}\n' for i in range(12)))
+    cfg = get_config('smoke', data=str(tmp_path / 'm.csv'), num_threads=1, latency_repeats=1, kd_epochs=1)
+    data = load_dataset(cfg, progress=False); run = RunDir(tmp_path / 'run', cfg)
+    student, _ = train_student_nokd(cfg, run, data, progress=False)
+    ex = export_stage(cfg, run, student, data, progress=False)
+    assert ex['wave']['short_clip_windows'] == ex['wave']['windows'] > 0 and ex['wave']['frontend_max_abs_diff_db'] is None
+    assert ex['checks']['wave_parity_ok'] and (run.path / 'export' / 'frontend.json').is_file()

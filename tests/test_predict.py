@@ -62,6 +62,21 @@ def test_audio_in_model_needs_neither_torch_nor_librosa(tmp_path):
     assert got.shape == ref.shape and np.abs(got - ref).max() <= 1e-4
     assert [w['start_s'] for w in out['result']['windows']] == [w['start_s'] for w in mel['windows']]
 
+def test_int8_runs_one_window_per_call_whatever_its_name(tmp_path):
+    "Dynamic INT8 scales a call's activations together: predict runs such a model one window per call, recognised from its graph."
+    s = smoke_export()
+    wav = _music(tmp_path / 'song.wav', 6.0, sr=16000, channels=1)
+    for f in s.export_dir.glob('*'): shutil.copy(f, tmp_path)
+    (tmp_path / 'student_wave_int8.onnx').rename(tmp_path / 'renamed.onnx')   # not a variant frontend.json knows
+    p = load_predictor(tmp_path / 'renamed.onnx')
+    assert p.one_per_call and not load_predictor(s.export_dir, 'wave_fp32').one_per_call
+    from distilled_vit.audio import load_audio, wave_windows
+    X, _, _ = wave_windows(load_audio(wav, p.cfg.sample_rate), p.cfg)
+    name = p.session.get_inputs()[0].name
+    single = np.concatenate([p.session.run(None, {name: X[i:i + 1]})[0] for i in range(len(X))])
+    got = np.array([[w['valence'], w['arousal']] for w in predict(wav, p)['windows']])
+    assert len(X) > 1 and np.abs(got - p.to_labels(single)).max() <= 1e-6
+
 def test_wave_model_of_another_front_end_is_refused(tmp_path):
     s = smoke_export()
     fe = json.loads((s.export_dir / 'frontend.json').read_text())

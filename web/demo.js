@@ -4,6 +4,7 @@
 'use strict';
 const $ = (id) => document.getElementById(id);
 let state = { session: null, fe: null, modelName: null };
+let busy = false;                                    // one file at a time: a session must not run two files at once
 
 function status(msg, error = false) {
   const s = $('status'); s.textContent = msg; s.className = error ? 'error' : '';
@@ -33,6 +34,7 @@ async function loadModel(modelBytes, feText, name) {
     throw new Error(`${name}: its input is not an audio window of ${L} samples [batch, ${L}] (the log-mel student.onnx? ` +
                     `use student_wave_int8.onnx or student_wave.onnx with the frontend.json of the same export)`);
   }
+  if (state.session) await state.session.release();  // the model it replaces
   state = { session, fe, modelName: name };
   $('modelname').textContent = `${name} (${fe.preset} preset, ${fe.frontend.sample_rate} Hz, window ${(L / fe.frontend.sample_rate).toFixed(2)} s)`;
 }
@@ -96,6 +98,8 @@ function draw(res) {
 }
 
 async function run(bytes, name) {
+  if (busy) { status(`Still scoring the previous file; drop ${name} again when it is done.`); return; }
+  busy = true;
   try {
     if (!state.session) throw new Error('no model loaded');
     status(`Decoding ${name}…`);
@@ -104,6 +108,7 @@ async function run(bytes, name) {
     draw(res); $('result').textContent = JSON.stringify(res, null, 1);
     status(`Done: ${name}: valence ${res.valence.toFixed(2)}, arousal ${res.arousal.toFixed(2)} (${res.windows.length} windows).`);
   } catch (e) { status(String(e.message || e), true); }
+  finally { busy = false; }
 }
 
 const fetchBytes = async (url) => { const r = await fetch(url); if (!r.ok) throw new Error(`${url}: HTTP ${r.status}`); return r.arrayBuffer(); };
@@ -130,7 +135,7 @@ drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', async (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer.files[0]; if (f) run(await f.arrayBuffer(), f.name); });
 async function ownModel() {
   const m = $('model').files[0], f = $('frontend').files[0];
-  if (!m || !f) return;
+  if (!m || !f || busy) return;
   try { await loadModel(await m.arrayBuffer(), await f.text(), m.name); status(`Ready with ${m.name}: drop an audio file.`); }
   catch (e) { status(String(e.message || e), true); }
 }
