@@ -29,7 +29,8 @@ LAUNCHER = textwrap.dedent('''
     from distilled_vit.cli import main
     sys.exit(main(sys.argv[1:]))
 ''')
-ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1']
+# with the GAN (rank 0 alone trains it and its reference models) and a corpus transfer set (a cache rank 0 builds)
+ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1', 'gan=true', 'kd_corpus=16']
 # |CCC difference| of one model between 1 and 2 processes: the global batch is split, gradients averaged, BatchNorm
 # statistics all-reduced (03_train.GlooSyncBatchNorm), so only float summation order differs (measured: 4e-8)
 TOLERANCE = 1e-6
@@ -67,6 +68,7 @@ def test_two_processes_finish_and_only_rank_0_writes(runs):
     for f in ('data/summary.json', 'evaluate/evaluation.json', 'report.json'): assert w0.count(str(two / f)) == 1, f
     assert r2.stdout.count('[1/7] data') == 2 and r2.stdout.count('evaluate: teacher') == 1   # rank 0 alone logs
     assert not list(two.rglob('*.tmp')) and (two / 'export' / 'student_wave_int8.onnx').is_file()
+    assert w0.count(str(two / 'gan' / 'synthetic.npz')) == 1 and json.loads((two / 'student' / 'metrics.json').read_text())['transfer_windows'] == 16
 
 def test_two_processes_match_one_within_tolerance(runs):
     tmp, one, two, _ = runs
