@@ -25,7 +25,7 @@ if command -v quarto >/dev/null 2>&1; then (cd _proc && quarto render >/dev/null
 else (cd _proc && "../$BIN/smalldocs" render 2>&1 >/dev/null | { grep -v 'output-file is not read by smalldocs' >&2 || true; })
 fi
 mv _proc/_docs _docs && rm -rf _exec
-[ -d _proc/demo ] && [ ! -d _docs/demo ] && cp -r _proc/demo _docs/demo
+if [ -d _proc/demo ]; then rm -rf _docs/demo && cp -r _proc/demo _docs/demo; fi   # whole (the renderer copies only part of it)
 echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
 [ "${1:-}" = check ] || exit 0
 # page -> names whose documentation it must show
