@@ -65,11 +65,11 @@ def main():
     from distilled_vit.core import get_config, parse_overrides, atomic_write_json, atomic_write_text, RunDir, DIMS
     from distilled_vit.cli import run_pipeline
     from distilled_vit.data import load_dataset
-    from distilled_vit.train import load_weights, predict
+    from distilled_vit.train import load_weights, predict_windows
     from distilled_vit.teacher import create_teacher
     from distilled_vit.student import create_student
     from distilled_vit.distill import distill, train_student_nokd
-    from distilled_vit.evaluate import va_metrics, bootstrap_weights, weighted_metrics, percentile_ci
+    from distilled_vit.metrics import va_metrics, bootstrap_weights, weighted_metrics, percentile_ci
     import dataclasses
     ov = parse_overrides(a.set)
     if a.data: ov['data'] = str(Path(a.data).resolve())
@@ -101,7 +101,7 @@ def main():
                 if teacher is None:
                     teacher = load_weights(create_teacher(dataclasses.replace(cfg, teacher_weights='')), out / 'teacher' / 'model.safetensors')
                 student, _ = distill(arm_cfg, RunDir(work / 'scratch', cfg, check=False), data, teacher, progress=True, out_dir=d)
-            return predict(student, Xte), _best_val(d)
+            return predict_windows(student, Xte), _best_val(d)
         preds = {'teacher': pr[[f'teacher_{d}' for d in DIMS]].to_numpy(),
                  f'kd_{base.kd_response}': pr[[f'student_{d}' for d in DIMS]].to_numpy(),
                  'nokd': pr[[f'student_nokd_{d}' for d in DIMS]].to_numpy(),

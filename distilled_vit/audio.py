@@ -151,6 +151,4 @@ def plot_spectrograms(mels, titles=None, cfg: Config | None = None, ncols: int =
         ax.set_xticks([]); ax.set_yticks([])
     if cfg is not None: fig.supxlabel(f'{cfg.win_frames * cfg.hop_length / cfg.sample_rate:.1f} s', fontsize=8)
     fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    return fig
+    return save_figure(fig, path)

@@ -4,18 +4,15 @@
 
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
-import dataclasses, errno, json, sys, time
+import argparse, errno, inspect, json, sys, time
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
 
 # %% auto 0
-__all__ = ['PIPELINE', 'DDP_STAGES', 'run', 'prepare_data_cmd', 'train_gan_cmd', 'train_teacher_cmd', 'distill_cmd',
-           'evaluate_cmd', 'export_cmd', 'COMMANDS', 'run_pipeline', 'predict_cmd', 'main']
+__all__ = ['STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
-PIPELINE = STAGES
-
 def _done_info(run: RunDir, stage: str, name: str = 'done.json') -> dict | None:
     "The stage's `done.json` (None when the stage has not finished), or another of its bookkeeping files."
     p = run.path / stage / name
@@ -27,119 +24,77 @@ def _mark_done(run: RunDir, stage: str, seconds: float, **info):
 
 def _invalidate(run: RunDir, first: str):
     "Remove `first` and every later stage's outputs (only stage folders this run created)."
-    for s in PIPELINE[PIPELINE.index(first):]: run.remove_stage(s)
+    for s in STAGES[STAGES.index(first):]: run.remove_stage(s)
 
-def _warm_caches(cfg: Config, stage: str, data, progress: bool):
-    """Build the feature-cache entries a DDP stage reads (pretrained backbones, corpus and unlabelled windows), so that
-    under torchrun rank 0 builds them while the other ranks wait, and every rank then reads the same files."""
-    if stage == 'teacher' and cfg.teacher_pretrain:
-        from distilled_vit.pretrain import pretrain_teacher; pretrain_teacher(cfg, progress=progress)
-    if stage in ('student', 'student_nokd') and cfg.student_pretrain:
-        from distilled_vit.pretrain import pretrain_backbone; pretrain_backbone(cfg, 'student', progress)
-    if stage == 'student' and cfg.kd_corpus:
-        from distilled_vit.pretrain import procedural_corpus; procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)
-    if stage == 'student' and cfg.unlabelled:
-        from distilled_vit.data import load_unlabelled; load_unlabelled(cfg, data, progress)
+def _content_fingerprint(result) -> str:
+    "An `ALWAYS_RUN` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
+    return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
-DDP_STAGES = ('teacher', 'student', 'student_nokd')     # trained by every rank together (03_train.fit); the rest on rank 0
+_CHANGED = dict(data="the data changed since the last run (labels, audio or front-end fields): later stages are redone",
+                pretrain="the pretraining cache entries changed since the last run")
 
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
-    """Run the stages of `PIPELINE` (up to `until`) into run directory `out`; returns the report (or, when stopping
-    before the report, the timings). A finished stage is reused while its inputs' fingerprint is unchanged and redone
-    (saying why in one line) when it changed; `force` redoes a stage and all after it.
+    """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
+    before the report, the timings). Each stage's module does the work (`run(ctx)`) or reads a finished result back
+    (`load(ctx)`, the stage protocol of `00_core`). A finished stage is reused while its inputs' fingerprint is
+    unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it.
 
-    Under `torchrun` (WORLD_SIZE > 1) every rank calls this: rank 0 alone writes files (run folder, stage bookkeeping,
-    data preparation, the GAN, caches, evaluation, export, report) while the others wait at a barrier and then read
-    what it wrote; the teacher and both students are trained by all ranks together (DDP), and the teacher's targets
-    are computed once, sharded over the ranks. Every rank returns the same report."""
-    import numpy as np, torch
-    from distilled_vit.data import prepare_data, load_dataset
-    from distilled_vit.train import load_weights, init_distributed, _barrier
-    from distilled_vit.teacher import create_teacher, train_teacher
-    from distilled_vit.student import create_student
-    from distilled_vit.distill import distill, train_student_nokd
-    if force is not None and force not in PIPELINE: raise ConfigError(f"unknown stage {force!r}; stages: {', '.join(PIPELINE)}")
-    if until is not None and until not in PIPELINE: raise ConfigError(f"unknown stage {until!r}; stages: {', '.join(PIPELINE)}")
+    Under `torchrun` (WORLD_SIZE > 1) every rank calls this: rank 0 alone writes files (run folder, stage bookkeeping
+    and every stage outside `DDP_STAGES`) while the others wait at a barrier and then `load` what it wrote; the
+    `DDP_STAGES` are run by all ranks together, after rank 0 has built the cache entries they read (`warm`). Every
+    rank returns the same report."""
+    from distilled_vit.train import init_distributed, _barrier
+    for name, v in (('force', force), ('until', until)):
+        if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
     rank, world = init_distributed(); main = rank == 0
-    progress = progress and main
     if main:
         run = RunDir(out, cfg, check=False)              # another config is fine: fingerprints decide what to redo
         if force: _invalidate(run, force)
     _barrier()
     if not main: run = RunDir(out, cfg, write=False)
-    stages = PIPELINE[:PIPELINE.index(until) + 1] if until else PIPELINE
+    ctx = StageContext(cfg, run, rank, world, progress and main)
+    stages = STAGES[:STAGES.index(until) + 1] if until else STAGES
     tpath = run.path / 'timings.json'
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     t_start = time.perf_counter()
     def log(i, s, msg): print(f"[{i + 1}/{len(stages)}] {s:<13} {msg}  (elapsed {time.perf_counter() - t_start:.0f}s)", flush=True)
-    state, fps = {}, {}
+    fps = {}
     for i, stage in enumerate(stages):
-        info = _done_info(run, stage)
-        if stage == 'data': inputs, done = None, False     # always rebuilt from the (cached) features: its content is its fingerprint
+        mod, info, ctx.stage = stage_module(stage), _done_info(run, stage), stage
+        if stage in ALWAYS_RUN: inputs, done = None, False
         else:
             inputs = stage_inputs(cfg, stage, fps); fps[stage] = fingerprint(inputs)
             done = info is not None and info.get('fingerprint') == fps[stage]
             before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
         _barrier()                                       # every rank has decided before rank 0 changes anything
-        if main and stage != 'data':
-            if not done and before is not None and before.get('fingerprint') != fps[stage]:
-                if progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
+        if main and inputs is not None and not done:
+            if before is not None and before.get('fingerprint') != fps[stage]:
+                if ctx.progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
                 run.remove_stage(stage)                  # an interrupted attempt resumes only when its inputs are the same
-            if not done: atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
-        if progress: log(i, stage, 'done earlier: reusing its outputs' if done else 'running...')
+            atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
+        if ctx.progress: log(i, stage, 'done earlier: reusing its outputs' if done else 'running...')
         t0 = time.perf_counter()
-        if not done and world > 1 and stage in DDP_STAGES:
-            if main: _warm_caches(cfg, stage, state['data'], progress)
-        _barrier()                                       # the stage folder and caches exist before other ranks read them
-        if stage == 'data':
-            if main: state['data'] = prepare_data(cfg, run, progress=progress)
+        if done: ctx.results[stage] = mod.load(ctx)
+        elif stage in DDP_STAGES:                        # every rank trains its shard of the batches
+            if main and world > 1 and hasattr(mod, 'warm'): mod.warm(ctx)
+            _barrier()                                   # the stage folder and caches exist before other ranks read them
+            ctx.results[stage] = mod.run(ctx)
+        else:                                            # rank 0 works, the others read what it wrote
+            if main: ctx.results[stage] = mod.run(ctx)
             _barrier()
-            if not main: state['data'] = load_dataset(cfg, progress=False)   # rank 0 filled the feature cache
-            fps['data'] = state['data'].fingerprint()
-            if info is not None and info.get('fingerprint') not in (None, fps['data']) and progress:
-                log(i, stage, "the data changed since the last run (labels, audio or front-end fields): later stages are redone")
-        elif stage == 'gan':                             # on rank 0 only (not sharded); the others read its samples
-            gpath = run.path / 'gan' / 'synthetic.npz'
-            if not done and main:
-                from distilled_vit.gan import gan_stage
-                syn = gan_stage(cfg, run, state['data'], progress=progress)
-                if syn is not None:
-                    with atomic_path(gpath) as tmp:
-                        with open(tmp, 'wb') as f: np.savez(f, X=syn[0], y=syn[1])
-            _barrier()
-            state['synthetic'] = tuple(np.load(gpath)[k] for k in ('X', 'y')) if gpath.exists() else None
-        elif stage == 'teacher':
-            if done: state['teacher'] = load_weights(create_teacher(dataclasses.replace(cfg, teacher_weights='')),
-                                                     run.path / 'teacher' / 'model.safetensors')
-            else: state['teacher'], _ = train_teacher(cfg, run, state['data'], state.get('synthetic'), progress=progress)
-        elif stage == 'student':
-            if done: state['student'] = load_weights(create_student(cfg), run.path / 'student' / 'model.safetensors')
-            else: state['student'], _ = distill(cfg, run, state['data'], state['teacher'], state.get('synthetic'), progress=progress)
-        elif stage == 'student_nokd':
-            if done: state['student_nokd'] = load_weights(create_student(cfg), run.path / 'student_nokd' / 'model.safetensors')
-            else: state['student_nokd'], _ = train_student_nokd(cfg, run, state['data'], state.get('synthetic'), progress=progress)
-        elif stage == 'evaluate':                        # rank 0 only; the others read its result
-            from distilled_vit.evaluate import evaluate_stage
-            if not done and main: state['evaluation'] = evaluate_stage(cfg, run, state['data'], state['teacher'], state['student'],
-                                                                       state['student_nokd'], progress=progress)
-            _barrier()
-            if done or not main: state['evaluation'] = json.loads((run.path / 'evaluate' / 'evaluation.json').read_text())
-        elif stage == 'export':                          # rank 0 only; the others read its result
-            from distilled_vit.export import export_stage
-            if not done and main:                        # the model the validation gate chose (08_evaluate.kd_gate)
-                shipped = (state['evaluation'].get('kd_gate') or {}).get('shipped', 'student')
-                state['export'] = export_stage(cfg, run, state[shipped], state['data'], progress=progress, model_name=shipped)
-            _barrier()
-            if done or not main: state['export'] = json.loads((run.path / 'export' / 'export.json').read_text())
+            if not main: ctx.results[stage] = mod.load(ctx)
+        if stage in ALWAYS_RUN:
+            fps[stage] = _content_fingerprint(ctx.results[stage])
+            if info is not None and info.get('fingerprint') not in (None, fps[stage]) and ctx.progress: log(i, stage, _CHANGED[stage])
         if not done:
             timings[stage] = round(time.perf_counter() - t0, 2)
             if main: _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs); atomic_write_json(tpath, timings)
-        if progress: log(i, stage, f"finished in {time.perf_counter() - t0:.1f}s")
+        if ctx.progress: log(i, stage, f"finished in {time.perf_counter() - t0:.1f}s")
     _barrier()
-    if 'evaluation' in state and 'export' in state:
+    if 'evaluate' in ctx.results and 'export' in ctx.results:
         from distilled_vit.evaluate import write_report
-        if main: rep = write_report(cfg, run, state['evaluation'], state['export'], timings)
+        if main: rep = write_report(cfg, run, ctx['evaluate'], ctx['export'], timings)
         _barrier()                                       # all ranks leave together, with rank 0's report
         return rep if main else json.loads((run.path / 'report.json').read_text())
     return dict(timings_s=timings)
@@ -168,7 +123,7 @@ def _stage_command(until: str, doc: str):
         import torch.distributed as dist
         try:
             res = run_pipeline(cfg, out or f'runs/{preset}' + ('-dry' if dry_run else ''), force=force, until=until)
-            if until == 'export' and not (dist.is_initialized() and dist.get_rank()):     # the summary once, from rank 0
+            if until == STAGES[-1] and not (dist.is_initialized() and dist.get_rank()):   # the summary once, from rank 0
                 from distilled_vit.evaluate import summary_table
                 print(summary_table(res))
         finally:
@@ -178,13 +133,17 @@ def _stage_command(until: str, doc: str):
     cmd.__name__ = until
     return cmd
 
-run = _stage_command('export', "Run the whole pipeline (data, GAN, teacher, distillation + no-KD baseline, evaluation, export).")
-prepare_data_cmd = _stage_command('data', "Prepare the dataset: features, splits, normalisation, summary.")
-train_gan_cmd = _stage_command('gan', "Run the pipeline up to the conditional GAN stage.")
-train_teacher_cmd = _stage_command('teacher', "Run the pipeline up to the teacher.")
-distill_cmd = _stage_command('student_nokd', "Run the pipeline up to distillation (KD student and no-KD student).")
-evaluate_cmd = _stage_command('evaluate', "Run the pipeline up to the evaluation.")
-export_cmd = _stage_command('export', "Run the pipeline up to the export (same as run) and print the summary.")
+STAGE_COMMANDS = {                                       # command: (last stage it runs, what it does)
+    'run': ('export', "Run the whole pipeline (data, GAN, pretraining, teacher, distillation + no-KD baseline, evaluation, "
+                      "export) and print the summary; `export` is another name for it."),
+    'prepare-data': ('data', "Prepare the dataset: features, splits, normalisation, summary."),
+    'train-gan': ('gan', "Run the pipeline up to the conditional GAN stage."),
+    'pretrain': ('pretrain', "Run the pipeline up to the pretrain stage (pretrained backbones and corpus in the feature cache)."),
+    'train-teacher': ('teacher', "Run the pipeline up to the teacher."),
+    'distill': ('student_nokd', "Run the pipeline up to distillation (KD student and no-KD student)."),
+    'evaluate': ('evaluate', "Run the pipeline up to the evaluation."),
+}
+ALIASES = {'run': ['export']}
 
 def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3) of any length", str),
                 model: Param("exported model folder (RUN_DIR/export) or .onnx file", str) = 'runs/cpu/export',
@@ -198,26 +157,34 @@ def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3) of any length", s
     else: print(f"{audio}: valence {res['valence']:+.3f}, arousal {res['arousal']:+.3f} ({len(res['windows'])} windows)")
     return res
 
-COMMANDS = {'run': run, 'prepare-data': prepare_data_cmd, 'train-gan': train_gan_cmd, 'train-teacher': train_teacher_cmd,
-            'distill': distill_cmd, 'evaluate': evaluate_cmd, 'export': export_cmd, 'predict': predict_cmd}
+COMMANDS = {name: _stage_command(until, doc) for name, (until, doc) in STAGE_COMMANDS.items()} | {'predict': predict_cmd}
 
 # %% ../nbs/10_cli.ipynb
+def build_parser() -> argparse.ArgumentParser:
+    """`distilled-vit` with one argparse sub-parser per command of `COMMANDS`; a command's options are its function's
+    `Param` annotations, read by fastcore's `anno_parser` (the parser behind `call_parse`)."""
+    p = argparse.ArgumentParser(prog='distilled-vit', description="Audio to valence/arousal: a ViT teacher distilled into "
+                                "a phone-sized student. `distilled-vit COMMAND --help` lists a command's options.")
+    sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
+    for name, fn in COMMANDS.items():
+        sub.add_parser(name, parents=[anno_parser(fn)], add_help=False, aliases=ALIASES.get(name, []),
+                       help=fn.__doc__.split('\n')[0], description=fn.__doc__).set_defaults(func=fn)
+    return p
+
+def _opt(a: str) -> str:
+    "`--skip-bad[=x]` -> `--skip_bad[=x]`: option names accept `-` or `_`."
+    if not a.startswith('--'): return a
+    name, eq, val = a[2:].partition('=')
+    return '--' + name.replace('-', '_') + eq + val
+
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of `distilled-vit`: dispatch to a sub-command; user errors become one line and exit status 2."
+    "Entry point of `distilled-vit`: parse, run the command; user errors become one line and exit status 2."
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0] in ('-h', '--help') or argv[0] not in COMMANDS:
-        print("usage: distilled-vit {" + ','.join(COMMANDS) + "} [options]   (distilled-vit COMMAND --help for options)")
-        if argv and argv[0] not in ('-h', '--help'):
-            print(f"error: unknown command {argv[0]!r}", file=sys.stderr); return 2
-        return 0
-    def _opt(a):  # --skip-bad[=x] -> --skip_bad[=x]
-        if not a.startswith('--'): return a
-        name, eq, val = a[2:].partition('=')
-        return '--' + name.replace('-', '_') + eq + val
-    cmd, rest = argv[0], [_opt(a) for a in argv[1:]]
+    try: args = build_parser().parse_args([_opt(a) for a in argv])
+    except SystemExit as e: return e.code               # --help (0) or a usage error (2), printed by argparse
+    fn = args.func
     try:
-        args = anno_parser(COMMANDS[cmd], prog=f'distilled-vit {cmd}').parse_args(rest)
-        COMMANDS[cmd](**{k: v for k, v in vars(args).items() if k not in ('pdb', 'xtra')})   # fastcore's extras
+        fn(**{k: v for k, v in vars(args).items() if k in inspect.signature(fn).parameters})
         return 0
     except DistilledViTError as e:
         print(f"error: {e}", file=sys.stderr); return 2

@@ -11,11 +11,13 @@ from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'DATA_FIELDS', 'NO_RESULT_FIELDS',
-           'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config',
-           'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path',
-           'atomic_write_text', 'atomic_write_json', 'RunDir', 'fingerprint', 'audio_files', 'folder_signature',
-           'stage_inputs', 'inputs_changed', 'ccc', 'mae', 'Timer', 'get_device']
+__all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'FRONTEND_FIELDS', 'DATA_FIELDS',
+           'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES', 'DDP_STAGES', 'ALWAYS_RUN', 'DIMS',
+           'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config', 'validate_config',
+           'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text', 'json_ready',
+           'save_figure', 'atomic_write_json', 'RunDir', 'fingerprint', 'audio_files', 'folder_signature',
+           'stage_inputs', 'inputs_changed', 'StageContext', 'stage_module', 'ccc', 'mae', 'batched', 'Timer',
+           'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -93,6 +95,7 @@ class Config:
     teacher_lr: float = opt(5e-4, gt=0, le=1)
     teacher_pretrain: int = opt(0, ge=0, le=1000)       # epochs of attribute pretraining on the procedural corpus (04a_pretrain; 0 = off)
     pretrain_windows: int = opt(4000, ge=16, le=1_000_000)  # corpus windows for that pretraining
+    pretrain_objective: str = opt('attributes', choices=('attributes', 'masked'))  # the generator's attributes, or masked patches (SSAST, label-free)
     patch_size: int = opt(16, choices=(2, 4, 8, 16, 32))  # patch size of teacher and student (same token grid)
     # --- student (MobileViTStudent)
     student_dim: int = opt(192, ge=8)
@@ -255,19 +258,32 @@ def atomic_write_text(dst: str | Path, text: str) -> Path:
     with atomic_path(dst) as tmp: Path(tmp).write_text(text)
     return Path(dst)
 
-def _jsonable(o):
-    if isinstance(o, (np.floating, np.integer)): return o.item()
-    if isinstance(o, np.ndarray): return o.tolist()
+def json_ready(o):
+    """JSON-ready copy of `o`: NumPy and torch scalars/arrays to Python, paths to strings, non-finite floats to None
+    (JSON has no NaN); anything else JSON cannot hold is a `TypeError`."""
+    if o is None or type(o) in (str, int, bool): return o
+    if isinstance(o, str): return str(o)                   # str subclasses (torch.__version__)
+    if isinstance(o, dict): return {str(k): json_ready(v) for k, v in o.items()}
+    if isinstance(o, (list, tuple)): return [json_ready(v) for v in o]
+    if isinstance(o, np.ndarray) or hasattr(o, 'tolist') and type(o).__module__.startswith('torch'): return json_ready(o.tolist())
+    if isinstance(o, (np.integer, np.bool_)): return o.item()
+    if isinstance(o, (float, np.floating)): return float(o) if math.isfinite(o) else None
     if isinstance(o, Path): return str(o)
-    if type(o).__module__.startswith('torch'): return o.tolist()
+    if isinstance(o, int): return int(o)                   # int subclasses (IntEnum)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
+def save_figure(fig, path: str | Path | None = None):
+    "Save matplotlib figure `fig` as a PNG at `path` atomically (nothing when `path` is None); returns `fig`."
+    if path is not None:
+        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
+    return fig
+
 def atomic_write_json(dst: str | Path, obj: Any) -> Path:
-    "Write `obj` as indented JSON to `dst` atomically (NumPy/torch scalars are converted)."
-    return atomic_write_text(dst, json.dumps(obj, indent=2, default=_jsonable) + '\n')
+    "Write `json_ready(obj)` as indented JSON to `dst` atomically."
+    return atomic_write_text(dst, json.dumps(json_ready(obj), indent=2, allow_nan=False) + '\n')
 
 # %% ../nbs/00_core.ipynb
-STAGES = ('data', 'gan', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
+STAGES = ('data', 'gan', 'pretrain', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
 RUN_MARKER, STAGE_MARKER = '.distilled-vit-run', '.distilled-vit-stage'
 
 def _ours(name: str, marker: str) -> bool:
@@ -335,14 +351,15 @@ class RunDir:
 # %% ../nbs/00_core.ipynb
 _TRAIN = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')
 _STUDENT = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr',
-            'student_pretrain', 'pretrain_windows', 'data_seed')
+            'student_pretrain', 'pretrain_windows', 'pretrain_objective', 'data_seed')
 STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: (earlier stages it reads, config fields)
     'data': ((), ()),                                                   # fingerprinted by its content
     'gan': (('data',), ('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity',
                         'seed', 'max_batches')),
+    'pretrain': ((), ()),                                               # fingerprinted by its cache keys
     'teacher': (('data', 'gan'), ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads',
                                   'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size', 'teacher_pretrain',
-                                  'pretrain_windows', 'data_seed') + _TRAIN),
+                                  'pretrain_windows', 'pretrain_objective', 'data_seed') + _TRAIN),
     'student': (('data', 'gan', 'teacher'), _STUDENT + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response',
                                                         'kd_layers', 'kd_transfer', 'kd_corpus', 'unlabelled',
                                                         'unlabelled_max', 'data_seed') + _TRAIN),
@@ -350,6 +367,7 @@ STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: 
     'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
     'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'export_pte', 'latency_repeats', 'num_threads')),
 }
+FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames', 'win_hop_frames')  # audio -> model input windows
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
                'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',
                'win_hop_frames', 'max_windows')
@@ -389,6 +407,33 @@ def inputs_changed(old: dict | None, new: dict) -> str:
     return ', '.join(ch)
 
 # %% ../nbs/00_core.ipynb
+STAGE_MODULES = dict(data='data', gan='gan', pretrain='pretrain', teacher='teacher', student='distill',
+                     student_nokd='distill', evaluate='evaluate', export='export')
+DDP_STAGES = ('teacher', 'student', 'student_nokd')      # trained by every rank together (03_train.fit)
+ALWAYS_RUN = ('data', 'pretrain')                        # cheap on a rerun (feature cache); fingerprinted by content
+
+@dataclass
+class StageContext:
+    "What a stage's `run`/`load` get: config, run directory, rank and world size, and earlier stages' results."
+    cfg: Config
+    run: RunDir
+    rank: int = 0
+    world: int = 1
+    progress: bool = True
+    results: dict = field(default_factory=dict)
+    stage: str = ''
+    @property
+    def main(self) -> bool: return self.rank == 0
+    def __getitem__(self, stage: str): return self.results[stage]
+    def get(self, stage: str, default=None): return self.results.get(stage, default)
+
+def stage_module(stage: str):
+    "The module that owns stage `stage` (its `run`, `load` and optional `warm`)."
+    import importlib
+    if stage not in STAGE_MODULES: raise ValueError(f"unknown stage {stage!r}; stages are {STAGES}")
+    return importlib.import_module(f'distilled_vit.{STAGE_MODULES[stage]}')
+
+# %% ../nbs/00_core.ipynb
 def ccc(y_true, y_pred) -> float:
     "Concordance correlation coefficient of two 1-D arrays: 2·cov / (var_t + var_p + (mean_t − mean_p)²)."
     t, p = np.asarray(y_true, dtype=np.float64).ravel(), np.asarray(y_pred, dtype=np.float64).ravel()
@@ -406,6 +451,27 @@ def mae(y_true, y_pred) -> float:
     return float(np.mean(np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64))))
 
 DIMS = ('valence', 'arousal')
+
+# %% ../nbs/00_core.ipynb
+def _as_numpy(o) -> np.ndarray:
+    if hasattr(o, 'detach'): return o.detach().cpu().numpy()          # a torch tensor (no torch import needed here)
+    return np.asarray(o)
+
+def batched(fn, n: int, batch_size: int = 64, empty: tuple = (0, 2), progress: bool = False, desc: str | None = None):
+    """`fn(s)` for consecutive slices `s` of `range(n)` of at most `batch_size` rows, concatenated along the first axis.
+    `fn` returns an array or a tensor, or a tuple of them (a tuple of arrays is returned then); tensors come back as
+    NumPy arrays on the CPU, dtype kept. With `n = 0` the result is float32 zeros of shape `empty`."""
+    if batch_size < 1: raise ValueError(f"batched: batch_size must be at least 1, got {batch_size}")
+    steps = range(0, n, batch_size)
+    if progress:
+        from tqdm.auto import tqdm
+        steps = tqdm(steps, desc=desc, leave=False)
+    parts = []
+    for i in steps:
+        o = fn(slice(i, min(i + batch_size, n)))
+        parts.append(tuple(_as_numpy(x) for x in o) if isinstance(o, tuple) else _as_numpy(o))
+    if not parts: return np.zeros(empty, np.float32)
+    return tuple(np.concatenate(c) for c in zip(*parts)) if isinstance(parts[0], tuple) else np.concatenate(parts)
 
 # %% ../nbs/00_core.ipynb
 class Timer:

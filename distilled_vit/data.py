@@ -17,11 +17,11 @@ from .core import *
 from .audio import *
 
 # %% auto 0
-__all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'FRONTEND_FIELDS',
-           'sample_music_params', 'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest',
-           'read_manifest', 'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split', 'cache_dir',
-           'EmotionData', 'load_dataset', 'clip_audio', 'load_unlabelled', 'pooled_features', 'fit_ridge_baseline',
-           'label_ceiling', 'plot_data_summary', 'prepare_data']
+__all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'sample_music_params',
+           'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest', 'read_manifest',
+           'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split', 'cache_dir', 'EmotionData',
+           'load_dataset', 'clip_audio', 'load_unlabelled', 'pooled_features', 'fit_ridge_baseline', 'label_ceiling',
+           'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
@@ -250,8 +250,6 @@ def group_split(groups, val_frac: float, test_frac: float, seed: int) -> np.ndar
     return np.array([of[g] for g in groups])
 
 # %% ../nbs/02_data.ipynb
-FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames', 'win_hop_frames', 'max_windows')
-
 def cache_dir() -> Path:
     "Folder of the feature cache."
     return Path(os.environ.get('DISTILLED_VIT_CACHE', Path.home() / '.cache' / 'distilled_vit'))
@@ -307,7 +305,7 @@ def _source(cfg: Config) -> tuple[pd.DataFrame | None, list[str], str]:
 
 def _cache_key(cfg: Config, manifest: pd.DataFrame | None) -> str:
     h = hashlib.sha256()
-    front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS}
+    front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}
     if manifest is None: src = dict(kind='embedded', v=SYNTH_VERSION, seed=cfg.data_seed, n=cfg.n_clips, s=cfg.clip_seconds)
     else: src = dict(kind='files', rows=[(r.path, os.path.getsize(r.path), os.path.getmtime(r.path), round(r.valence, 6),
                                           round(r.arousal, 6), r.group) for r in manifest.itertuples()])
@@ -393,7 +391,7 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     files = audio_files(root)
     if not files: raise ConfigError(f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below (unlabelled)")
     rel = [f.relative_to(root).as_posix() for f in files]
-    key = fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS}, files=folder_signature(root),
+    key = fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}, files=folder_signature(root),
                            max_windows=cfg.max_windows, skip_bad=cfg.skip_bad))
     cpath = cache_dir() / f'unlabelled-{key}.npz'; hit = use_cache and cpath.exists()
     if hit:
@@ -443,7 +441,12 @@ def pooled_features(X: np.ndarray) -> np.ndarray:
     return np.concatenate([X.mean(-1), X.std(-1)], axis=1)
 
 def fit_ridge_baseline(data: EmotionData):
-    "Ridge regression (alpha chosen by CV on train) on pooled log-mel statistics; returns the fitted sklearn pipeline."
+    """Ridge regression (alpha chosen by CV on train) on pooled log-mel statistics; returns the fitted sklearn pipeline.
+    Fitted once per dataset object: the data stage's summary and the evaluation (`08_evaluate.RidgeBaseline`) share it."""
+    if getattr(data, '_ridge', None) is None: data._ridge = _fit_ridge(data)
+    return data._ridge
+
+def _fit_ridge(data: EmotionData):
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -469,9 +472,7 @@ def plot_data_summary(data: EmotionData, path=None):
     axes[2].set(xlabel='valence', ylabel='arousal', xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), title='V/A plane')
     axes[2].axhline(0, c='grey', lw=0.5); axes[2].axvline(0, c='grey', lw=0.5)
     fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    return fig
+    return save_figure(fig, path)
 
 # %% ../nbs/02_data.ipynb
 def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData:
@@ -488,3 +489,12 @@ def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData
     atomic_write_json(out / 'summary.json', summ)
     plt.close(plot_data_summary(data, out / 'summary.png'))
     return data
+
+# %% ../nbs/02_data.ipynb
+def run(ctx: StageContext) -> EmotionData:
+    "The data stage: `prepare_data` into `ctx.run`."
+    return prepare_data(ctx.cfg, ctx.run, progress=ctx.progress)
+
+def load(ctx: StageContext) -> EmotionData:
+    "The data stage's result, from the feature cache `run` filled (how the other ranks of a torchrun job read it)."
+    return load_dataset(ctx.cfg, progress=False)

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 from .core import *
 from .train import *
+from .metrics import va_metrics
 from .teacher import forward_distill
 from .student import create_student, model_size
 from .pretrain import procedural_corpus, pretrain_backbone, load_pretrained
@@ -117,14 +118,12 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch
     rank, world = dist_info()
     n_all = len(X)
     if world > 1: X = X[rank::world]
-    teacher.eval(); preds, hid, att = [], [[] for _ in indices], [[] for _ in indices]
-    X = torch.as_tensor(X, dtype=torch.float32)
-    for i in tqdm(range(0, len(X), batch_size), desc='teacher targets', disable=not progress, leave=False):
-        p, h, a = forward_distill(teacher, X[i:i + batch_size].unsqueeze(1).to(device), indices, attention)
-        preds.append(p.float().cpu())
-        for j, hj in enumerate(h): hid[j].append(hj.half().cpu())
-        for j, aj in enumerate(a): att[j].append(aj.mean(1).half().cpu())
-    out = dict(pred=torch.cat(preds), hidden=[torch.cat(h) for h in hid], attn=[torch.cat(a) for a in att] if attention else [])
+    teacher.eval(); X = torch.as_tensor(X, dtype=torch.float32); k = len(indices)
+    def step(s):                                         # one flat tuple: prediction, k hidden states, k attention maps
+        p, h, a = forward_distill(teacher, X[s].unsqueeze(1).to(device), indices, attention)
+        return (p.float(), *[hj.half() for hj in h], *[aj.mean(1).half() for aj in a])
+    r = [torch.from_numpy(t) for t in batched(step, len(X), batch_size, progress=progress, desc='teacher targets')]
+    out = dict(pred=r[0], hidden=r[1:1 + k], attn=r[1 + k:] if attention else [])
     if world > 1:
         out = dict(pred=_gather_shards(out['pred'], n_all, rank, world),
                    hidden=[_gather_shards(h, n_all, rank, world) for h in out['hidden']],
@@ -157,7 +156,7 @@ def _student_data(data, synthetic):
 
 def _finish(model, cfg, data, out, hist, extra=None) -> dict:
     Xte, yte = data.arrays('test')
-    m = regression_metrics(yte, predict(model, Xte)) | model_size(model) | dict(epochs_run=len(hist)) | (extra or {})
+    m = va_metrics(yte, predict_windows(model, Xte)) | model_size(model) | dict(epochs_run=len(hist)) | (extra or {})
     if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
     return m
 
@@ -206,3 +205,24 @@ def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None =
     hist = fit(student, _student_data(data, synthetic), data.arrays('val'), cfg, out, cfg.kd_epochs, cfg.lr,
                name='student_nokd', progress=progress, extra_tensors=data.norm.tensors())
     return student.cpu(), _finish(student, cfg, data, out, hist, pre)
+
+# %% ../nbs/07_distill.ipynb
+_STAGES = ('student', 'student_nokd')
+
+def _stage(ctx: StageContext) -> str:
+    if ctx.stage not in _STAGES: raise ValueError(f"07_distill runs the stages {_STAGES}, not {ctx.stage!r}")
+    return ctx.stage
+
+def run(ctx: StageContext) -> nn.Module:
+    "The `student` stage (`distill` from `ctx['teacher']`) or the `student_nokd` stage (`train_student_nokd`)."
+    if _stage(ctx) == 'student':
+        return distill(ctx.cfg, ctx.run, ctx['data'], ctx['teacher'], ctx.get('gan'), progress=ctx.progress)[0]
+    return train_student_nokd(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress)[0]
+
+def load(ctx: StageContext) -> nn.Module:
+    "The trained student of stage `ctx.stage`, from its `model.safetensors`."
+    return load_weights(create_student(ctx.cfg), ctx.run.path / _stage(ctx) / 'model.safetensors')
+
+def warm(ctx: StageContext) -> None:
+    "Before the KD student under torchrun (rank 0 alone): the unlabelled folder's windows into the feature cache."
+    if _stage(ctx) == 'student' and ctx.cfg.unlabelled: load_unlabelled(ctx.cfg, ctx['data'], ctx.progress)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_evaluate.ipynb 1
 from __future__ import annotations
-import contextlib, math, os, platform, sys, time
+import contextlib, json, math, os, platform, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -15,73 +15,15 @@ import torch.nn as nn
 import matplotlib.pyplot as plt
 from safetensors.numpy import save_file as save_numpy
 from .core import *
+from .metrics import *
 from .data import pooled_features, fit_ridge_baseline
-from .train import predict
+from .train import predict_windows
 from .student import model_size
 
 # %% auto 0
-__all__ = ['METRICS', 'MIN_TEACHER_CCC', 'VERDICTS', 'LATENCY_BATCHES', 'MODEL_NAMES', 'COLORS', 'MODELS', 'rmse', 'pearson_r',
-           'va_metrics', 'bootstrap_weights', 'weighted_metrics', 'percentile_ci', 'retention_pct',
-           'retention_by_metric', 'verdict', 'torch_threads', 'median_ms', 'torch_latency', 'numpy_latency',
-           'RidgeBaseline', 'plot_predictions', 'plot_retention', 'plot_latency', 'plot_va_plane', 'json_ready',
-           'kd_gate', 'retention_ci', 'difference_ci', 'evaluate_stage', 'write_report', 'summary_table']
-
-# %% ../nbs/08_evaluate.ipynb
-def rmse(y_true, y_pred) -> float:
-    "Root mean squared error of two 1-D arrays."
-    d = np.asarray(y_true, np.float64).ravel() - np.asarray(y_pred, np.float64).ravel()
-    return float(np.sqrt(np.mean(d ** 2)))
-
-def pearson_r(y_true, y_pred) -> float:
-    "Pearson correlation of two 1-D arrays; 0.0 when either is constant."
-    t, p = np.asarray(y_true, np.float64).ravel(), np.asarray(y_pred, np.float64).ravel()
-    st, sp = t.std(), p.std()
-    if st < 1e-12 or sp < 1e-12: return 0.0
-    return float(((t - t.mean()) * (p - p.mean())).mean() / (st * sp))
-
-METRICS = ('ccc', 'mae', 'rmse', 'r')
-_METRIC_FNS = dict(ccc=ccc, mae=mae, rmse=rmse, r=pearson_r)
-
-def va_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    "Every metric of `METRICS` per dimension (`ccc_valence` ... `r_arousal`) plus `ccc_mean`, for labels/predictions [N, 2]."
-    y, p = np.asarray(y), np.asarray(p)
-    if y.shape != p.shape or y.ndim != 2 or y.shape[1] != len(DIMS):
-        raise ValueError(f"va_metrics: labels {y.shape} and predictions {p.shape} must both be [N, {len(DIMS)}]")
-    m = {f'{k}_{d}': _METRIC_FNS[k](y[:, i], p[:, i]) for k in METRICS for i, d in enumerate(DIMS)}
-    m['ccc_mean'] = (m['ccc_valence'] + m['ccc_arousal']) / 2
-    return m
-
-# %% ../nbs/08_evaluate.ipynb
-def bootstrap_weights(groups, n: int, seed: int = 0) -> np.ndarray:
-    """Weights [n, N] of a cluster bootstrap over `groups` (one label per window): each row draws as many groups as
-    there are, with replacement; a window's weight is how often its group was drawn (rows sum to 1)."""
-    uniq, inv = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
-    counts = np.random.default_rng([seed, 4242]).multinomial(len(uniq), np.full(len(uniq), 1 / len(uniq)), size=max(1, n))
-    w = counts[:, inv].astype(np.float64)                      # [n, G] -> [n, N]
-    return w / w.sum(1, keepdims=True)
-
-def weighted_metrics(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
-    "`va_metrics` under each row of weights `w` [B, N]: one value per row (uniform weights give `va_metrics`)."
-    out = {}
-    for i, d in enumerate(DIMS):
-        t, q = np.asarray(y[:, i], np.float64), np.asarray(p[:, i], np.float64)
-        mt, mq = w @ t, w @ q
-        vt, vq = np.maximum(w @ t ** 2 - mt ** 2, 0), np.maximum(w @ q ** 2 - mq ** 2, 0)
-        cov = w @ (t * q) - mt * mq
-        den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)
-        out[f'ccc_{d}'] = np.where(den > 0, 2 * cov / np.where(den > 0, den, 1), 1.0)   # den 0: identical constants
-        out[f'mae_{d}'] = w @ np.abs(t - q)
-        out[f'rmse_{d}'] = np.sqrt(w @ (t - q) ** 2)
-        out[f'r_{d}'] = np.where(sd > 1e-12, cov / np.where(sd > 1e-12, sd, 1), 0.0)
-    out['ccc_mean'] = (out['ccc_valence'] + out['ccc_arousal']) / 2
-    return out
-
-def percentile_ci(samples, level: float = 0.95) -> list[float] | None:
-    "Percentile interval [lo, hi] of bootstrap `samples` (non-finite samples dropped; None when none are left)."
-    s = np.asarray(samples, np.float64); s = s[np.isfinite(s)]
-    if not len(s): return None
-    a = 100 * (1 - level) / 2
-    return [float(np.percentile(s, a)), float(np.percentile(s, 100 - a))]
+__all__ = ['MIN_TEACHER_CCC', 'VERDICTS', 'MODEL_NAMES', 'COLORS', 'MODELS', 'retention_pct', 'retention_by_metric', 'verdict',
+           'RidgeBaseline', 'plot_predictions', 'plot_retention', 'plot_latency', 'plot_va_plane', 'kd_gate',
+           'retention_ci', 'difference_ci', 'evaluate_stage', 'write_report', 'summary_table']
 
 # %% ../nbs/08_evaluate.ipynb
 MIN_TEACHER_CCC = 0.2        # below this the teacher has learnt too little for a retention ratio to mean much
@@ -136,41 +78,6 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
                 text=f"{label}: {head}" + ''.join(f"; {n}" for n in notes) + '.', advice=advice)
 
 # %% ../nbs/08_evaluate.ipynb
-LATENCY_BATCHES = (1, 32)
-
-@contextlib.contextmanager
-def torch_threads(n: int):
-    "Run the block with `torch.set_num_threads(n)` (0 = leave as is), restoring the previous count afterwards."
-    old = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(old)
-
-def median_ms(fn: Callable, x, repeats: int = 30, warmup: int = 3) -> float:
-    "Median wall time (ms) of `fn(x)` over `repeats` calls after `warmup` calls."
-    for _ in range(warmup): fn(x)
-    ts = []
-    for _ in range(max(1, repeats)):
-        t0 = time.perf_counter(); fn(x); ts.append(time.perf_counter() - t0)
-    return float(np.median(ts) * 1e3)
-
-def torch_latency(model: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
-    """`latency_ms_b{B}` of a torch model or callable on random CPU input [B, *input_shape] with `cfg.num_threads`
-    threads (put an `nn.Module` in eval mode first)."""
-    out = {}
-    with torch_threads(cfg.num_threads), torch.inference_mode():
-        for b in batches:
-            out[f'latency_ms_b{b}'] = median_ms(model, torch.randn(b, *input_shape), cfg.latency_repeats,
-                                                min(3, cfg.latency_repeats))
-    return out
-
-def numpy_latency(fn: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
-    "`latency_ms_b{B}` of a NumPy function on random input [B, *input_shape]."
-    rng = np.random.default_rng(0)
-    return {f'latency_ms_b{b}': median_ms(fn, rng.normal(size=(b, *input_shape)).astype(np.float32), cfg.latency_repeats,
-                                          min(3, cfg.latency_repeats)) for b in batches}
-
-# %% ../nbs/08_evaluate.ipynb
 class RidgeBaseline:
     "Ridge regression on pooled log-mel statistics (per-bin mean and std over time), as plain arrays."
     def __init__(self, mean, scale, coef, intercept, alpha: float = float('nan')):
@@ -201,11 +108,6 @@ class RidgeBaseline:
 MODEL_NAMES = dict(teacher='teacher (ViT)', student='student (KD)', student_nokd='student (no KD)', baseline='ridge baseline')
 COLORS = dict(teacher='C0', student='C1', student_nokd='C2', baseline='C7')
 
-def _save(fig, path):
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    return fig
-
 def plot_predictions(y: np.ndarray, preds: dict, path=None):
     "Predicted vs true scatter, one column per model and one row per dimension, CCC in each title."
     fig, axes = plt.subplots(len(DIMS), len(preds), figsize=(2.5 * len(preds), 5), dpi=80, squeeze=False)
@@ -220,7 +122,7 @@ def plot_predictions(y: np.ndarray, preds: dict, path=None):
             if j == 0: ax.set_ylabel('predicted', fontsize=8)
             ax.tick_params(labelsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 def plot_retention(retention: dict, retention_nokd: dict | None = None, ci: dict | None = None, path=None):
     "CCC retention bars (valence, arousal, mean) of the KD student, and of the no-KD student when given; 85/90 % lines."
@@ -240,7 +142,7 @@ def plot_retention(retention: dict, retention_nokd: dict | None = None, ci: dict
     ax.set_xticks(x, keys); ax.set_ylabel("% of teacher's CCC"); ax.set_title('CCC retention (95 % CI)', fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 def plot_latency(sections: dict, path=None):
     "Latency bars (ms per call, log scale) at each batch size of `LATENCY_BATCHES`, one bar per model."
@@ -252,7 +154,7 @@ def plot_latency(sections: dict, path=None):
     ax.set_yscale('log'); ax.set_xticks(x, [f'batch {b}' for b in LATENCY_BATCHES]); ax.set_ylabel('ms per call (median)')
     ax.set_title('CPU latency', fontsize=9); ax.legend(fontsize=7)
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 def plot_va_plane(y: np.ndarray, preds: dict, path=None):
     "Valence/arousal plane: true labels and each model's predictions for the same test windows."
@@ -264,19 +166,9 @@ def plot_va_plane(y: np.ndarray, preds: dict, path=None):
     ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), xlabel='valence', ylabel='arousal')
     ax.set_title('valence/arousal plane (test windows)', fontsize=9); ax.legend(fontsize=7, loc='lower right')
     fig.tight_layout()
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 # %% ../nbs/08_evaluate.ipynb
-def json_ready(o):
-    "JSON-ready copy of `o`: NumPy scalars/arrays to Python, non-finite floats to None."
-    if isinstance(o, dict): return {str(k): json_ready(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)): return [json_ready(v) for v in o]
-    if isinstance(o, np.ndarray): return json_ready(o.tolist())
-    if isinstance(o, (np.integer, np.bool_)): return o.item()
-    if isinstance(o, (float, np.floating)): return float(o) if np.isfinite(o) else None
-    if isinstance(o, Path): return str(o)
-    return o
-
 def kd_gate(run: RunDir) -> dict:
     """Distillation is applied (the KD student shipped) only when the teacher beats the no-KD student on *validation*
     CCC (best epoch of each, from their `history.csv`); otherwise the no-KD student is exported. The test split plays no part."""
@@ -325,7 +217,7 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
     preds, sections, samples = {}, {}, {}
     for name, model in dict(teacher=teacher, student=student, student_nokd=student_nokd).items():
         model = model.cpu().eval()
-        preds[name] = predict(model, Xte)
+        preds[name] = predict_windows(model, Xte)
         size = model_size(model)
         sections[name], samples[name] = _section(yte, preds[name], w, clip, dict(params=size['params'], size_mb=size['size_mb']))
         sections[name].update(torch_latency(model, shape, cfg))
@@ -370,6 +262,15 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
         figures={k: f'evaluate/{v}' for k, v in figs.items()}))
     atomic_write_json(out / 'evaluation.json', res)
     return res
+
+# %% ../nbs/08_evaluate.ipynb
+def run(ctx: StageContext) -> dict:
+    "The evaluate stage: `evaluate_stage` of the teacher and both students of `ctx`."
+    return evaluate_stage(ctx.cfg, ctx.run, ctx['data'], ctx['teacher'], ctx['student'], ctx['student_nokd'], progress=ctx.progress)
+
+def load(ctx: StageContext) -> dict:
+    "The evaluation, from `evaluate/evaluation.json`."
+    return json.loads((ctx.run.path / 'evaluate' / 'evaluation.json').read_text())
 
 # %% ../nbs/08_evaluate.ipynb
 def _f(v, fmt='.3f', none='–'):

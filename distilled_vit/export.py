@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_export.ipynb 1
 from __future__ import annotations
-import contextlib, copy, io, logging, os, warnings
+import contextlib, copy, io, json, logging, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,8 +17,8 @@ from .data import source_label_range, clip_audio
 from .wave import WaveStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
-from .evaluate import va_metrics, median_ms, torch_latency, torch_threads, json_ready, LATENCY_BATCHES
-from .predict import BUNDLE_FORMAT, FRONTEND_FILE, FRONTEND_KEYS
+from .metrics import va_metrics, median_ms, torch_latency, torch_threads, LATENCY_BATCHES
+from .predict import BUNDLE_FORMAT, FRONTEND_FILE
 
 # %% auto 0
 __all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'OUTPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError',
@@ -56,8 +56,7 @@ def torch_outputs(fn, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
     "Outputs [N, 2] of a torch model or callable for normalised windows `X` [N, n_mels, T] (or audio windows [N, samples])."
     X = torch.as_tensor(np.asarray(X, np.float32))
     add = (lambda x: x.unsqueeze(1)) if X.ndim == 3 else (lambda x: x)
-    out = [fn(add(X[i:i + batch_size])).float() for i in range(0, len(X), batch_size)]
-    return torch.cat(out).numpy() if out else np.zeros((0, 2), np.float32)
+    return batched(lambda s: fn(add(X[s])).float(), len(X), batch_size)
 
 # %% ../nbs/09_export.ipynb
 def to_torchscript(model: nn.Module, example: torch.Tensor) -> tuple[torch.jit.ScriptModule, str]:
@@ -157,8 +156,7 @@ def ort_outputs(sess: ort.InferenceSession, X: np.ndarray, batch_size: int = 64)
     X = np.asarray(X, np.float32)
     if X.ndim == 3: X = X[:, None]                               # [N, n_mels, T] -> [N, 1, n_mels, T]
     name = sess.get_inputs()[0].name
-    out = [sess.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)]
-    return np.concatenate(out) if out else np.zeros((0, 2), np.float32)
+    return batched(lambda s: sess.run(None, {name: X[s]})[0], len(X), batch_size)
 
 def ort_latency(sess: ort.InferenceSession, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
     "`latency_ms_b{B}` of an ONNX Runtime session on random input [B, *input_shape]."
@@ -214,8 +212,7 @@ def load_pte(path):
 def pte_outputs(method, X: np.ndarray) -> np.ndarray:
     "Outputs [N, 2] of a batch-1 ExecuTorch method for inputs `X` [N, ...], one window at a time."
     X = torch.as_tensor(np.asarray(X, np.float32))
-    out = [method.execute([X[i:i + 1]])[0].float() for i in range(len(X))]
-    return torch.cat(out).numpy() if out else np.zeros((0, 2), np.float32)
+    return batched(lambda s: method.execute([X[s]])[0].float(), len(X), 1)
 
 # %% ../nbs/09_export.ipynb
 BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
@@ -235,7 +232,7 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                                         'see distilled_vit.audio.wave_windows). Models whose input has this shape compute '
                                         'the log-mel front end and normalisation themselves.')),
                output=dict(name=OUTPUT_NAME, shape=['batch', len(DIMS)], range=[-1.0, 1.0]),
-               frontend={k: getattr(cfg, k) for k in FRONTEND_KEYS},
+               frontend={k: getattr(cfg, k) for k in FRONTEND_FIELDS},
                log_mel=dict(power=2.0, ref=1.0, amin=1e-10, silence_db=SILENCE_DB, mono='mean of channels'),
                normalisation=dict(mean=norm.mean.tolist(), std=norm.std.tolist()),
                labels=dict(range=[float(label_range[0]), float(label_range[1])],
@@ -295,7 +292,7 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     A, M, yw, short = wave_check_set(cfg, data)
     with torch_threads(cfg.num_threads), torch.inference_mode():
         wref = torch_outputs(model, data.norm(M)); weager = torch_outputs(wave, A)
-        db = np.concatenate([wave.frontend.log_mel(torch.from_numpy(A[i:i + 64])).numpy() for i in range(0, len(A), 64)])
+        db = batched(lambda s: wave.frontend.log_mel(torch.from_numpy(A[s])), len(A), 64)
     # exporters are checked against the eager audio-in student (same input); CCC drops against the feature-in student
     wagainst, wshape, full = (weager, yw, va_metrics(yw, wref)), (window_samples(cfg),), ~short
     p = export_onnx(wave, example_input(cfg, wave=True), out / 'student_wave.onnx', cfg.onnx_opset, WAVE_INPUT_NAME)
@@ -358,3 +355,13 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     res = json_ready(res)
     atomic_write_json(out / 'export.json', res)
     return res
+
+# %% ../nbs/09_export.ipynb
+def run(ctx: StageContext) -> dict:
+    "The export stage: `export_stage` of the student the validation gate shipped (`ctx['evaluate']['kd_gate']`)."
+    shipped = (ctx['evaluate'].get('kd_gate') or {}).get('shipped', 'student')
+    return export_stage(ctx.cfg, ctx.run, ctx[shipped], ctx['data'], progress=ctx.progress, model_name=shipped)
+
+def load(ctx: StageContext) -> dict:
+    "The export summary, from `export/export.json`."
+    return json.loads((ctx.run.path / 'export' / 'export.json').read_text())

@@ -14,11 +14,11 @@ import torch.nn.functional as F
 from torch.nn.utils.parametrizations import spectral_norm
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from safetensors import safe_open
-from safetensors.torch import save_file, load_file
+from safetensors.torch import save_model, load_model
 from .core import *
 from .audio import plot_spectrograms
-from .train import fit, predict, regression_metrics, load_checkpoint, NonFiniteLossError, CheckpointError, _batches
+from .metrics import va_metrics
+from .train import fit, predict_windows, epoch_loop, load_checkpoint, NonFiniteLossError, CheckpointError, _batches
 from .student import create_student
 
 # %% auto 0
@@ -142,10 +142,6 @@ def _gan_key(cfg: Config, data, aux_weight: float) -> str:
     "What a checkpoint must agree on to be resumed (everything but the number of epochs)."
     return json.dumps(dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, data=data.info.get('cache_key'), aux=aux_weight), sort_keys=True)
 
-def _state_tensors(G: nn.Module, D: nn.Module) -> dict:
-    return {**{f'G.{k}': v.detach().cpu().contiguous() for k, v in G.state_dict().items()},
-            **{f'D.{k}': v.detach().cpu().contiguous() for k, v in D.state_dict().items()}}
-
 def check_collapse(fake_var: float, real_var: float, epoch: int, ratio: float = COLLAPSE_RATIO):
     "Raise `GANCollapseError` when the synthetic across-batch variance is below `ratio` × the real one."
     if not fake_var >= ratio * real_var:
@@ -178,39 +174,13 @@ def plot_gan_history(hist: pd.DataFrame, path=None):
     b.plot(hist.epoch, hist.var_ratio, '.-'); b.axhline(COLLAPSE_RATIO, c='r', ls='--', lw=0.8, label='collapse')
     b.set(xlabel='epoch', title='synthetic / real batch variance', yscale='log'); b.legend(fontsize=7)
     fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    return fig
+    return save_figure(fig, path)
 
 # %% ../nbs/04_gan.ipynb
-def _load_gan_checkpoint(out: Path, G, D, optG, optD, key: str):
-    "Restore networks and optimisers from `out`; returns (next epoch, history)."
-    wpath, spath = out / 'checkpoint.safetensors', out / 'checkpoint.pt'
-    if not spath.exists(): raise CheckpointError(f"{spath}: missing beside {wpath.name}; remove {out} to start the GAN afresh")
-    st = load_checkpoint(spath)
-    try:
-        sd = load_file(str(wpath))
-        with safe_open(str(wpath), 'pt') as f: meta = f.metadata() or {}
-    except Exception as e: raise CheckpointError(f"{wpath}: not a readable safetensors file ({e})") from None
-    if st.get('key') != key or meta.get('key') != key:
-        raise CheckpointError(f"{out}: GAN checkpoint made with other settings or data ({st.get('key')}); "
-                              f"remove it or use a new run directory")
-    if int(meta.get('epoch', -1)) != st['epoch']:
-        raise CheckpointError(f"{out}: weights (epoch {meta.get('epoch')}) and optimiser state (epoch {st['epoch']}) "
-                              f"disagree, the last write was interrupted; remove {out} to start the GAN afresh")
-    try:
-        G.load_state_dict({k[2:]: v for k, v in sd.items() if k.startswith('G.')})
-        D.load_state_dict({k[2:]: v for k, v in sd.items() if k.startswith('D.')})
-        optG.load_state_dict(st['optG']); optD.load_state_dict(st['optD'])
-    except (RuntimeError, ValueError, KeyError) as e:
-        raise CheckpointError(f"{out}: GAN checkpoint does not fit this version's networks ({str(e).splitlines()[0][:150]}); "
-                              f"remove it to start the GAN afresh") from None
-    return st['epoch'], list(st['history'])
-
 def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: str | Path | None = None,
               collapse_ratio: float = COLLAPSE_RATIO, aux_weight: float = AUX_WEIGHT) -> Generator:
     """Train the conditional GAN on the *training* windows of `data` for `cfg.gan_epochs`; returns the generator (eval
-    mode, CPU). Writes `checkpoint.safetensors`/`.pt` every epoch, then `generator.safetensors`, `history.csv` and
+    mode, CPU). Writes `checkpoint.pt` every epoch, then `generator.safetensors`, `history.csv` and
     `curves.png` into `out_dir` (default `run.stage('gan')`); resumes from the checkpoint when present."""
     out = Path(out_dir) if out_dir else run.stage('gan'); out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed, cfg.num_threads)
@@ -221,17 +191,14 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
     Xtr, ytr = data.arrays('train')                                  # the training split only
     Xtr, ytr = torch.as_tensor(Xtr, dtype=torch.float32), torch.as_tensor(ytr, dtype=torch.float32)
     if len(Xtr) < 2: raise GANError(f"the GAN needs at least 2 training windows, got {len(Xtr)}")
-    key, start, hist = _gan_key(cfg, data, aux_weight), 0, []
-    if (out / 'checkpoint.safetensors').exists():
-        start, hist = _load_gan_checkpoint(out, G, D, optG, optD, key)
-        start += 1
-        if start > cfg.gan_epochs:
-            raise CheckpointError(f"{out}: the GAN checkpoint has {start} epochs, more than gan_epochs={cfg.gan_epochs}; "
-                                  f"remove it or raise gan_epochs")
-        if progress and start < cfg.gan_epochs: print(f"GAN: resuming after epoch {start} of {cfg.gan_epochs}")
-    bs = min(cfg.gan_batch, len(Xtr))
-    ebar = tqdm(range(start, cfg.gan_epochs), desc='GAN', disable=not progress, initial=start, total=cfg.gan_epochs, unit='epoch')
-    for epoch in ebar:
+    key, ck, bs = _gan_key(cfg, data, aux_weight), out / 'checkpoint.pt', min(cfg.gan_batch, len(Xtr))
+    def state() -> dict: return dict(G=G.state_dict(), D=D.state_dict(), optG=optG.state_dict(), optD=optD.state_dict())
+    def restore(st: dict):
+        try: G.load_state_dict(st['G']); D.load_state_dict(st['D']); optG.load_state_dict(st['optG']); optD.load_state_dict(st['optD'])
+        except (RuntimeError, ValueError, KeyError) as e:
+            raise CheckpointError(f"{ck}: GAN checkpoint does not fit this version's networks ({str(e).splitlines()[0][:150]}); "
+                                  f"remove it to start the GAN afresh") from None
+    def epoch_fn(epoch: int) -> dict:
         G.train(); D.train(); t0 = time.perf_counter()
         noise = torch.Generator().manual_seed(int(np.random.default_rng([cfg.seed, epoch, 404]).integers(2**62)))
         batches = [b for b in _batches(len(Xtr), bs, cfg.seed, epoch) if len(b) == bs]     # drop the ragged last batch
@@ -261,21 +228,14 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
         row = dict(epoch=epoch + 1, **{k: v / len(batches) for k, v in sums.items()})
         row['var_ratio'] = row['fake_var'] / max(row['real_var'], 1e-12)
         row['seconds'] = round(time.perf_counter() - t0, 2)
-        hist.append(row)
         check_collapse(row['fake_var'], row['real_var'], epoch + 1, collapse_ratio)
-        with atomic_path(out / 'checkpoint.pt') as tmp:
-            torch.save(dict(optG=optG.state_dict(), optD=optD.state_dict(), epoch=epoch, history=hist, key=key), tmp)
-        with atomic_path(out / 'checkpoint.safetensors') as tmp:        # written last: marks the epoch complete
-            save_file(_state_tensors(G, D), str(tmp), metadata=dict(epoch=str(epoch), key=key))
-        ebar.set_postfix(d=f"{row['d_loss']:.3f}", g=f"{row['g_loss']:.3f}", var=f"{row['var_ratio']:.2f}")
-        if progress: tqdm.write(f"GAN epoch {epoch + 1}/{cfg.gan_epochs}: D loss {row['d_loss']:.3f}, G loss {row['g_loss']:.3f}, "
-                                f"D(real) {row['d_real']:+.2f}, D(fake) {row['d_fake']:+.2f}, "
-                                f"variance ratio {row['var_ratio']:.2f} ({row['seconds']:.0f}s)")
-    h = pd.DataFrame(hist)
+        return row
+    describe = lambda r: (f"D loss {r['d_loss']:.3f}, G loss {r['g_loss']:.3f}, D(real) {r['d_real']:+.2f}, "
+                          f"D(fake) {r['d_fake']:+.2f}, variance ratio {r['var_ratio']:.2f} ({r['seconds']:.0f}s)")
+    h = pd.DataFrame(epoch_loop('GAN', cfg.gan_epochs, ck, key, state, restore, epoch_fn, describe, progress))
     standing_statistics(G, ytr.numpy(), bs, seed=cfg.seed)
     with atomic_path(out / 'generator.safetensors') as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in G.state_dict().items()}, str(tmp),
-                  metadata=dict(epochs=str(len(h)), key=key))
+        save_model(G, str(tmp), metadata=dict(epochs=str(len(h)), key=key), force_contiguous=True)
     with atomic_path(out / 'history.csv') as tmp: h.to_csv(tmp, index=False)
     plt.close(plot_gan_history(h, out / 'curves.png'))
     return G.cpu().eval()
@@ -285,7 +245,7 @@ def load_generator(path: str | Path, cfg: Config) -> Generator:
     path = Path(path)
     if not path.is_file(): raise CheckpointError(f"{path}: generator weights do not exist")
     G, _ = create_gan(cfg)
-    try: G.load_state_dict(load_file(str(path)))
+    try: load_model(G, str(path))
     except Exception as e: raise CheckpointError(f"{path}: does not fit the configured generator ({str(e).splitlines()[0][:200]})") from None
     return G.eval()
 
@@ -305,9 +265,8 @@ def generate_at(generator: Generator, y: np.ndarray, seed: int, batch_size: int 
     device = next(generator.parameters()).device
     y = torch.as_tensor(np.asarray(y, np.float32))
     z = torch.randn(len(y), generator.z_dim, generator=torch.Generator().manual_seed(seed))
-    out = [generator(z[i:i + batch_size].to(device), y[i:i + batch_size].to(device))[:, 0].float().cpu()
-           for i in range(0, len(y), batch_size)]
-    return torch.cat(out).numpy() if out else np.zeros((0, generator.n_mels, generator.win_frames), np.float32)
+    return batched(lambda s: generator(z[s].to(device), y[s].to(device))[:, 0].float(), len(y), batch_size,
+                   empty=(0, generator.n_mels, generator.win_frames))
 
 # %% ../nbs/04_gan.ipynb
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -329,10 +288,9 @@ def embed(model: nn.Module, X, batch_size: int = 128) -> np.ndarray:
     was = model.training; model.eval()
     device = next(model.parameters()).device
     X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
-    out = [model.forward_head(model.forward_features(X[i:i + batch_size].unsqueeze(1).to(device)), pre_logits=True).float().cpu()
-           for i in range(0, len(X), batch_size)]
-    model.train(was)
-    return torch.cat(out).numpy()
+    try: return batched(lambda s: model.forward_head(model.forward_features(X[s].unsqueeze(1).to(device)), pre_logits=True).float(),
+                        len(X), batch_size, empty=(0, model.num_features))
+    finally: model.train(was)
 
 # %% ../nbs/04_gan.ipynb
 def train_reference(cfg: Config, train: tuple, val: tuple, out_dir: str | Path, name: str = 'reference',
@@ -360,8 +318,8 @@ def gan_metrics(cfg: Config, data, synthetic: tuple, out_dir: str | Path, progre
     (Xtr, ytr), val, (Xte, yte) = data.arrays('train'), data.arrays('val'), data.arrays('test')
     ref = reference if reference is not None else train_reference(cfg, (Xtr, ytr), val, out / 'reference', 'reference', progress, epochs)
     m = dict(n_synthetic=len(Xs), n_train_real=len(Xtr))
-    m['label_fidelity'] = regression_metrics(ys, predict(ref, Xs))
-    m['reference_real_test'] = regression_metrics(yte, predict(ref, Xte))
+    m['label_fidelity'] = va_metrics(ys, predict_windows(ref, Xs))
+    m['reference_real_test'] = va_metrics(yte, predict_windows(ref, Xte))
     fs, fte, ftr = embed(ref, Xs), embed(ref, Xte), embed(ref, Xtr)
     ia, ib = _test_halves(data)
     m['frechet'] = dict(synthetic_vs_real=frechet_distance(fte[ia], fs[: len(ib)]),
@@ -370,7 +328,7 @@ def gan_metrics(cfg: Config, data, synthetic: tuple, out_dir: str | Path, progre
                         n_per_set=[int(len(ia)), int(min(len(ib), len(fs)))])
     m['frechet']['ratio'] = m['frechet']['synthetic_vs_real'] / max(m['frechet']['real_vs_real'], 1e-12)
     tstr = train_reference(cfg, (Xs, ys), val, out / 'tstr', 'tstr', progress, epochs)
-    m['tstr_real_test'] = regression_metrics(yte, predict(tstr, Xte))
+    m['tstr_real_test'] = va_metrics(yte, predict_windows(tstr, Xte))
     m['variance'] = dict(synthetic=float(Xs.var(0).mean()), real=float(Xtr.var(0).mean()))
     m['variance']['ratio'] = m['variance']['synthetic'] / m['variance']['real']
     m['labels'] = dict(real_mean=ytr.mean(0), synthetic_mean=ys.mean(0), real_std=ytr.std(0), synthetic_std=ys.std(0))
@@ -395,9 +353,7 @@ def plot_label_scatter(y_real: np.ndarray, y_syn: np.ndarray, path=None):
     ax.scatter(y_syn[:, 0], y_syn[:, 1], s=6, c='C1', alpha=0.5, label=f'synthetic ({len(y_syn)})')
     ax.set(xlabel='valence', ylabel='arousal', xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), title='labels')
     ax.legend(fontsize=7, loc='lower left'); fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    return fig
+    return save_figure(fig, path)
 
 # %% ../nbs/04_gan.ipynb
 def gan_stage(cfg: Config, run: RunDir, data, progress: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
@@ -413,4 +369,16 @@ def gan_stage(cfg: Config, run: RunDir, data, progress: bool = True) -> tuple[np
     plt.close(plot_real_vs_synthetic(G, data, cfg.seed, path=out / 'samples.png'))
     plt.close(plot_label_scatter(data.arrays('train')[1], y, out / 'labels.png'))
     atomic_write_json(out / 'metrics.json', m)
+    with atomic_path(out / 'synthetic.npz') as tmp:        # what the later stages (and other ranks) read
+        with open(tmp, 'wb') as f: np.savez(f, X=X, y=y)
     return X, y
+
+# %% ../nbs/04_gan.ipynb
+def run(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
+    "The GAN stage: `gan_stage` into `ctx.run` (its samples saved as `gan/synthetic.npz`)."
+    return gan_stage(ctx.cfg, ctx.run, ctx['data'], progress=ctx.progress)
+
+def load(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
+    "The GAN stage's synthetic `(X, y)`, read back; None when augmentation is off."
+    if not ctx.cfg.gan: return None
+    with np.load(ctx.run.path / 'gan' / 'synthetic.npz', allow_pickle=False) as z: return z['X'], z['y']

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .core import DistilledViTError, ConfigError, Config, DIMS, atomic_path, get_config
+from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, atomic_path, batched, get_config, save_figure
 from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
 
 # %% auto 0
-__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'FRONTEND_KEYS', 'ModelBundleError', 'Predictor', 'load_predictor', 'hop_frames',
-           'predict', 'plot_va_curve']
+__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'ModelBundleError', 'Predictor', 'load_predictor', 'hop_frames', 'predict',
+           'plot_va_curve']
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
@@ -22,7 +22,6 @@ class ModelBundleError(DistilledViTError):
 
 # written by the export stage (`09_export`), read here; defined here so that this module needs no torch
 BUNDLE_FORMAT, FRONTEND_FILE = 'distilled_vit-onnx-bundle', 'frontend.json'
-FRONTEND_KEYS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames', 'win_hop_frames')
 
 @dataclass
 class Predictor:
@@ -50,11 +49,11 @@ def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     if not isinstance(fe, dict) or fe.get('format') != BUNDLE_FORMAT:
         raise ModelBundleError(f"{path}: not a distilled_vit export description (format {fe.get('format') if isinstance(fe, dict) else None!r})")
     missing = [k for k in ('frontend', 'normalisation', 'models', 'input') if k not in fe]
-    missing += [f'frontend.{k}' for k in FRONTEND_KEYS if k not in fe.get('frontend', {})]
+    missing += [f'frontend.{k}' for k in FRONTEND_FIELDS if k not in fe.get('frontend', {})]
     if missing: raise ModelBundleError(f"{path}: missing field(s) {', '.join(missing)}")
     if not isinstance(fe['models'], dict) or not fe['models'] or not all(isinstance(v, str) for v in fe['models'].values()):
         raise ModelBundleError(f"{path}: 'models' must map variants to ONNX file names")
-    try: cfg = get_config('cpu', only_check=FRONTEND_KEYS, **{k: fe['frontend'][k] for k in FRONTEND_KEYS})
+    try: cfg = get_config('cpu', only_check=FRONTEND_FIELDS, **{k: fe['frontend'][k] for k in FRONTEND_FIELDS})
     except ConfigError as e: raise ModelBundleError(f"{path}: bad front-end setting ({e})") from None
     try: mean, std = (np.asarray(fe['normalisation'][k], np.float32) for k in ('mean', 'std'))
     except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{path}: normalisation must hold numeric lists 'mean' and 'std'") from None
@@ -152,7 +151,7 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
         X = pred.norm(X)[:, None]                                  # [W, n_mels, win] -> [W, 1, n_mels, win]
     name = pred.session.get_inputs()[0].name
     if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
-    va = np.concatenate([pred.session.run(None, {name: X[i:i + batch_size]})[0] for i in range(0, len(X), batch_size)])
+    va = batched(lambda s: pred.session.run(None, {name: X[s]})[0], len(X), batch_size)
     va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate
     wins = [dict(start_s=round(s * spf, 3), end_s=round(min((s + cfg.win_frames) * spf, dur), 3),
@@ -177,6 +176,5 @@ def plot_va_curve(result: dict, path) -> Path:
     ax.set(ylim=(lo - pad, hi + pad), xlabel='time (s, window centre)', ylabel='prediction',
            title=f"{Path(result['file']).name}: V {result['valence']:+.2f}, A {result['arousal']:+.2f}")
     ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
-    with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    plt.close(fig)
+    plt.close(save_figure(fig, path))
     return Path(path)

@@ -10,9 +10,10 @@ import numpy as np
 from tqdm.auto import tqdm
 from .core import *
 from .audio import *
-from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir, FRONTEND_FIELDS
+from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir
 import dataclasses, math
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
@@ -21,8 +22,9 @@ from .teacher import create_teacher
 from .student import create_student
 
 # %% auto 0
-__all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'PRETRAIN_VERSION', 'corpus_seconds', 'clip_attributes', 'procedural_corpus',
-           'attribute_scores', 'pretrain_backbone', 'pretrain_teacher', 'load_pretrained']
+__all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'PRETRAIN_VERSION', 'MASK_RATIO', 'corpus_seconds', 'clip_attributes',
+           'procedural_corpus', 'attribute_scores', 'patchify', 'MaskedPatches', 'random_mask', 'pretrain_backbone',
+           'pretrain_teacher', 'load_pretrained']
 
 # %% ../nbs/04a_pretrain.ipynb
 CORPUS_VERSION = 1                     # bump when the corpus recipe changes: invalidates cached corpora
@@ -39,7 +41,7 @@ def clip_attributes(p: dict) -> np.ndarray:
 
 # %% ../nbs/04a_pretrain.ipynb
 def _corpus_key(cfg: Config, n: int, seed: int) -> str:
-    front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS if k not in ('win_hop_frames', 'max_windows')}
+    front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS if k != 'win_hop_frames'}
     return fingerprint(dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed))
 
 def _render_corpus(cfg: Config, n: int, seed: int, progress: bool):
@@ -86,10 +88,12 @@ _PRETRAIN_FIELDS = dict(teacher=('teacher_arch', 'teacher_stem', 'teacher_depth'
                         student=('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size',
                                  'student_pretrain', 'lr'))
 _PRETRAIN_COMMON = ('batch_size', 'weight_decay', 'grad_clip', 'warmup_frac', 'data_seed')
+MASK_RATIO = 0.5             # share of patches hidden by the masked objective
 
 def _pretrain_key(cfg: Config, which: str = 'teacher') -> str:
+    obj = {} if cfg.pretrain_objective == 'attributes' else dict(objective=cfg.pretrain_objective, mask_ratio=MASK_RATIO)
     return fingerprint(dict(v=PRETRAIN_VERSION, which=which, corpus=_corpus_key(cfg, cfg.pretrain_windows, cfg.data_seed),
-                            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS[which] + _PRETRAIN_COMMON}))
+                            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS[which] + _PRETRAIN_COMMON}, **obj))
 
 def attribute_scores(pred: torch.Tensor, attributes: np.ndarray, timbre: np.ndarray) -> dict:
     "Validation R² per attribute and timbre accuracy of pretraining outputs `pred` [n, len(ATTRIBUTES) + len(TIMBRES)]."
@@ -98,6 +102,39 @@ def attribute_scores(pred: torch.Tensor, attributes: np.ndarray, timbre: np.ndar
     return dict(r2={a: round(float(v), 4) for a, v in zip(ATTRIBUTES, r2)},
                 timbre_accuracy=round(float((p[:, k:].argmax(1) == timbre).mean()), 4))
 
+def patchify(x: torch.Tensor, p: int) -> torch.Tensor:
+    "Windows [B, 1, H, W] -> their p×p patches [B, (H/p)·(W/p), p·p], in the ViT's token order (row by row)."
+    return x.unfold(2, p, p).unfold(3, p, p).reshape(x.shape[0], -1, p * p)
+
+class MaskedPatches(nn.Module):
+    """Masked spectrogram patch modelling (SSAST, Gong et al., AAAI 2022; generative objective) for a timm-style ViT:
+    the masked patches are zeroed in the input (so a convolutional stem, whose receptive field crosses patch borders,
+    cannot see them) and their embeddings replaced by a learned mask token; a linear decoder predicts their pixels."""
+    def __init__(self, model: nn.Module, patch: int):
+        super().__init__()
+        self.p = patch
+        self.mask_token = nn.Parameter(torch.randn(1, 1, model.embed_dim) * 0.02)
+        self.decoder = nn.Linear(model.embed_dim, patch * patch)
+
+    def forward(self, model: nn.Module, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        "Predicted pixels [B, N, p·p] of every patch of `x` [B, 1, H, W] with `mask` [B, N] (True = hidden) hidden."
+        B, _, H, W = x.shape; p = self.p
+        hide = mask.view(B, 1, H // p, 1, W // p, 1).expand(B, 1, H // p, p, W // p, p).reshape(B, 1, H, W)
+        t = model.patch_embed(x.masked_fill(hide, 0.0))
+        t = torch.where(mask[..., None], self.mask_token.to(t.dtype).expand_as(t), t)
+        t = model.norm(model.blocks(model.norm_pre(model.patch_drop(model._pos_embed(t)))))
+        return self.decoder(t[:, model.num_prefix_tokens:])
+
+    def loss(self, model: nn.Module, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        "Mean squared error over the hidden patches' pixels."
+        return ((self(model, x, mask) - patchify(x, self.p)) ** 2)[mask].mean()
+
+def random_mask(n: int, tokens: int, generator: torch.Generator, ratio: float = MASK_RATIO) -> torch.Tensor:
+    "[n, tokens] masks hiding round(ratio·tokens) random patches of each window."
+    k = max(1, round(ratio * tokens))
+    order = torch.rand(n, tokens, generator=generator).argsort(1)
+    return torch.zeros(n, tokens, dtype=torch.bool).scatter_(1, order[:, :k], True)
+
 def _read_pretrained(path: Path) -> dict:
     with safe_open(str(path), 'pt') as f: info = json.loads(f.metadata()['info'])
     load_file(str(path))                                   # every tensor readable
@@ -105,8 +142,8 @@ def _read_pretrained(path: Path) -> dict:
 
 def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
     """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or of the student
-    (`'student'`: `student_pretrain` epochs at `lr`) after attribute pretraining on `cfg.pretrain_windows` procedural
-    windows; returns (cached safetensors file without the head, info with per-epoch validation scores)."""
+    (`'student'`: `student_pretrain` epochs at `lr`) after pretraining on `cfg.pretrain_windows` procedural windows
+    (`pretrain_objective`: their musical attributes and timbre, or label-free masked patches); returns (cached safetensors file without the head, info with per-epoch validation scores)."""
     if which not in _PRETRAIN_FIELDS: raise ValueError(f"which must be 'teacher' or 'student', got {which!r}")
     epochs, lr = (cfg.teacher_pretrain, cfg.teacher_lr) if which == 'teacher' else (cfg.student_pretrain, cfg.lr)
     if epochs < 1: raise ConfigError(f"pretrain_backbone: {which}_pretrain must be at least 1 epoch")
@@ -124,34 +161,54 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
     seed_everything(cfg.data_seed, cfg.num_threads)
     device = get_device(cfg)
     model = create_teacher(dataclasses.replace(cfg, teacher_weights='')) if which == 'teacher' else create_student(cfg)
-    model.reset_classifier(len(ATTRIBUTES) + len(TIMBRES)); model.to(device)
-    decay = [p for p in model.parameters() if p.ndim >= 2]; no_decay = [p for p in model.parameters() if p.ndim < 2]
+    k, hist, masked = len(ATTRIBUTES), [], cfg.pretrain_objective == 'masked'
+    Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
+    if masked:                                            # label-free: the windows themselves are the target
+        task = MaskedPatches(model, cfg.patch_size).to(device); model.to(device)
+        n_tok = (X.shape[1] // cfg.patch_size) * (X.shape[2] // cfg.patch_size)
+        g_train, val_mask = torch.Generator().manual_seed(cfg.data_seed), random_mask(n_val, n_tok, torch.Generator().manual_seed(1234))
+        def batch_loss(idx):
+            return task.loss(model, Xt[idx].unsqueeze(1).to(device), random_mask(len(idx), n_tok, g_train).to(device))
+        def scores():                                     # R² of the hidden pixels against predicting their mean (0)
+            xv = Xt[va].unsqueeze(1)
+            pv = batched(lambda s_: task(model, xv[s_].to(device), val_mask[s_].to(device)).float(), n_val, 64)
+            tgt = patchify(xv, cfg.patch_size).numpy()[val_mask.numpy()]
+            mse = float(((pv[val_mask.numpy()] - tgt) ** 2).mean())
+            return dict(val_loss=mse, r2_masked=1 - mse / float((tgt ** 2).mean()))
+        describe = lambda s_: f"val loss {s_['val_loss']:.4f}, R² of the hidden patches {s_['r2_masked']:.2f}"
+    else:                                                 # the generator's musical attributes and timbre
+        task = None; model.reset_classifier(k + len(TIMBRES)); model.to(device)
+        def batch_loss(idx):
+            out = model(Xt[idx].unsqueeze(1).to(device))
+            return F.mse_loss(out[:, :k], At[idx].to(device)) + F.cross_entropy(out[:, k:], Tt[idx].to(device))
+        def scores():
+            pv = torch.from_numpy(batched(lambda s_: model(Xt[va[s_]].unsqueeze(1).to(device)).float(), n_val, 64))
+            return attribute_scores(pv, A[va], tb[va])
+        describe = lambda s_: ("val R² " + ' '.join(f"{a} {v:.2f}" for a, v in s_['r2'].items())
+                               + f", timbre acc {s_['timbre_accuracy']:.2f}")
+    params = list(model.parameters()) + (list(task.parameters()) if task is not None else [])
+    decay = [p for p in params if p.ndim >= 2]; no_decay = [p for p in params if p.ndim < 2]
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)],
                             lr=lr)
     bs = min(cfg.batch_size, len(tr)); spe = math.ceil(len(tr) / bs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(epochs * spe, cfg.warmup_frac))
-    Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
-    k, hist = len(ATTRIBUTES), []
     rng = np.random.default_rng([cfg.data_seed, 5150])
     for epoch in tqdm(range(epochs), desc=f'pretraining the {which}', disable=not progress, unit='epoch'):
         model.train(); t1 = time.perf_counter(); tot = 0.0; perm = rng.permutation(tr)
         for b in tqdm(range(spe), desc=f'epoch {epoch + 1}', leave=False, disable=not progress):
             idx = torch.from_numpy(perm[b * bs:(b + 1) * bs])
-            out = model(Xt[idx].unsqueeze(1).to(device))
-            loss = F.mse_loss(out[:, :k], At[idx].to(device)) + F.cross_entropy(out[:, k:], Tt[idx].to(device))
+            loss = batch_loss(idx)
             if not torch.isfinite(loss):
                 raise NonFiniteLossError(f"pretraining: non-finite loss at epoch {epoch + 1}, batch {b + 1}; lower teacher_lr")
             opt.zero_grad(set_to_none=True); loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip); opt.step(); sched.step()
+            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip); opt.step(); sched.step()
             tot += loss.item() * len(idx)
         model.eval()
-        with torch.no_grad(): pv = torch.cat([model(Xt[va[i:i + 64]].unsqueeze(1).to(device)).cpu() for i in range(0, n_val, 64)])
-        s = attribute_scores(pv, A[va], tb[va])
+        with torch.no_grad(): s = scores()
         hist.append(dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1)))
-        if progress: tqdm.write(f"{which} pretraining epoch {epoch + 1}/{epochs}: loss {tot / len(tr):.4f}, val R² "
-                                + ' '.join(f"{a} {v:.2f}" for a, v in s['r2'].items()) + f", timbre acc {s['timbre_accuracy']:.2f}"
-                                + f" ({hist[-1]['seconds']:.0f}s)")
-    info = dict(key=key, which=which, windows=len(X), epochs=epochs, history=hist, final=hist[-1],
+        if progress: tqdm.write(f"{which} pretraining ({cfg.pretrain_objective}) epoch {epoch + 1}/{epochs}: loss "
+                                f"{tot / len(tr):.4f}, {describe(s)} ({hist[-1]['seconds']:.0f}s)")
+    info = dict(key=key, which=which, objective=cfg.pretrain_objective, windows=len(X), epochs=epochs, history=hist, final=hist[-1],
                 seconds=round(time.perf_counter() - t0, 1))
     sd = {n: t.detach().cpu().contiguous() for n, t in model.state_dict().items() if not n.startswith('head.')}
     with atomic_path(path) as tmp: save_file(sd, str(tmp), metadata=dict(info=json.dumps(info)))
@@ -171,3 +228,21 @@ def load_pretrained(model, path: str | Path) -> None:
     if missing or unexpected:
         raise CheckpointError(f"{path}: pretrained backbone does not fit {type(model).__name__} (missing {missing[:3]}, "
                               f"unexpected {unexpected[:3]})")
+
+# %% ../nbs/04a_pretrain.ipynb
+def run(ctx: StageContext) -> dict:
+    """The pretrain stage: build (or find) in the feature cache the pretrained backbones and corpus the config asks
+    for; writes `pretrain/pretrain.json` and returns their cache keys (empty when nothing is asked)."""
+    cfg, info = ctx.cfg, {}
+    if cfg.teacher_pretrain: info['teacher'] = pretrain_backbone(cfg, 'teacher', ctx.progress)[1]
+    if cfg.student_pretrain: info['student'] = pretrain_backbone(cfg, 'student', ctx.progress)[1]
+    if cfg.kd_corpus: info['corpus'] = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, ctx.progress)['info']
+    if ctx.progress and not info: print("nothing to pretrain (teacher_pretrain = student_pretrain = kd_corpus = 0)")
+    atomic_write_json(ctx.run.stage('pretrain') / 'pretrain.json', info)
+    return _keys(info)
+
+def _keys(info: dict) -> dict: return {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
+
+def load(ctx: StageContext) -> dict:
+    "The pretrain stage's cache keys, read back from `pretrain/pretrain.json`."
+    return _keys(json.loads((ctx.run.path / 'pretrain' / 'pretrain.json').read_text()))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_teacher.ipynb 1
 from __future__ import annotations
-import contextlib, json, os
+import contextlib, dataclasses, json, os
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,6 +14,7 @@ from timm.layers import resample_abs_pos_embed
 from safetensors.torch import load_file
 from .core import *
 from .train import *
+from .metrics import va_metrics
 from .student import DSConvPatchEmbed
 
 # %% auto 0
@@ -133,9 +134,18 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
     hist = fit(model, (Xtr, ytr), data.arrays('val'), cfg, out, cfg.teacher_epochs, cfg.teacher_lr, name='teacher',
                progress=progress, extra_tensors=data.norm.tensors())
     Xte, yte = data.arrays('test')
-    m = regression_metrics(yte, predict(model, Xte))
+    m = va_metrics(yte, predict_windows(model, Xte))
     m.update(train_windows=len(Xtr), synthetic_windows=0 if synthetic is None else len(synthetic[0]),
              epochs_run=len(hist), params=sum(p.numel() for p in model.parameters()))
     if pre is not None: m['pretrain'] = pre
     if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
     return model.cpu(), m
+
+# %% ../nbs/05_teacher.ipynb
+def run(ctx: StageContext) -> nn.Module:
+    "The teacher stage: `train_teacher` on `ctx['data']` (+ `ctx['gan']`'s samples) into `ctx.run`."
+    return train_teacher(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress)[0]
+
+def load(ctx: StageContext) -> nn.Module:
+    "The trained teacher, from `teacher/model.safetensors` (its starting weights are not needed: they are overwritten)."
+    return load_weights(create_teacher(dataclasses.replace(ctx.cfg, teacher_weights='')), ctx.run.path / 'teacher' / 'model.safetensors')

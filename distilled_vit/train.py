@@ -16,30 +16,22 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from safetensors.torch import save_file, load_file
 from .core import *
+from .metrics import va_metrics
 
 # %% auto 0
-__all__ = ['predict', 'regression_metrics', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
-           'GlooSyncBatchNorm', 'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint',
-           'load_checkpoint', 'load_weights', 'load_state_checked', 'plot_history', 'fit']
+__all__ = ['predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process', 'GlooSyncBatchNorm',
+           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint', 'load_checkpoint', 'load_weights',
+           'load_state_checked', 'plot_history', 'epoch_loop', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
-def predict(model: nn.Module, X, batch_size: int = 64, device=None) -> np.ndarray:
-    "Predictions [N, 2] of `model` for normalised windows `X` [N, n_mels, T] (NumPy or tensor)."
+def predict_windows(model: nn.Module, X, batch_size: int = 64, device=None) -> np.ndarray:
+    "Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T] (NumPy or tensor)."
     was = model.training; model.eval()
     device = device or next(model.parameters()).device
     X = torch.as_tensor(X, dtype=torch.float32)
-    out = [model(X[i:i + batch_size].unsqueeze(1).to(device)).float().cpu() for i in range(0, len(X), batch_size)]
-    model.train(was)
-    return torch.cat(out).numpy() if out else np.zeros((0, 2), np.float32)
-
-def regression_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    "CCC and MAE per dimension plus their means, for labels/predictions [N, 2] (valence, arousal)."
-    m = {}
-    for i, d in enumerate(DIMS):
-        m[f'ccc_{d}'] = ccc(y[:, i], p[:, i]); m[f'mae_{d}'] = mae(y[:, i], p[:, i])
-    m['ccc_mean'] = (m['ccc_valence'] + m['ccc_arousal']) / 2
-    return m
+    try: return batched(lambda s: model(X[s].unsqueeze(1).to(device)).float(), len(X), batch_size)
+    finally: model.train(was)
 
 # %% ../nbs/03_train.ipynb
 def warmup_cosine(total_steps: int, warmup_frac: float = 0.05) -> Callable[[int], float]:
@@ -175,9 +167,35 @@ def plot_history(hist: pd.DataFrame, title: str = '', path=None):
     for d in DIMS: b.plot(hist.epoch, hist[f'val_ccc_{d}'], 'o-', label=d)
     b.set(xlabel='epoch', ylabel='CCC', title=f'{title} validation CCC'); b.legend(fontsize=7)
     fig.tight_layout()
-    if path is not None:
-        with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
-    return fig
+    return save_figure(fig, path)
+
+def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], dict], restore: Callable[[dict], None],
+               epoch_fn: Callable[[int], dict | None], describe: Callable[[dict], str], progress: bool = True,
+               main: bool = True, resume: bool = True) -> list[dict]:
+    """The epoch loop every model trains in (`fit` below, and the GAN's two-network `train_gan`): resume after the last
+    epoch saved in checkpoint `ck` when it was made with the same `key` (else `CheckpointError`; `restore(checkpoint)`
+    puts the state back), run `epoch_fn(epoch)` for each remaining epoch (it returns the epoch's history row, or None
+    to stop early), save `state()` with the epoch, history and key to `ck` after every epoch (rank 0 alone:
+    `save_checkpoint`, one atomic file, loaded with `weights_only=True`), and show progress: an epoch bar with ETA and
+    one line per epoch, `describe(row)`. Returns the history rows."""
+    hist, start = [], 0
+    if resume and ck.exists():
+        st = load_checkpoint(ck)
+        if st.get('key') != key:
+            raise CheckpointError(f"{ck}: checkpoint of another run or made with other settings or data ({st.get('key')}); "
+                                  f"remove it or use --force")
+        if st['epoch'] + 1 > epochs:
+            raise CheckpointError(f"{ck}: the checkpoint has {st['epoch'] + 1} epochs, more than the {epochs} asked; "
+                                  f"remove it or ask for more epochs")
+        restore(st); hist, start = list(st['history']), st['epoch'] + 1
+        if progress and main and start < epochs: print(f"{name}: resuming after epoch {start} of {epochs}")
+    for epoch in tqdm(range(start, epochs), desc=name, disable=not (progress and main), initial=start, total=epochs, unit='epoch'):
+        row = epoch_fn(epoch)
+        if row is None: break
+        hist.append(row)
+        if main: save_checkpoint(dict(state(), epoch=epoch, history=hist, key=key), ck)
+        if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: {describe(row)}")
+    return hist
 
 def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | Path, epochs: int, lr: float,
         loss_fn: Callable = mse_loss, loss_module: nn.Module | None = None, name: str = 'model',
@@ -206,58 +224,50 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
     opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr)
     steps_per_epoch = math.ceil(len(Xtr) / cfg.batch_size)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(epochs * steps_per_epoch, cfg.warmup_frac))
-    hist, start, best, bad_epochs = [], 0, -float('inf'), 0
-    ck = out / 'checkpoint.pt'
-    if resume and ck.exists():
-        st = load_checkpoint(ck)
-        if st.get('epochs') != epochs or st.get('name') != name:
-            raise CheckpointError(f"{ck}: checkpoint of another run ({st.get('name')}, {st.get('epochs')} epochs); remove it or use --force")
+    track = dict(best=-float('inf'), bad_epochs=0)           # early stopping, saved with every checkpoint
+    def state() -> dict:
+        st = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=torch.get_rng_state(), **track)
+        return st | (dict(loss_module=loss_module.state_dict()) if loss_module is not None else {})
+    def restore(st: dict):
         model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
         if loss_module is not None: loss_module.load_state_dict(st['loss_module'])
-        torch.set_rng_state(st['rng']); hist = st['history']; start = st['epoch'] + 1
-        best, bad_epochs = st['best'], st['bad_epochs']
-        if progress and main: print(f"{name}: resuming after epoch {start} of {epochs}")
-    ebar = tqdm(range(start, epochs), desc=name, disable=not (progress and main), initial=start, total=epochs, unit='epoch')
-    try:
-        for epoch in ebar:
-            if cfg.patience and bad_epochs >= cfg.patience: break
-            model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
-            batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
-            if cfg.max_batches: batches = batches[:cfg.max_batches]
-            for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
-                x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
-                loss, _ = step(x, y, torch.as_tensor(idx))
-                if not torch.isfinite(loss):
-                    raise NonFiniteLossError(f"{name}: non-finite loss at epoch {epoch + 1}, batch {b + 1}; "
-                                             f"lower the learning rate (lr/teacher_lr) or the grad_clip, or check the inputs")
-                opt.zero_grad(set_to_none=True); loss.backward()
-                gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-                if not torch.isfinite(gn):
-                    raise NonFiniteLossError(f"{name}: non-finite gradients at epoch {epoch + 1}, batch {b + 1}; "
-                                             f"lower the learning rate (lr/teacher_lr)")
-                opt.step(); sched.step()
-                tot += loss.item() * len(idx); n += len(idx)
-            if world > 1:                                            # mean training loss over all ranks
-                import torch.distributed as dist
-                t = torch.tensor([tot, n], dtype=torch.float64, device=device); dist.all_reduce(t); tot, n = t.tolist()
-            pv = predict(model, val[0], device=device)
-            m = regression_metrics(val[1], pv)
-            row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
-                       **{f'val_{k}': v for k, v in m.items()}, lr=opt.param_groups[0]['lr'],
-                       seconds=round(time.perf_counter() - t0, 2))
-            hist.append(row)
-            if m['ccc_mean'] > best:
-                best, bad_epochs = m['ccc_mean'], 0
-                if main: _save_weights(model, out / 'model.safetensors', extra_tensors,
-                                       dict(name=name, epoch=str(epoch + 1), val_ccc=f"{best:.6f}"))
-            else: bad_epochs += 1
-            state = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), epoch=epoch, epochs=epochs,
-                         name=name, history=hist, best=best, bad_epochs=bad_epochs, rng=torch.get_rng_state())
-            if loss_module is not None: state['loss_module'] = loss_module.state_dict()
-            if main: save_checkpoint(state, ck)
-            ebar.set_postfix(loss=f"{row['train_loss']:.4f}", val_ccc=f"{m['ccc_mean']:.3f}")
-            if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: train loss {row['train_loss']:.4f}, val loss "
-                                    f"{row['val_loss']:.4f}, val CCC V {m['ccc_valence']:.3f} A {m['ccc_arousal']:.3f} ({row['seconds']:.0f}s)")
+        torch.set_rng_state(st['rng']); track.update(best=st['best'], bad_epochs=st['bad_epochs'])
+    def epoch_fn(epoch: int) -> dict | None:
+        if cfg.patience and track['bad_epochs'] >= cfg.patience: return None
+        model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
+        batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
+        if cfg.max_batches: batches = batches[:cfg.max_batches]
+        for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
+            x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
+            loss, _ = step(x, y, torch.as_tensor(idx))
+            if not torch.isfinite(loss):
+                raise NonFiniteLossError(f"{name}: non-finite loss at epoch {epoch + 1}, batch {b + 1}; "
+                                         f"lower the learning rate (lr/teacher_lr) or the grad_clip, or check the inputs")
+            opt.zero_grad(set_to_none=True); loss.backward()
+            gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
+            if not torch.isfinite(gn):
+                raise NonFiniteLossError(f"{name}: non-finite gradients at epoch {epoch + 1}, batch {b + 1}; "
+                                         f"lower the learning rate (lr/teacher_lr)")
+            opt.step(); sched.step()
+            tot += loss.item() * len(idx); n += len(idx)
+        if world > 1:                                            # mean training loss over all ranks
+            import torch.distributed as dist
+            t = torch.tensor([tot, n], dtype=torch.float64, device=device); dist.all_reduce(t); tot, n = t.tolist()
+        pv = predict_windows(model, val[0], device=device)
+        m = va_metrics(val[1], pv)
+        row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
+                   **{f'val_{k}': v for k, v in m.items()}, lr=opt.param_groups[0]['lr'],
+                   seconds=round(time.perf_counter() - t0, 2))
+        if m['ccc_mean'] > track['best']:
+            track.update(best=m['ccc_mean'], bad_epochs=0)
+            if main: _save_weights(model, out / 'model.safetensors', extra_tensors,
+                                   dict(name=name, epoch=str(epoch + 1), val_ccc=f"{m['ccc_mean']:.6f}"))
+        else: track['bad_epochs'] += 1
+        return row
+    describe = lambda r: (f"train loss {r['train_loss']:.4f}, val loss {r['val_loss']:.4f}, val CCC V "
+                          f"{r['val_ccc_valence']:.3f} A {r['val_ccc_arousal']:.3f} ({r['seconds']:.0f}s)")
+    try: hist = epoch_loop(name, epochs, out / 'checkpoint.pt', f"{name}, {epochs} epochs", state, restore, epoch_fn,
+                           describe, progress, main, resume)
     finally:
         for bn in synced: bn.__class__ = nn.BatchNorm2d          # plain BatchNorm again, also after an error
     h = pd.DataFrame(hist)

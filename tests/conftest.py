@@ -28,6 +28,15 @@ def cli(*args, env=None, timeout=600, cwd=ROOT):
     return subprocess.run([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())', *args],
                           capture_output=True, text=True, env=e, timeout=timeout, cwd=cwd)
 
+def cli_here(*args):
+    """Run `distilled-vit ARGS` in this process, for tests that call the CLI many times (no interpreter and torch
+    start-up each time); returns what `cli` does: returncode, stdout, stderr."""
+    import contextlib, io, types
+    from distilled_vit.cli import main
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err): rc = main(list(args))
+    return types.SimpleNamespace(returncode=rc, stdout=out.getvalue(), stderr=err.getvalue())
+
 def netguard(folder) -> dict:
     "Environment that refuses (and logs to folder/network.log) every network connection of a `cli` subprocess."
     return dict(PYTHONPATH=os.pathsep.join([str(ROOT / 'tests' / 'netguard')] + [p for p in [os.environ.get('PYTHONPATH')] if p]),

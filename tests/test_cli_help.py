@@ -16,8 +16,9 @@ def test_help_exits_zero_and_lists_commands(capsys):
     assert main(['--help']) == 0
     out = capsys.readouterr().out
     assert all(c in out for c in COMMANDS)
-    with pytest.raises(SystemExit) as e: main(['run', '--help'])
-    assert e.value.code == 0 and '--preset' in capsys.readouterr().out
+    assert main(['run', '--help']) == 0 and '--preset' in capsys.readouterr().out
+    assert main(['export', '--help']) == 0 and 'usage: distilled-vit run' in capsys.readouterr().out   # run's other name
+    assert main(['frobnicate']) == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err
 
 def test_console_script_help_in_a_fresh_process():
     r = cli('distill', '--help')

@@ -7,8 +7,8 @@ import pytest
 import torch
 from distilled_vit.core import ccc, mae, get_config, DistilledViTError, RunDir
 from distilled_vit.train import CheckpointError
-from distilled_vit.evaluate import (rmse, pearson_r, va_metrics, weighted_metrics, bootstrap_weights, percentile_ci,
-                                    retention_pct, verdict, summary_table, evaluate_stage, MIN_TEACHER_CCC)
+from distilled_vit.metrics import rmse, pearson_r, va_metrics, weighted_metrics, bootstrap_weights, percentile_ci
+from distilled_vit.evaluate import retention_pct, verdict, summary_table, evaluate_stage, MIN_TEACHER_CCC
 from distilled_vit.export import (ExportError, check_onnx, ort_session, ort_outputs, torch_outputs, load_torchscript,
                                   load_program, load_student, export_onnx, INPUT_NAME)
 from smoke_export import smoke_export

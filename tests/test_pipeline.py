@@ -3,6 +3,7 @@ import json, os
 from pathlib import Path
 import pytest
 from conftest import cli, netguard, write_tone
+from distilled_vit.core import STAGES
 
 MODEL_KEYS = ('params', 'size_mb', 'ccc_valence', 'ccc_arousal', 'mae_valence', 'mae_arousal', 'latency_ms_b1')
 
@@ -23,7 +24,7 @@ def test_report_has_every_section(smoke_run):
     um = os.umask(0); os.umask(um)                        # artefacts carry the user's usual mode (not safetensors' 0600)
     for f in list(out.rglob('*.safetensors')) + list(out.rglob('*.json')):
         assert f.stat().st_mode & 0o777 == 0o666 & ~um, (f, oct(f.stat().st_mode & 0o777))
-    assert '[7/7] export' in r.stdout                     # a progress line per stage
+    assert '[8/8] export' in r.stdout                     # a progress line per stage
     # the exported model is the one the validation gate chose, and its eager reference is that model
     gate = rep['kd_gate']
     assert gate['applied'] == (gate['teacher_val_ccc'] > gate['nokd_val_ccc']) and rep['export']['model'] == gate['shipped']
@@ -34,14 +35,13 @@ def test_rerun_skips_finished_stages_and_force_redoes(smoke_run):
     out, _ = smoke_run
     r = cli('run', '--preset', 'smoke', '--out', str(out))
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.count('done earlier') == 6            # everything but the (cached) data stage
+    assert r.stdout.count('done earlier') == 6            # everything but the (cached) data and pretrain stages
     before = (out / 'student' / 'done.json').stat().st_mtime
     r = cli('run', '--preset', 'smoke', '--out', str(out), '--force', 'student')
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / 'student' / 'done.json').stat().st_mtime > before
-    ran = sorted(s for s in ('data', 'gan', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
-                 if any(l.split()[1:3] == [s, 'running...'] for l in r.stdout.splitlines()))
-    assert ran == sorted(['data', 'student', 'student_nokd', 'evaluate', 'export']), r.stdout   # X and every later stage
+    ran = sorted(s for s in STAGES if any(l.split()[1:3] == [s, 'running...'] for l in r.stdout.splitlines()))
+    assert ran == sorted(['data', 'pretrain', 'student', 'student_nokd', 'evaluate', 'export']), r.stdout   # X and every later stage
     assert 'teacher       done earlier' in r.stdout and 'gan           done earlier' in r.stdout
 
 def test_paper_preset_dry_run(tmp_path):

@@ -2,7 +2,7 @@
 created, and never reuses results made from other data or another config."""
 import contextlib, io, json
 import pandas as pd
-from conftest import cli, write_tone
+from conftest import cli, cli_here, write_tone
 from distilled_vit.core import STAGES
 from distilled_vit.cli import main
 
@@ -62,10 +62,10 @@ def _lines(stdout, what):
 def test_changed_inputs_redo_exactly_the_affected_stages(tmp_path):
     m = _manifest(tmp_path / 'ds'); out = str(tmp_path / 'run')
     base = ('--preset', 'smoke', '--data', str(m), '--out', out)
-    r = cli('evaluate', *base); assert r.returncode == 0, r.stderr[-2000:]     # every stage but the export (seconds saved)
+    r = cli_here('evaluate', *base); assert r.returncode == 0, r.stderr[-2000:]     # every stage but the export (seconds saved)
 
     # another KD weight: the KD student and what reads it are redone; the teacher and the no-KD student are reused
-    r = cli('evaluate', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    r = cli_here('evaluate', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
     assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'student'], r.stdout
     assert _lines(r.stdout, 'done earlier') == ['gan', 'student_nokd', 'teacher']
     assert 'kd_alpha 0.5 -> 0.7' in r.stdout
@@ -73,18 +73,18 @@ def test_changed_inputs_redo_exactly_the_affected_stages(tmp_path):
 
     # the reported case: every label negated in place -> the data changed, everything after it is redone
     df = pd.read_csv(m); df[['valence', 'arousal']] *= -1; df.to_csv(m, index=False)
-    r = cli('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
     assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
     # an audio file replaced (same name, other sound)
     write_tone(tmp_path / 'ds' / 'audio' / 'song0_0.wav', seconds=2.0, freq=1234)
-    r = cli('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
     assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
     # a front-end field
-    r = cli('train-teacher', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
     assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
 
     # the whole run now: the students, evaluation and export were made from the old data and are all redone
-    r = cli('evaluate', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
+    r = cli_here('evaluate', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
     assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'student', 'student_nokd'], r.stdout
     assert _lines(r.stdout, 'done earlier') == ['gan', 'teacher']
     new = json.loads((tmp_path / 'run' / 'evaluate' / 'evaluation.json').read_text())

@@ -66,7 +66,7 @@ def test_two_processes_finish_and_only_rank_0_writes(runs):
         assert w0.count(str(two / f)) >= 1, f
     # data preparation and evaluation ran once (one process wrote their outputs, once each)
     for f in ('data/summary.json', 'evaluate/evaluation.json', 'report.json'): assert w0.count(str(two / f)) == 1, f
-    assert r2.stdout.count('[1/7] data') == 2 and r2.stdout.count('evaluate: teacher') == 1   # rank 0 alone logs
+    assert r2.stdout.count('[1/8] data') == 2 and r2.stdout.count('evaluate: teacher') == 1   # rank 0 alone logs
     assert not list(two.rglob('*.tmp')) and (two / 'export' / 'student_wave_int8.onnx').is_file()
     assert w0.count(str(two / 'gan' / 'synthetic.npz')) == 1 and json.loads((two / 'student' / 'metrics.json').read_text())['transfer_windows'] == 16
 

@@ -58,8 +58,8 @@ MUTATIONS = [
     ('ccc_factor_two_dropped', 'core', "return float(2 * cov / den)", "return float(cov / den)", ['00_core', '08_evaluate'], []),
     ('mae_squared', 'core', "return float(np.mean(np.abs(np.asarray(y_true", "return float(np.mean(np.square(np.asarray(y_true",
      ['00_core', '08_evaluate'], []),
-    ('weighted_ccc_no_shift', 'evaluate', "den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)", "den, sd = vt + vq, np.sqrt(vt * vq)",
-     ['08_evaluate'], []),
+    ('weighted_ccc_no_shift', 'metrics', "den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)", "den, sd = vt + vq, np.sqrt(vt * vq)",
+     ['00a_metrics'], []),
     # --- windowing (01_audio)
     ('windows_end_not_covered', 'audio', "if starts[-1] != n_frames - win: starts.append(n_frames - win)", "pass", ['01_audio'], []),
     ('windows_last_off_by_one', 'audio', "if starts[-1] != n_frames - win: starts.append(n_frames - win)",
@@ -75,10 +75,10 @@ MUTATIONS = [
     ('norm_fitted_on_all_splits', 'data', "data.norm = Normalizer.fit(X[data.index('train')])", "data.norm = Normalizer.fit(X)",
      ['02_data'], []),
     # --- the bootstrap (08_evaluate)
-    ('bootstrap_level_not_halved', 'evaluate', "a = 100 * (1 - level) / 2", "a = 100 * (1 - level)", ['08_evaluate'], []),
-    ('bootstrap_windows_not_songs', 'evaluate', "w = counts[:, inv].astype(np.float64)",
+    ('bootstrap_level_not_halved', 'metrics', "a = 100 * (1 - level) / 2", "a = 100 * (1 - level)", ['00a_metrics'], []),
+    ('bootstrap_windows_not_songs', 'metrics', "w = counts[:, inv].astype(np.float64)",
      "w = np.random.default_rng(seed).multinomial(len(inv), np.full(len(inv), 1 / len(inv)), size=max(1, n)).astype(np.float64)",
-     ['08_evaluate'], []),
+     ['00a_metrics'], []),
     ('kd_gain_ci_reversed', 'evaluate', "return {k: percentile_ci(a_samples[k] - b_samples[k])",
      "return {k: percentile_ci(b_samples[k] - a_samples[k])", ['08_evaluate'], []),
     ('retention_ci_inverted', 'evaluate', "ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)",
@@ -90,7 +90,16 @@ MUTATIONS = [
      "torch.clamp(torch.matmul(self.mel, power), min=1e-8)", ['01a_wave'], []),
     ('wave_segments_not_padded', 'audio', "yp = np.concatenate([np.zeros(cfg.n_fft // 2, np.float32),",
      "yp = np.concatenate([np.zeros(0, np.float32),", ['01_audio'], []),
-    ('predict_int8_batched', 'predict', "if pred.variant.endswith('int8'): batch_size = 1", "pass", [], ['tests/test_browser.py']),
+    ('predict_int8_batched', 'predict', "if pred.one_per_call: batch_size = 1", "pass", [], ['tests/test_browser.py']),
+    # --- the shared machinery (00_core, 03_train, 04_gan): batched inference, JSON, the epoch loop and its checkpoints
+    ('batched_last_partial_slice_dropped', 'core', "steps = range(0, n, batch_size)", "steps = range(0, n - batch_size + 1, batch_size)",
+     ['00_core'], []),
+    ('json_ready_keeps_nan', 'core', "return float(o) if math.isfinite(o) else None", "return float(o)", ['00_core'], []),
+    ('epoch_loop_resume_repeats_an_epoch', 'train', "restore(st); hist, start = list(st['history']), st['epoch'] + 1",
+     "restore(st); hist, start = list(st['history']), st['epoch']", ['03_train'], []),
+    ('epoch_loop_key_unchecked', 'train', "if st.get('key') != key:", "if False:", ['04_gan'], []),
+    ('gan_resume_without_optimisers', 'gan', "; optG.load_state_dict(st['optG']); optD.load_state_dict(st['optD'])", "",
+     [], ['tests/test_gan.py']),
     ('int8_full_weight_range', 'export', "nodes_to_exclude=keep, reduce_range=True)", "nodes_to_exclude=keep, reduce_range=False)",
      [], ['tests/test_browser.py']),
     # --- the user's unlabelled audio as transfer set (00_core, 02_data, 07_distill)
@@ -162,16 +171,28 @@ def main():
         rows.append(dict(name=name, module=module, caught=caught, by=failed, seconds=round(time.perf_counter() - t0, 1)))
         print(f"{'caught  ' if caught else 'SURVIVED'} {name:<36} {', '.join(failed) or '-'} ({rows[-1]['seconds']:.0f}s)", flush=True)
         shutil.rmtree(tmp, ignore_errors=True)
-    n_caught = sum(r['caught'] for r in rows)
-    lines = ['# Mutation check', '', f'Command: `.venv/bin/python tools/mutation_check.py` ({time.strftime("%Y-%m-%d")}, '
-             f'{(time.perf_counter() - t_all) / 60:.0f} min). Each row changes one line of the package (notebook and module) '
+    today = time.strftime("%Y-%m-%d")
+    for r in rows: r['date'] = today
+    table = {r['name']: r for r in rows}
+    if a.only and Path(a.out).exists():                  # keep the earlier rows of the mutations not rerun (with their date)
+        for l in Path(a.out).read_text().splitlines():
+            m = re.match(r"\| `(\w+)` \| `(\w+)` \| (caught|\*\*survived\*\*) \| (.*?) \| (\S+) \|$", l)
+            if m and m.group(1) not in table and any(m.group(1) == x[0] for x in MUTATIONS):
+                table[m.group(1)] = dict(name=m.group(1), module=m.group(2), caught=m.group(3) == 'caught',
+                                         by=[] if m.group(4) == '–' else m.group(4).split(', '), date=m.group(5))
+    order = [x[0] for x in MUTATIONS]
+    allrows = sorted(table.values(), key=lambda r: order.index(r['name']))
+    n_caught = sum(r['caught'] for r in allrows)
+    lines = ['# Mutation check', '', 'Command: `.venv/bin/python tools/mutation_check.py` (every mutation; `--only NAME ...` reruns '
+             'some and keeps the other rows, each dated). Each row changes one line of the package (notebook and module) '
              'and runs the tests that guard it; **caught** means at least one of them failed.', '',
-             f'**{n_caught} of {len(rows)} mutations caught.**', '', '| mutation | module | result | failing tests |', '|---|---|---|---|']
-    lines += [f"| `{r['name']}` | `{r['module']}` | {'caught' if r['caught'] else '**survived**'} | {', '.join(r['by']) or '–'} |" for r in rows]
-    if not a.only:
-        Path(a.out).write_text('\n'.join(lines) + '\n')
+             f'**{n_caught} of {len(allrows)} mutations caught** ({len(MUTATIONS)} defined).', '',
+             '| mutation | module | result | failing tests | run on |', '|---|---|---|---|---|']
+    lines += [f"| `{r['name']}` | `{r['module']}` | {'caught' if r['caught'] else '**survived**'} | {', '.join(r['by']) or '–'} | {r['date']} |"
+              for r in allrows]
+    Path(a.out).write_text('\n'.join(lines) + '\n')
     print('\n'.join(lines))
-    sys.exit(0 if n_caught == len(rows) else 1)
+    sys.exit(0 if all(r['caught'] for r in rows) else 1)
 
 
 if __name__ == '__main__':
