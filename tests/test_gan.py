@@ -107,7 +107,7 @@ def test_collapse_is_caught_in_training(cfg, data, tmp_path, monkeypatch):
     with pytest.raises(gan.GANCollapseError, match='GAN collapsed at epoch 1') as e:
         gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
     assert isinstance(e.value, DistilledViTError) and 'gan_lr' in str(e.value)
-    assert not (tmp_path / 'checkpoint.safetensors').exists()          # the collapsed epoch is not checkpointed
+    assert not (tmp_path / 'checkpoint.pt').exists()                  # the collapsed epoch is not checkpointed
 
 
 def test_non_finite_generator_loss_names_epoch_and_batch(cfg, data, tmp_path, monkeypatch):

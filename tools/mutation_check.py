@@ -46,6 +46,8 @@ MUTATIONS = [
     ('corpus_seed_ignored', 'pretrain', "rng = np.random.default_rng([seed, 90210])", "rng = np.random.default_rng([0, 90210])",
      ['04a_pretrain'], []),
     ('pretrain_head_kept', 'pretrain', "if not n.startswith('head.')}", "}", ['04a_pretrain'], []),
+    ('masked_patches_visible_to_the_stem', 'pretrain', "t = model.patch_embed(x.masked_fill(hide, 0.0))",
+     "t = model.patch_embed(x)", ['04a_pretrain'], []),
     ('pretrain_mode_target_dropped', 'pretrain', "return np.array(z + [1.0 if p['major'] else -1.0], np.float32)",
      "return np.array(z + [0.0], np.float32)", ['04a_pretrain'], []),
     # --- predictions on the labels' scale (09a_predict)
