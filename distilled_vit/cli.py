@@ -30,9 +30,6 @@ def _content_fingerprint(result) -> str:
     "An `ALWAYS_RUN` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
-_CHANGED = dict(data="the data changed since the last run (labels, audio or front-end fields): later stages are redone",
-                pretrain="the pretraining cache entries changed since the last run")
-
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
     """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
@@ -86,7 +83,8 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
             if not main: ctx.results[stage] = mod.load(ctx)
         if stage in ALWAYS_RUN:
             fps[stage] = _content_fingerprint(ctx.results[stage])
-            if info is not None and info.get('fingerprint') not in (None, fps[stage]) and ctx.progress: log(i, stage, _CHANGED[stage])
+            if info is not None and info.get('fingerprint') not in (None, fps[stage]) and ctx.progress:
+                log(i, stage, getattr(mod, 'CHANGED', f"{stage} changed since the last run"))   # the module's own words
         if not done:
             timings[stage] = round(time.perf_counter() - t0, 2)
             if main: _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs); atomic_write_json(tpath, timings)

@@ -498,3 +498,5 @@ def run(ctx: StageContext) -> EmotionData:
 def load(ctx: StageContext) -> EmotionData:
     "The data stage's result, from the feature cache `run` filled (how the other ranks of a torchrun job read it)."
     return load_dataset(ctx.cfg, progress=False)
+
+CHANGED = "the data changed since the last run (labels, audio or front-end fields): later stages are redone"

@@ -143,7 +143,8 @@ def _read_pretrained(path: Path) -> dict:
 def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
     """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or of the student
     (`'student'`: `student_pretrain` epochs at `lr`) after pretraining on `cfg.pretrain_windows` procedural windows
-    (`pretrain_objective`: their musical attributes and timbre, or label-free masked patches); returns (cached safetensors file without the head, info with per-epoch validation scores)."""
+    (`pretrain_objective`: their musical attributes and timbre, or label-free masked patches); returns (cached
+    safetensors file without the head, info with per-epoch validation scores)."""
     if which not in _PRETRAIN_FIELDS: raise ValueError(f"which must be 'teacher' or 'student', got {which!r}")
     epochs, lr = (cfg.teacher_pretrain, cfg.teacher_lr) if which == 'teacher' else (cfg.student_pretrain, cfg.lr)
     if epochs < 1: raise ConfigError(f"pretrain_backbone: {which}_pretrain must be at least 1 epoch")
@@ -242,6 +243,8 @@ def run(ctx: StageContext) -> dict:
     return _keys(info)
 
 def _keys(info: dict) -> dict: return {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
+
+CHANGED = "the pretraining cache entries changed since the last run"
 
 def load(ctx: StageContext) -> dict:
     "The pretrain stage's cache keys, read back from `pretrain/pretrain.json`."
