@@ -17,7 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
-from .train import warmup_cosine, NonFiniteLossError, CheckpointError
+from .train import warmup_cosine, epoch_loop, NonFiniteLossError, CheckpointError
 from .teacher import create_teacher
 from .student import create_student
 
@@ -82,7 +82,7 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
                 info=dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit), seconds=round(time.perf_counter() - t0, 2)))
 
 # %% ../nbs/04a_pretrain.ipynb
-PRETRAIN_VERSION = 1
+PRETRAIN_VERSION = 2           # 2: batch order and masks drawn per epoch (resumable)
 _PRETRAIN_FIELDS = dict(teacher=('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'patch_size',
                                  'teacher_pretrain', 'teacher_lr'),
                         student=('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size',
@@ -162,14 +162,14 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
     seed_everything(cfg.data_seed, cfg.num_threads)
     device = get_device(cfg)
     model = create_teacher(dataclasses.replace(cfg, teacher_weights='')) if which == 'teacher' else create_student(cfg)
-    k, hist, masked = len(ATTRIBUTES), [], cfg.pretrain_objective == 'masked'
+    k, masked = len(ATTRIBUTES), cfg.pretrain_objective == 'masked'
     Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
     if masked:                                            # label-free: the windows themselves are the target
         task = MaskedPatches(model, cfg.patch_size).to(device); model.to(device)
         n_tok = (X.shape[1] // cfg.patch_size) * (X.shape[2] // cfg.patch_size)
-        g_train, val_mask = torch.Generator().manual_seed(cfg.data_seed), random_mask(n_val, n_tok, torch.Generator().manual_seed(1234))
-        def batch_loss(idx):
-            return task.loss(model, Xt[idx].unsqueeze(1).to(device), random_mask(len(idx), n_tok, g_train).to(device))
+        val_mask = random_mask(n_val, n_tok, torch.Generator().manual_seed(1234))
+        def batch_loss(idx, g):
+            return task.loss(model, Xt[idx].unsqueeze(1).to(device), random_mask(len(idx), n_tok, g).to(device))
         def scores():                                     # R² of the hidden pixels against predicting their mean (0)
             xv = Xt[va].unsqueeze(1)
             pv = batched(lambda s_: task(model, xv[s_].to(device), val_mask[s_].to(device)).float(), n_val, 64)
@@ -179,7 +179,7 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
         describe = lambda s_: f"val loss {s_['val_loss']:.4f}, R² of the hidden patches {s_['r2_masked']:.2f}"
     else:                                                 # the generator's musical attributes and timbre
         task = None; model.reset_classifier(k + len(TIMBRES)); model.to(device)
-        def batch_loss(idx):
+        def batch_loss(idx, g):
             out = model(Xt[idx].unsqueeze(1).to(device))
             return F.mse_loss(out[:, :k], At[idx].to(device)) + F.cross_entropy(out[:, k:], Tt[idx].to(device))
         def scores():
@@ -193,12 +193,14 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
                             lr=lr)
     bs = min(cfg.batch_size, len(tr)); spe = math.ceil(len(tr) / bs)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(epochs * spe, cfg.warmup_frac))
-    rng = np.random.default_rng([cfg.data_seed, 5150])
-    for epoch in tqdm(range(epochs), desc=f'pretraining the {which}', disable=not progress, unit='epoch'):
-        model.train(); t1 = time.perf_counter(); tot = 0.0; perm = rng.permutation(tr)
+    def epoch_fn(epoch: int) -> dict:
+        "One epoch; its batch order and masks come from (data_seed, epoch) alone, so a resumed run draws the same ones."
+        model.train(); t1 = time.perf_counter(); tot = 0.0
+        perm = np.random.default_rng([cfg.data_seed, 5150, epoch]).permutation(tr)
+        g = torch.Generator().manual_seed(cfg.data_seed * 100_003 + epoch)
         for b in tqdm(range(spe), desc=f'epoch {epoch + 1}', leave=False, disable=not progress):
             idx = torch.from_numpy(perm[b * bs:(b + 1) * bs])
-            loss = batch_loss(idx)
+            loss = batch_loss(idx, g)
             if not torch.isfinite(loss):
                 raise NonFiniteLossError(f"pretraining: non-finite loss at epoch {epoch + 1}, batch {b + 1}; lower teacher_lr")
             opt.zero_grad(set_to_none=True); loss.backward()
@@ -206,13 +208,28 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
             tot += loss.item() * len(idx)
         model.eval()
         with torch.no_grad(): s = scores()
-        hist.append(dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1)))
-        if progress: tqdm.write(f"{which} pretraining ({cfg.pretrain_objective}) epoch {epoch + 1}/{epochs}: loss "
-                                f"{tot / len(tr):.4f}, {describe(s)} ({hist[-1]['seconds']:.0f}s)")
+        return dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1))
+    def state() -> dict:
+        return dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=torch.get_rng_state(),
+                    **(dict(task=task.state_dict()) if task is not None else {}))
+    def restore(st: dict):
+        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+        torch.set_rng_state(st['rng'])
+        if task is not None: task.load_state_dict(st['task'])
+    # an interrupted pretraining resumes after its last finished epoch (the checkpoint sits beside the cache entry,
+    # keyed like it, and goes once the entry is written)
+    ck = path.with_name(f'pretrain-{key}.checkpoint.pt')
+    loop = lambda: epoch_loop(f'pretraining the {which} ({cfg.pretrain_objective})', epochs, ck, key, state, restore,
+                              epoch_fn, lambda r: f"loss {r['train_loss']:.4f}, {describe(r)} ({r['seconds']:.0f}s)", progress)
+    try: hist = loop()
+    except CheckpointError as e:                          # an unreadable checkpoint in the cache: start again, never trust it
+        print(f"warning: {str(e)[:200]}; pretraining again from the start", file=sys.stderr)
+        ck.unlink(missing_ok=True); hist = loop()
     info = dict(key=key, which=which, objective=cfg.pretrain_objective, windows=len(X), epochs=epochs, history=hist, final=hist[-1],
                 seconds=round(time.perf_counter() - t0, 1))
     sd = {n: t.detach().cpu().contiguous() for n, t in model.state_dict().items() if not n.startswith('head.')}
     with atomic_path(path) as tmp: save_file(sd, str(tmp), metadata=dict(info=json.dumps(info)))
+    ck.unlink(missing_ok=True)
     return path, dict(info, cache_hit=False)
 
 def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:

@@ -50,6 +50,11 @@ MUTATIONS = [
      "t = model.patch_embed(x)", ['04a_pretrain'], []),
     ('pretrain_mode_target_dropped', 'pretrain', "return np.array(z + [1.0 if p['major'] else -1.0], np.float32)",
      "return np.array(z + [0.0], np.float32)", ['04a_pretrain'], []),
+    ('pretrain_resume_optimizer_not_restored', 'pretrain',
+     "model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])\n        torch.set_rng_state",
+     "model.load_state_dict(st['model']); sched.load_state_dict(st['sched'])\n        torch.set_rng_state", ['04a_pretrain'], []),
+    ('pretrain_checkpoint_left_in_cache', 'pretrain', "    ck.unlink(missing_ok=True)\n    return path", "    return path",
+     ['04a_pretrain'], []),
     # --- predictions on the labels' scale (09a_predict)
     ('predict_label_range_not_clipped', 'predict', "return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)",
      "return lo + (va + 1.0) / 2.0 * (hi - lo)", ['09a_predict'], []),
