@@ -16,8 +16,8 @@ __all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'S
            'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config', 'validate_config',
            'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text', 'json_ready',
            'save_figure', 'atomic_write_json', 'RunDir', 'fingerprint', 'audio_files', 'folder_signature',
-           'stage_inputs', 'inputs_changed', 'StageContext', 'stage_module', 'ccc', 'mae', 'batched', 'Timer',
-           'get_device']
+           'stage_inputs', 'inputs_changed', 'StageContext', 'stage_module', 'ccc', 'mae', 'batched', 'worker_count',
+           'parallel_iter', 'parallel_map', 'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -125,6 +125,8 @@ class Config:
     max_batches: int = opt(0, ge=0)                     # stop each epoch after this many batches (0 = all; dry runs use 1)
     batch_size: int = opt(32, ge=1)
     num_threads: int = opt(2, ge=0, le=1024)            # torch CPU threads (0 = torch's default)
+    workers: int = opt(0, ge=0, le=1024)                # processes for clip synthesis, audio features and ExecuTorch lowering
+                                                        # (0 = one per CPU core; 1 = this process alone); changes no result
     device: str = opt('auto', choices=('auto', 'cpu', 'cuda'))  # 'auto' | 'cpu' | 'cuda'
     # --- evaluation and export
     bootstrap: int = opt(1000, ge=1)
@@ -373,7 +375,7 @@ FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
                'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',
                'win_hop_frames', 'max_windows')
-NO_RESULT_FIELDS = ('preset', 'device')
+NO_RESULT_FIELDS = ('preset', 'device', 'workers')
 
 def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."
@@ -474,6 +476,65 @@ def batched(fn, n: int, batch_size: int = 64, empty: tuple = (0, 2), progress: b
         parts.append(tuple(_as_numpy(x) for x in o) if isinstance(o, tuple) else _as_numpy(o))
     if not parts: return np.zeros(empty, np.float32)
     return tuple(np.concatenate(c) for c in zip(*parts)) if isinstance(parts[0], tuple) else np.concatenate(parts)
+
+# %% ../nbs/00_core.ipynb
+def worker_count(workers: int = 0) -> int:
+    "Processes to use for `workers` (0 = one per CPU core this process may run on)."
+    if workers: return workers
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+
+def _worker_init():
+    """Worker initialiser: one BLAS/OpenMP thread per process (the processes are the parallelism); Ctrl-C is the
+    parent's to handle (it cancels the queue), and on Linux a worker ends with its parent, even a killed one."""
+    import signal, sys
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == 'linux':
+        try:
+            import ctypes
+            ctypes.CDLL('libc.so.6').prctl(1, signal.SIGTERM)         # PR_SET_PDEATHSIG
+        except (OSError, AttributeError): pass
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except Exception: pass
+
+def _picklable(fn, start: str) -> bool:
+    "Whether a `start` child can get `fn`: it pickles, and for 'spawn' it does not live in `__main__` (a notebook)."
+    import pickle
+    f = getattr(fn, 'func', fn)
+    if start != 'fork' and getattr(f, '__module__', None) == '__main__': return False
+    try: pickle.dumps(fn); return True
+    except Exception: return False
+
+def parallel_iter(fn, items, workers: int = 1, progress: bool = False, desc: str | None = None, chunksize: int = 1,
+                  start: str | None = None):
+    """Yield `fn(x)` for each of `items`, in order, computed by `workers` processes (≤ 1: in this process, no pool).
+    `fn` must be picklable (a module-level function; bind arguments with `functools.partial`; anything else runs in this
+    process) and each item must carry all its result depends on (e.g. its own random seed), so the results are the same
+    for any `workers`. Processes are forked where the platform allows it (nothing is imported again), else spawned, or as
+    `start` says ('spawn' for work that runs torch: a forked child must not use the parent's OpenMP pool); one BLAS
+    thread each. A worker's exception is raised here, as the serial loop would raise it, and the queued work is cancelled."""
+    import sys
+    items = list(items); start = start or ('fork' if sys.platform == 'linux' else 'spawn')
+    workers = min(workers, len(items)) if _picklable(fn, start) else 1
+    from tqdm.auto import tqdm
+    bar = tqdm(total=len(items), desc=desc, disable=not progress, mininterval=1)
+    try:
+        if workers <= 1:
+            for x in items: yield fn(x); bar.update()
+            return
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+        ex = ProcessPoolExecutor(workers, mp_context=mp.get_context(start), initializer=_worker_init)
+        try:
+            for r in ex.map(fn, items, chunksize=chunksize): yield r; bar.update()
+        finally: ex.shutdown(wait=True, cancel_futures=True)
+    finally: bar.close()
+
+def parallel_map(fn, items, workers: int = 1, progress: bool = False, desc: str | None = None, chunksize: int = 1,
+                 start: str | None = None) -> list:
+    "`[fn(x) for x in items]` by `parallel_iter` (same arguments)."
+    return list(parallel_iter(fn, items, workers, progress, desc, chunksize, start))
 
 # %% ../nbs/00_core.ipynb
 class Timer:

@@ -5,6 +5,7 @@
 # %% ../nbs/02_data.ipynb 1
 from __future__ import annotations
 import hashlib, json, os, sys, time
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
@@ -281,16 +282,40 @@ class EmotionData:
         return h.hexdigest()[:20]
 
 # %% ../nbs/02_data.ipynb
-def _embedded_clips(cfg: Config, progress: bool, only: set[int] | None = None):
-    "Yield (row, audio) of the embedded dataset, deterministic per `data_seed` (just clips `only` when given)."
+def _embedded_params(cfg: Config):
+    "Yield (i, row, params) of every embedded clip, in order from one stream: deterministic per `data_seed`."
     rng = np.random.default_rng([cfg.data_seed, 7331])
-    for i in tqdm(range(cfg.n_clips), desc='synthesising clips', disable=not progress, mininterval=1):
+    for i in range(cfg.n_clips):
         p = sample_music_params(rng)                     # drawn for every clip: the stream stays the same
         v, a = true_emotion(p); va, aa = annotate(v, a, rng)
-        if only is not None and i not in only: continue
-        y = synth_clip(p, cfg.sample_rate, cfg.clip_seconds, np.random.default_rng([cfg.data_seed, i]))
-        yield dict(path=f'embedded/{i:05d}', group=f'embedded/{i:05d}', valence=va, arousal=aa,
-                   valence_true=v, arousal_true=a, major=p['major'], timbre=p['timbre']), y
+        yield i, dict(path=f'embedded/{i:05d}', group=f'embedded/{i:05d}', valence=va, arousal=aa,
+                      valence_true=v, arousal_true=a, major=p['major'], timbre=p['timbre']), p
+
+def _embedded_audio(cfg: Config, p: dict, i: int) -> np.ndarray:
+    "The audio of embedded clip `i` with parameters `p` (its own seed: any process can render it)."
+    return synth_clip(p, cfg.sample_rate, cfg.clip_seconds, np.random.default_rng([cfg.data_seed, i]))
+
+def _embedded_audio_job(cfg: Config, job: tuple) -> np.ndarray:
+    "Worker (`parallel_map`): the audio of embedded clip `job` = (params, i)."
+    return _embedded_audio(cfg, *job)
+
+def _windows(cfg: Config, audio: np.ndarray) -> tuple[np.ndarray, bool, bool]:
+    "Model input windows of `audio`, whether it was padded, whether it is silent."
+    w, padded = frame_windows(log_mel(audio, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+    return w, padded, bool(np.abs(audio).max() < 1e-6)
+
+def _embedded_job(cfg: Config, job: tuple) -> tuple:
+    "Worker (`parallel_map`): windows of embedded clip `job` = (params, i)."
+    return _windows(cfg, _embedded_audio(cfg, *job))
+
+def _file_job(cfg: Config, path: str, half: bool = False) -> tuple | str:
+    """Worker (`parallel_map`): windows of audio file `path` (float16 with `half`); with `skip_bad`, an unreadable file
+    gives its error text instead."""
+    try: w, padded, silent = _windows(cfg, load_audio(path, cfg.sample_rate))
+    except AudioError as e:
+        if not cfg.skip_bad: raise
+        return str(e)
+    return (w.astype(np.float16) if half else w), padded, silent
 
 def _source(cfg: Config) -> tuple[pd.DataFrame | None, list[str], str]:
     "The manifest rows of a file-based source (None for embedded), skipped rows, and a description."
@@ -332,19 +357,19 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
                   file=sys.stderr)
             hit = False
     if not hit:
-        rows, Xs, audio_skipped = [], [], []
-        if manifest is None: items = _embedded_clips(cfg, progress)
+        rows, Xs, audio_skipped, n_proc = [], [], [], worker_count(cfg.workers)   # clips in parallel processes
+        import librosa                                    # noqa: F401 (imported once here, not in every worker)
+        if manifest is None:
+            meta = list(_embedded_params(cfg)); candidates = [row for _, row, _ in meta]
+            results = parallel_map(partial(_embedded_job, cfg), [(p, i) for i, _, p in meta], n_proc, progress,
+                                   'synthesising clips', chunksize=8)
         else:
-            def _files():
-                for r in tqdm(list(manifest.itertuples(index=False)), desc='reading audio', disable=not progress, mininterval=1):
-                    try: yield r._asdict(), load_audio(r.path, cfg.sample_rate)
-                    except AudioError as e:
-                        if not cfg.skip_bad: raise
-                        audio_skipped.append(str(e))
-            items = _files()
-        for row, audio in items:
-            w, padded = frame_windows(log_mel(audio, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
-            row.update(n_windows=len(w), padded=padded, silent=bool(np.abs(audio).max() < 1e-6))
+            recs = list(manifest.itertuples(index=False)); candidates = [r._asdict() for r in recs]
+            results = parallel_map(partial(_file_job, cfg), [r.path for r in recs], n_proc, progress, 'reading audio', chunksize=4)
+        for row, r in zip(candidates, results):
+            if isinstance(r, str): audio_skipped.append(r); continue       # unreadable, skipped (skip_bad)
+            w, padded, silent = r
+            row.update(n_windows=len(w), padded=padded, silent=silent)
             rows.append(row); Xs.append(w)
         skipped = skipped + audio_skipped
         if not rows: raise ManifestError(f"{desc}: no usable audio ({len(skipped)} skipped)")
@@ -371,8 +396,9 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
 def clip_audio(cfg: Config, data: EmotionData, split: str = 'test'):
     "Yield (clip row, mono audio at `cfg.sample_rate`) for the clips of `split`, in the clip table's order."
     rows = [int(i) for i in np.flatnonzero(data.clips.split.to_numpy() == split)]
-    if data.info.get('source') == 'embedded':
-        yield from zip(rows, (y for _, y in _embedded_clips(cfg, False, set(rows))))
+    if data.info.get('source') == 'embedded':                     # synthesised again, in parallel processes
+        want = set(rows); jobs = [(p, i) for i, _, p in _embedded_params(cfg) if i in want]
+        yield from zip(rows, parallel_iter(partial(_embedded_audio_job, cfg), jobs, worker_count(cfg.workers), chunksize=4))
     else:
         for i in rows: yield i, load_audio(data.clips.path.iloc[i], cfg.sample_rate)
 
@@ -405,12 +431,12 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
             hit = False
     if not hit:
         Xs, owners, skipped = [], [], []
-        for i, f in enumerate(tqdm(files, desc='reading unlabelled audio', disable=not progress, mininterval=1)):
-            try: w, _ = frame_windows(log_mel(load_audio(f, cfg.sample_rate), cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
-            except AudioError as e:
-                if not cfg.skip_bad: raise
-                skipped.append(str(e)); continue
-            Xs.append(w.astype(np.float16)); owners.append(np.full(len(w), i))
+        import librosa                                    # noqa: F401 (imported once here, not in every worker)
+        results = parallel_iter(partial(_file_job, cfg, half=True), [str(f) for f in files], worker_count(cfg.workers),
+                                progress, 'reading unlabelled audio', chunksize=4)
+        for i, r in enumerate(results):
+            if isinstance(r, str): skipped.append(r); continue             # unreadable, skipped (skip_bad)
+            Xs.append(r[0]); owners.append(np.full(len(r[0]), i))
         X = np.concatenate(Xs) if Xs else np.zeros((0, cfg.n_mels, cfg.win_frames), np.float16)
         owner = np.concatenate(owners) if owners else np.zeros(0, int)
         if use_cache:

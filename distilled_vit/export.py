@@ -200,6 +200,15 @@ def export_pte(model: nn.Module, example: torch.Tensor, path, quantize: bool = F
     with atomic_path(path) as tmp: tmp.write_bytes(prog.buffer)
     return Path(path)
 
+def _pte_job(job: tuple) -> Path:
+    """Worker (`parallel_map`, spawned: a forked child must not run torch): `export_pte(*job)` = (model, example, path,
+    quantize), on one thread; a failure comes back as one `ExportError` naming the program (any exception survives the trip)."""
+    model, example, path, quantize = job
+    try:
+        with torch_threads(1): return export_pte(model, example, path, quantize=quantize)
+    except Exception as e:
+        raise ExportError(f"{path}: lowering to ExecuTorch failed ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]})") from None
+
 def load_pte(path):
     "The `forward` method of an ExecuTorch program, run by ExecuTorch's runtime; `ExportError` naming the file if it is not one."
     path = Path(path)
@@ -307,12 +316,14 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     else:
         one = example_input(cfg, 1, wave=True)
         pte_lat = lambda meth: dict(latency_ms_b1=median_ms(lambda x: meth.execute([x]), one, cfg.latency_repeats, min(3, cfg.latency_repeats)))
+        programs = (('pte_wave_fp32', 'student_wave.pte', False, 'ExecuTorch XNNPACK fp32, audio in, batch 1'),
+                    ('pte_wave_int8', 'student_wave_int8.pte', True, 'ExecuTorch XNNPACK, 8-bit dynamic Linear weights, audio in, batch 1'))
+        # lowering is single-threaded Python (~35 s a program here): the two programs are lowered side by side
+        paths = parallel_map(_pte_job, [(wave, one, out / file, quant) for _, file, quant, _ in programs],
+                             min(len(programs), worker_count(cfg.workers)), start='spawn')
         with torch_threads(cfg.num_threads):
-            for name, file, quant, fmt in (('pte_wave_fp32', 'student_wave.pte', False, 'ExecuTorch XNNPACK fp32, audio in, batch 1'),
-                                           ('pte_wave_int8', 'student_wave_int8.pte', True,
-                                            'ExecuTorch XNNPACK, 8-bit dynamic Linear weights, audio in, batch 1')):
-                p = export_pte(wave, one, out / file, quantize=quant); meth = load_pte(p)
-                record(name, p, fmt, pte_outputs(meth, A), pte_lat(meth), wagainst)
+            for (name, _, _, fmt), p in zip(programs, paths):
+                meth = load_pte(p); record(name, p, fmt, pte_outputs(meth, A), pte_lat(meth), wagainst)
     for k in ('torchscript', 'torch_export', 'onnx_fp32', 'onnx_wave_fp32') + (() if why_not else ('pte_wave_fp32',)):
         if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
             raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "

@@ -5,6 +5,7 @@
 # %% ../nbs/04a_pretrain.ipynb 1
 from __future__ import annotations
 import hashlib, json, sys, time
+from functools import partial
 from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
@@ -44,16 +45,21 @@ def _corpus_key(cfg: Config, n: int, seed: int) -> str:
     front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS if k != 'win_hop_frames'}
     return fingerprint(dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed))
 
+def _corpus_window(cfg: Config, seed: int, job: tuple) -> np.ndarray:
+    "Worker (`parallel_map`): the log-mel window of corpus clip `job` = (params, i), float16 (its own seed)."
+    p, i = job
+    y = synth_clip(p, cfg.sample_rate, corpus_seconds(cfg), np.random.default_rng([seed, 90210, i]))
+    return frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_frames, 1)[0][0].astype(np.float16)
+
 def _render_corpus(cfg: Config, n: int, seed: int, progress: bool):
-    seconds = corpus_seconds(cfg)
     rng = np.random.default_rng([seed, 90210])            # a stream of its own: never the embedded dataset's clips
+    params = [sample_music_params(rng) for _ in range(n)]
+    A = np.stack([clip_attributes(p) for p in params]).astype(np.float32)
+    timbre = np.array([TIMBRES.index(p['timbre']) for p in params], np.int64)
     X = np.empty((n, cfg.n_mels, cfg.win_frames), np.float16)
-    A = np.empty((n, len(ATTRIBUTES)), np.float32); timbre = np.empty(n, np.int64)
-    for i in tqdm(range(n), desc='procedural corpus', disable=not progress, mininterval=1):
-        p = sample_music_params(rng)
-        y = synth_clip(p, cfg.sample_rate, seconds, np.random.default_rng([seed, 90210, i]))
-        X[i] = frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_frames, 1)[0][0]
-        A[i] = clip_attributes(p); timbre[i] = TIMBRES.index(p['timbre'])
+    import librosa                                        # noqa: F401 (imported once here, not in every worker)
+    for i, w in enumerate(parallel_iter(partial(_corpus_window, cfg, seed), [(p, i) for i, p in enumerate(params)],
+                                        worker_count(cfg.workers), progress, 'procedural corpus', chunksize=16)): X[i] = w
     return X, A, timbre
 
 def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True, use_cache: bool = True) -> dict:

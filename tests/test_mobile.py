@@ -58,3 +58,21 @@ def test_without_executorch_the_stage_says_so_and_writes_the_rest(monkeypatch, t
     assert lines == ['export: ExecuTorch programs skipped: executorch is not installed (test)']
     assert ex['executorch'] == {**ex['executorch'], 'written': False, 'reason': 'executorch is not installed (test)', 'programs': {}}
     assert 'pte_wave_fp32' not in ex['artefacts'] and ex['checks']['wave_parity_ok']
+
+class _DataDependent(torch.nn.Module):
+    "A model torch.export cannot capture (control flow on a tensor's value): its lowering fails."
+    def forward(self, x): return x * 2 if x.sum() > 0 else x - 1
+
+def test_a_program_lowered_in_a_spawned_worker_equals_one_lowered_here_and_threads_are_restored(mobile):
+    s, cfg, run, ex, log = mobile
+    before = torch.get_num_threads()
+    E._pte_job((E.WaveStudent(s.student, cfg, s.data.norm).eval(), E.example_input(cfg, 1, wave=True),
+                run.path / 'export' / 'again.pte', False))             # the worker, run here: thread count restored
+    assert torch.get_num_threads() == before and (run.path / 'export' / 'again.pte').is_file()
+    # same bytes as the program the stage lowered in a spawned process
+    assert (run.path / 'export' / 'again.pte').read_bytes() == (run.path / ex['artefacts']['pte_wave_fp32']['path']).read_bytes()
+
+def test_a_failed_lowering_is_one_export_error_naming_the_program(tmp_path):
+    with pytest.raises(E.ExportError, match=r'bad\.pte: lowering to ExecuTorch failed \('):
+        E._pte_job((_DataDependent(), torch.ones(1, 4), tmp_path / 'bad.pte', False))
+    assert not (tmp_path / 'bad.pte').exists()

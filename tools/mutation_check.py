@@ -121,6 +121,13 @@ MUTATIONS = [
      "for r, part in enumerate(parts): out[r * size:r * size + len(range(r, n, world))] =", [], ['tests/test_torchrun.py']),
     ('every_rank_writes_metrics', 'teacher', "if is_main_process(): atomic_write_json(out / 'metrics.json', m)",
      "atomic_write_json(out / 'metrics.json', m)", [], ['tests/test_torchrun.py']),
+    # --- work spread over processes (00_core parallel_map and its users)
+    ('file_job_swallows_errors', 'data', "        if not cfg.skip_bad: raise\n        return str(e)\n",
+     "        return str(e)\n", [], ['tests/test_bad_input.py']),
+    ('parallel_results_out_of_order', 'core', "for r in ex.map(fn, items, chunksize=chunksize): yield r; bar.update()",
+     "for r in reversed(list(ex.map(fn, items, chunksize=chunksize))): yield r; bar.update()", ['02_data'], []),
+    ('pte_worker_leaves_one_thread', 'export', "with torch_threads(1): return export_pte(model, example, path, quantize=quantize)",
+     "torch.set_num_threads(1); return export_pte(model, example, path, quantize=quantize)", [], ['tests/test_mobile.py']),
 ]
 
 
