@@ -36,7 +36,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-## The main job: the whole pipeline on the embedded default data (cpu preset, ~18 min on 2 cores, benchmarks/results/pipeline_cpu.md)
+## The main job: the whole pipeline on the embedded default data (cpu preset, ~19 min on 2 cores, benchmarks/results/pipeline_cpu.md)
 run: install
 	$(BIN)/distilled-vit run --preset $(PRESET) --out $(OUT)
 

@@ -91,7 +91,7 @@ class Config:
     teacher_dim: int = opt(0, ge=0)
     teacher_heads: int = opt(0, ge=0)
     teacher_weights: str = ''       # local timm/ImageNet checkpoint to start from ('' = random init)
-    teacher_epochs: int = opt(10, ge=1)
+    teacher_epochs: int = opt(8, ge=1)                  # cpu: 8 (benchmarks/results/kd_recipe_t8.md: 10 is better on dev, but over make run's 20 min)
     teacher_lr: float = opt(5e-4, gt=0, le=1)
     teacher_pretrain: int = opt(0, ge=0, le=1000)       # epochs of attribute pretraining on the procedural corpus (04a_pretrain; 0 = off)
     pretrain_windows: int = opt(4000, ge=16, le=1_000_000)  # corpus windows for that pretraining
