@@ -36,6 +36,8 @@ def run_one(preset: str, dst: Path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--presets', nargs='+', default=['smoke', 'cpu'])
+    ap.add_argument('--reuse', action='store_true', help="reuse each preset's notebook run kept in runs/narrative-PRESET.json "
+                                                          "(e.g. after refreshing a stale pipeline reference) instead of executing it again")
     ap.add_argument('--one', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--dst', default=None, help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -48,7 +50,7 @@ def main():
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count()), presets={})
     for p in a.presets:
         tmp = ROOT / 'runs' / f'narrative-{p}.json'; tmp.parent.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, __file__, '--one', p, '--dst', str(tmp)], check=True)
+        if not (a.reuse and tmp.exists()): subprocess.run([sys.executable, __file__, '--one', p, '--dst', str(tmp)], check=True)
         r = json.loads(tmp.read_text())
         bench = ROOT / 'benchmarks' / 'results' / f'pipeline_{p}.json'
         if bench.exists():
