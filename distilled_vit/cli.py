@@ -4,13 +4,88 @@
 
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
-import argparse, errno, inspect, json, sys, time
+import argparse, errno, hashlib, inspect, json, os, shutil, sys, tempfile, time
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
 
 # %% auto 0
-__all__ = ['STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
+__all__ = ['STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
+           'restore_stage', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
+
+# %% ../nbs/10_cli.ipynb
+def code_version() -> str:
+    "Fingerprint of this package's source and of the torch and timm versions: a cached stage is trusted only by the code that made it."
+    import distilled_vit, torch, timm
+    pkg = Path(distilled_vit.__file__).resolve().parent
+    src = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py']
+    return fingerprint(dict(src=src, torch=torch.__version__, timm=timm.__version__))
+
+def stage_cache_key(stage: str, stage_fingerprint: str) -> str:
+    "The stage cache's key of a stage made from inputs with fingerprint `stage_fingerprint` by this code."
+    return fingerprint(dict(stage=stage, inputs=stage_fingerprint, code=code_version()))
+
+def stage_cache_path(stage: str, key: str) -> Path:
+    from distilled_vit.data import cache_dir
+    return cache_dir() / f'stage-{stage}-{key}'
+
+_BOOKKEEPING = ('done.json', 'started.json', STAGE_MARKER, 'entry.json')
+
+def _stage_files(folder: Path) -> list[Path]:
+    "A finished stage's result files: everything but bookkeeping and resume checkpoints."
+    return sorted(p for p in folder.rglob('*') if p.is_file() and p.name not in _BOOKKEEPING
+                  and not p.name.startswith('checkpoint') and not p.name.endswith('.tmp'))
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
+    return h.hexdigest()
+
+def store_stage(run: RunDir, stage: str, key: str, seconds: float) -> Path | None:
+    """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary folder renamed into place);
+    returns the entry (None when it could not be written: a warning, not an error; the run itself is complete)."""
+    dst = stage_cache_path(stage, key)
+    if dst.is_dir(): return dst                          # already there (another run stored the same result)
+    src, tmp = run.path / stage, None
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent))
+        files = {}
+        for p in _stage_files(src):
+            rel = p.relative_to(src).as_posix(); (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, tmp / rel); files[rel] = _sha256(tmp / rel)
+        atomic_write_json(tmp / 'entry.json', dict(stage=stage, key=key, seconds=seconds, files=files,
+                                                   stored=time.strftime('%Y-%m-%d %H:%M:%S')))
+        os.rename(tmp, dst); return dst
+    except OSError as e:
+        if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
+        if dst.is_dir(): return dst                      # another process renamed the same entry into place first
+        print(f"warning: could not store the {stage} stage in the stage cache {dst.parent} ({e}); the run is unaffected",
+              file=sys.stderr)
+        return None
+
+def restore_stage(run: RunDir, stage: str, key: str) -> dict | None:
+    """Copy the stage cache's entry `key` of `stage` into `run` (replacing what the stage folder held); returns what the
+    entry says (`seconds` it took to make, `key`) or None when there is no entry. An entry whose files do not match their
+    recorded checksums is deleted with a warning and None returned: the caller makes the stage again."""
+    src = stage_cache_path(stage, key)
+    if not src.is_dir(): return None
+    try:
+        entry = json.loads((src / 'entry.json').read_text())
+        if entry.get('stage') != stage or entry.get('key') != key or not entry.get('files'):
+            raise ValueError('entry.json does not describe this entry')
+        for rel, h in entry['files'].items():
+            if _sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
+    except (OSError, ValueError) as e:
+        print(f"warning: stage cache entry {src} is unusable ({type(e).__name__}: {str(e)[:120]}); deleting it and "
+              f"making the {stage} stage again", file=sys.stderr)
+        shutil.rmtree(src, ignore_errors=True); return None
+    run.remove_stage(stage); dst = run.stage(stage)
+    for rel in entry['files']:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dst / rel) as t: shutil.copyfile(src / rel, t)
+    return dict(key=key, seconds=entry['seconds'], stored=entry.get('stored'))
 
 # %% ../nbs/10_cli.ipynb
 def _done_info(run: RunDir, stage: str, name: str = 'done.json') -> dict | None:
@@ -35,7 +110,9 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
     before the report, the timings). Each stage's module does the work (`run(ctx)`) or reads a finished result back
     (`load(ctx)`, the stage protocol of `00_core`). A finished stage is reused while its inputs' fingerprint is
-    unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it.
+    unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it. A stage of
+    `CACHED_STAGES` (the teacher) that this run directory lacks is restored from the stage cache when an earlier run,
+    in any directory, made it from the same inputs with the same code (`cfg.stage_cache`; `force` bypasses it).
 
     Under `torchrun` (WORLD_SIZE > 1) every rank calls this: rank 0 alone writes files (run folder, stage bookkeeping
     and every stage outside `DDP_STAGES`) while the others wait at a barrier and then `load` what it wrote; the
@@ -57,6 +134,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     t_start = time.perf_counter()
     def log(i, s, msg): print(f"[{i + 1}/{len(stages)}] {s:<13} {msg}  (elapsed {time.perf_counter() - t_start:.0f}s)", flush=True)
     fps = {}
+    forced = STAGES[STAGES.index(force):] if force else ()    # redone for real: never taken from the stage cache
     for i, stage in enumerate(stages):
         mod, info, ctx.stage = stage_module(stage), _done_info(run, stage), stage
         if stage in ALWAYS_RUN: inputs, done = None, False
@@ -70,8 +148,19 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
                 if ctx.progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
                 run.remove_stage(stage)                  # an interrupted attempt resumes only when its inputs are the same
             atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
-        if ctx.progress: log(i, stage, 'done earlier: reusing its outputs' if done else 'running...')
-        t0 = time.perf_counter()
+        t0, cached, ckey = time.perf_counter(), None, None
+        if stage in CACHED_STAGES and cfg.stage_cache and stage not in forced:   # a result of another run directory?
+            ckey = stage_cache_key(stage, fps[stage])
+            if not done:
+                if main and (cached := restore_stage(run, stage, ckey)) is not None:
+                    _mark_done(run, stage, 0.0, fingerprint=fps[stage], inputs=inputs, cache=cached)
+                _barrier()                               # every rank reads what rank 0 restored
+                cached = (_done_info(run, stage) or {}).get('cache') if not main else cached
+                done = cached is not None and (_done_info(run, stage) or {}).get('fingerprint') == fps[stage]
+        if ctx.progress:
+            log(i, stage, f"restored from the stage cache (trained in {cached['seconds']:.0f}s by an earlier run from the same "
+                          f"inputs; --set stage_cache=false trains it again)" if cached else
+                          'done earlier: reusing its outputs' if done else 'running...')
         if done: ctx.results[stage] = mod.load(ctx)
         elif stage in DDP_STAGES:                        # every rank trains its shard of the batches
             if main and world > 1 and hasattr(mod, 'warm'): mod.warm(ctx)
@@ -85,14 +174,18 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
             fps[stage] = _content_fingerprint(ctx.results[stage])
             if info is not None and info.get('fingerprint') not in (None, fps[stage]) and ctx.progress:
                 log(i, stage, getattr(mod, 'CHANGED', f"{stage} changed since the last run"))   # the module's own words
-        if not done:
+        if not done or cached:
             timings[stage] = round(time.perf_counter() - t0, 2)
-            if main: _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs); atomic_write_json(tpath, timings)
+            if main:
+                _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs, **(dict(cache=cached) if cached else {}))
+                atomic_write_json(tpath, timings)
+                if ckey and not cached: store_stage(run, stage, ckey, timings[stage])
         if ctx.progress: log(i, stage, f"finished in {time.perf_counter() - t0:.1f}s")
     _barrier()
     if 'evaluate' in ctx.results and 'export' in ctx.results:
         from distilled_vit.evaluate import write_report
-        if main: rep = write_report(cfg, run, ctx['evaluate'], ctx['export'], timings)
+        cache = {s: d['cache'] for s in CACHED_STAGES if (d := _done_info(run, s) or {}).get('cache')}   # this run or an earlier one
+        if main: rep = write_report(cfg, run, ctx['evaluate'], ctx['export'], timings, cache)
         _barrier()                                       # all ranks leave together, with rank 0's report
         return rep if main else json.loads((run.path / 'report.json').read_text())
     return dict(timings_s=timings)
@@ -109,7 +202,7 @@ _COMMON = dict(preset=Param("configuration preset: smoke, cpu or paper", str),
                data=Param("data source: embedded, a manifest .csv, deam:DIR or pmemo:DIR", str),
                out=Param("run directory (default runs/PRESET)", str),
                set=Param("override a config field, key=value (repeatable)", str, nargs='*'),
-               force=Param("redo this stage and every stage after it", str),
+               force=Param("redo this stage and every stage after it (the teacher is trained even when the stage cache holds it)", str),
                skip_bad=Param("skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true),
                dry_run=Param("build every model of the preset and run one batch per stage on a few clips", store_true))
 

@@ -12,12 +12,13 @@ import numpy as np
 
 # %% auto 0
 __all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'FRONTEND_FIELDS', 'DATA_FIELDS',
-           'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES', 'DDP_STAGES', 'ALWAYS_RUN', 'DIMS',
-           'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config', 'validate_config',
-           'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path', 'atomic_write_text', 'json_ready',
-           'save_figure', 'atomic_write_json', 'RunDir', 'fingerprint', 'audio_files', 'folder_signature',
-           'stage_inputs', 'inputs_changed', 'StageContext', 'stage_module', 'ccc', 'mae', 'batched', 'worker_count',
-           'parallel_iter', 'parallel_map', 'Timer', 'get_device']
+           'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES', 'DDP_STAGES', 'ALWAYS_RUN',
+           'CACHED_STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config',
+           'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path',
+           'atomic_write_text', 'json_ready', 'save_figure', 'atomic_write_json', 'RunDir', 'fingerprint',
+           'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs', 'inputs_changed', 'StageContext',
+           'stage_module', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter', 'parallel_map', 'Timer',
+           'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -133,6 +134,7 @@ class Config:
     latency_repeats: int = opt(30, ge=1)
     onnx_opset: int = opt(17, ge=14, le=20)
     export_pte: bool = True         # ExecuTorch programs of the audio-in student (needs the `[mobile]` extra; skipped with one line without it)
+    stage_cache: bool = True        # reuse a teacher an earlier run trained from the same inputs, in any run directory (10_cli); changes no result
 
     def to_dict(self) -> dict: return asdict(self)
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -375,7 +377,7 @@ FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
                'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',
                'win_hop_frames', 'max_windows')
-NO_RESULT_FIELDS = ('preset', 'device', 'workers')
+NO_RESULT_FIELDS = ('preset', 'device', 'workers', 'stage_cache')
 
 def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."
@@ -394,11 +396,18 @@ def folder_signature(folder: str | Path) -> str:
     root = Path(folder)
     return fingerprint([(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in audio_files(root)])
 
-CONTENT_FIELDS = {'unlabelled': folder_signature}   # fields naming a folder: the fingerprint holds its content's signature
+def weights_signature(value: str) -> str:
+    "Signature of a `teacher_weights` file (size and modification time, like `folder_signature`); a `timm:` tag stands for itself."
+    if value.startswith('timm:'): return 'timm tag'
+    p = Path(value)
+    return fingerprint([p.stat().st_size, p.stat().st_mtime_ns]) if p.is_file() else 'missing'
+
+# fields naming a folder or file: the fingerprint holds its content's signature
+CONTENT_FIELDS = {'unlabelled': folder_signature, 'teacher_weights': weights_signature}
 
 def stage_inputs(cfg: Config, stage: str, fingerprints: dict[str, str]) -> dict:
     """What stage `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
-    that names a folder (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count."""
+    that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count."""
     deps, flds = STAGE_INPUTS[stage]
     val = lambda k: f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
     return dict(config={k: val(k) for k in flds}, stages={s: fingerprints[s] for s in deps})
@@ -415,6 +424,7 @@ STAGE_MODULES = dict(data='data', gan='gan', pretrain='pretrain', teacher='teach
                      student_nokd='distill', evaluate='evaluate', export='export')
 DDP_STAGES = ('teacher', 'student', 'student_nokd')      # trained by every rank together (03_train.fit)
 ALWAYS_RUN = ('data', 'pretrain')                        # cheap on a rerun (feature cache); fingerprinted by content
+CACHED_STAGES = ('teacher',)                             # also kept in the stage cache, for any run directory (10_cli)
 
 @dataclass
 class StageContext:

@@ -324,16 +324,23 @@ def _markdown(r: dict) -> str:
     else: L.append('Not exported in this run.')
     L += ['', '## Timings', '', '| stage | seconds |', '|---|---|']
     L += [f"| {k} | {_f(v, '.1f')} |" for k, v in (r.get('timings_s') or {}).items()]
+    for k, c in (r.get('stage_cache') or {}).items():
+        L += ['', f"The {k} stage was restored from the stage cache (entry `{c.get('key')}`, stored {c.get('stored')}): an "
+                  f"earlier run trained it from the same inputs in {_f(c.get('seconds'), '.0f')} s. `--set stage_cache=false` "
+                  f"trains it again."]
     L += ['', '## Figures', ''] + [f"![{k}]({p})" for k, p in (r.get('figures') or {}).items()]
     return '\n'.join(L) + '\n'
 
-def write_report(cfg: Config, run: RunDir, eval_result: dict, export_result: dict | None, timings: dict) -> dict:
-    "Write `run/report.json` and `run/report.md` (atomically) from the evaluation, export section and stage timings."
+def write_report(cfg: Config, run: RunDir, eval_result: dict, export_result: dict | None, timings: dict,
+                 stage_cache: dict | None = None) -> dict:
+    """Write `run/report.json` and `run/report.md` (atomically) from the evaluation, export section and stage timings;
+    `stage_cache` names the stages this run restored from the stage cache (10_cli) with what their entries say."""
     timings = {k: v for k, v in (timings or {}).items() if k != 'total'}
     try: import onnxruntime; ort_version = onnxruntime.__version__
     except ImportError: ort_version = None
     rep = json_ready(dict(preset=cfg.preset, dataset=eval_result.get('dataset'), **{k: v for k, v in eval_result.items() if k != 'dataset'},
                       export=export_result or {}, timings_s=dict(timings, total=round(sum(timings.values()), 2)),
+                      stage_cache=stage_cache or {},
                       config='config.json', created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                       versions=dict(python=platform.python_version(), torch=torch.__version__, onnxruntime=ort_version)))
     atomic_write_json(run.path / 'report.json', rep)

@@ -7,7 +7,9 @@ from conftest import cli, ROOT
 from distilled_vit.train import load_checkpoint, CheckpointError
 
 def _teacher_cmd(out, epochs=6):
-    return ('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', f'teacher_epochs={epochs}', 'n_clips=40')
+    # stage cache off: the reference run's teacher would otherwise be restored, not trained, in the killed run
+    return ('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', f'teacher_epochs={epochs}', 'n_clips=40',
+            'stage_cache=false')
 
 def test_sigkill_mid_training_resumes_to_identical_metrics(tmp_path):
     env = dict(os.environ)

@@ -29,19 +29,20 @@ LAUNCHER = textwrap.dedent('''
     from distilled_vit.cli import main
     sys.exit(main(sys.argv[1:]))
 ''')
-# with the GAN (rank 0 alone trains it and its reference models) and a corpus transfer set (a cache rank 0 builds)
-ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1', 'gan=true', 'kd_corpus=16']
+# with the GAN (rank 0 alone trains it and its reference models) and a corpus transfer set (a cache rank 0 builds);
+# the runs share one feature cache, so the stage cache is off: every run trains its own teacher
+ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1', 'gan=true', 'kd_corpus=16', 'stage_cache=false']
 # |CCC difference| of one model between 1 and 2 processes: the global batch is split, gradients averaged, BatchNorm
 # statistics all-reduced (03_train.GlooSyncBatchNorm), so only float summation order differs (measured: 4e-8)
 TOLERANCE = 1e-6
 
-def _torchrun(tmp, name, nproc, extra_env=None, timeout=600):
+def _torchrun(tmp, name, nproc, extra_env=None, timeout=600, args=ARGS):
     (tmp / 'launch.py').write_text(LAUNCHER)
     out = tmp / name
-    env = dict(os.environ, OMP_NUM_THREADS='1', DISTILLED_VIT_CACHE=str(tmp / 'cache'), DV_WRITE_LOG=str(tmp / f'{name}.writes'),
-               **(extra_env or {}))
+    env = dict(os.environ, OMP_NUM_THREADS='1', DISTILLED_VIT_CACHE=str(tmp / 'cache'), DV_WRITE_LOG=str(tmp / f'{name}.writes'))
+    env.update(extra_env or {})
     cmd = [sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={nproc}',
-           str(tmp / 'launch.py'), *ARGS, '--out', str(out)]
+           str(tmp / 'launch.py'), *args, '--out', str(out)]
     return out, subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=timeout)
 
 def _writes(tmp, name, rank):
@@ -92,3 +93,20 @@ def test_killed_rank_is_recovered_by_rerunning(runs):
     for m in ('teacher', 'student', 'student_nokd'):      # resumed = uninterrupted, with the same two ranks
         assert a[m]['ccc_valence'] == pytest.approx(b[m]['ccc_valence'], abs=1e-6), m
         assert a[m]['ccc_arousal'] == pytest.approx(b[m]['ccc_arousal'], abs=1e-6), m
+
+def test_teacher_from_the_stage_cache_under_two_processes(runs):
+    """Two ranks train the teacher and rank 0 alone stores it; two ranks in another run directory then restore it
+    (rank 0 copies, both load after a barrier) and rank 1 writes nothing."""
+    tmp = runs[0]
+    args = ['train-teacher', '--preset', 'smoke', '--set', 'teacher_epochs=2', 'num_threads=1']
+    env = dict(DISTILLED_VIT_CACHE=str(tmp / 'stage-cache'))
+    first, r = _torchrun(tmp, 'cache-first', 2, env, args=args)
+    assert r.returncode == 0 and 'restored from the stage cache' not in r.stdout, r.stderr[-3000:]
+    (entry,) = (tmp / 'stage-cache').glob('stage-teacher-*')
+    assert not [p for p in _writes(tmp, 'cache-first', 1) if p.startswith(str(tmp / 'stage-cache'))], 'rank 1 stored nothing'
+    second, r = _torchrun(tmp, 'cache-second', 2, env, args=args)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.count('restored from the stage cache') == 1 and 'teacher epoch' not in r.stdout, r.stdout
+    assert (second / 'teacher' / 'model.safetensors').read_bytes() == (first / 'teacher' / 'model.safetensors').read_bytes()
+    assert [p for p in _writes(tmp, 'cache-second', 1) if p.startswith(str(tmp))] == [], 'rank 1 wrote nothing'
+    assert json.loads((second / 'teacher' / 'done.json').read_text())['cache']['key'] == entry.name.split('-')[-1]
