@@ -36,13 +36,14 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 	npm ci --prefix web --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $@
 
-## The main job: the whole pipeline on the embedded default data (cpu preset, ~19 min on 2 cores, benchmarks/results/pipeline_cpu.md)
+## The main job: the whole pipeline on the embedded default data (cpu preset, ~19 min on 2 cores, benchmarks/results/pipeline_cpu.md;
+## ~8 min into a fresh --out once the teacher is in the stage cache, pipeline_cpu_warm.md)
 run: install
 	$(BIN)/distilled-vit run --preset $(PRESET) --out $(OUT)
 
 ## Every test: notebooks and library in sync, every notebook, pytest, the docs site.
 ## The docs build executes every notebook exactly as nbdev_test does (IN_TEST set, `#| slow` and `eval: false` cells
-## skipped, a fresh process each, failing on the first error): that run *is* the notebook test run, so the notebooks
+## skipped, a fresh process each, one per core side by side, failing on the first error): that run *is* the notebook test run, so the notebooks
 ## are not executed a second time here (`make nbtest` runs nbdev_test alone).
 test: install-dev
 	bash tools/sync_check.sh
