@@ -3,6 +3,7 @@ process per notebook) and save their outputs, so the documentation site shows fi
 tools/docs.sh on a copy of nbs/; the committed notebooks stay output-free.
 
     python tools/exec_nbs.py DIR   # executes every DIR/*.ipynb in place; exits non-zero naming the failing notebook
+    DOCS_JOBS=1 python tools/exec_nbs.py DIR   # one at a time (default: one per CPU core)
 """
 import os, re, subprocess, sys, time
 from pathlib import Path
@@ -29,12 +30,23 @@ def run_one(fn: Path):
         if c.cell_type == 'code': c.outputs = [o for o in c.get('outputs', []) if o.get('name') != 'stderr']
     write_nb(nb, fn)
 
-def main(folder: str):
-    for fn in sorted(Path(folder).resolve().glob('*.ipynb')):
-        t0 = time.time()
-        if subprocess.run([sys.executable, __file__, '--one', str(fn)]).returncode: sys.exit(f'{fn.name}: execution failed')
-        print(f'{fn.name}: executed in {time.time() - t0:.1f}s', flush=True)
+def main(folder: str, jobs: int):
+    """Execute every notebook of `folder`, `jobs` at a time (each in its own process: a notebook is mostly one core of
+    Python and imports, so two side by side use a 2-core machine fully); stops at the first failure, naming it."""
+    fns = sorted(Path(folder).resolve().glob('*.ipynb'), key=lambda f: -f.stat().st_size)   # big (slow) ones first
+    running, failed = {}, None
+    while (fns or running) and not failed:
+        while fns and len(running) < jobs:
+            fn = fns.pop(0); running[fn] = (subprocess.Popen([sys.executable, __file__, '--one', str(fn)]), time.time())
+        time.sleep(0.2)
+        for fn, (proc, t0) in list(running.items()):
+            if proc.poll() is None: continue
+            del running[fn]
+            if proc.returncode: failed = fn; break
+            print(f'{fn.name}: executed in {time.time() - t0:.1f}s', flush=True)
+    for proc, _ in running.values(): proc.kill()
+    if failed: sys.exit(f'{failed.name}: execution failed')
 
 if __name__ == '__main__':
     if len(sys.argv) > 2 and sys.argv[1] == '--one': run_one(Path(sys.argv[2]))
-    else: main(sys.argv[1] if len(sys.argv) > 1 else 'nbs')
+    else: main(sys.argv[1] if len(sys.argv) > 1 else 'nbs', int(os.environ.get('DOCS_JOBS', 0)) or len(os.sched_getaffinity(0)))
