@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import write_tone, cli
+from conftest import write_tone, cli_here
 from distilled_vit.audio import load_audio, AudioError, audio_windows, SILENCE_DB
 from distilled_vit.core import get_config
 
@@ -41,11 +41,11 @@ def test_bad_audio_cli_error_and_skip(tmp_path):
     for j, kind in enumerate(BAD): BAD[kind][0](tmp_path / f'bad{j}.wav'); rows.append(f'bad{j}.wav,0.1,0.2')
     (tmp_path / 'm.csv').write_text('\n'.join(rows) + '\n')
     args = ('prepare-data', '--preset', 'smoke', '--data', str(tmp_path / 'm.csv'))
-    r = cli(*args, '--out', str(tmp_path / 'run1'))
+    r = cli_here(*args, '--out', str(tmp_path / 'run1'))       # in process: the CLI's own error handling, no start-up
     last = r.stderr.strip().splitlines()[-1]                # progress bars also go to stderr; the error is one line
     assert r.returncode == 2 and last.startswith('error: ') and 'bad0.wav' in last and 'Traceback' not in r.stderr
     assert not (tmp_path / 'run1' / 'data' / 'done.json').exists()
-    r = cli(*args, '--out', str(tmp_path / 'run2'), '--skip-bad')
+    r = cli_here(*args, '--out', str(tmp_path / 'run2'), '--skip-bad')
     assert r.returncode == 0, r.stderr
     s = json.loads((tmp_path / 'run2' / 'data' / 'summary.json').read_text())
     assert s['skipped'] == len(BAD) and s['clips'] == 10

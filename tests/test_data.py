@@ -2,7 +2,7 @@
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import write_tone, cli
+from conftest import write_tone, cli, cli_here
 from distilled_vit.core import get_config
 from distilled_vit.data import (load_dataset, read_manifest, deam_manifest, pmemo_manifest, ManifestError,
                                 group_split)
@@ -94,7 +94,7 @@ def test_cli_bad_manifest_is_one_line(tmp_path):
 def test_cli_skip_bad_reports_count(tmp_path):
     m = _manifest_dir(tmp_path)
     with open(m, 'a') as f: f.write('audio/missing.wav,5,5,songX\n')
-    r = cli('prepare-data', '--preset', 'smoke', '--data', str(m), '--out', str(tmp_path / 'run'), '--skip-bad',
+    r = cli_here('prepare-data', '--preset', 'smoke', '--data', str(m), '--out', str(tmp_path / 'run'), '--skip-bad',
             '--set', 'label_min=1', 'label_max=9', 'val_frac=0.2', 'test_frac=0.2')
     assert r.returncode == 0, r.stderr
     import json

@@ -2,7 +2,7 @@
 import json, os
 from pathlib import Path
 import pytest
-from conftest import cli, netguard, write_tone
+from conftest import cli, cli_here, netguard, write_tone
 from distilled_vit.core import STAGES
 
 MODEL_KEYS = ('params', 'size_mb', 'ccc_valence', 'ccc_arousal', 'mae_valence', 'mae_arousal', 'latency_ms_b1')
@@ -33,11 +33,11 @@ def test_report_has_every_section(smoke_run):
 
 def test_rerun_skips_finished_stages_and_force_redoes(smoke_run):
     out, _ = smoke_run
-    r = cli('run', '--preset', 'smoke', '--out', str(out))
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     assert r.stdout.count('done earlier') == 6            # everything but the (cached) data and pretrain stages
     before = (out / 'student' / 'done.json').stat().st_mtime
-    r = cli('run', '--preset', 'smoke', '--out', str(out), '--force', 'student')
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--force', 'student')
     assert r.returncode == 0, r.stderr[-2000:]
     assert (out / 'student' / 'done.json').stat().st_mtime > before
     ran = sorted(s for s in STAGES if any(l.split()[1:3] == [s, 'running...'] for l in r.stdout.splitlines()))
@@ -45,7 +45,7 @@ def test_rerun_skips_finished_stages_and_force_redoes(smoke_run):
     assert 'teacher       done earlier' in r.stdout and 'gan           done earlier' in r.stdout
 
 def test_paper_preset_dry_run(tmp_path):
-    r = cli('run', '--preset', 'paper', '--dry-run', '--out', str(tmp_path / 'paper'))
+    r = cli_here('run', '--preset', 'paper', '--dry-run', '--out', str(tmp_path / 'paper'))   # in process: no second torch start-up
     assert r.returncode == 0, r.stderr[-3000:]
     cfg = json.loads((tmp_path / 'paper' / 'config.json').read_text())
     assert cfg['teacher_arch'] == 'vit_base_patch16_224' and cfg['max_batches'] == 1

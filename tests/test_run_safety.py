@@ -36,10 +36,10 @@ def test_force_never_deletes_a_users_folders(tmp_path):
 
 def test_stage_named_folder_the_run_did_not_make_survives(tmp_path):
     out = tmp_path / 'run'
-    assert cli('prepare-data', '--preset', 'smoke', '--out', str(out)).returncode == 0
+    assert cli_here('prepare-data', '--preset', 'smoke', '--out', str(out)).returncode == 0     # in process (fast)
     (out / 'teacher').mkdir(); (out / 'teacher' / 'mine.txt').write_text('keep')
     for args in (('train-teacher',), ('run', '--force', 'data'), ('run', '--force', 'teacher')):
-        r = cli(*args, '--preset', 'smoke', '--out', str(out))
+        r = cli_here(*args, '--preset', 'smoke', '--out', str(out))
         assert r.returncode == 2 and 'was not created by this run' in r.stderr and 'Traceback' not in r.stderr, (args, r.stderr)
         assert (out / 'teacher' / 'mine.txt').read_text() == 'keep'
 

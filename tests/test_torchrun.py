@@ -29,9 +29,10 @@ LAUNCHER = textwrap.dedent('''
     from distilled_vit.cli import main
     sys.exit(main(sys.argv[1:]))
 ''')
-# with the GAN (rank 0 alone trains it and its reference models) and a corpus transfer set (a cache rank 0 builds);
-# the runs share one feature cache, so the stage cache is off: every run trains its own teacher
-ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1', 'gan=true', 'kd_corpus=16', 'stage_cache=false']
+# with the GAN (rank 0 alone trains it and its reference models) and a corpus transfer set (a cache rank 0 builds)
+ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1', 'gan=true', 'kd_corpus=16']
+# runs that must train their own teacher although another run's is in their feature cache
+TRAIN = ARGS + ['stage_cache=false']
 # |CCC difference| of one model between 1 and 2 processes: the global batch is split, gradients averaged, BatchNorm
 # statistics all-reduced (03_train.GlooSyncBatchNorm), so only float summation order differs (measured: 4e-8)
 TOLERANCE = 1e-6
@@ -52,9 +53,10 @@ def _writes(tmp, name, rank):
 @pytest.fixture(scope='module')
 def runs(tmp_path_factory):
     tmp = tmp_path_factory.mktemp('torchrun')
-    one, r1 = _torchrun(tmp, 'one', 1)
+    one, r1 = _torchrun(tmp, 'one', 1, args=TRAIN)
     assert r1.returncode == 0, r1.stderr[-3000:]
-    two, r2 = _torchrun(tmp, 'two', 2)
+    # its own (empty) feature cache: the two ranks train the teacher and rank 0 stores it in the stage cache
+    two, r2 = _torchrun(tmp, 'two', 2, dict(DISTILLED_VIT_CACHE=str(tmp / 'cache-two')))
     assert r2.returncode == 0, r2.stderr[-3000:]
     return tmp, one, two, r2
 
@@ -83,10 +85,10 @@ def test_two_processes_match_one_within_tolerance(runs):
 
 def test_killed_rank_is_recovered_by_rerunning(runs):
     tmp, one, two, _ = runs
-    out, r = _torchrun(tmp, 'killed', 2, dict(DV_KILL_RANK1_AT_EPOCH='2'))
+    out, r = _torchrun(tmp, 'killed', 2, dict(DV_KILL_RANK1_AT_EPOCH='2'), args=TRAIN)
     assert r.returncode != 0, 'torchrun reports the dead rank'
     assert (out / 'teacher' / 'checkpoint.pt').is_file() and not (out / 'teacher' / 'done.json').exists()
-    out, r = _torchrun(tmp, 'killed', 2)                 # the same command again
+    out, r = _torchrun(tmp, 'killed', 2, args=TRAIN)     # the same command again
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'teacher: resuming after epoch 2 of 4' in r.stdout and 'gan           done earlier' in r.stdout
     a, b = (json.loads((d / 'report.json').read_text()) for d in (two, out))
@@ -95,18 +97,16 @@ def test_killed_rank_is_recovered_by_rerunning(runs):
         assert a[m]['ccc_arousal'] == pytest.approx(b[m]['ccc_arousal'], abs=1e-6), m
 
 def test_teacher_from_the_stage_cache_under_two_processes(runs):
-    """Two ranks train the teacher and rank 0 alone stores it; two ranks in another run directory then restore it
-    (rank 0 copies, both load after a barrier) and rank 1 writes nothing."""
-    tmp = runs[0]
-    args = ['train-teacher', '--preset', 'smoke', '--set', 'teacher_epochs=2', 'num_threads=1']
-    env = dict(DISTILLED_VIT_CACHE=str(tmp / 'stage-cache'))
-    first, r = _torchrun(tmp, 'cache-first', 2, env, args=args)
-    assert r.returncode == 0 and 'restored from the stage cache' not in r.stdout, r.stderr[-3000:]
-    (entry,) = (tmp / 'stage-cache').glob('stage-teacher-*')
-    assert not [p for p in _writes(tmp, 'cache-first', 1) if p.startswith(str(tmp / 'stage-cache'))], 'rank 1 stored nothing'
-    second, r = _torchrun(tmp, 'cache-second', 2, env, args=args)
+    """The two-process run trained its teacher and rank 0 alone stored it in the stage cache; two ranks in another run
+    directory then restore it (rank 0 copies, both load after a barrier) and rank 1 writes nothing."""
+    tmp, one, two, r2 = runs
+    assert 'restored from the stage cache' not in r2.stdout and 'teacher epoch' in r2.stdout, 'the run trained its teacher'
+    (entry,) = (tmp / 'cache-two').glob('stage-teacher-*')
+    assert not [p for p in _writes(tmp, 'two', 1) if p.startswith(str(tmp / 'cache-two'))], 'rank 1 stored nothing'
+    env = dict(DISTILLED_VIT_CACHE=str(tmp / 'cache-two'))
+    second, r = _torchrun(tmp, 'cache-second', 2, env, args=['train-teacher', *ARGS[1:]])
     assert r.returncode == 0, r.stderr[-3000:]
     assert r.stdout.count('restored from the stage cache') == 1 and 'teacher epoch' not in r.stdout, r.stdout
-    assert (second / 'teacher' / 'model.safetensors').read_bytes() == (first / 'teacher' / 'model.safetensors').read_bytes()
+    assert (second / 'teacher' / 'model.safetensors').read_bytes() == (two / 'teacher' / 'model.safetensors').read_bytes()
     assert [p for p in _writes(tmp, 'cache-second', 1) if p.startswith(str(tmp))] == [], 'rank 1 wrote nothing'
     assert json.loads((second / 'teacher' / 'done.json').read_text())['cache']['key'] == entry.name.split('-')[-1]
