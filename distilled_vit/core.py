@@ -218,11 +218,13 @@ def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
 
 def dry_run_config(cfg: Config) -> Config:
     """`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds.
-    The ExecuTorch lowering (`export_pte`, ~30 s a program, the same code at every size) is left to `tests/test_mobile.py`."""
+    The ExecuTorch lowering (`export_pte`, ~30 s a program, the same code at every size) is left to `tests/test_mobile.py`;
+    a one-batch teacher is not worth keeping, so nothing goes into the stage cache (a ViT-B/16 entry is 326 MB)."""
     win_s = cfg.win_frames * cfg.hop_length / cfg.sample_rate
     return dataclasses.replace(cfg, n_clips=8, clip_seconds=round(win_s + 0.5, 2), val_frac=0.25, test_frac=0.25,
                                n_synthetic=min(cfg.n_synthetic, 4), kd_corpus=min(cfg.kd_corpus, 16), gan_epochs=1, teacher_epochs=1, kd_epochs=1,
-                               max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1, export_pte=False)
+                               max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1, export_pte=False,
+                               stage_cache=False)
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
     "Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types them)."

@@ -1,9 +1,11 @@
 """`torchrun distilled-vit run` on two CPU processes (gloo): the whole pipeline finishes, only rank 0 writes files, data
-preparation and evaluation run once, the metrics match a one-process run within the stated tolerance, and a rank killed
+preparation and evaluation run once, the metrics and weights match a one-process run within the stated tolerances, and a rank killed
 mid-training is recovered by rerunning the same command (training resumes from rank 0's checkpoint)."""
 import json, os, subprocess, sys, textwrap
 from pathlib import Path
+import numpy as np
 import pytest
+from safetensors.numpy import load_file
 from conftest import ROOT
 
 # every file a rank opens for writing or renames into place, logged per rank (atomic writes end in os.replace)
@@ -82,6 +84,9 @@ def test_two_processes_match_one_within_tolerance(runs):
         for k in ('ccc_valence', 'ccc_arousal'):
             assert abs(a[m][k] - b[m][k]) <= TOLERANCE, (m, k, a[m][k], b[m][k])
         assert a[m]['params'] == b[m]['params']
+    for m in ('teacher', 'student', 'student_nokd'):                  # and the weights themselves
+        wa, wb = (load_file(str(d / m / 'model.safetensors')) for d in (one, two))
+        assert wa.keys() == wb.keys() and max(float(np.abs(wa[k] - wb[k]).max()) for k in wa) <= 1e-5, m
 
 def test_killed_rank_is_recovered_by_rerunning(runs):
     tmp, one, two, _ = runs

@@ -34,6 +34,9 @@ def main(folder: str, jobs: int):
     """Execute every notebook of `folder`, `jobs` at a time (each in its own process: a notebook is mostly one core of
     Python and imports, so two side by side use a 2-core machine fully); stops at the first failure, naming it."""
     fns = sorted(Path(folder).resolve().glob('*.ipynb'), key=lambda f: -f.stat().st_size)   # big (slow) ones first
+    if jobs > 1:   # librosa's numba kernels compile on first import (~33 s) unless NUMBA_CACHE_DIR has them: compile them
+        # once here, not in every notebook that starts before the first one has written the cache (~4 s when cached)
+        subprocess.run([sys.executable, '-c', 'import librosa.core.audio, librosa.core.pitch, librosa.util.utils'], check=True)
     running, failed = {}, None
     while (fns or running) and not failed:
         while fns and len(running) < jobs:
