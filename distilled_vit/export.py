@@ -17,7 +17,7 @@ from .data import source_label_range, clip_audio
 from .wave import WaveStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
-from .metrics import va_metrics, median_ms, torch_latency, torch_threads, LATENCY_BATCHES
+from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
 from .predict import BUNDLE_FORMAT, FRONTEND_FILE
 
 # %% auto 0
@@ -163,7 +163,7 @@ def ort_latency(sess: ort.InferenceSession, input_shape: tuple, cfg: Config, bat
     name, rng = sess.get_inputs()[0].name, np.random.default_rng(0)
     return {f'latency_ms_b{b}': median_ms(lambda x: sess.run(None, {name: x}),
                                           rng.normal(size=(b, *input_shape)).astype(np.float32), cfg.latency_repeats,
-                                          min(3, cfg.latency_repeats)) for b in batches}
+                                          warmup_calls(cfg.latency_repeats)) for b in batches}
 
 # %% ../nbs/09_export.ipynb
 def quantize_torch(model: nn.Module) -> nn.Module:
@@ -315,7 +315,7 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
         if progress: print(f"export: ExecuTorch programs skipped: {why_not}", flush=True)
     else:
         one = example_input(cfg, 1, wave=True)
-        pte_lat = lambda meth: dict(latency_ms_b1=median_ms(lambda x: meth.execute([x]), one, cfg.latency_repeats, min(3, cfg.latency_repeats)))
+        pte_lat = lambda meth: dict(latency_ms_b1=median_ms(lambda x: meth.execute([x]), one, cfg.latency_repeats, warmup_calls(cfg.latency_repeats)))
         programs = (('pte_wave_fp32', 'student_wave.pte', False, 'ExecuTorch XNNPACK fp32, audio in, batch 1'),
                     ('pte_wave_int8', 'student_wave_int8.pte', True, 'ExecuTorch XNNPACK, 8-bit dynamic Linear weights, audio in, batch 1'))
         # lowering is single-threaded Python (~35 s a program here): the two programs are lowered side by side

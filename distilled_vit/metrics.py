@@ -11,7 +11,7 @@ from .core import *
 
 # %% auto 0
 __all__ = ['METRICS', 'LATENCY_BATCHES', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights', 'weighted_metrics',
-           'percentile_ci', 'torch_threads', 'median_ms', 'torch_latency', 'numpy_latency']
+           'percentile_ci', 'torch_threads', 'median_ms', 'warmup_calls', 'torch_latency', 'numpy_latency']
 
 # %% ../nbs/00a_metrics.ipynb
 def rmse(y_true, y_pred) -> float:
@@ -90,6 +90,11 @@ def median_ms(fn: Callable, x, repeats: int = 30, warmup: int = 3) -> float:
         t0 = time.perf_counter(); fn(x); ts.append(time.perf_counter() - t0)
     return float(np.median(ts) * 1e3)
 
+def warmup_calls(repeats: int) -> int:
+    """Untimed calls before `repeats` timed ones: 3, or as many as the timed calls when fewer, and none before a single
+    timed call (a dry run's: one call is not a measurement, and warming up a ViT-B/16 at batch 32 costs ~8 s on 2 cores)."""
+    return min(3, repeats) if repeats > 1 else 0
+
 def torch_latency(model: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
     """`latency_ms_b{B}` of a torch model or callable on random CPU input [B, *input_shape] with `cfg.num_threads`
     threads (put an `nn.Module` in eval mode first)."""
@@ -98,11 +103,11 @@ def torch_latency(model: Callable, input_shape: tuple, cfg: Config, batches=LATE
     with torch_threads(cfg.num_threads), torch.inference_mode():
         for b in batches:
             out[f'latency_ms_b{b}'] = median_ms(model, torch.randn(b, *input_shape), cfg.latency_repeats,
-                                                min(3, cfg.latency_repeats))
+                                                warmup_calls(cfg.latency_repeats))
     return out
 
 def numpy_latency(fn: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
     "`latency_ms_b{B}` of a NumPy function on random input [B, *input_shape]."
     rng = np.random.default_rng(0)
     return {f'latency_ms_b{b}': median_ms(fn, rng.normal(size=(b, *input_shape)).astype(np.float32), cfg.latency_repeats,
-                                          min(3, cfg.latency_repeats)) for b in batches}
+                                          warmup_calls(cfg.latency_repeats)) for b in batches}

@@ -63,16 +63,17 @@ class _DataDependent(torch.nn.Module):
     "A model torch.export cannot capture (control flow on a tensor's value): its lowering fails."
     def forward(self, x): return x * 2 if x.sum() > 0 else x - 1
 
-def test_a_program_lowered_in_a_spawned_worker_equals_one_lowered_here_and_threads_are_restored(mobile):
-    s, cfg, run, ex, log = mobile
+def test_the_lowering_worker_restores_the_thread_count(tmp_path):
+    """The worker function (run here, on a small model: the student's lowering takes ~25 s and the fixture already ran
+    it in spawned workers, fp32 and 8-bit in their order, checked above) leaves torch's thread count as it found it."""
     before = torch.get_num_threads(); torch.set_num_threads(2)
     try:
-        E._pte_job((E.WaveStudent(s.student, cfg, s.data.norm).eval(), E.example_input(cfg, 1, wave=True),
-                    run.path / 'export' / 'again.pte', False))         # the worker, run here: thread count restored
-        assert torch.get_num_threads() == 2 and (run.path / 'export' / 'again.pte').is_file()
+        E._pte_job((torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).eval(),
+                    torch.ones(1, 4), tmp_path / 'small.pte', False))
+        assert torch.get_num_threads() == 2 and (tmp_path / 'small.pte').stat().st_size > 0
+        out = E.load_pte(tmp_path / 'small.pte').execute([torch.ones(1, 4)])[0]
+        assert out.shape == (1, 2)
     finally: torch.set_num_threads(before)
-    # same bytes as the program the stage lowered in a spawned process
-    assert (run.path / 'export' / 'again.pte').read_bytes() == (run.path / ex['artefacts']['pte_wave_fp32']['path']).read_bytes()
 
 def test_a_failed_lowering_is_one_export_error_naming_the_program(tmp_path):
     with pytest.raises(E.ExportError, match=r'bad\.pte: lowering to ExecuTorch failed \('):

@@ -33,8 +33,9 @@ LAUNCHER = textwrap.dedent('''
 ''')
 # with the GAN (rank 0 alone trains it and its reference models) and a corpus transfer set (a cache rank 0 builds)
 ARGS = ['run', '--preset', 'smoke', '--set', 'teacher_epochs=4', 'num_threads=1', 'gan=true', 'kd_corpus=16']
-# runs that must train their own teacher although another run's is in their feature cache
-TRAIN = ARGS + ['stage_cache=false']
+# runs that must train their own teacher although another run's is in their feature cache; they are compared with the
+# two-process run, not exported, so they stop after the evaluation (`evaluate`: every stage but the export)
+TRAIN = ['evaluate', *ARGS[1:], 'stage_cache=false']
 # |CCC difference| of one model between 1 and 2 processes: the global batch is split, gradients averaged, BatchNorm
 # statistics all-reduced (03_train.GlooSyncBatchNorm), so only float summation order differs (measured: 4e-8)
 TOLERANCE = 1e-6
@@ -77,7 +78,7 @@ def test_two_processes_finish_and_only_rank_0_writes(runs):
 
 def test_two_processes_match_one_within_tolerance(runs):
     tmp, one, two, _ = runs
-    a, b = (json.loads((d / 'report.json').read_text()) for d in (one, two))
+    a, b = (json.loads((d / 'evaluate' / 'evaluation.json').read_text()) for d in (one, two))
     assert a['data'] == b['data'] and a['test'] == b['test']                                       # same data
     assert {k: v for k, v in a['baseline'].items() if 'latency' not in k} == {k: v for k, v in b['baseline'].items() if 'latency' not in k}
     for m in ('teacher', 'student', 'student_nokd'):
@@ -96,7 +97,7 @@ def test_killed_rank_is_recovered_by_rerunning(runs):
     out, r = _torchrun(tmp, 'killed', 2, args=TRAIN)     # the same command again
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'teacher: resuming after epoch 2 of 4' in r.stdout and 'gan           done earlier' in r.stdout
-    a, b = (json.loads((d / 'report.json').read_text()) for d in (two, out))
+    a, b = (json.loads((d / 'evaluate' / 'evaluation.json').read_text()) for d in (two, out))
     for m in ('teacher', 'student', 'student_nokd'):      # resumed = uninterrupted, with the same two ranks
         assert a[m]['ccc_valence'] == pytest.approx(b[m]['ccc_valence'], abs=1e-6), m
         assert a[m]['ccc_arousal'] == pytest.approx(b[m]['ccc_arousal'], abs=1e-6), m

@@ -26,7 +26,7 @@ else (cd _proc && "../$BIN/smalldocs" render 2>&1 >/dev/null | { grep -v 'output
 fi
 mv _proc/_docs _docs && rm -rf _exec
 if [ -d _proc/demo ]; then rm -rf _docs/demo && cp -r _proc/demo _docs/demo; fi   # whole (the renderer copies only part of it)
-echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/"
+echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/ (notebooks executed and site built in ${SECONDS} s)"
 [ "${1:-}" = check ] || exit 0
 # page -> names whose documentation it must show
 declare -A need=(
