@@ -10,8 +10,8 @@ from fastcore.script import anno_parser, Param, store_true
 from .core import *
 
 # %% auto 0
-__all__ = ['STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
-           'restore_stage', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
+__all__ = ['TRAINED', 'PROTECTED', 'STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path',
+           'store_stage', 'restore_stage', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def code_version() -> str:
@@ -105,12 +105,47 @@ def _content_fingerprint(result) -> str:
     "An `ALWAYS_RUN` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
+TRAINED = ('gan', 'teacher', 'student', 'student_nokd')  # stages whose result is a trained model
+PROTECTED = ('teacher',)                                 # the hours of a run: never trained again without being asked
+
+def _guard_other_kind(out: str | Path, cfg: Config, force: str | None) -> bool:
+    """Refuse (before anything is written) a dry run, or a run of another preset, into a folder that holds a finished
+    run's trained models: it would replace them all. `--force STAGE` at or before the first trained stage asks for it.
+    Returns whether the folder holds a dry run (whose one-batch models any run may replace)."""
+    path = Path(out)
+    try: old = json.loads((path / 'config.json').read_text()) if (path / RUN_MARKER).is_file() else None
+    except (OSError, ValueError): return False           # RunDir names an unreadable config
+    if not old or old.get('dry_run'): return bool(old)   # nothing, or a dry run's one-batch models: nothing to lose
+    trained = [s for s in TRAINED if (path / s / 'done.json').is_file()]
+    if not trained or (force is not None and STAGES.index(force) <= STAGES.index(trained[0])): return False
+    what = 'a --dry_run' if cfg.dry_run else f"a {cfg.preset} run" if cfg.preset != old.get('preset') else None
+    if what: raise ConfigError(f"{path} holds a finished {old.get('preset')} run (trained: {', '.join(trained)}); {what} "
+                               f"would replace its models: use a new --out, or --force {trained[0]} to replace them")
+    return False
+
+def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced) -> None:
+    """Refuse, before any stage after the data is touched, to train a finished `PROTECTED` stage (the teacher) again
+    because its inputs changed (an edited label, another teacher field): the fingerprints would redo it, but discarding
+    it is for the user to ask (`--force teacher`, or a new `--out` that keeps this run)."""
+    fp = dict(fps)
+    for s in STAGES:
+        if s in ALWAYS_RUN: continue
+        if any(d not in fp for d in STAGE_INPUTS[s][0]): return
+        inputs = stage_inputs(cfg, s, fp); fp[s] = fingerprint(inputs)
+        info = _done_info(run, s)
+        if s in PROTECTED and s not in forced and info is not None and info.get('fingerprint') != fp[s]:
+            raise ConfigError(f"{run.path}: the finished {s} would be trained again ({inputs_changed(info.get('inputs'), inputs)}); "
+                              f"pass --force {s} to replace it, or use a new --out to keep this run")
+
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
     """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
     before the report, the timings). Each stage's module does the work (`run(ctx)`) or reads a finished result back
     (`load(ctx)`, the stage protocol of `00_core`). A finished stage is reused while its inputs' fingerprint is
-    unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it. A stage of
+    unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it. Two
+    changes are refused instead, with one line, because they would discard training nobody asked to discard: a dry run
+    or another preset into a finished run's folder (`_guard_other_kind`), and new inputs for a finished teacher
+    (`_guard_protected`); `--force` (or a new `--out`) asks for them. A stage of
     `CACHED_STAGES` (the teacher) that this run directory lacks is restored from the stage cache when an earlier run,
     in any directory, made it from the same inputs with the same code (`cfg.stage_cache`; `force` bypasses it).
 
@@ -122,6 +157,8 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     for name, v in (('force', force), ('until', until)):
         if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
     rank, world = init_distributed(); main = rank == 0
+    prior_dry = _guard_other_kind(out, cfg, force)       # every rank decides alike, before anything is written
+    _barrier()
     if main:
         run = RunDir(out, cfg, check=False)              # another config is fine: fingerprints decide what to redo
         if force: _invalidate(run, force)
@@ -139,6 +176,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
         mod, info, ctx.stage = stage_module(stage), _done_info(run, stage), stage
         if stage in ALWAYS_RUN: inputs, done = None, False
         else:
+            if not prior_dry and not any(s in fps for s in STAGES if s not in ALWAYS_RUN): _guard_protected(run, cfg, fps, forced)
             inputs = stage_inputs(cfg, stage, fps); fps[stage] = fingerprint(inputs)
             done = info is not None and info.get('fingerprint') == fps[stage]
             before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
@@ -240,10 +278,11 @@ def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3) of any length", s
                 model: Param("exported model folder (RUN_DIR/export) or .onnx file", str) = 'runs/cpu/export',
                 hop: Param("hop between windows in seconds (default: the training hop)", float) = None,
                 plot: Param("write a PNG of valence/arousal over time here", str) = None,
-                json_out: Param("print the full result as JSON", store_true) = False):
+                json_out: Param("print the full result as JSON", store_true) = False,
+                overwrite: Param("let --plot replace an existing file that is not a PNG (never the input audio)", store_true) = False):
     "Predict valence and arousal per window and for the whole clip, with ONNX Runtime only (no torch)."
     from distilled_vit.predict import predict
-    res = predict(audio, model, hop_seconds=hop, plot=plot)
+    res = predict(audio, model, hop_seconds=hop, plot=plot, overwrite=overwrite)
     if json_out: print(json.dumps(res, indent=2))
     else: print(f"{audio}: valence {res['valence']:+.3f}, arousal {res['arousal']:+.3f} ({len(res['windows'])} windows)")
     return res

@@ -11,14 +11,14 @@ from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['PRESETS', 'CROSS_CHECKS', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'FRONTEND_FIELDS', 'DATA_FIELDS',
-           'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES', 'DDP_STAGES', 'ALWAYS_RUN',
-           'CACHED_STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config', 'get_config',
-           'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path',
-           'atomic_write_text', 'json_ready', 'save_figure', 'atomic_write_json', 'RunDir', 'fingerprint',
-           'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs', 'inputs_changed', 'StageContext',
-           'stage_module', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter', 'parallel_map', 'Timer',
-           'get_device']
+__all__ = ['PRESETS', 'CROSS_CHECKS', 'PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'FRONTEND_FIELDS',
+           'DATA_FIELDS', 'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES', 'DDP_STAGES',
+           'ALWAYS_RUN', 'CACHED_STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config',
+           'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path',
+           'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json', 'RunDir',
+           'fingerprint', 'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs', 'inputs_changed',
+           'StageContext', 'stage_module', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter', 'parallel_map',
+           'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -135,6 +135,7 @@ class Config:
     onnx_opset: int = opt(17, ge=14, le=20)
     export_pte: bool = True         # ExecuTorch programs of the audio-in student (needs the `[mobile]` extra; skipped with one line without it)
     stage_cache: bool = True        # reuse a teacher an earlier run trained from the same inputs, in any run directory (10_cli); changes no result
+    dry_run: bool = False           # set by `dry_run_config` (--dry_run): such a run never replaces a finished run's models (10_cli)
 
     def to_dict(self) -> dict: return asdict(self)
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2, sort_keys=True)
@@ -224,7 +225,7 @@ def dry_run_config(cfg: Config) -> Config:
     return dataclasses.replace(cfg, n_clips=8, clip_seconds=round(win_s + 0.5, 2), val_frac=0.25, test_frac=0.25,
                                n_synthetic=min(cfg.n_synthetic, 4), kd_corpus=min(cfg.kd_corpus, 16), gan_epochs=1, teacher_epochs=1, kd_epochs=1,
                                max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1, export_pte=False,
-                               stage_cache=False)
+                               stage_cache=False, dry_run=True)
 
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
     "Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types them)."
@@ -285,6 +286,26 @@ def save_figure(fig, path: str | Path | None = None):
     if path is not None:
         with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
     return fig
+
+PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+
+def check_user_output(path: str | Path, magic: bytes, overwrite: bool = False, inputs=(), what: str = 'output') -> Path:
+    """Refuse (one-line `ConfigError`) to write an output the user named at `path` when that would destroy something:
+    anything that is not a regular file (a folder, device, FIFO, socket) always, one of the `inputs` always, and an
+    existing file unless it starts with `magic` (a file this program writes, e.g. `PNG_MAGIC`) or `overwrite` is set.
+    Call it before the work, so nothing is computed for an output that cannot be written."""
+    p = Path(path)
+    if not p.exists() and not p.is_symlink(): return p
+    if p.is_dir(): raise ConfigError(f"{what} {p} is a folder: name a file inside it")
+    if not p.is_file(): raise ConfigError(f"{what} {p} exists and is not a regular file (a device, FIFO or socket): refusing to replace it")
+    for i in inputs:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(p, i): raise ConfigError(f"{what} {p} is the input file {i}: refusing to replace it")
+    if overwrite: return p
+    with open(p, 'rb') as f: head = f.read(len(magic))
+    if head != magic: raise ConfigError(f"{what} {p} exists and was not written by distilled-vit: refusing to replace it "
+                                        f"(remove it, name another file, or pass --overwrite)")
+    return p
 
 def atomic_write_json(dst: str | Path, obj: Any) -> Path:
     "Write `json_ready(obj)` as indented JSON to `dst` atomically."
@@ -379,7 +400,7 @@ FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
                'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',
                'win_hop_frames', 'max_windows')
-NO_RESULT_FIELDS = ('preset', 'device', 'workers', 'stage_cache')
+NO_RESULT_FIELDS = ('preset', 'device', 'workers', 'stage_cache', 'dry_run')
 
 def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."

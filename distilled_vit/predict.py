@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, atomic_path, batched, get_config, save_figure
+from .core import (DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, PNG_MAGIC, atomic_path, batched,
+                                check_user_output, get_config, save_figure)
 from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
 
 # %% auto 0
@@ -132,13 +133,16 @@ def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
 
 # %% ../nbs/09a_predict.ipynb
 def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: float | None = None, plot: str | Path | None = None,
-            variant: str | None = None, batch_size: int = 32) -> dict:
+            variant: str | None = None, batch_size: int = 32, overwrite: bool = False) -> dict:
     """Valence and arousal of the audio file `path`, per window and for the whole clip (mean of the windows).
     `model_dir`: an export folder, run folder or `.onnx` file (see `load_predictor`) or a loaded `Predictor`;
-    `hop_seconds`: hop between windows (default: the training hop); `plot`: write a PNG of the V/A curve there.
+    `hop_seconds`: hop between windows (default: the training hop); `plot`: write a PNG of the V/A curve there (checked
+    before any work: an existing file that is not a PNG is replaced only with `overwrite`, the input file and anything
+    that is not a regular file never, `00_core.check_user_output`).
     Returns a JSON-ready dict: `valence`, `arousal`, `windows` [{start_s, end_s, valence, arousal}], and metadata.
     Values are on the scale of the labels the model was trained on (the bundle's `labels.range`, e.g. 1..9 for DEAM),
     clipped to that range."""
+    if plot is not None: check_user_output(plot, PNG_MAGIC, overwrite, inputs=[path], what='--plot')
     pred = model_dir if isinstance(model_dir, Predictor) else load_predictor(model_dir, variant)
     cfg = pred.cfg
     hop = hop_frames(hop_seconds, cfg)

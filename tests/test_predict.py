@@ -144,6 +144,34 @@ def test_plot(tmp_path):
     r = predict(write_tone(tmp_path / 'a.wav', seconds=3.0), s.export_dir, plot=tmp_path / 'sub' / 'curve.png')
     assert Path(r['plot']).read_bytes()[:4] == b'\x89PNG'
 
+def test_plot_never_replaces_a_file_we_did_not_write(tmp_path):
+    "`--plot` naming the input audio, a user's text file, a folder, a FIFO or a device: one line, the bytes unchanged."
+    import stat
+    s = smoke_export()
+    wav = write_tone(tmp_path / 'song.wav', seconds=3.0); song = wav.read_bytes()
+    notes = tmp_path / 'notes.txt'; notes.write_text('my notes')
+    os.mkfifo(tmp_path / 'fifo')
+    targets = [(wav, 'is the input file'), (notes, 'was not written by distilled-vit'), (tmp_path, 'is a folder'),
+               (tmp_path / 'fifo', 'not a regular file')]
+    try: os.mknod(tmp_path / 'null', 0o666 | stat.S_IFCHR, os.makedev(1, 3)); targets.append((tmp_path / 'null', 'not a regular file'))
+    except PermissionError: pass                         # not root: the FIFO stands for special files
+    calls = [(str(t), why, extra) for t, why in targets for extra in ([], ['--overwrite'])
+             if not (why == 'was not written by distilled-vit' and extra)]
+    p = _subprocess(f"import contextlib, io, json\nfrom distilled_vit.cli import main\nout = []\n"
+                    f"for t, _, extra in {calls!r}:\n"
+                    f"    e = io.StringIO()\n    with contextlib.redirect_stderr(e): rc = main(['predict', {str(wav)!r}, '--model', "
+                    f"{str(s.export_dir)!r}, '--plot', t] + extra)\n    out.append((rc, e.getvalue()))\nprint(json.dumps(out))")
+    assert p.returncode == 0, p.stderr
+    for (target, why, extra), (rc, err) in zip(calls, json.loads(p.stdout.strip().splitlines()[-1])):
+        assert rc == 2 and err.count('\n') == 1 and why in err and 'Traceback' not in err, (target, extra, err)
+    assert wav.read_bytes() == song and notes.read_text() == 'my notes'
+    assert stat.S_ISFIFO((tmp_path / 'fifo').stat().st_mode)
+    if (tmp_path / 'null').exists(): assert stat.S_ISCHR((tmp_path / 'null').stat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith('.')) == []       # no temp file left
+    r = predict(wav, s.export_dir, plot=notes, overwrite=True)                # asked for: replaced by a PNG
+    assert notes.read_bytes()[:4] == b'\x89PNG' and Path(r['plot']) == notes
+    predict(wav, s.export_dir, plot=notes)                                    # our own PNG: rewritten without asking
+
 # ---------------------------------------------------------------- bad inputs: one clear line naming the file
 
 def _copy_bundle(src: Path, dst: Path) -> Path:

@@ -71,23 +71,56 @@ def test_changed_inputs_redo_exactly_the_affected_stages(tmp_path):
     assert 'kd_alpha 0.5 -> 0.7' in r.stdout
     report = json.loads((tmp_path / 'run' / 'evaluate' / 'evaluation.json').read_text())
 
-    # the reported case: every label negated in place -> the data changed, everything after it is redone
+    # the reported case: every label negated in place -> the data changed, everything after it is stale; the finished
+    # teacher is not trained again unless asked (--force teacher), and refusing touches none of its files
+    teacher = {p.name: p.read_bytes() for p in (tmp_path / 'run' / 'teacher').iterdir() if p.is_file()}
     df = pd.read_csv(m); df[['valence', 'arousal']] *= -1; df.to_csv(m, index=False)
-    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
-    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7')
+    err = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and err.startswith('error: ') and 'Traceback' not in r.stderr, r.stderr
+    assert 'the finished teacher would be trained again (data stage changed, gan stage changed); pass --force teacher' in err
+    assert 'the data changed since the last run' in r.stdout
+    assert {p.name: p.read_bytes() for p in (tmp_path / 'run' / 'teacher').iterdir() if p.is_file()} == teacher
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7', '--force', 'teacher'); assert r.returncode == 0, r.stderr[-2000:]
+    assert _lines(r.stdout, 'inputs changed') == ['gan']
+    assert _lines(r.stdout, 'running...') == ['data', 'gan', 'pretrain', 'teacher']
     # an audio file replaced (same name, other sound)
     write_tone(tmp_path / 'ds' / 'audio' / 'song0_0.wav', seconds=2.0, freq=1234)
-    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7'); assert r.returncode == 0, r.stderr[-2000:]
-    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7')
+    assert r.returncode == 2 and 'data stage changed' in r.stderr and 'the data changed since the last run' in r.stdout
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7', '--force', 'teacher'); assert r.returncode == 0, r.stderr[-2000:]
+    assert _lines(r.stdout, 'inputs changed') == ['gan']
     # a front-end field
-    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
-    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan', 'teacher']
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7', 'fmin=60', '--force', 'teacher'); assert r.returncode == 0, r.stderr[-2000:]
+    assert 'the data changed since the last run' in r.stdout and _lines(r.stdout, 'inputs changed') == ['gan']
+    # a teacher field: refused the same way, naming it
+    r = cli_here('train-teacher', *base, '--set', 'kd_alpha=0.7', 'fmin=60', 'teacher_lr=0.001')
+    assert r.returncode == 2 and 'teacher_lr 0.0005 -> 0.001' in r.stderr, r.stderr
 
-    # the whole run now: the students, evaluation and export were made from the old data and are all redone
+    # the whole run now: the students and evaluation were made from the old data (--force teacher removed them) and are redone
     r = cli_here('evaluate', *base, '--set', 'kd_alpha=0.7', 'fmin=60'); assert r.returncode == 0, r.stderr[-2000:]
-    assert _lines(r.stdout, 'inputs changed') == ['evaluate', 'student', 'student_nokd'], r.stdout
+    assert _lines(r.stdout, 'running...') == ['data', 'evaluate', 'pretrain', 'student', 'student_nokd'], r.stdout
     assert _lines(r.stdout, 'done earlier') == ['gan', 'teacher']
     new = json.loads((tmp_path / 'run' / 'evaluate' / 'evaluation.json').read_text())
     assert new['student']['ccc_valence'] != report['student']['ccc_valence']
     done = json.loads((tmp_path / 'run' / 'student' / 'done.json').read_text())
     assert done['inputs']['config']['kd_alpha'] == 0.7 and set(done['inputs']['stages']) == {'data', 'gan', 'teacher'}
+
+
+def test_dry_run_or_other_preset_never_replaces_a_finished_run(tmp_path):
+    "A --dry_run (or another preset) into a finished run's folder is refused before anything is written; --force asks."
+    out = tmp_path / 'run'
+    r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0')
+    assert r.returncode == 0, r.stderr[-2000:]
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob('*') if p.is_file()}
+    for extra in (('--preset', 'smoke', '--dry_run'), ('--preset', 'cpu', '--dry_run'), ('--preset', 'cpu')):
+        r = cli_here('train-teacher', *extra, '--out', str(out))
+        assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'holds a finished smoke run (trained: gan, teacher)' in r.stderr, (extra, r.stderr)
+        assert '--force gan' in r.stderr and 'Traceback' not in r.stderr
+        assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob('*') if p.is_file()} == before   # nothing touched
+    r = cli_here('train-teacher', '--preset', 'smoke', '--dry_run', '--out', str(out), '--force', 'gan')   # asked for
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((out / 'config.json').read_text())['dry_run'] is True
+    r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0')   # a full run over a dry run
+    assert r.returncode == 0, r.stderr[-2000:]
+
