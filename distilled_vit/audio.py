@@ -12,8 +12,9 @@ import soxr
 from .core import *
 
 # %% auto 0
-__all__ = ['MAX_SAMPLE', 'SILENCE_DB', 'AudioError', 'load_audio', 'resample', 'log_mel', 'window_starts', 'frame_windows',
-           'audio_windows', 'window_samples', 'wave_windows', 'Normalizer', 'plot_spectrograms']
+__all__ = ['MAX_SAMPLE', 'SILENCE_DB', 'AudioError', 'load_audio', 'resample', 'log_filterbank', 'filterbank', 'log_mel',
+           'window_starts', 'frame_windows', 'audio_windows', 'window_samples', 'wave_windows', 'Normalizer',
+           'plot_spectrograms']
 
 # %% ../nbs/01_audio.ipynb
 class AudioError(DistilledViTError):
@@ -54,12 +55,40 @@ def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
     return np.pad(out, (0, max(0, n - len(out))))[:n].astype(y.dtype)
 
 # %% ../nbs/01_audio.ipynb
+def log_filterbank(sr: int, n_fft: int, n_bands: int, fmin: float, fmax: float) -> np.ndarray:
+    """[n_bands, n_fft // 2 + 1] weights of log-spaced triangular bands from `fmin` to `fmax` (centres a constant ratio
+    apart, each triangle reaching its neighbours' centres), each row summing to 1. A band narrower than two FFT bins
+    takes the power at its centre by linear interpolation between the two nearest bins, so no band is empty."""
+    f = np.arange(n_fft // 2 + 1) * sr / n_fft; df = sr / n_fft
+    centres = fmin * (fmax / fmin) ** (np.arange(n_bands) / max(1, n_bands - 1))
+    step = np.log2(fmax / fmin) / max(1, n_bands - 1)                # octaves between neighbouring centres
+    W = np.maximum(0.0, 1 - np.abs(np.log2(np.maximum(f, 1e-9))[None] - np.log2(centres)[:, None]) / step)
+    for k, c in enumerate(centres):
+        if c * (2 ** step - 2 ** -step) < 2 * df:                      # narrower than two bins: interpolate at the centre
+            i = c / df; lo = min(int(i), len(f) - 2)
+            W[k] = 0; W[k, lo], W[k, lo + 1] = 1 - (i - lo), i - lo
+    return (W / W.sum(1, keepdims=True)).astype(np.float32)
+
+def filterbank(cfg: Config) -> np.ndarray:
+    """The front end's band weights [n_mels, n_fft // 2 + 1] on the power STFT: librosa's mel filters (slaney) when
+    `freq_scale='mel'`, `log_filterbank` from `fmin` to min(`fmax`, Nyquist) when 'log' (n_mels / log2(fmax / fmin)
+    bands per octave: 96 bands over 30 Hz–8 kHz are 12 per octave, semitones). `WaveFrontEnd` uses the same matrix."""
+    import librosa
+    fmax = min(cfg.fmax, cfg.sample_rate / 2)
+    if cfg.freq_scale == 'log': return log_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, fmax)
+    return librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=fmax)
+
 def log_mel(y: np.ndarray, cfg: Config) -> np.ndarray:
-    "Log-mel power spectrogram in dB of mono audio `y` at `cfg.sample_rate`: float32 [n_mels, frames]."
+    """Log-mel power spectrogram in dB of mono audio `y` at `cfg.sample_rate`: float32 [n_mels, frames]. With
+    `freq_scale='log'` the bands are log-spaced (`filterbank`), so pitch classes can be told apart; same STFT and dB."""
     import librosa                                       # here, not at the top: the waveform-in deployment path never needs it
-    S = librosa.feature.melspectrogram(y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
-                                       n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=min(cfg.fmax, cfg.sample_rate / 2),
-                                       power=2.0)
+    if cfg.freq_scale == 'log':
+        P = np.abs(librosa.stft(y, n_fft=cfg.n_fft, hop_length=cfg.hop_length, window='hann', center=True, pad_mode='constant')) ** 2
+        S = filterbank(cfg) @ P
+    else:
+        S = librosa.feature.melspectrogram(y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
+                                           n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=min(cfg.fmax, cfg.sample_rate / 2),
+                                           power=2.0)
     return librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db=None).astype(np.float32)
 
 # %% ../nbs/01_audio.ipynb

@@ -73,9 +73,11 @@ class Config:
     n_mels: int = opt(64, ge=8, le=512)
     fmin: float = opt(30.0, ge=0)
     fmax: float = opt(8000.0, gt=0)
+    freq_scale: str = opt('mel', choices=('mel', 'log'))  # the bands: mel, or log-spaced (96 bands over 30 Hz-8 kHz = semitones; 01_audio)
     win_frames: int = opt(128, ge=8)                    # frames per model input window (~4.1 s)
     win_hop_frames: int = opt(64, ge=1)                 # hop between windows of one clip
     max_windows: int = opt(8, ge=0)                     # at most this many windows per clip (0 = all)
+    harmony: bool = False           # the teacher also hears key-invariant harmony rows from a pretrained transcriber (01b_harmony); the students never do
     # --- conditional GAN augmentation
     gan: bool = False               # add synthetic samples to the teacher's training set (default set by the A/B in 04_gan)
     n_synthetic: int = opt(800, ge=0)
@@ -201,6 +203,12 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('teacher_pretrain', 'teacher_weights'), 'teacher_pretrain = 0 when teacher_weights is set (two starting points)',
      lambda c: not (c.teacher_pretrain and c.teacher_weights)),
     (('unlabelled',), "unlabelled '' or an existing folder of audio", lambda c: not c.unlabelled or Path(c.unlabelled).is_dir()),
+    (('harmony', 'patch_size'), 'patch_size divides 16 when harmony is on (the 16 harmony rows are whole patch rows)',
+     lambda c: not c.harmony or 16 % c.patch_size == 0),
+    (('harmony', 'gan'), 'gan = false when harmony is on (generated spectrograms have no harmony rows for the teacher)',
+     lambda c: not (c.harmony and c.gan)),
+    (('harmony', 'teacher_pretrain'), 'teacher_pretrain = 0 when harmony is on (the pretrained backbone has no harmony rows)',
+     lambda c: not (c.harmony and c.teacher_pretrain)),
     (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
@@ -396,10 +404,10 @@ STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: 
     'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
     'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'export_pte', 'latency_repeats', 'num_threads')),
 }
-FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames', 'win_hop_frames')  # audio -> model input windows
+FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'freq_scale', 'win_frames', 'win_hop_frames')  # audio -> model input windows
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
-               'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'win_frames',
-               'win_hop_frames', 'max_windows')
+               'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'freq_scale', 'win_frames',
+               'win_hop_frames', 'max_windows', 'harmony')
 NO_RESULT_FIELDS = ('preset', 'device', 'workers', 'stage_cache', 'dry_run')
 
 def fingerprint(obj) -> str:
@@ -554,7 +562,10 @@ def parallel_iter(fn, items, workers: int = 1, progress: bool = False, desc: str
     bar = tqdm(total=len(items), desc=desc, disable=not progress, mininterval=1)
     try:
         if workers <= 1:
-            for x in items: yield fn(x); bar.update()
+            from threadpoolctl import threadpool_limits    # one BLAS thread, as in the workers: the same summation
+            for x in items:                                # order, so the same results for any `workers`
+                with threadpool_limits(1): r = fn(x)
+                yield r; bar.update()
             return
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor

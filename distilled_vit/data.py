@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from safetensors.torch import save_file
 from .core import *
 from .audio import *
+from .harmony import HARMONY_ROWS
 
 # %% auto 0
 __all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'sample_music_params',
@@ -264,6 +265,8 @@ class EmotionData:
     clips: pd.DataFrame           # one row per clip: path, group, valence, arousal, split, n_windows, padded
     norm: Normalizer | None = None
     info: dict = field(default_factory=dict)
+    H: np.ndarray | None = None   # [N, HARMONY_ROWS, win_frames] float16 harmony rows (01b_harmony) when `harmony`: the teacher's privileged input
+    hnorm: Normalizer | None = None   # their training-split statistics
 
     def split_of_windows(self) -> np.ndarray: return self.clips.split.to_numpy()[self.clip]
     def index(self, split: str) -> np.ndarray:
@@ -273,11 +276,25 @@ class EmotionData:
         "Normalised windows [n, n_mels, T] float32 and labels [n, 2] of `split`."
         i = self.index(split)
         return self.norm(self.X[i].astype(np.float32)), self.y[i]
+    def teacher_input(self, X: np.ndarray, H: np.ndarray | None = None) -> np.ndarray:
+        """The teacher's input for raw windows: normalised log-mel `X` [n, n_mels, T], with the normalised harmony rows
+        `H` [n, 16, T] below it when the data has them ([n, n_mels + 16, T]); `X` may also hold both, stacked as the
+        feature workers return them."""
+        n_mels = len(self.norm.mean)
+        if H is None and X.shape[1] > n_mels: X, H = X[:, :n_mels], X[:, n_mels:]
+        Xn = self.norm(np.asarray(X, np.float32))
+        if self.H is None: return Xn
+        return np.concatenate([Xn, self.hnorm(np.asarray(H, np.float32))], 1)
+    def teacher_arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
+        "The teacher's windows (log-mel, and the harmony rows when `harmony`) and labels of `split`."
+        i = self.index(split)
+        return self.teacher_input(self.X[i], None if self.H is None else self.H[i]), self.y[i]
     def fingerprint(self) -> str:
         "Hash of the content every later stage reads: windows, labels, clip of each window, split, normalisation."
         h = hashlib.sha256()
         for a in (self.X, self.y, self.clip, self.split_of_windows().astype(str)) + \
-                 ((self.norm.mean, self.norm.std) if self.norm is not None else ()):
+                 ((self.norm.mean, self.norm.std) if self.norm is not None else ()) + \
+                 ((self.H, self.hnorm.mean, self.hnorm.std) if self.H is not None else ()):
             a = np.ascontiguousarray(a); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(a.tobytes())
         return h.hexdigest()[:20]
 
@@ -300,9 +317,21 @@ def _embedded_audio_job(cfg: Config, job: tuple) -> np.ndarray:
     return _embedded_audio(cfg, *job)
 
 def _windows(cfg: Config, audio: np.ndarray) -> tuple[np.ndarray, bool, bool]:
-    "Model input windows of `audio`, whether it was padded, whether it is silent."
-    w, padded = frame_windows(log_mel(audio, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+    """Model input windows of `audio`, whether it was padded, whether it is silent. With `harmony` each window holds
+    the `HARMONY_ROWS` harmony rows (01b_harmony) below its n_mels log-mel rows, on the same frames."""
+    mel = log_mel(audio, cfg)
+    w, padded = frame_windows(mel, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+    if cfg.harmony:
+        from distilled_vit.harmony import harmony_features, harmony_windows
+        h = harmony_windows(harmony_features(audio, cfg, mel.shape[1]), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+        w = np.concatenate([w, h], 1)
     return w, padded, bool(np.abs(audio).max() < 1e-6)
+
+def _harmony_key(cfg: Config) -> dict:
+    "What feature cache keys add for the harmony rows: the transcriber's hash (nothing without `harmony`: keys stay as they were)."
+    if not cfg.harmony: return {}
+    from distilled_vit.harmony import transcriber_key
+    return dict(harmony=transcriber_key())
 
 def _embedded_job(cfg: Config, job: tuple) -> tuple:
     "Worker (`parallel_map`): windows of embedded clip `job` = (params, i)."
@@ -334,7 +363,7 @@ def _cache_key(cfg: Config, manifest: pd.DataFrame | None) -> str:
     if manifest is None: src = dict(kind='embedded', v=SYNTH_VERSION, seed=cfg.data_seed, n=cfg.n_clips, s=cfg.clip_seconds)
     else: src = dict(kind='files', rows=[(r.path, os.path.getsize(r.path), os.path.getmtime(r.path), round(r.valence, 6),
                                           round(r.arousal, 6), r.group) for r in manifest.itertuples()])
-    h.update(json.dumps(dict(front=front, src=src), sort_keys=True, default=str).encode())
+    h.update(json.dumps(dict(front=front, src=src, **_harmony_key(cfg)), sort_keys=True, default=str).encode())
     return h.hexdigest()[:20]
 
 def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> EmotionData:
@@ -347,9 +376,11 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
         try:                                              # a corrupt or truncated entry is rebuilt, never trusted
             with np.load(cpath, allow_pickle=False) as z:
                 X, y, clip = z['X'], z['y'], z['clip']
+                H = z['H'] if cfg.harmony else None
                 clips = pd.DataFrame(json.loads(str(z['clips'])))
                 cached_skipped = json.loads(str(z['skipped']))
-            if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()):
+            if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()
+                    and (H is None or (len(H) == len(X) and np.isfinite(H).all()))):
                 raise ValueError('inconsistent or non-finite arrays')
             skipped = skipped + cached_skipped
         except Exception as e:
@@ -376,15 +407,17 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
         clips = pd.DataFrame(rows)
         clip = np.repeat(np.arange(len(rows)), [len(w) for w in Xs])
         X = np.concatenate(Xs).astype(np.float16)
+        X, H = (X[:, :cfg.n_mels], X[:, cfg.n_mels:]) if cfg.harmony else (X, None)
         y = clips[list(DIMS)].to_numpy(np.float32)[clip]
         if use_cache:
             with atomic_path(cpath) as tmp:
                 with open(tmp, 'wb') as f:
                     np.savez(f, X=X, y=y, clip=clip, clips=np.array(clips.to_json(orient='records')),
-                             skipped=np.array(json.dumps(audio_skipped)))
+                             skipped=np.array(json.dumps(audio_skipped)), **(dict(H=H) if H is not None else {}))
     clips['split'] = group_split(clips.group, cfg.val_frac, cfg.test_frac, cfg.data_seed)
-    data = EmotionData(X, y, clip, clips)
+    data = EmotionData(X, y, clip, clips, H=H)
     data.norm = Normalizer.fit(X[data.index('train')])
+    if H is not None: data.hnorm = Normalizer.fit(H[data.index('train')])
     data.info = dict(source=desc, cache_key=key, cache_hit=bool(hit), clips=len(clips), windows=len(X),
                      **{f'{s}_windows': int(len(data.index(s))) for s in ('train', 'val', 'test')},
                      **{f'{s}_clips': int((clips.split == s).sum()) for s in ('train', 'val', 'test')},
@@ -410,7 +443,7 @@ def _file_identity(path: Path) -> tuple:
 
 def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
                     use_cache: bool = True) -> tuple[np.ndarray, dict]:
-    """Log-mel windows [N, n_mels, win_frames] (dB, float16, not normalised) of the audio under `cfg.unlabelled`, and a
+    """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not normalised) of the audio under `cfg.unlabelled`, and a
     summary (files, windows, excluded, skipped). Files that are validation/test clips of `data` are left out."""
     root = Path(cfg.unlabelled)
     if not root.is_dir(): raise ConfigError(f"unlabelled={cfg.unlabelled!r}: folder does not exist")
@@ -418,7 +451,7 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     if not files: raise ConfigError(f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below (unlabelled)")
     rel = [f.relative_to(root).as_posix() for f in files]
     key = fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}, files=folder_signature(root),
-                           max_windows=cfg.max_windows, skip_bad=cfg.skip_bad))
+                           max_windows=cfg.max_windows, skip_bad=cfg.skip_bad, **_harmony_key(cfg)))
     cpath = cache_dir() / f'unlabelled-{key}.npz'; hit = use_cache and cpath.exists()
     if hit:
         try:
@@ -437,7 +470,8 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
         for i, r in enumerate(results):
             if isinstance(r, str): skipped.append(r); continue             # unreadable, skipped (skip_bad)
             Xs.append(r[0]); owners.append(np.full(len(r[0]), i))
-        X = np.concatenate(Xs) if Xs else np.zeros((0, cfg.n_mels, cfg.win_frames), np.float16)
+        rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)      # with `harmony`, the harmony rows below the log-mel
+        X = np.concatenate(Xs) if Xs else np.zeros((0, rows, cfg.win_frames), np.float16)
         owner = np.concatenate(owners) if owners else np.zeros(0, int)
         if use_cache:
             with atomic_path(cpath) as tmp:

@@ -168,19 +168,24 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     student, pre = _new_student(cfg, progress)
     pairs = layer_map(cfg, len(student.blocks), len(teacher.blocks))
     s_idx, t_idx = [s for s, _ in pairs], [t for _, t in pairs]
-    Xtr, ytr = _student_data(data, synthetic)
+    # The teacher's windows: with `harmony` the harmony rows sit below the log-mel (its privileged input); the student
+    # is trained on the log-mel rows alone, so it must learn from the teacher's targets what the harmony told the teacher.
+    Xtr, ytr = data.teacher_arrays('train')
+    if synthetic is not None and len(synthetic[0]):
+        Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
     n_transfer = int(round(cfg.kd_transfer * len(Xtr)))
-    extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []
+    extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []   # mixes harmony rows with their log-mel
     if cfg.kd_corpus:                                    # unlabelled procedural windows, cached; the same for every seed
-        extra.append(data.norm(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress)['X'].astype(np.float32)))
+        extra.append(data.teacher_input(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony)['X']))
     n_transfer += cfg.kd_corpus
     if cfg.unlabelled:                                   # the user's unlabelled audio (02_data), without validation/test clips
         U, uinfo = load_unlabelled(cfg, data, progress)
-        extra.append(data.norm(U.astype(np.float32))); n_transfer += len(U)
+        extra.append(data.teacher_input(U)); n_transfer += len(U)
         pre['unlabelled'] = {k: uinfo[k] for k in ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped')}
-    if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels, T]
+    if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels (+ 16), T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()
+    Xtr = np.ascontiguousarray(Xtr[:, :cfg.n_mels])     # what the student hears: the log-mel rows
     if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])  # transfer windows: the teacher is the label
     kd = KnowledgeDistillationLoss(student.embed_dim, teacher.embed_dim, pairs, student.patch_embed.grid_size,
                                    teacher.patch_embed.grid_size, cfg.kd_alpha, cfg.kd_beta, cfg.kd_gamma,

@@ -50,6 +50,7 @@ def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     if not isinstance(fe, dict) or fe.get('format') != BUNDLE_FORMAT:
         raise ModelBundleError(f"{path}: not a distilled_vit export description (format {fe.get('format') if isinstance(fe, dict) else None!r})")
     missing = [k for k in ('frontend', 'normalisation', 'models', 'input') if k not in fe]
+    if isinstance(fe.get('frontend'), dict): fe['frontend'].setdefault('freq_scale', 'mel')   # bundles from before the option
     missing += [f'frontend.{k}' for k in FRONTEND_FIELDS if k not in fe.get('frontend', {})]
     if missing: raise ModelBundleError(f"{path}: missing field(s) {', '.join(missing)}")
     if not isinstance(fe['models'], dict) or not fe['models'] or not all(isinstance(v, str) for v in fe['models'].values()):

@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from .core import *
 from .audio import *
 from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir
+from .harmony import HARMONY_ROWS
 import dataclasses, math
 import torch
 import torch.nn as nn
@@ -41,38 +42,50 @@ def clip_attributes(p: dict) -> np.ndarray:
     return np.array(z + [1.0 if p['major'] else -1.0], np.float32)
 
 # %% ../nbs/04a_pretrain.ipynb
-def _corpus_key(cfg: Config, n: int, seed: int) -> str:
+def _corpus_key(cfg: Config, n: int, seed: int, harmony: bool = False) -> str:
     front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS if k != 'win_hop_frames'}
-    return fingerprint(dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed))
+    hk = {}
+    if harmony:
+        from distilled_vit.harmony import transcriber_key
+        hk = dict(harmony=transcriber_key())
+    return fingerprint(dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed, **hk))
 
-def _corpus_window(cfg: Config, seed: int, job: tuple) -> np.ndarray:
-    "Worker (`parallel_map`): the log-mel window of corpus clip `job` = (params, i), float16 (its own seed)."
+def _corpus_window(cfg: Config, seed: int, job: tuple, harmony: bool = False) -> np.ndarray:
+    """Worker (`parallel_map`): the log-mel window of corpus clip `job` = (params, i), float16 (its own seed); with
+    `harmony`, its harmony rows (01b_harmony) below it."""
     p, i = job
     y = synth_clip(p, cfg.sample_rate, corpus_seconds(cfg), np.random.default_rng([seed, 90210, i]))
-    return frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_frames, 1)[0][0].astype(np.float16)
+    mel = log_mel(y, cfg)
+    w = frame_windows(mel, cfg.win_frames, cfg.win_frames, 1)[0][0]
+    if harmony:
+        from distilled_vit.harmony import harmony_features, harmony_windows
+        w = np.concatenate([w, harmony_windows(harmony_features(y, cfg, mel.shape[1]), cfg.win_frames, cfg.win_frames, 1)[0]])
+    return w.astype(np.float16)
 
-def _render_corpus(cfg: Config, n: int, seed: int, progress: bool):
+def _render_corpus(cfg: Config, n: int, seed: int, progress: bool, harmony: bool = False):
     rng = np.random.default_rng([seed, 90210])            # a stream of its own: never the embedded dataset's clips
     params = [sample_music_params(rng) for _ in range(n)]
     A = np.stack([clip_attributes(p) for p in params]).astype(np.float32)
     timbre = np.array([TIMBRES.index(p['timbre']) for p in params], np.int64)
-    X = np.empty((n, cfg.n_mels, cfg.win_frames), np.float16)
+    X = np.empty((n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames), np.float16)
     import librosa                                        # noqa: F401 (imported once here, not in every worker)
-    for i, w in enumerate(parallel_iter(partial(_corpus_window, cfg, seed), [(p, i) for i, p in enumerate(params)],
+    for i, w in enumerate(parallel_iter(partial(_corpus_window, cfg, seed, harmony=harmony), [(p, i) for i, p in enumerate(params)],
                                         worker_count(cfg.workers), progress, 'procedural corpus', chunksize=16)): X[i] = w
     return X, A, timbre
 
-def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True, use_cache: bool = True) -> dict:
+def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True, use_cache: bool = True,
+                      harmony: bool = False) -> dict:
     """`n` unlabelled procedural windows: `X` [n, n_mels, win_frames] float16 log-mel dB (not normalised), `attributes`
-    [n, len(ATTRIBUTES)] in [-1, 1], `timbre` [n] (index into `TIMBRES`) and `info` (cache key, hit, seconds)."""
+    [n, len(ATTRIBUTES)] in [-1, 1], `timbre` [n] (index into `TIMBRES`) and `info` (cache key, hit, seconds). With
+    `harmony`, `X` holds the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [n, n_mels + 16, win_frames]."""
     if n < 1: raise ConfigError(f"procedural_corpus: n must be at least 1, got {n}")
     t0 = time.perf_counter()
-    key = _corpus_key(cfg, n, seed); path = cache_dir() / f'corpus-{key}.npz'
+    key = _corpus_key(cfg, n, seed, harmony); path = cache_dir() / f'corpus-{key}.npz'
     hit = use_cache and path.exists()
     if hit:
         try:                                              # a corrupt or mismatched entry is rebuilt, never trusted
             with np.load(path, allow_pickle=False) as z: X, A, timbre = z['X'], z['attributes'], z['timbre']
-            if X.shape != (n, cfg.n_mels, cfg.win_frames) or A.shape != (n, len(ATTRIBUTES)) or timbre.shape != (n,) \
+            if X.shape != (n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames) or A.shape != (n, len(ATTRIBUTES)) or timbre.shape != (n,) \
                     or not np.isfinite(X).all() or not np.isfinite(A).all():
                 raise ValueError(f'arrays of shape {X.shape}, {A.shape}, {timbre.shape} or non-finite values')
         except Exception as e:
@@ -80,7 +93,7 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
                   file=sys.stderr)
             hit = False
     if not hit:
-        X, A, timbre = _render_corpus(cfg, n, seed, progress)
+        X, A, timbre = _render_corpus(cfg, n, seed, progress, harmony)
         if use_cache:
             with atomic_path(path) as tmp:
                 with open(tmp, 'wb') as f: np.savez(f, X=X, attributes=A, timbre=timbre)
@@ -260,7 +273,8 @@ def run(ctx: StageContext) -> dict:
     cfg, info = ctx.cfg, {}
     if cfg.teacher_pretrain: info['teacher'] = pretrain_backbone(cfg, 'teacher', ctx.progress)[1]
     if cfg.student_pretrain: info['student'] = pretrain_backbone(cfg, 'student', ctx.progress)[1]
-    if cfg.kd_corpus: info['corpus'] = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, ctx.progress)['info']
+    if cfg.kd_corpus:                                     # the KD transfer set, with the teacher's harmony rows when `harmony`
+        info['corpus'] = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, ctx.progress, harmony=cfg.harmony)['info']
     if ctx.progress and not info: print("nothing to pretrain (teacher_pretrain = student_pretrain = kd_corpus = 0)")
     atomic_write_json(ctx.run.stage('pretrain') / 'pretrain.json', info)
     return _keys(info)

@@ -16,6 +16,7 @@ from .core import *
 from .train import *
 from .metrics import va_metrics
 from .student import DSConvPatchEmbed
+from .harmony import HARMONY_ROWS
 
 # %% auto 0
 __all__ = ['TEACHER_STEMS', 'create_teacher', 'load_timm_checkpoint', 'load_timm_pretrained', 'record_attention',
@@ -25,13 +26,16 @@ __all__ = ['TEACHER_STEMS', 'create_teacher', 'load_timm_checkpoint', 'load_timm
 TEACHER_STEMS = ('conv', 'patch')
 
 def create_teacher(cfg: Config) -> nn.Module:
-    """The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs. `cfg.teacher_stem`
+    """The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs; with `cfg.harmony`
+    the input has the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [B, 1, n_mels + 16, win_frames],
+    one more row of patches per 16 / patch_size (the privileged input). `cfg.teacher_stem`
     'conv' swaps timm's linear patchify for the student's `DSConvPatchEmbed` (same token grid); 'patch' keeps it.
     `cfg.teacher_weights` is a local checkpoint, or `timm:<model tag>` for timm's own pretrained weights (downloaded
     by timm only when online; offline it fails at once with one line)."""
     if cfg.teacher_stem not in TEACHER_STEMS:
         raise ConfigError(f"teacher_stem must be one of {', '.join(TEACHER_STEMS)}, got {cfg.teacher_stem!r}")
-    kw = dict(pretrained=False, in_chans=1, num_classes=2, img_size=(cfg.n_mels, cfg.win_frames), patch_size=cfg.patch_size)
+    rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)
+    kw = dict(pretrained=False, in_chans=1, num_classes=2, img_size=(rows, cfg.win_frames), patch_size=cfg.patch_size)
     if cfg.teacher_stem == 'conv': kw['embed_layer'] = DSConvPatchEmbed
     if cfg.teacher_depth: kw['depth'] = cfg.teacher_depth
     if cfg.teacher_dim: kw['embed_dim'] = cfg.teacher_dim
@@ -128,12 +132,12 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
         load_timm_checkpoint(model, path)                 # the head stays freshly initialised
         pre = dict(key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], windows=info['windows'],
                    final=info['final'], seconds=info['seconds'])
-    Xtr, ytr = data.arrays('train')
+    Xtr, ytr = data.teacher_arrays('train')             # with `harmony`, the harmony rows below the log-mel
     if synthetic is not None and len(synthetic[0]):
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
-    hist = fit(model, (Xtr, ytr), data.arrays('val'), cfg, out, cfg.teacher_epochs, cfg.teacher_lr, name='teacher',
+    hist = fit(model, (Xtr, ytr), data.teacher_arrays('val'), cfg, out, cfg.teacher_epochs, cfg.teacher_lr, name='teacher',
                progress=progress, extra_tensors=data.norm.tensors())
-    Xte, yte = data.arrays('test')
+    Xte, yte = data.teacher_arrays('test')
     m = va_metrics(yte, predict_windows(model, Xte))
     m.update(train_windows=len(Xtr), synthetic_windows=0 if synthetic is None else len(synthetic[0]),
              epochs_run=len(hist), params=sum(p.numel() for p in model.parameters()))

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 from .core import *
-from .audio import Normalizer, window_samples
+from .audio import Normalizer, filterbank, window_samples
 
 # %% auto 0
 __all__ = ['WaveFrontEnd', 'WaveStudent']
@@ -25,8 +25,7 @@ class WaveFrontEnd(nn.Module):
         hann = librosa.filters.get_window('hann', cfg.n_fft, fftbins=True)            # librosa's STFT window
         ang = 2 * np.pi * np.arange(n_freq)[:, None] * np.arange(cfg.n_fft)[None] / cfg.n_fft
         basis = np.concatenate([np.cos(ang) * hann, -np.sin(ang) * hann])[:, None]    # [2·n_freq, 1, n_fft], built in float64
-        mel = librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.fmin,
-                                  fmax=min(cfg.fmax, cfg.sample_rate / 2))           # [n_mels, n_freq], slaney norm as log_mel
+        mel = filterbank(cfg)                            # [n_mels, n_freq]: the mel (slaney) or log-frequency bands, as log_mel
         mean = norm.mean if norm is not None else np.zeros(cfg.n_mels)
         std = norm.std if norm is not None else np.ones(cfg.n_mels)
         self.register_buffer('dft', torch.tensor(basis, dtype=torch.float32))
