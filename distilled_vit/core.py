@@ -77,7 +77,8 @@ class Config:
     win_frames: int = opt(128, ge=8)                    # frames per model input window (~4.1 s)
     win_hop_frames: int = opt(64, ge=1)                 # hop between windows of one clip
     max_windows: int = opt(8, ge=0)                     # at most this many windows per clip (0 = all)
-    harmony: bool = False           # the teacher also hears key-invariant harmony rows from a pretrained transcriber (01b_harmony); the students never do
+    harmony: bool = False           # the teacher also hears key-invariant harmony rows from a pretrained transcriber (01b_harmony)
+    student_harmony: bool = False   # the students hear them too: the transcriber runs in front of the exported student (`predict`)
     # --- conditional GAN augmentation
     gan: bool = False               # add synthetic samples to the teacher's training set (default set by the A/B in 04_gan)
     n_synthetic: int = opt(800, ge=0)
@@ -205,6 +206,8 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('unlabelled',), "unlabelled '' or an existing folder of audio", lambda c: not c.unlabelled or Path(c.unlabelled).is_dir()),
     (('harmony', 'patch_size'), 'patch_size divides 16 when harmony is on (the 16 harmony rows are whole patch rows)',
      lambda c: not c.harmony or 16 % c.patch_size == 0),
+    (('student_harmony', 'harmony'), 'harmony = true when student_harmony is (the rows come from the data stage)',
+     lambda c: c.harmony or not c.student_harmony),
     (('harmony', 'gan'), 'gan = false when harmony is on (generated spectrograms have no harmony rows for the teacher)',
      lambda c: not (c.harmony and c.gan)),
     (('harmony', 'teacher_pretrain'), 'teacher_pretrain = 0 when harmony is on (the pretrained backbone has no harmony rows)',
@@ -388,7 +391,7 @@ class RunDir:
 # %% ../nbs/00_core.ipynb
 _TRAIN = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')
 _STUDENT = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr',
-            'student_pretrain', 'pretrain_windows', 'pretrain_objective', 'data_seed')
+            'student_pretrain', 'pretrain_windows', 'pretrain_objective', 'data_seed', 'student_harmony')
 STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: (earlier stages it reads, config fields)
     'data': ((), ()),                                                   # fingerprinted by its content
     'gan': (('data',), ('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity',

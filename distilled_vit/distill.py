@@ -147,14 +147,18 @@ def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
     load_pretrained(student, path)
     return student, dict(pretrain=dict(key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], final=info['final']))
 
-def _student_data(data, synthetic):
-    Xtr, ytr = data.arrays('train')
+def _arrays(data, cfg: Config, split: str):
+    "What the students hear: the log-mel windows of `split`, with the harmony rows below them when `student_harmony`."
+    return data.teacher_arrays(split) if cfg.student_harmony else data.arrays(split)
+
+def _student_data(data, synthetic, cfg: Config):
+    Xtr, ytr = _arrays(data, cfg, 'train')
     if synthetic is not None and len(synthetic[0]):
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
     return Xtr, ytr
 
 def _finish(model, cfg, data, out, hist, extra=None) -> dict:
-    Xte, yte = data.arrays('test')
+    Xte, yte = _arrays(data, cfg, 'test')
     m = va_metrics(yte, predict_windows(model, Xte)) | model_size(model) | dict(epochs_run=len(hist)) | (extra or {})
     if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
     return m
@@ -185,7 +189,7 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels (+ 16), T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()
-    Xtr = np.ascontiguousarray(Xtr[:, :cfg.n_mels])     # what the student hears: the log-mel rows
+    if not cfg.student_harmony: Xtr = np.ascontiguousarray(Xtr[:, :cfg.n_mels])     # what the student hears: the log-mel rows
     if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])  # transfer windows: the teacher is the label
     kd = KnowledgeDistillationLoss(student.embed_dim, teacher.embed_dim, pairs, student.patch_embed.grid_size,
                                    teacher.patch_embed.grid_size, cfg.kd_alpha, cfg.kd_beta, cfg.kd_gamma,
@@ -196,7 +200,7 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
         t_a = [ta[idx].to(x.device) for ta in targets['attn']]
         loss, _ = kd(p, h, a, targets['pred'][idx].to(x.device), t_h, t_a, y)
         return loss, p
-    hist = fit(student, (Xtr, ytr), data.arrays('val'), cfg, out, cfg.kd_epochs, cfg.lr, loss_fn=kd_loss,
+    hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr, loss_fn=kd_loss,
                loss_module=kd, name='student', progress=progress, extra_tensors=data.norm.tensors())
     return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer, **pre))
 
@@ -206,7 +210,7 @@ def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None =
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student_nokd')
     student, pre = _new_student(cfg, progress)
-    hist = fit(student, _student_data(data, synthetic), data.arrays('val'), cfg, out, cfg.kd_epochs, cfg.lr,
+    hist = fit(student, _student_data(data, synthetic, cfg), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
                name='student_nokd', progress=progress, extra_tensors=data.norm.tensors())
     return student.cpu(), _finish(student, cfg, data, out, hist, pre)
 

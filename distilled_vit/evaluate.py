@@ -222,7 +222,7 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
     Xte_teacher = data.teacher_arrays('test')[0]         # with `harmony`, the teacher also hears the harmony rows
     for name, model in dict(teacher=teacher, student=student, student_nokd=student_nokd).items():
         model = model.cpu().eval()
-        X = Xte_teacher if name == 'teacher' else Xte
+        X = Xte_teacher if name == 'teacher' or cfg.student_harmony else Xte   # student_harmony: the students hear them too
         preds[name] = predict_windows(model, X)
         size = model_size(model)
         sections[name], samples[name] = _section(yte, preds[name], w, clip, dict(params=size['params'], size_mb=size['size_mb']))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_export.ipynb 1
 from __future__ import annotations
-import contextlib, copy, io, json, logging, os, warnings
+import contextlib, copy, io, json, logging, os, shutil, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -19,6 +19,7 @@ from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
 from .predict import BUNDLE_FORMAT, FRONTEND_FILE
+from .harmony import HARMONY_ROWS
 
 # %% auto 0
 __all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'OUTPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError',
@@ -49,7 +50,7 @@ def example_input(cfg: Config, batch: int = 2, wave: bool = False) -> torch.Tens
     no exporter specialises the batch axis to 1)."""
     g = torch.Generator().manual_seed(0)
     if wave: return 0.1 * torch.randn(batch, window_samples(cfg), generator=g)
-    return torch.randn(batch, 1, cfg.n_mels, cfg.win_frames, generator=g)
+    return torch.randn(batch, 1, cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0), cfg.win_frames, generator=g)
 
 @torch.inference_mode()
 def torch_outputs(fn, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
@@ -227,12 +228,24 @@ def pte_outputs(method, X: np.ndarray) -> np.ndarray:
 BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
 
 def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
-                 label_range: tuple[float, float] = (-1.0, 1.0)) -> Path:
+                 label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None) -> Path:
     """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`; `label_range` is the scale
-    of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs."""
+    of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs. With `student_harmony` the
+    transcriber is copied into the bundle (`harmony.transcriber`, SHA-256 checked by `predict`) with the harmony rows'
+    statistics `hnorm`: `predict` computes the rows (01b_harmony) and puts them below the normalised log-mel."""
+    rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
+    harmony = None
+    if cfg.student_harmony:
+        from distilled_vit.harmony import transcriber_path, NMP_SHA256, HARMONY_VERSION
+        with atomic_path(Path(out_dir) / 'transcriber.onnx') as t: shutil.copyfile(transcriber_path(), t)
+        harmony = dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, transcriber='transcriber.onnx', sha256=NMP_SHA256,
+                       normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist()),
+                       meaning='distilled_vit.harmony.harmony_features of the clip, windowed like the log-mel, normalised '
+                               'with these statistics, below the normalised log-mel rows')
     doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
-               input=dict(name=INPUT_NAME, shape=['batch', 1, cfg.n_mels, cfg.win_frames],
-                          meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]'),
+               input=dict(name=INPUT_NAME, shape=['batch', 1, rows, cfg.win_frames],
+                          meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]' +
+                                  (', with the 16 normalised harmony rows below them' if harmony else '')),
                wave_input=dict(name=WAVE_INPUT_NAME, shape=['batch', window_samples(cfg)], sample_rate=cfg.sample_rate,
                                pad_front=cfg.n_fft // 2, hop_samples=cfg.hop_length * cfg.win_hop_frames,
                                meaning=(f'mono float32 audio at {cfg.sample_rate} Hz: pad the clip with n_fft/2 = {cfg.n_fft // 2} '
@@ -247,7 +260,7 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                labels=dict(range=[float(label_range[0]), float(label_range[1])],
                            meaning='predict maps the model output from [-1, 1] to this range (the training labels\' '
                                    'scale on disk) and clips it there'),
-               models=dict(models), default_model=default)
+               models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}))
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 # %% ../nbs/09_export.ipynb
@@ -268,9 +281,9 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     section. `model_name` says which trained student this is ('student' = KD, 'student_nokd' when the gate chose it)."""
     out = run.stage('export')
     model = copy.deepcopy(student).cpu().eval()
-    Xte, yte = data.arrays('test')
+    Xte, yte = data.teacher_arrays('test') if cfg.student_harmony else data.arrays('test')   # with the harmony rows when it hears them
     if not len(Xte): raise DistilledViTError(f"{data.info.get('source', 'dataset')}: the test split is empty; nothing to check the export on")
-    example, shape = example_input(cfg), (1, cfg.n_mels, cfg.win_frames)
+    example, shape = example_input(cfg), (1,) + Xte.shape[1:]
     with torch_threads(cfg.num_threads): ref = torch_outputs(model, Xte)
     ref_m, arts = va_metrics(yte, ref), {}
     def record(name, path, fmt, pred, latency, against=(ref, yte, ref_m)):
@@ -296,6 +309,8 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     record('onnx_fp32', p, f'ONNX fp32 (opset {cfg.onnx_opset})', ort_outputs(s, Xte), ort_latency(s, shape, cfg))
     p = quantize_onnx(out / 'student.onnx', out / 'student_int8.onnx'); s = ort_session(p, cfg.num_threads)
     record('onnx_int8', p, 'ONNX Runtime dynamic INT8 (MatMul, per channel)', ort_outputs(s, Xte, 1), ort_latency(s, shape, cfg))
+    if cfg.student_harmony:                              # the transcriber runs outside the model: no audio-in programs yet
+        return _finish_harmony_export(cfg, run, out, data, model, model_name, arts, ref_m, yte)
     # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager student on the same clips
     wave = WaveStudent(model, cfg, data.norm).eval()
     A, M, yw, short = wave_check_set(cfg, data)
@@ -368,6 +383,35 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     return res
 
 # %% ../nbs/09_export.ipynb
+def _finish_harmony_export(cfg, run, out, data, model, model_name, arts, ref_m, yte) -> dict:
+    """The end of `export_stage` for a student that hears the harmony rows (`student_harmony`): the feature-in ONNX
+    models with the transcriber beside them in the bundle; `predict` runs both. The audio-in ONNX and ExecuTorch
+    programs need the transcriber inside the graph, which is not built yet: they are not written, and the bundle says so."""
+    for k in ('torchscript', 'torch_export', 'onnx_fp32'):
+        if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
+            raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
+                              f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set")
+    int8_ok = arts['onnx_int8']['ccc_drop'] <= INT8_CCC_GOAL
+    default = 'int8' if int8_ok else 'fp32'
+    models = dict(fp32='student.onnx', int8='student_int8.onnx')
+    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm)
+    why = 'student_harmony: the note transcriber runs beside the model (predict), not inside it; no audio-in program yet'
+    res = json_ready(dict(
+        model=model_name, harmony=dict(transcriber='export/transcriber.onnx', size_mb=(out / 'transcriber.onnx').stat().st_size / 2**20),
+        reference=dict(what='eager fp32 PyTorch student on the test split (log-mel + harmony rows)', windows=len(yte),
+                       ccc_valence=ref_m['ccc_valence'], ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
+        threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,
+        bundle=dict(frontend=str(fpath.relative_to(run.path)), models={k: f'export/{v}' for k, v in models.items()},
+                    default_model=default),
+        wave=None, executorch=dict(written=False, reason=why, programs={}),
+        checks=dict(onnx_max_abs_diff=arts['onnx_fp32']['max_abs_diff'], parity_tolerance=PARITY_TOLERANCE,
+                    onnx_parity_ok=arts['onnx_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
+                    onnx_int8_ccc_drop=arts['onnx_int8']['ccc_drop'], torch_int8_ccc_drop=arts['torch_int8']['ccc_drop'],
+                    int8_ccc_goal=INT8_CCC_GOAL, onnx_int8_ok=int8_ok, torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL),
+        note=why))
+    atomic_write_json(out / 'export.json', res)
+    return res
+
 def run(ctx: StageContext) -> dict:
     "The export stage: `export_stage` of the student the validation gate shipped (`ctx['evaluate']['kd_gate']`)."
     shipped = (ctx['evaluate'].get('kd_gate') or {}).get('shipped', 'student')

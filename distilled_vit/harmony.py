@@ -13,7 +13,8 @@ from .audio import window_starts
 # %% auto 0
 __all__ = ['HARMONY_ROWS', 'HARMONY_VERSION', 'BP_RATE', 'BP_WINDOW', 'BP_HOP', 'BP_OVERLAP', 'BP_OUTPUT', 'NMP_SHA256',
            'KK_MAJOR', 'KK_MINOR', 'FOLD', 'TranscriberError', 'check_transcriber', 'transcriber_path',
-           'transcriber_key', 'note_activations', 'estimate_key', 'harmony_rows', 'harmony_features', 'harmony_windows']
+           'transcriber_key', 'transcriber_session', 'note_activations', 'estimate_key', 'harmony_rows',
+           'harmony_features', 'harmony_windows']
 
 # %% ../nbs/01b_harmony.ipynb
 HARMONY_ROWS = 16
@@ -53,22 +54,28 @@ def transcriber_key() -> str:
     "What every cache entry holding harmony rows is keyed by: the transcriber file's hash and `HARMONY_VERSION`."
     return f"{check_transcriber(transcriber_path()) and NMP_SHA256[:16]}-v{HARMONY_VERSION}"
 
-@functools.lru_cache(maxsize=1)
-def _session():
+def transcriber_session(path: str | Path | None = None, threads: int = 1):
+    """An ONNX Runtime session of the transcriber at `path` (default: the installed one), its hash checked first;
+    one thread by default (the feature work runs one process per core). An exported bundle carries its own copy."""
     import onnxruntime as ort
-    o = ort.SessionOptions(); o.intra_op_num_threads = 1; o.inter_op_num_threads = 1   # one per worker process (parallel_map)
-    return ort.InferenceSession(str(transcriber_path()), o, providers=['CPUExecutionProvider'])
+    p = check_transcriber(path) if path is not None else transcriber_path()
+    o = ort.SessionOptions(); o.intra_op_num_threads = threads; o.inter_op_num_threads = 1; o.log_severity_level = 4
+    return ort.InferenceSession(str(p), o, providers=['CPUExecutionProvider'])
+
+@functools.lru_cache(maxsize=1)
+def _session(): return transcriber_session()
 
 # %% ../nbs/01b_harmony.ipynb
-def note_activations(y: np.ndarray, sr: int, batch: int = 16) -> np.ndarray:
-    "basic-pitch's note activations [frames, 88] (in [0, 1]; 86.13 frames/s; column k is MIDI note 21 + k) of mono audio `y` at `sr`."
+def note_activations(y: np.ndarray, sr: int, batch: int = 16, session=None) -> np.ndarray:
+    """basic-pitch's note activations [frames, 88] (in [0, 1]; 86.13 frames/s; column k is MIDI note 21 + k) of mono
+    audio `y` at `sr`; `session`: a `transcriber_session` (default: the installed transcriber's)."""
     import librosa
     y = np.asarray(y, np.float32)
     if sr != BP_RATE: y = librosa.resample(y, orig_sr=sr, target_sr=BP_RATE, res_type='soxr_hq').astype(np.float32)
     n_frames = int(round(len(y) / BP_HOP))
     y = np.concatenate([np.zeros(BP_OVERLAP // 2, np.float32), y])
     starts = list(range(0, max(1, len(y) - BP_OVERLAP), BP_WINDOW - BP_OVERLAP))
-    sess, half = _session(), BP_OVERLAP // BP_HOP // 2
+    sess, half = session or _session(), BP_OVERLAP // BP_HOP // 2
     name, out = sess.get_inputs()[0].name, []
     for i in range(0, len(starts), batch):
         W = np.zeros((len(starts[i:i + batch]), BP_WINDOW, 1), np.float32)
@@ -95,11 +102,11 @@ def harmony_rows(R: np.ndarray) -> np.ndarray:
     one = np.ones(len(R), np.float32)
     return np.concatenate([np.roll(pc, -tonic, 1).T, np.stack([one * (ma - mi), one * ma, one * mi, R.sum(1)])]).astype(np.float32)
 
-def harmony_features(y: np.ndarray, cfg: Config, n_frames: int | None = None) -> np.ndarray:
+def harmony_features(y: np.ndarray, cfg: Config, n_frames: int | None = None, session=None) -> np.ndarray:
     """Harmony rows [16, n_frames] of mono audio `y` at `cfg.sample_rate` on the log-mel frame grid (`n_frames`: the
     log-mel's frame count, by default librosa's centred count 1 + len(y) // hop_length)."""
     if n_frames is None: n_frames = 1 + len(y) // cfg.hop_length
-    H = harmony_rows(note_activations(y, cfg.sample_rate))
+    H = harmony_rows(note_activations(y, cfg.sample_rate, session=session))
     if H.shape[1] < 2: return np.zeros((HARMONY_ROWS, n_frames), np.float32)   # under two transcriber frames: nothing heard
     tb = np.arange(H.shape[1]) * BP_HOP / BP_RATE
     tm = np.arange(n_frames) * cfg.hop_length / cfg.sample_rate

@@ -36,6 +36,7 @@ class Predictor:
     label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
     kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
     one_per_call: bool = False                       # dynamically quantised (INT8): run one window per call (09_export)
+    harmony: tuple | None = None                     # (transcriber session, row statistics) of a student that hears harmony rows
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
         "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
@@ -86,6 +87,7 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     if not (folder / FRONTEND_FILE).is_file():
         raise ModelBundleError(f"{p}: no {FRONTEND_FILE} beside the model; keep the model in its export folder")
     fe, cfg, norm = _read_frontend(folder / FRONTEND_FILE)
+    harmony = _read_harmony(folder, fe) if 'harmony' in fe else None
     if onnx_file is None:
         variant = variant or fe.get('default_model', 'fp32')
         if variant not in fe['models']:
@@ -99,7 +101,7 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     except Exception as e:
         raise ModelBundleError(f"{onnx_file}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
     ins, outs = sess.get_inputs(), sess.get_outputs()
-    want, samples = [1, cfg.n_mels, cfg.win_frames], window_samples(cfg)
+    want, samples = [1, cfg.n_mels + (harmony[1].mean.shape[0] if harmony else 0), cfg.win_frames], window_samples(cfg)
     got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
     if len(ins) == 1 and len(ins[0].shape) == 2:                     # audio in: the front end is inside the model
         kind = 'wave'
@@ -121,7 +123,21 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     import onnx                                      # the graph says whether activations are quantised per call
     dyn = any(n.op_type in ('DynamicQuantizeLinear', 'MatMulInteger', 'DynamicQuantizeMatMul')
               for n in onnx.load(str(onnx_file), load_external_data=False).graph.node)
-    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind, dyn)
+    if harmony and kind != 'mel': raise ModelBundleError(f"{onnx_file}: a bundle with harmony rows holds log-mel models only")
+    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind, dyn, harmony)
+
+def _read_harmony(folder: Path, fe: dict) -> tuple:
+    """The transcriber session and row statistics of a bundle whose student hears the harmony rows (01b_harmony):
+    the bundled `transcriber.onnx` is checked against its SHA-256 before it is run."""
+    from distilled_vit.harmony import transcriber_session, TranscriberError, HARMONY_ROWS
+    h = fe['harmony']
+    try: mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std')); f = folder / h['transcriber']
+    except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name a transcriber and hold its rows' normalisation") from None
+    if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all():
+        raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} values each (std > 0)")
+    if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's note transcriber is missing")
+    try: return transcriber_session(f), Normalizer(mean, std)
+    except TranscriberError as e: raise ModelBundleError(str(e)) from None
 
 # %% ../nbs/09a_predict.ipynb
 def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
@@ -153,7 +169,12 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
         mel = log_mel(y, cfg)                                      # [n_mels, T]
         X, padded = frame_windows(mel, cfg.win_frames, hop, 0)     # [W, n_mels, win]
         starts = window_starts(mel.shape[1], cfg.win_frames, hop)
-        X = pred.norm(X)[:, None]                                  # [W, n_mels, win] -> [W, 1, n_mels, win]
+        X = pred.norm(X)
+        if pred.harmony:                                           # a student that hears the harmony rows (01b_harmony)
+            from distilled_vit.harmony import harmony_features, harmony_windows
+            H = harmony_features(y, cfg, mel.shape[1], session=pred.harmony[0])
+            X = np.concatenate([X, pred.harmony[1](harmony_windows(H, cfg.win_frames, hop, 0))], 1)
+        X = X[:, None]                                             # [W, rows, win] -> [W, 1, rows, win]
     name = pred.session.get_inputs()[0].name
     if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
     va = batched(lambda s: pred.session.run(None, {name: X[s]})[0], len(X), batch_size)

@@ -11,6 +11,7 @@ from timm.layers import to_2tuple
 from timm.models.vision_transformer import VisionTransformer
 from safetensors.torch import save
 from .core import *
+from .harmony import HARMONY_ROWS
 
 # %% auto 0
 __all__ = ['DSConvPatchEmbed', 'MobileViTStudent', 'create_student', 'model_size']
@@ -69,8 +70,10 @@ class MobileViTStudent(VisionTransformer):
                          embed_layer=DSConvPatchEmbed, drop_rate=drop_rate, global_pool='token')
 
 def create_student(cfg: Config) -> MobileViTStudent:
-    "The student sized by `cfg` (seed: 192 hidden, 4 blocks, 4 heads, MLP ratio 2) for the configured window."
-    return MobileViTStudent((cfg.n_mels, cfg.win_frames), cfg.patch_size, 1, cfg.student_dim, cfg.student_depth,
+    """The student sized by `cfg` (seed: 192 hidden, 4 blocks, 4 heads, MLP ratio 2) for the configured window; with
+    `student_harmony` its window also holds the `HARMONY_ROWS` harmony rows below the log-mel (01b_harmony)."""
+    rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
+    return MobileViTStudent((rows, cfg.win_frames), cfg.patch_size, 1, cfg.student_dim, cfg.student_depth,
                             cfg.student_heads, cfg.student_mlp_ratio)
 
 def model_size(model: nn.Module) -> dict:

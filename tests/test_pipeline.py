@@ -27,7 +27,7 @@ def test_report_has_every_section(smoke_run):
     assert '[8/8] export' in r.stdout                     # a progress line per stage
     # the exported model is the one the validation gate chose, and its eager reference is that model
     gate = rep['kd_gate']
-    assert gate['applied'] == (gate['teacher_val_ccc'] > gate['nokd_val_ccc']) and rep['export']['model'] == gate['shipped']
+    assert gate['applied'] == (gate['student_val_ccc'] > gate['nokd_val_ccc']) and rep['export']['model'] == gate['shipped']
     assert rep['export']['reference']['ccc_valence'] == pytest.approx(rep[gate['shipped']]['ccc_valence'], abs=1e-6)
     assert gate['text'] in r.stdout
 
@@ -43,6 +43,60 @@ def test_rerun_skips_finished_stages_and_force_redoes(smoke_run):
     ran = sorted(s for s in STAGES if any(l.split()[1:3] == [s, 'running...'] for l in r.stdout.splitlines()))
     assert ran == sorted(['data', 'pretrain', 'student', 'student_nokd', 'evaluate', 'export']), r.stdout   # X and every later stage
     assert 'teacher       done earlier' in r.stdout and 'gan           done earlier' in r.stdout
+
+def test_harmony_teacher_and_log_bands_end_to_end(tmp_path):
+    """`harmony=true` with `freq_scale=log`: the teacher hears the 16 harmony rows below its bands, the students and every
+    exported model hear audio only (the audio-in ONNX computes the log bands itself), and `predict` works on the bundle."""
+    import numpy as np
+    from distilled_vit.core import get_config
+    from distilled_vit.train import load_weights
+    from distilled_vit.teacher import create_teacher
+    out = tmp_path / 'h'
+    sets = ('harmony=true', 'freq_scale=log', 'n_fft=2048', 'kd_corpus=16', 'n_clips=16')
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', *sets)
+    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = get_config('smoke', **dict(s.split('=') for s in sets))
+    t = load_weights(create_teacher(cfg), out / 'teacher' / 'model.safetensors')
+    assert tuple(t.patch_embed.img_size) == (cfg.n_mels + 16, cfg.win_frames)          # log bands + harmony rows
+    fe = json.loads((out / 'export' / 'frontend.json').read_text())
+    assert fe['frontend']['freq_scale'] == 'log' and fe['input']['shape'][2] == cfg.n_mels   # the student: bands only
+    rep = json.loads((out / 'report.json').read_text())
+    assert rep['export']['artefacts']['onnx_wave_fp32']['max_abs_diff'] < 1e-4               # audio-in parity, log bands
+    assert json.loads((out / 'pretrain' / 'pretrain.json').read_text())['corpus']['n'] == 16
+    p = cli_here('predict', str(write_tone(tmp_path / 'a.wav', seconds=3.0)), '--model', str(out / 'export'), '--json_out')
+    assert p.returncode == 0 and np.isfinite(json.loads(p.stdout)['valence']), p.stderr[-2000:]
+
+def test_transcriber_and_student_bundle(tmp_path):
+    """`student_harmony=true`: the students hear the harmony rows too; the bundle carries the transcriber (its SHA-256
+    checked by `predict`), `predict` computes the rows and gives the exported model's outputs for the test windows the
+    pipeline made (float16 feature cache aside); an altered transcriber is one line naming it."""
+    import numpy as np, onnxruntime as ort
+    from distilled_vit.core import get_config
+    from distilled_vit.data import load_dataset, clip_audio
+    from distilled_vit.predict import predict, load_predictor, ModelBundleError
+    from distilled_vit.harmony import NMP_SHA256
+    import soundfile as sf
+    out = tmp_path / 's'; sets = ('harmony=true', 'student_harmony=true', 'kd_corpus=16', 'n_clips=16')
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', *sets)
+    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = get_config('smoke', **dict(s.split('=') for s in sets))
+    fe = json.loads((out / 'export' / 'frontend.json').read_text())
+    assert fe['input']['shape'][2] == cfg.n_mels + 16 and fe['harmony']['sha256'] == NMP_SHA256
+    assert set(fe['models']) == {'fp32', 'int8'} and (out / 'export' / fe['harmony']['transcriber']).is_file()
+    data = load_dataset(cfg, progress=False)
+    i, y = next(iter(clip_audio(cfg, data, 'test')))
+    sf.write(tmp_path / 'clip.wav', y, cfg.sample_rate, subtype='FLOAT')
+    got = predict(tmp_path / 'clip.wav', out / 'export', variant='fp32', hop_seconds=cfg.win_hop_frames * cfg.hop_length / cfg.sample_rate)
+    X = data.teacher_arrays('test')[0][data.clip[data.index('test')] == i][:, None]
+    want = ort.InferenceSession(str(out / 'export' / 'student.onnx')).run(None, {'mel': X})[0]
+    from distilled_vit.audio import window_starts
+    keep = window_starts(1 + len(y) // cfg.hop_length, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)  # the data's windows
+    spf = cfg.hop_length / cfg.sample_rate
+    pw = {int(round(w['start_s'] / spf)): [w['valence'], w['arousal']] for w in got['windows']}
+    assert set(keep) <= set(pw) and np.abs(np.array([pw[k] for k in keep]) - want).max() < 2e-2
+    (out / 'export' / 'transcriber.onnx').write_bytes(b'not the model')
+    with pytest.raises(ModelBundleError, match="transcriber.onnx: SHA-256 .* is not basic-pitch 0.4.0's nmp.onnx"):
+        load_predictor(out / 'export')
 
 def test_paper_preset_dry_run(tmp_path):
     r = cli_here('run', '--preset', 'paper', '--dry-run', '--out', str(tmp_path / 'paper'))   # in process: no second torch start-up

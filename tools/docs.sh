@@ -35,6 +35,7 @@ declare -A need=(
   [00a_metrics]="va_metrics bootstrap_weights weighted_metrics torch_latency"
   [01_audio]="load_audio log_mel Normalizer frame_windows wave_windows"
   [01a_wave]="WaveFrontEnd WaveStudent"
+  [01b_harmony]="harmony_features harmony_rows note_activations transcriber_path"
   [02_data]="load_dataset read_manifest group_split prepare_data run load"
   [03_train]="fit predict_windows load_checkpoint"
   [04_gan]="train_gan generate_synthetic gan_stage"
@@ -62,7 +63,7 @@ for page in "${!need[@]}"; do
 done
 # executed pages must show their figures (a page with no <img> means the notebook's outputs were lost)
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then
-  for page in 01_audio 02_data 04_gan 08_evaluate distilled_vit; do
+  for page in 01_audio 01b_harmony 02_data 04_gan 08_evaluate distilled_vit; do
     grep -q '<img' "_docs/$page.html" 2>/dev/null || { echo "docs check: $page.html shows no figure"; fail=1; }
   done
   grep -q 'whole notebook' _docs/13_notebook_guide.html || { echo "docs check: 13_notebook_guide.html lacks the cell table"; fail=1; }
