@@ -27,6 +27,7 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     path = Path(path)
     if not path.exists(): raise AudioError(f"{path}: file does not exist")
     if path.is_dir(): raise AudioError(f"{path}: is a directory, not an audio file")
+    if not path.is_file(): raise AudioError(f"{path}: not a regular file (a device, FIFO or socket), not an audio file")
     if path.stat().st_size == 0: raise AudioError(f"{path}: file is empty (0 bytes)")
     try:
         info = sf.info(str(path), verbose=True)

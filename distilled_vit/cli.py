@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
-import argparse, errno, hashlib, inspect, json, os, shutil, sys, tempfile, time
+import argparse, contextlib, errno, hashlib, inspect, json, os, re, shutil, sys, tempfile, time
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
@@ -315,12 +315,22 @@ def main(argv: list[str] | None = None) -> int:
     fn = args.func
     try:
         fn(**{k: v for k, v in vars(args).items() if k in inspect.signature(fn).parameters})
+        sys.stdout.flush()                               # a closed pipe shows here, inside the handler below
         return 0
+    except BrokenPipeError:                              # `... | head`: the reader left; quiet, as Unix tools are
+        with contextlib.suppress(OSError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141                                       # 128 + SIGPIPE, what a shell reports for such a tool
     except DistilledViTError as e:
-        print(f"error: {e}", file=sys.stderr); return 2
+        print(f"error: {_plain_text(e)}", file=sys.stderr); return 2
     except OSError as e:
         if e.errno == errno.ENOSPC: print(f"error: out of disk space while writing {e.filename or 'an artefact'}", file=sys.stderr)
         else: print(f"error: {e.strerror or e}: {e.filename}" if e.filename else f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted: rerun the same command to resume", file=sys.stderr); return 130
+        print("interrupted" + (": rerun the same command to resume" if fn is not predict_cmd else ''), file=sys.stderr); return 130
+
+_ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07')
+
+def _plain_text(e) -> str:
+    "An error's message for the terminal: terminal escape codes (from a file's or library's text) removed."
+    return _ANSI.sub('', str(e))

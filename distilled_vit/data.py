@@ -157,7 +157,8 @@ def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: floa
                 val = getattr(r, dim)
                 try: x = float(val)
                 except (TypeError, ValueError): raise ManifestError(f"{where}: {dim} {val!r} is not a number") from None
-                if not np.isfinite(x): raise ManifestError(f"{where}: {dim} is empty or NaN")
+                if np.isnan(x): raise ManifestError(f"{where}: {dim} is empty or NaN")
+                if not np.isfinite(x): raise ManifestError(f"{where}: {dim} {val!r} is infinite")
                 if not label_min <= x <= label_max:
                     raise ManifestError(f"{where}: {dim} {x:g} is outside the declared label range [{label_min:g}, {label_max:g}]")
                 labels[dim] = 2 * (x - label_min) / (label_max - label_min) - 1
@@ -188,7 +189,11 @@ def read_manifest(path: str | Path, label_min: float = -1.0, label_max: float = 
                   allow_absolute_paths: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Read and validate a CSV manifest (see `validate_manifest`)."
     path = Path(path)
+    if path.is_dir(): raise ManifestError(f"{path}: is a folder, not a manifest (a CSV file with path,valence,arousal columns)")
     if not path.is_file(): raise ManifestError(f"{path}: manifest does not exist")
+    if path.suffix.lower() in AUDIO_SUFFIXES:
+        raise ManifestError(f"{path}: is audio, not a manifest: --data takes a CSV with path,valence,arousal columns "
+                            f"(or deam:DIR / pmemo:DIR); `distilled-vit predict {path}` predicts one file")
     try: df = pd.read_csv(path, dtype={'path': str, 'group': str}, skipinitialspace=True)
     except Exception as e: raise ManifestError(f"{path}: cannot read CSV ({str(e).splitlines()[0]})") from None
     df.columns = [str(c).strip() for c in df.columns]

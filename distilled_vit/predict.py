@@ -101,6 +101,9 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     except Exception as e:
         raise ModelBundleError(f"{onnx_file}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
     ins, outs = sess.get_inputs(), sess.get_outputs()
+    if len(ins) == 1 and ins[0].type != 'tensor(float)':
+        raise ModelBundleError(f"{onnx_file}: model input is {ins[0].type}, expected tensor(float) (float32, as the export "
+                               "stage writes); not a distilled_vit student")
     want, samples = [1, cfg.n_mels + (harmony[1].mean.shape[0] if harmony else 0), cfg.win_frames], window_samples(cfg)
     got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
     if len(ins) == 1 and len(ins[0].shape) == 2:                     # audio in: the front end is inside the model

@@ -48,6 +48,7 @@ def create_teacher(cfg: Config) -> nn.Module:
 
 # %% ../nbs/05_teacher.ipynb
 def _read_state_dict(path: Path) -> dict:
+    if path.is_dir(): raise CheckpointError(f"{path}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)")
     if not path.is_file(): raise CheckpointError(f"{path}: teacher weights file does not exist")
     if path.suffix == '.safetensors':
         try: return load_file(str(path))

@@ -1,6 +1,6 @@
 """`predict`: ONNX Runtime only (torch never imported), any length and hop, same numbers as the PyTorch student, the
 command line, and one clear error per bad audio file or bad model."""
-import json, os, shutil, subprocess, sys
+import json, os, shlex, shutil, subprocess, sys
 from pathlib import Path
 import numpy as np
 import pytest
@@ -171,6 +171,33 @@ def test_plot_never_replaces_a_file_we_did_not_write(tmp_path):
     r = predict(wav, s.export_dir, plot=notes, overwrite=True)                # asked for: replaced by a PNG
     assert notes.read_bytes()[:4] == b'\x89PNG' and Path(r['plot']) == notes
     predict(wav, s.export_dir, plot=notes)                                    # our own PNG: rewritten without asking
+
+def test_float64_model_input_is_one_line(tmp_path):
+    "An ONNX model whose input is float64 (the audit's traceback) is refused when loaded, naming the file and the type."
+    import onnx
+    from onnx import helper, TensorProto, numpy_helper
+    s = smoke_export()
+    fe = json.loads((s.export_dir / 'frontend.json').read_text()); shp = fe['input']['shape'][1:]
+    n = int(np.prod(shp))
+    g = helper.make_graph([helper.make_node('Cast', ['mel'], ['f'], to=TensorProto.FLOAT),
+                           helper.make_node('Flatten', ['f'], ['flat']), helper.make_node('MatMul', ['flat', 'W'], ['valence_arousal'])],
+                          'g', [helper.make_tensor_value_info('mel', TensorProto.DOUBLE, ['batch'] + shp)],
+                          [helper.make_tensor_value_info('valence_arousal', TensorProto.FLOAT, ['batch', 2])],
+                          [numpy_helper.from_array(np.zeros((n, 2), np.float32), 'W')])
+    for f in ('frontend.json',): shutil.copy(s.export_dir / f, tmp_path / f)
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]), str(tmp_path / 'student.onnx'))
+    with pytest.raises(ModelBundleError, match=r"student.onnx: model input is tensor\(double\), expected tensor\(float\)"):
+        load_predictor(tmp_path / 'student.onnx')
+
+def test_closed_pipe_is_quiet(tmp_path):
+    "`predict ... --json_out | head -1`: the reader leaves early; no 'Broken pipe' error and no traceback (exit 141, as Unix tools)."
+    s = smoke_export()
+    wav = write_tone(tmp_path / 'long.wav', seconds=30.0)                  # ~1,500 windows at a 20 ms hop: far more than a pipe holds
+    cmd = (f"{shlex.quote(sys.executable)} -c 'import sys; from distilled_vit.cli import main; sys.exit(main())' predict "
+           f"{shlex.quote(str(wav))} --model {shlex.quote(str(s.export_dir))} --hop 0.02 --json_out | head -1; echo \"rc ${{PIPESTATUS[0]}}\" >&2")
+    p = subprocess.run(['bash', '-c', cmd], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.stdout.strip() == '{' and p.stderr.strip().splitlines()[-1] == 'rc 141', p.stderr[-1000:]
+    assert 'Broken pipe' not in p.stderr and 'Traceback' not in p.stderr and 'Exception ignored' not in p.stderr, p.stderr[-1000:]
 
 # ---------------------------------------------------------------- bad inputs: one clear line naming the file
 
