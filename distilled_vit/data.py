@@ -151,6 +151,7 @@ def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: floa
         where = f"{source}:{i + line_offset}"
         try:
             raw = '' if pd.isna(r.path) else str(r.path).strip()
+            if raw and raw != str(r.path) and (root / str(r.path).lstrip()).is_file(): raw = str(r.path).lstrip()  # a name ending in a space
             if not raw: raise ManifestError(f"{where}: empty path")
             labels = {}
             for dim in DIMS:
@@ -179,6 +180,9 @@ def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: floa
             skipped.append(str(e))
     if not rows: raise ManifestError(f"{source}: no usable rows" + (f" ({len(skipped)} skipped)" if skipped else ''))
     out = pd.DataFrame(rows)
+    if len(out) > 1 and (out[list(DIMS)].nunique() == 1).all():
+        raise ManifestError(f"{source}: labels have no variance (every row has valence {out.valence.iloc[0]:g}, arousal "
+                            f"{out.arousal.iloc[0]:g} on the [-1, 1] scale): there is nothing to learn and CCC is undefined")
     span = out[list(DIMS)].max().max() - out[list(DIMS)].min().min()
     if len(out) >= 10 and span < 0.15 * 2:
         raise ManifestError(f"{source}: labels span only {100 * span / 2:.0f}% of the declared range "
@@ -544,6 +548,12 @@ def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData
     "Run the data stage into `run.stage('data')`; returns the dataset."
     out = run.stage('data')
     data = load_dataset(cfg, progress=progress)
+    i = data.info; n = {s: i[f'{s}_clips'] for s in ('train', 'val', 'test')}
+    if progress: print(f"data: {i['clips']} clips in {data.clips.group.nunique()} groups, split {n['train']} / {n['val']} / "
+                       f"{n['test']} (train / val / test)" + (f"; {i['skipped']} skipped (--skip_bad)" if i['skipped'] else ''), flush=True)
+    if n['train'] < 0.5 * i['clips']:
+        print(f"warning: only {n['train']} of {i['clips']} clips are for training: with {data.clips.group.nunique()} groups the "
+              f"split is coarse; add groups (songs) or lower val_frac / test_frac", file=sys.stderr)
     cols = [c for c in ('path', 'group', 'valence', 'arousal', 'split', 'n_windows', 'padded', 'silent') if c in data.clips]
     with atomic_path(out / 'clips.csv') as tmp: data.clips[cols].to_csv(tmp, index=False)
     with atomic_path(out / 'norm.safetensors') as tmp: save_file(data.norm.tensors(), str(tmp))

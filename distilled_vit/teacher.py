@@ -61,6 +61,9 @@ def _read_state_dict(path: Path) -> dict:
 def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = None) -> dict:
     "Load ImageNet ViT weights from `path` (or the state dict `sd` read from it) into a 1-channel spectrogram ViT; returns what was adapted."
     path = Path(path); sd = dict(_read_state_dict(path) if sd is None else sd); own = model.state_dict(); notes = {}
+    extra = [k for k in sd if k.startswith(('frontend.', 'harmony.'))]   # a run's own teacher/model.safetensors: its statistics
+    for k in extra: del sd[k]
+    if extra: notes['extra'] = f'{len(extra)} normalisation tensors ignored'
     w = sd.get('patch_embed.proj.weight')
     if w is not None and 'patch_embed.proj.weight' not in own:
         raise CheckpointError(f"{path}: a linear-patchify ViT checkpoint cannot initialise the convolutional stem; "
@@ -79,6 +82,9 @@ def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = N
         notes['pos_embed'] = f'{old}x{old} -> {tuple(model.patch_embed.grid_size)}'
     for k in [k for k in sd if k.startswith('head.')]:
         if k not in own or sd[k].shape != own[k].shape: del sd[k]; notes['head'] = 'reinitialised'
+    bad = [f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in sd.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
+    if bad: raise CheckpointError(f"{path}: {len(bad)} tensor(s) have another shape than the model's (checkpoint vs model): "
+                                  f"{'; '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}; is teacher_arch (and depth/dim) the checkpoint's?")
     missing, unexpected = model.load_state_dict(sd, strict=False)
     missing = [k for k in missing if not k.startswith('head.')]
     if missing or unexpected:

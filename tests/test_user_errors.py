@@ -55,3 +55,42 @@ def test_escape_codes_and_predict_interrupt(monkeypatch):
         err = io.StringIO()
         with contextlib.redirect_stderr(err): rc = C.main(['predict', 'a.wav'])
         assert rc == rc_want and err.getvalue() == err_want, (rc, err.getvalue())
+
+
+def test_teacher_weights_of_our_own_run_and_of_another_shape(tmp_path):
+    "A run's own teacher/model.safetensors is a valid starting point; a checkpoint of another size lists the mis-shaped tensors."
+    import torch
+    from safetensors.torch import save_file
+    from distilled_vit.core import get_config
+    from distilled_vit.teacher import create_teacher, load_timm_checkpoint
+    from distilled_vit.train import CheckpointError
+    cfg = get_config('smoke')
+    sd = {k: v.clone() for k, v in create_teacher(cfg).state_dict().items()}
+    save_file(sd | {'frontend.mean': torch.zeros(cfg.n_mels), 'frontend.std': torch.ones(cfg.n_mels)}, str(tmp_path / 'own.safetensors'))
+    m = create_teacher(cfg); notes = load_timm_checkpoint(m, tmp_path / 'own.safetensors')
+    assert 'extra' in notes and all(torch.equal(m.state_dict()[k], sd[k]) for k in sd)
+    other = create_teacher(get_config('smoke', teacher_dim=24, teacher_heads=3)).state_dict()
+    save_file({k: v.contiguous() for k, v in other.items()}, str(tmp_path / 'other.safetensors'))
+    try: load_timm_checkpoint(create_teacher(cfg), tmp_path / 'other.safetensors'); raise AssertionError('accepted')
+    except CheckpointError as e: assert "have another shape than the model's" in str(e) and 'vs' in str(e), e
+
+
+def test_constant_labels_split_sizes_and_trailing_spaces(tmp_path):
+    "Identical labels: 'no variance'; a name ending in a space is found; the data stage says its split and warns when it is coarse."
+    import pandas as pd
+    from conftest import cli_here, write_tone
+    from distilled_vit.data import read_manifest, ManifestError
+    for i in range(12): write_tone(tmp_path / f'c{i}.wav', seconds=2.0, freq=200 + 30 * i)
+    pd.DataFrame(dict(path=[f'c{i}.wav' for i in range(12)], valence=0.3, arousal=-0.2)).to_csv(tmp_path / 'same.csv', index=False)
+    try: read_manifest(tmp_path / 'same.csv'); raise AssertionError('accepted')
+    except ManifestError as e: assert 'labels have no variance' in str(e), e
+    write_tone(tmp_path / 'space .wav', seconds=2.0)
+    (tmp_path / 'sp.csv').write_text('path,valence,arousal\n"space .wav",0.1,0.2\nc0.wav,-0.5,0.4\n')
+    df, _ = read_manifest(tmp_path / 'sp.csv')
+    assert df.path.iloc[0].endswith('space .wav')
+    rows = [dict(path=f'c{i}.wav', valence=-0.9 + 0.15 * i, arousal=0.8 - 0.13 * i, group=f'g{i % 3}') for i in range(12)]
+    pd.DataFrame(rows).to_csv(tmp_path / 'three.csv', index=False)
+    r = cli_here('prepare-data', '--preset', 'smoke', '--data', str(tmp_path / 'three.csv'), '--out', str(tmp_path / 'r'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'data: 12 clips in 3 groups, split 4 / 4 / 4 (train / val / test)' in r.stdout, r.stdout
+    assert 'warning: only 4 of 12 clips are for training' in r.stderr
