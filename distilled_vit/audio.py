@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_audio.ipynb 1
 from __future__ import annotations
-import re
+import os, re
 from pathlib import Path
 import numpy as np
 import soundfile as sf
@@ -12,15 +12,21 @@ import soxr
 from .core import *
 
 # %% auto 0
-__all__ = ['MAX_SAMPLE', 'SILENCE_DB', 'AudioError', 'load_audio', 'resample', 'log_filterbank', 'filterbank', 'log_mel',
-           'window_starts', 'frame_windows', 'audio_windows', 'window_samples', 'wave_windows', 'Normalizer',
-           'plot_spectrograms']
+__all__ = ['MAX_SAMPLE', 'MIN_SAMPLE_RATE', 'SILENCE_DB', 'AudioError', 'max_audio_seconds', 'load_audio', 'resample',
+           'log_filterbank', 'filterbank', 'log_mel', 'window_starts', 'frame_windows', 'audio_windows',
+           'window_samples', 'wave_windows', 'Normalizer', 'plot_spectrograms']
 
 # %% ../nbs/01_audio.ipynb
 class AudioError(DistilledViTError):
     "An audio file that cannot be used; the message names the file and what is wrong."
 
 MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
+MIN_SAMPLE_RATE = 4000                                   # below this a header is damaged, not audio (1 Hz read as 55 hours)
+
+def max_audio_seconds() -> float:
+    "The longest audio file read (default 2 hours); `DISTILLED_VIT_MAX_AUDIO_MINUTES` raises it."
+    try: return 60 * float(os.environ.get('DISTILLED_VIT_MAX_AUDIO_MINUTES', 120))
+    except ValueError: return 7200.0
 
 def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     "Read `path` as mono float32 at `sr` Hz. Raises `AudioError` for missing, empty, truncated or undecodable files."
@@ -29,14 +35,25 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     if path.is_dir(): raise AudioError(f"{path}: is a directory, not an audio file")
     if not path.is_file(): raise AudioError(f"{path}: not a regular file (a device, FIFO or socket), not an audio file")
     if path.stat().st_size == 0: raise AudioError(f"{path}: file is empty (0 bytes)")
+    try: info = sf.info(str(path), verbose=True)
+    except Exception as e:
+        reason = str(e).split('\n')[0].replace(f"Error opening '{path}': ", '').replace(f"Error opening {str(path)!r}: ", '')
+        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
+    # the header is checked before decoding: a damaged rate or length would ask for gigabytes of memory
+    if info.samplerate < MIN_SAMPLE_RATE:
+        raise AudioError(f"{path}: sample rate {info.samplerate} Hz in its header is below {MIN_SAMPLE_RATE} Hz (a damaged header?)")
+    if info.frames / info.samplerate > max_audio_seconds():
+        raise AudioError(f"{path}: {info.frames / info.samplerate / 60:.3g} min of audio by its header, over the "
+                         f"{max_audio_seconds() / 60:.3g} min limit (DISTILLED_VIT_MAX_AUDIO_MINUTES raises it)")
     try:
-        info = sf.info(str(path), verbose=True)
         y, file_sr = sf.read(str(path), dtype='float32', always_2d=True)
     except Exception as e:  # libsndfile's own words say why ("Format not recognised", "unexpected end of file", ...)
         reason = str(e).split('\n')[0].replace(f"Error opening '{path}': ", '').replace(f"Error opening {str(path)!r}: ", '')
         raise AudioError(f"{path}: cannot decode audio ({reason})") from None
     # libsndfile shortens a cut WAV/AIFF silently and only logs "data : N (should be M)"; compressed formats raise above
     cut = re.search(r'data\s*:\s*(\d+)\s*\(should be (\d+)\)', info.extra_info or '')
+    if re.search(r'(lacks an|without an) end-of-stream', info.extra_info or '', re.I):   # Ogg: the last page was cut off
+        raise AudioError(f"{path}: truncated file (the last Ogg page lacks its end-of-stream mark)")
     if cut or (info.frames > 0 and len(y) < info.frames):
         what = f"header promises {cut.group(1)} data bytes, file holds {cut.group(2)}" if cut else f"{len(y)} of {info.frames} frames"
         raise AudioError(f"{path}: truncated file ({what})")

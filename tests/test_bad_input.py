@@ -57,3 +57,21 @@ def test_extreme_but_finite_samples_are_refused(tmp_path):
     with pytest.raises(AudioError, match='sample values reach 3e\\+30'): load_audio(p)
     q = tmp_path / 'hot.wav'; sf.write(q, np.full(16000, 1.5, np.float32), 16000, subtype='FLOAT')   # a little over ±1 is fine
     assert np.isfinite(audio_windows(q, get_config('smoke'))[0]).all()
+
+
+def test_damaged_headers_and_cut_ogg_are_one_line(tmp_path, monkeypatch):
+    "A WAV header claiming 1 Hz (55 hours) is refused before decoding; a cut Ogg is 'truncated'; the length cap can be raised."
+    import struct
+    sf.write(tmp_path / 'ok.wav', np.zeros(200_000, np.float32), 16000, subtype='PCM_16')
+    b = bytearray((tmp_path / 'ok.wav').read_bytes()); b[24:28] = struct.pack('<I', 1); b[28:32] = struct.pack('<I', 2)
+    (tmp_path / 'one_hz.wav').write_bytes(bytes(b))
+    with pytest.raises(AudioError, match='sample rate 1 Hz in its header is below 4000 Hz'): load_audio(tmp_path / 'one_hz.wav')
+    t = np.arange(16000 * 5) / 16000
+    sf.write(tmp_path / 'ok.ogg', (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 16000, format='OGG', subtype='VORBIS')
+    d = (tmp_path / 'ok.ogg').read_bytes(); (tmp_path / 'cut.ogg').write_bytes(d[:int(len(d) * 0.9)])
+    with pytest.raises(AudioError, match=r'cut.ogg: truncated file \(the last Ogg page lacks its end-of-stream mark\)'):
+        load_audio(tmp_path / 'cut.ogg')
+    assert len(load_audio(tmp_path / 'ok.ogg')) == 80_000
+    monkeypatch.setenv('DISTILLED_VIT_MAX_AUDIO_MINUTES', '0.05')                   # 3 s
+    with pytest.raises(AudioError, match=r'ok.ogg: 0.0833 min of audio by its header, over the 0.05 min limit \(DISTILLED_VIT_MAX_AUDIO_MINUTES'):
+        load_audio(tmp_path / 'ok.ogg')
