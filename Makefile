@@ -19,11 +19,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+## [mobile] (ExecuTorch): make run writes the phone programs (.pte) the README lists.
 ## basic-pitch only for its 230 KB ONNX note transcriber (harmony=true, 01b_harmony): --no-deps, since its
 ## requirements pin tensorflow, which the ONNX file does not need (the package itself is never imported)
 $(VENV)/.installed: $(BIN)/python settings.ini setup.py
 	$(BIN)/pip install -q $(TORCH)
-	$(BIN)/pip install -q -e . $(TORCH)
+	$(BIN)/pip install -q -e ".[mobile]" $(TORCH)
 	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0
 	touch $@
 

@@ -375,6 +375,18 @@ def _cache_key(cfg: Config, manifest: pd.DataFrame | None) -> str:
     h.update(json.dumps(dict(front=front, src=src, **_harmony_key(cfg)), sort_keys=True, default=str).encode())
     return h.hexdigest()[:20]
 
+def _same_audio_same_group(clips: pd.DataFrame) -> pd.Series:
+    """Groups with duplicated audio merged: clips whose files have the same identity (size and first 64 KiB, as for the
+    unlabelled folder) get the group of the first of them, so a file copied under another name cannot land in training
+    and in test (which would inflate the metrics). Says how many it merged."""
+    first, group = {}, clips.group.astype(str).tolist()
+    ident = [(_file_identity(Path(p)) if os.path.isfile(p) else ('missing', p)) for p in clips.path]
+    for i, k in enumerate(ident): first.setdefault(k, group[i])
+    merged = [first[k] for k in ident]; n = sum(a != b for a, b in zip(merged, group))
+    if n: print(f"warning: {n} clip(s) have the same audio as another clip under another name; they share its group "
+                f"(and split)", file=sys.stderr)
+    return pd.Series(merged, index=clips.index)
+
 def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> EmotionData:
     "Windows, labels and splits of `cfg.data`, from the feature cache when possible; normaliser fitted on train."
     t0 = time.perf_counter()
@@ -423,6 +435,7 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
                 with open(tmp, 'wb') as f:
                     np.savez(f, X=X, y=y, clip=clip, clips=np.array(clips.to_json(orient='records')),
                              skipped=np.array(json.dumps(audio_skipped)), **(dict(H=H) if H is not None else {}))
+    if manifest is not None: clips['group'] = _same_audio_same_group(clips)   # a copy under another name never straddles splits
     clips['split'] = group_split(clips.group, cfg.val_frac, cfg.test_frac, cfg.data_seed)
     data = EmotionData(X, y, clip, clips, H=H)
     data.norm = Normalizer.fit(X[data.index('train')])

@@ -108,6 +108,9 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
     if len(ins) == 1 and len(ins[0].shape) == 2:                     # audio in: the front end is inside the model
         kind = 'wave'
+        if not isinstance(ins[0].shape[1], int):
+            raise ModelBundleError(f"{onnx_file}: model input has a dynamic window length ({ins[0].shape[1]!r}); a distilled_vit "
+                                   f"audio-in student takes fixed windows of {samples} samples ({FRONTEND_FILE})")
         if ins[0].shape[1] != samples:
             raise ModelBundleError(f"{onnx_file}: model takes audio windows of {ins[0].shape[1]} samples, but {FRONTEND_FILE} "
                                    f"describes windows of {samples} samples ((win_frames - 1) * hop_length + n_fft); the model "

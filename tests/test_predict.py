@@ -189,6 +189,20 @@ def test_float64_model_input_is_one_line(tmp_path):
     with pytest.raises(ModelBundleError, match=r"student.onnx: model input is tensor\(double\), expected tensor\(float\)"):
         load_predictor(tmp_path / 'student.onnx')
 
+def test_dynamic_window_length_is_named(tmp_path):
+    "An audio-in ONNX model whose window length is a dynamic dimension is refused naming it (the audit saw 'n samples')."
+    import onnx
+    from onnx import helper, TensorProto
+    s = smoke_export()
+    g = helper.make_graph([helper.make_node('ReduceMean', ['audio'], ['m'], axes=[1], keepdims=1),
+                           helper.make_node('Concat', ['m', 'm'], ['valence_arousal'], axis=1)], 'g',
+                          [helper.make_tensor_value_info('audio', TensorProto.FLOAT, ['batch', 'n'])],
+                          [helper.make_tensor_value_info('valence_arousal', TensorProto.FLOAT, ['batch', 2])])
+    shutil.copy(s.export_dir / 'frontend.json', tmp_path / 'frontend.json')
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]), str(tmp_path / 'student_wave.onnx'))
+    with pytest.raises(ModelBundleError, match=r"student_wave.onnx: model input has a dynamic window length \('n'\)"):
+        load_predictor(tmp_path / 'student_wave.onnx')
+
 def test_closed_pipe_is_quiet(tmp_path):
     "`predict ... --json_out | head -1`: the reader leaves early; no 'Broken pipe' error and no traceback (exit 141, as Unix tools)."
     s = smoke_export()

@@ -1,5 +1,7 @@
 """User errors from the command line: one `error:` line, exit status 2, no traceback."""
-from conftest import cli
+from pathlib import Path
+import numpy as np
+from conftest import cli, write_tone
 
 def test_unknown_preset_and_bad_override(tmp_path):
     r = cli('run', '--preset', 'giant', '--out', str(tmp_path / 'r'))
@@ -35,6 +37,10 @@ def test_weak_cases_of_the_third_audit_are_one_clear_line(tmp_path):
         r = cli_here(*args)
         last = r.stderr.strip().splitlines()[-1]
         assert r.returncode == 2 and last.startswith('error: ') and msg in last and 'Traceback' not in r.stderr, (args, r.stderr[-800:])
+    assert 'data          running' not in r.stdout          # teacher_weights is checked before any work
+    for w, msg in ((str(tmp_path / 'nope.safetensors'), 'teacher weights file does not exist'), ('timm:vit_tiny_patch16_224', 'offline')):
+        r = cli_here('run', '--preset', 'smoke', '--set', f'teacher_weights={w}', '--out', str(tmp_path / 'r5'))
+        assert r.returncode == 2 and msg in r.stderr and 'running' not in r.stdout and not (tmp_path / 'r5').exists(), r.stderr
     os.mkfifo(tmp_path / 'fifo.wav')
     for special in (tmp_path / 'fifo.wav', '/dev/zero'):
         try: load_audio(special); raise AssertionError('accepted')
@@ -94,3 +100,19 @@ def test_constant_labels_split_sizes_and_trailing_spaces(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'data: 12 clips in 3 groups, split 4 / 4 / 4 (train / val / test)' in r.stdout, r.stdout
     assert 'warning: only 4 of 12 clips are for training' in r.stderr
+
+
+def test_duplicate_audio_under_another_name_shares_a_split(tmp_path):
+    "The same audio under two names is one group: it cannot be trained on and tested on (the audit's inflated metrics)."
+    import shutil, pandas as pd
+    from distilled_vit.core import get_config
+    from distilled_vit.data import load_dataset
+    for i in range(12): write_tone(tmp_path / f'c{i}.wav', seconds=2.0, freq=200 + 30 * i)
+    for i in range(6): shutil.copy(tmp_path / f'c{i}.wav', tmp_path / f'copy{i}.wav')
+    names = [f'c{i}.wav' for i in range(12)] + [f'copy{i}.wav' for i in range(6)]
+    pd.DataFrame(dict(path=names, valence=np.linspace(-0.9, 0.9, 18), arousal=np.linspace(0.8, -0.8, 18))).to_csv(tmp_path / 'm.csv', index=False)
+    d = load_dataset(get_config('smoke', data=str(tmp_path / 'm.csv'), val_frac=0.3, test_frac=0.3), progress=False, use_cache=False)
+    split = dict(zip([Path(p).name for p in d.clips.path], d.clips.split))
+    assert all(split[f'c{i}.wav'] == split[f'copy{i}.wav'] for i in range(6)), split
+    assert len(set(split.values())) == 3
+
