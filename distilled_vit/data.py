@@ -435,6 +435,9 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
                 with open(tmp, 'wb') as f:
                     np.savez(f, X=X, y=y, clip=clip, clips=np.array(clips.to_json(orient='records')),
                              skipped=np.array(json.dumps(audio_skipped)), **(dict(H=H) if H is not None else {}))
+    if len(skipped) > len(clips):                        # --skip_bad is for a few bad files, not for a dataset that is mostly bad
+        raise ManifestError(f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad (more than half), "
+                            f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left")
     if manifest is not None: clips['group'] = _same_audio_same_group(clips)   # a copy under another name never straddles splits
     clips['split'] = group_split(clips.group, cfg.val_frac, cfg.test_frac, cfg.data_seed)
     data = EmotionData(X, y, clip, clips, H=H)

@@ -49,6 +49,12 @@ def test_bad_audio_cli_error_and_skip(tmp_path):
     assert r.returncode == 0, r.stderr
     s = json.loads((tmp_path / 'run2' / 'data' / 'summary.json').read_text())
     assert s['skipped'] == len(BAD) and s['clips'] == 10
+    assert f"{len(BAD)} skipped (--skip_bad)" in r.stdout                  # said on the console, not only in summary.json
+    # mostly bad: --skip_bad does not train on the few that are left
+    (tmp_path / 'few.csv').write_text('\n'.join(rows[:3] + rows[11:]) + '\n')
+    r = cli_here('prepare-data', '--preset', 'smoke', '--data', str(tmp_path / 'few.csv'), '--out', str(tmp_path / 'run3'), '--skip-bad')
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and f"{len(BAD)} of {len(BAD) + 2} clips were skipped as bad (more than half)" in last, r.stderr[-800:]
 
 
 def test_extreme_but_finite_samples_are_refused(tmp_path):
