@@ -28,7 +28,7 @@ def test_manifest_dataset_groups_and_labels(tmp_path):
 def test_deam_layout(tmp_path):
     root = tmp_path / 'DEAM'
     for sid in (2, 3, 4, 5):
-        mp3 = root / 'MEMD_audio' / f'{sid}.mp3'; write_tone(mp3.with_suffix('.wav'))
+        mp3 = root / 'MEMD_audio' / f'{sid}.mp3'; write_tone(mp3.with_suffix('.wav'), freq=200 + 40 * sid)  # distinct audio (copies share a group)
         mp3.with_suffix('.wav').rename(mp3)                          # libsndfile reads by content, not suffix
     ann = root / 'annotations' / 'annotations averaged per song' / 'song_level'; ann.mkdir(parents=True)
     (ann / 'static_annotations_averaged_songs_1_2000.csv').write_text(
