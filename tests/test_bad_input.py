@@ -81,3 +81,19 @@ def test_damaged_headers_and_cut_ogg_are_one_line(tmp_path, monkeypatch):
     monkeypatch.setenv('DISTILLED_VIT_MAX_AUDIO_MINUTES', '0.05')                   # 3 s
     with pytest.raises(AudioError, match=r'ok.ogg: 0.0833 min of audio by its header, over the 0.05 min limit \(DISTILLED_VIT_MAX_AUDIO_MINUTES'):
         load_audio(tmp_path / 'ok.ogg')
+
+
+def test_long_files_are_decoded_in_blocks_with_the_same_result(tmp_path, monkeypatch):
+    "Above BLOCK_DECODE_SAMPLES a file is decoded block by block (bounded memory) and gives the one-shot result exactly."
+    import tracemalloc
+    import distilled_vit.audio as A
+    t = np.arange(44100 * 20) / 44100
+    y2 = np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.2 * np.sin(2 * np.pi * 660 * t + 0.3)], 1).astype(np.float32)
+    sf.write(tmp_path / 'long.flac', y2, 44100)
+    ref = A.load_audio(tmp_path / 'long.flac', 16000)
+    tracemalloc.start(); A.load_audio(tmp_path / 'long.flac', 16000); whole = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
+    monkeypatch.setattr(A, 'BLOCK_DECODE_SAMPLES', 1000); monkeypatch.setattr(A, 'BLOCK_FRAMES', 2 ** 15)
+    tracemalloc.start(); got = A.load_audio(tmp_path / 'long.flac', 16000); blocks = tracemalloc.get_traced_memory()[1]; tracemalloc.stop()
+    assert len(got) == len(ref) and np.abs(got - ref).max() == 0
+    assert blocks < 0.6 * whole, (blocks, whole)                      # no whole-file float32 copy
+    assert len(A._load_long(tmp_path / 'long.flac', sf.info(str(tmp_path / 'long.flac')), 16000, block=12345)) == len(ref)
