@@ -276,9 +276,33 @@ def wave_check_set(cfg: Config, data, split: str = 'test') -> tuple[np.ndarray, 
         Y.append(np.repeat(data.clips.loc[i, list(DIMS)].to_numpy(np.float32)[None], len(segs), 0)); S += [short] * len(segs)
     return np.concatenate(W), np.concatenate(M), np.concatenate(Y), np.asarray(S, bool)
 
+_SIGINT_SEEN: list = []
+
+@contextlib.contextmanager
+def _interrupts_stop():
+    """Within the block, Ctrl-C is remembered as well as raised: one that lands in a callback that swallows exceptions
+    (torch.export's weakref finalisers print 'Exception ignored in WeakKeyDictionary...' and go on: issue 26 saw an
+    export run to exit 0 after Ctrl-C) is raised again by `_raise_if_interrupted` at the next artefact."""
+    import signal, threading
+    if threading.current_thread() is not threading.main_thread(): yield; return
+    def on_sigint(sig, frame): _SIGINT_SEEN.append(sig); raise KeyboardInterrupt
+    _SIGINT_SEEN.clear(); old = signal.signal(signal.SIGINT, on_sigint)
+    try: yield
+    finally: signal.signal(signal.SIGINT, old); _SIGINT_SEEN.clear()
+
+def _raise_if_interrupted():
+    "Raise the Ctrl-C that `_interrupts_stop` saw, if some callback swallowed it."
+    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt
+
 def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True, model_name: str = 'student') -> dict:
     """Write every artefact into `run/export/`, check each against the eager student on the test split; returns the `export`
-    section. `model_name` says which trained student this is ('student' = KD, 'student_nokd' when the gate chose it)."""
+    section. `model_name` says which trained student this is ('student' = KD, 'student_nokd' when the gate chose it).
+    A Ctrl-C stops it, even one that a library callback swallowed (`_interrupts_stop`)."""
+    with _interrupts_stop():
+        res = _export_stage(cfg, run, student, data, progress, model_name)
+        _raise_if_interrupted(); return res
+
+def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True, model_name: str = 'student') -> dict:
     out = run.stage('export')
     model = copy.deepcopy(student).cpu().eval()
     Xte, yte = data.teacher_arrays('test') if cfg.student_harmony else data.arrays('test')   # with the harmony rows when it hears them
@@ -287,6 +311,7 @@ def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: b
     with torch_threads(cfg.num_threads): ref = torch_outputs(model, Xte)
     ref_m, arts = va_metrics(yte, ref), {}
     def record(name, path, fmt, pred, latency, against=(ref, yte, ref_m)):
+        _raise_if_interrupted()                          # a Ctrl-C swallowed while this artefact was made
         r, y, rm = against
         m = va_metrics(y, pred); drop = {d: rm[f'ccc_{d}'] - m[f'ccc_{d}'] for d in DIMS}
         arts[name] = dict(format=fmt, path=str(Path(path).relative_to(run.path)), size_mb=Path(path).stat().st_size / 2**20,

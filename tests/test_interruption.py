@@ -61,3 +61,19 @@ def test_sigkill_during_pipeline_resumes_at_stage_level(tmp_path, smoke_run):
     assert 'teacher       done earlier' in r.stdout
     a = json.loads((ref_out / 'report.json').read_text()); b = json.loads((out / 'report.json').read_text())
     assert _metrics(a) == _metrics(b) and len(_metrics(a)['student']) >= 10
+
+
+def test_ctrl_c_swallowed_by_a_callback_still_stops_the_export():
+    "Issue 26: Ctrl-C during torch.export landed in a weakref finaliser, was printed as 'Exception ignored' and the run went on."
+    import os, signal, weakref, gc
+    from distilled_vit.export import _interrupts_stop, _raise_if_interrupted
+    class Obj: pass
+    seen = None
+    with _interrupts_stop():
+        o = Obj(); weakref.finalize(o, lambda: os.kill(os.getpid(), signal.SIGINT))
+        del o; gc.collect()                              # the finaliser raises KeyboardInterrupt: Python swallows it there
+        for _ in range(1000): pass                       # (the handler runs at the next bytecode boundary)
+        try: _raise_if_interrupted()
+        except KeyboardInterrupt: seen = True
+    assert seen, 'the swallowed Ctrl-C was lost'
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler     # the previous handler is back
