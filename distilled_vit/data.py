@@ -576,7 +576,7 @@ def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData
     summ = dict(data.info, label_ceiling=label_ceiling(data))
     if (data.clips.split == 'train').sum() >= 4 and (data.clips.split == 'test').sum() >= 2:
         r = fit_ridge_baseline(data); Xte, yte = data.arrays('test'); p = r.predict(pooled_features(Xte))
-        summ['ridge_ccc'] = {d: ccc(yte[:, i], p[:, i]) for i, d in enumerate(DIMS)}
+        summ['ridge_ccc'] = {d: None if np.ptp(yte[:, i]) == 0 else ccc(yte[:, i], p[:, i]) for i, d in enumerate(DIMS)}   # undefined when the labels do not vary
     atomic_write_json(out / 'summary.json', summ)
     plt.close(plot_data_summary(data, out / 'summary.png'))
     return data

@@ -59,7 +59,8 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
     pct = retention.get('mean')
     label, advice = ('unknown', "The teacher's mean CCC is 0: no retention can be computed.") if pct is None else \
         next((lab, adv) for lo, lab, adv in VERDICTS if pct >= lo)
-    weak = [d for d in DIMS if not teacher[f'ccc_{d}'] >= MIN_TEACHER_CCC]
+    undefined = [d for d in DIMS if teacher[f'ccc_{d}'] is None]          # the test labels have no variance there
+    weak = [d for d in DIMS if d not in undefined and not teacher[f'ccc_{d}'] >= MIN_TEACHER_CCC]
     notes = []
     if weak and pct is not None:
         label, advice = 'unreliable teacher', ("Strengthen the teacher before reading retention: more teacher_epochs, local "
@@ -68,15 +69,16 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
         notes.append("unreliable: the teacher's CCC is only " + ', '.join(f"{teacher[f'ccc_{d}']:.2f} on {d}" for d in weak)
                      + f" (below {MIN_TEACHER_CCC}), so a ratio to it says little; judge the student by its absolute CCC "
                        "against the no-KD student and the ridge baseline")
+    if undefined: notes.append("CCC is undefined on " + ', '.join(undefined) + " (the test labels do not vary there)")
     if pct is not None and pct > 100: notes.append("the student scores higher than the teacher")
-    if student is not None and student_nokd is not None:
+    if student is not None and student_nokd is not None and None not in (student['ccc_mean'], student_nokd['ccc_mean']):
         gain = student['ccc_mean'] - student_nokd['ccc_mean']
         notes.append(f"distillation changed mean CCC by {gain:+.3f} against the same student trained without a teacher")
         if gain < 0:                                     # never 'good' when distillation lowered CCC
             if label in ('excellent', 'good'): label = 'distillation did not help'
             advice += " Distillation lowered CCC here: the no-KD student (student_nokd/) is the better model to ship."
     head = 'no retention' if pct is None else f"the student keeps {pct:.1f} % of the teacher's mean CCC"
-    return dict(label=label, retention_mean_pct=pct, reliable=not weak and pct is not None,
+    return dict(label=label, retention_mean_pct=pct, reliable=not weak and not undefined and pct is not None,
                 text=f"{label}: {head}" + ''.join(f"; {n}" for n in notes) + '.', advice=advice)
 
 # %% ../nbs/08_evaluate.ipynb
@@ -207,6 +209,8 @@ def _section(y, p, w, clip, extra: dict) -> tuple[dict, dict]:
     u, inv = np.unique(clip, return_inverse=True)                         # clip level: mean of each clip's windows
     yc, pc = (np.stack([np.bincount(inv, a[:, i]) / np.bincount(inv) for i in range(len(DIMS))], 1) for a in (y, p))
     for i, d in enumerate(DIMS): sec[f'clip_ccc_{d}'] = ccc(yc[:, i], pc[:, i]) if len(u) > 1 else None
+    for i, d in enumerate(DIMS):                         # labels that do not vary: CCC is undefined (null), not 0 or 1
+        if np.ptp(y[:, i]) == 0: sec[f'ccc_{d}'] = sec[f'clip_ccc_{d}'] = sec['ccc_mean'] = None
     return sec, samples
 
 def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: nn.Module, student_nokd: nn.Module,
@@ -227,7 +231,8 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
         size = model_size(model)
         sections[name], samples[name] = _section(yte, preds[name], w, clip, dict(params=size['params'], size_mb=size['size_mb']))
         sections[name].update(torch_latency(model, (1,) + X.shape[1:], cfg))
-        if progress: print(f"evaluate: {name:<13} CCC V {sections[name]['ccc_valence']:.3f} A {sections[name]['ccc_arousal']:.3f}"
+        f3 = lambda v: '–' if v is None else f"{v:.3f}"   # undefined CCC (labels that do not vary) is shown as –
+        if progress: print(f"evaluate: {name:<13} CCC V {f3(sections[name]['ccc_valence'])} A {f3(sections[name]['ccc_arousal'])}"
                            f"  {sections[name]['latency_ms_b1']:.2f} ms (batch 1)", flush=True)
     base = RidgeBaseline.fit(data); bpath = base.save(out / 'baseline.safetensors')
     preds['baseline'] = base.predict(Xte)
@@ -237,7 +242,7 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
     t, s, n = sections['teacher'], sections['student'], sections['student_nokd']
     ret = retention_pct(s, t)
     ret_ci = retention_ci(samples['student'], samples['teacher'])
-    gain = {k: s[k] - n[k] for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
+    gain = {k: None if None in (s[k], n[k]) else s[k] - n[k] for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
     gain_ci = difference_ci(samples['student'], samples['student_nokd'])
     figs = dict(predictions='predictions.png', retention='retention.png', latency='latency.png', va_plane='va_plane.png')
     for f in (plot_predictions(yte, preds, out / figs['predictions']),

@@ -116,3 +116,23 @@ def test_duplicate_audio_under_another_name_shares_a_split(tmp_path):
     assert all(split[f'c{i}.wav'] == split[f'copy{i}.wav'] for i in range(6)), split
     assert len(set(split.values())) == 3
 
+
+
+def test_a_test_split_without_label_variance_reports_ccc_as_undefined(tmp_path):
+    "One test song: its labels do not vary, so the report's CCC is null (never 0.000 or 1.000) and the run still ends."
+    import json, pandas as pd
+    from conftest import cli_here
+    rows = []
+    for i in range(14):
+        write_tone(tmp_path / f'c{i}.wav', seconds=2.0, freq=180 + 40 * i)
+        rows.append(dict(path=f'c{i}.wav', valence=-0.8 + 0.12 * i, arousal=0.7 - 0.1 * i, group=f'g{i}'))
+    pd.DataFrame(rows).to_csv(tmp_path / 'm.csv', index=False)
+    r = cli_here('evaluate', '--preset', 'smoke', '--data', str(tmp_path / 'm.csv'), '--out', str(tmp_path / 'r'),
+                 '--set', 'val_frac=0.07', 'test_frac=0.07', 'kd_corpus=0')
+    assert r.returncode == 0, r.stderr[-2000:]
+    ev = json.loads((tmp_path / 'r' / 'evaluate' / 'evaluation.json').read_text())
+    assert ev['test']['clips'] == 1
+    for m in ('teacher', 'student', 'student_nokd', 'baseline'):
+        assert ev[m]['ccc_valence'] is None and ev[m]['ccc_arousal'] is None and ev[m]['ccc_mean'] is None, m
+    assert 'CCC V – A –' in r.stdout and 'CCC is undefined on valence, arousal' in ev['verdict']['text']
+    assert json.loads((tmp_path / 'r' / 'data' / 'summary.json').read_text()).get('ridge_ccc') is None   # not computed on one clip
