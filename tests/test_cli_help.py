@@ -23,3 +23,13 @@ def test_help_exits_zero_and_lists_commands(capsys):
 def test_console_script_help_in_a_fresh_process():
     r = cli('distill', '--help')
     assert r.returncode == 0 and '--set' in r.stdout and 'usage: distilled-vit distill' in r.stdout, r.stderr
+
+
+def test_make_run_installs_what_its_artefacts_need():
+    "Issue 26: `make run` wrote no phone program (the .pte needs the [mobile] extra, which only `make test` installed)."
+    import re
+    from conftest import ROOT
+    mk = (ROOT / 'Makefile').read_text()
+    recipe = re.search(r'^\$\(VENV\)/\.installed:.*?\n((?:\t.*\n)+)', mk, re.M).group(1)
+    assert '-e ".[mobile]"' in recipe and 'basic-pitch==0.4.0' in recipe, recipe
+    assert re.search(r'^run: install\b', mk, re.M)

@@ -164,6 +164,19 @@ MUTATIONS = [
      "        if False and info is not None", [], ['tests/test_run_safety.py']),
     ('dry_run_replaces_a_finished_run', 'cli', "    if what: raise ConfigError(", "    if False: raise ConfigError(",
      [], ['tests/test_run_safety.py']),
+    # --- untrusted headers and files, splits, undefined metrics, interrupts (01_audio, 02_data, 08_evaluate, 09_export; issue 26)
+    ('audio_rate_floor_dropped', 'audio', "    if info.samplerate < MIN_SAMPLE_RATE:", "    if False:", [], ['tests/test_bad_input.py']),
+    ('ogg_end_of_stream_ignored', 'audio', "    if re.search(r'(lacks an|without an) end-of-stream', info.extra_info or '', re.I):",
+     "    if False:", [], ['tests/test_bad_input.py']),
+    ('long_audio_blocks_drop_the_tail', 'audio', "                    out.append(rs.resample_chunk(m, last=last) if rs is not None else m)",
+     "                    out.append(rs.resample_chunk(m, last=False) if rs is not None else m)", [], ['tests/test_bad_input.py']),
+    ('duplicate_audio_keeps_its_group', 'data', "    merged = [first[k] for k in ident];", "    merged = list(group);",
+     [], ['tests/test_user_errors.py']),
+    ('skip_bad_trains_on_the_rest', 'data', "    if len(skipped) > len(clips):", "    if False:", [], ['tests/test_bad_input.py']),
+    ('constant_labels_score_zero', 'evaluate', "        if np.ptp(y[:, i]) == 0: sec[f'ccc_{d}']", "        if False: sec[f'ccc_{d}']",
+     ['08_evaluate'], []),
+    ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
+     [], ['tests/test_interruption.py']),
 ]
 
 
