@@ -181,7 +181,7 @@ MUTATIONS = [
     ('schedule_linear_not_cosine', 'train', "return 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warm) / max(1, total_steps - warm))))",
      "return 1 - min(1.0, (s - warm) / max(1, total_steps - warm))", ['03_train'], []),
     ('teacher_fingerprint_ignores_pretrain_objective', 'core', "'pretrain_windows', 'pretrain_objective', 'data_seed') + _TRAIN),",
-     "'pretrain_windows', 'data_seed') + _TRAIN),", ['00_core'], []),
+     "'pretrain_windows', 'data_seed') + _TRAIN),", ['00_core', '04a_pretrain'], []),
     ('feature_key_ignores_max_windows', 'data', "    front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}",
      "    front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS}", ['02_data'], []),
     ('rundir_trusts_a_config_json', 'core', "        if not (self.path/RUN_MARKER).exists():\n            if self.path.exists() and any(",
