@@ -120,3 +120,15 @@ def test_real_dataset_csv_with_malformed_ids_or_binary_content(tmp_path):
         deam_manifest(root)
     csv.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(ManifestError, match='cannot read CSV|missing column'): deam_manifest(root)
+
+
+def test_manifest_group_column_is_used(tmp_path):
+    "A manifest's `group` column decides the split unit (the audit's mutant ignored it: every clip its own group)."
+    import pandas as pd
+    for i in range(12): write_tone(tmp_path / f'c{i}.wav', seconds=1.0, freq=200 + 35 * i)
+    pd.DataFrame(dict(path=[f'c{i}.wav' for i in range(12)], valence=np.linspace(-0.8, 0.8, 12), arousal=np.linspace(0.7, -0.7, 12),
+                      group=[f'song{i // 3}' for i in range(12)])).to_csv(tmp_path / 'm.csv', index=False)
+    df, _ = read_manifest(tmp_path / 'm.csv')
+    assert df.group.tolist() == [f'song{i // 3}' for i in range(12)]
+    d = load_dataset(get_config('smoke', data=str(tmp_path / 'm.csv'), val_frac=0.25, test_frac=0.25), progress=False, use_cache=False)
+    assert d.clips.group.nunique() == 4 and all(d.clips[d.clips.group == g].split.nunique() == 1 for g in d.clips.group.unique())

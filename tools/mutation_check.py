@@ -190,6 +190,10 @@ MUTATIONS = [
      ['00_core'], []),
     ('fmax_not_capped_at_nyquist', 'audio', "    fmax = min(cfg.fmax, cfg.sample_rate / 2)\n    if cfg.freq_scale == 'log'",
      "    fmax = cfg.fmax\n    if cfg.freq_scale == 'log'", ['01a_wave'], []),
+    ('manifest_group_column_ignored', 'data', "group=str(raw if group is None or pd.isna(group) else group),",
+     "group=str(raw),", [], ['tests/test_data.py']),
+    ('ridge_fitted_on_test', 'data', "    Xtr, ytr = data.arrays('train')\n    return make_pipeline(", "    Xtr, ytr = data.arrays('test')\n    return make_pipeline(",
+     ['02_data'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
