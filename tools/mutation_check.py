@@ -194,6 +194,8 @@ MUTATIONS = [
      "group=str(raw),", [], ['tests/test_data.py']),
     ('ridge_fitted_on_test', 'data', "    Xtr, ytr = data.arrays('train')\n    return make_pipeline(", "    Xtr, ytr = data.arrays('test')\n    return make_pipeline(",
      ['02_data'], []),
+    ('gradient_clipping_disabled', 'train', "gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)",
+     "gn = torch.nn.utils.clip_grad_norm_(params, float('inf'))", ['03_train'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
