@@ -196,6 +196,12 @@ MUTATIONS = [
      ['02_data'], []),
     ('gradient_clipping_disabled', 'train', "gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)",
      "gn = torch.nn.utils.clip_grad_norm_(params, float('inf'))", ['03_train'], []),
+    ('loss_idx_not_the_batch_rows', 'train', "loss, _ = step(x, y, torch.as_tensor(idx))", "loss, _ = step(x, y, torch.arange(len(idx)))",
+     ['03_train'], []),
+    ('teacher_hidden_targets_reversed', 'distill', "out = dict(pred=r[0], hidden=r[1:1 + k], attn=", "out = dict(pred=r[0], hidden=r[1:1 + k][::-1], attn=",
+     ['07_distill'], []),
+    ('corpus_from_the_run_seed', 'distill', "procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony)['X']))",
+     "procedural_corpus(cfg, cfg.kd_corpus, cfg.seed, progress, harmony=cfg.harmony)['X']))", ['07_distill'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
