@@ -202,6 +202,8 @@ MUTATIONS = [
      ['07_distill'], []),
     ('corpus_from_the_run_seed', 'distill', "procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony)['X']))",
      "procedural_corpus(cfg, cfg.kd_corpus, cfg.seed, progress, harmony=cfg.harmony)['X']))", ['07_distill'], []),
+    ('gan_samples_at_other_labels', 'gan', "    return generate_at(generator, y, seed, batch_size), y",
+     "    return generate_at(generator, y[::-1].copy(), seed, batch_size), y", ['04_gan'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
