@@ -204,6 +204,8 @@ MUTATIONS = [
      "procedural_corpus(cfg, cfg.kd_corpus, cfg.seed, progress, harmony=cfg.harmony)['X']))", ['07_distill'], []),
     ('gan_samples_at_other_labels', 'gan', "    return generate_at(generator, y, seed, batch_size), y",
      "    return generate_at(generator, y[::-1].copy(), seed, batch_size), y", ['04_gan'], []),
+    ('report_bootstrap_over_windows', 'evaluate', "    w = bootstrap_weights(groups, cfg.bootstrap, cfg.seed)",
+     "    w = bootstrap_weights(np.arange(len(groups)), cfg.bootstrap, cfg.seed)", ['08_evaluate'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
