@@ -206,6 +206,8 @@ MUTATIONS = [
      "    return generate_at(generator, y[::-1].copy(), seed, batch_size), y", ['04_gan'], []),
     ('report_bootstrap_over_windows', 'evaluate', "    w = bootstrap_weights(groups, cfg.bootstrap, cfg.seed)",
      "    w = bootstrap_weights(np.arange(len(groups)), cfg.bootstrap, cfg.seed)", ['08_evaluate'], []),
+    ('normaliser_keeps_only_the_last_chunk', 'audio', "s += c.sum((0, 2)); s2 += (c ** 2).sum((0, 2)); n += c.shape[0] * c.shape[2]",
+     "s = c.sum((0, 2)); s2 = (c ** 2).sum((0, 2)); n = c.shape[0] * c.shape[2]", ['01_audio'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
