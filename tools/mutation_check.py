@@ -208,6 +208,8 @@ MUTATIONS = [
      "    w = bootstrap_weights(np.arange(len(groups)), cfg.bootstrap, cfg.seed)", ['08_evaluate'], []),
     ('normaliser_keeps_only_the_last_chunk', 'audio', "s += c.sum((0, 2)); s2 += (c ** 2).sum((0, 2)); n += c.shape[0] * c.shape[2]",
      "s = c.sum((0, 2)); s2 = (c ** 2).sum((0, 2)); n = c.shape[0] * c.shape[2]", ['01_audio'], []),
+    ('early_stopping_counter_not_reset', 'train', "            track.update(best=m['ccc_mean'], bad_epochs=0)",
+     "            track.update(best=m['ccc_mean'])", ['03_train'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
