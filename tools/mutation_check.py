@@ -210,6 +210,10 @@ MUTATIONS = [
      "s = c.sum((0, 2)); s2 = (c ** 2).sum((0, 2)); n = c.shape[0] * c.shape[2]", ['01_audio'], []),
     ('early_stopping_counter_not_reset', 'train', "            track.update(best=m['ccc_mean'], bad_epochs=0)",
      "            track.update(best=m['ccc_mean'])", ['03_train'], []),
+    ('bundle_label_range_dropped', 'export', "fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg))",
+     "fpath = write_bundle(cfg, data.norm, out, models, default)", ['09_export'], []),
+    ('default_judged_by_the_log_mel_int8', 'export', "    default = 'wave_int8' if wave_int8_ok else 'wave_fp32'",
+     "    default = 'wave_int8' if int8_ok else 'wave_fp32'", ['09_export'], []),
     ('swallowed_ctrl_c_forgotten', 'export', "    if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt", "    _SIGINT_SEEN.clear()",
      [], ['tests/test_interruption.py']),
 ]
