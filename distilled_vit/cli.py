@@ -101,6 +101,14 @@ def _invalidate(run: RunDir, first: str):
     "Remove `first` and every later stage's outputs (only stage folders this run created)."
     for s in STAGES[STAGES.index(first):]: run.remove_stage(s)
 
+def _sweep_temp(run: RunDir, stage: str):
+    """Remove what a killed process left half-written in stage `stage`'s folder: an atomic write's temporary
+    `.NAME.XXXX.tmp` (SIGKILL cannot be caught, so the write could not clean it up). Such a file is never read."""
+    d = run.path / stage
+    if not run.owns(stage): return
+    for t in list(d.rglob('.*.tmp')):
+        with contextlib.suppress(OSError): t.unlink() if t.is_file() else shutil.rmtree(t)
+
 def _content_fingerprint(result) -> str:
     "An `ALWAYS_RUN` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
@@ -199,6 +207,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
                 if ctx.progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
                 run.remove_stage(stage)                  # an interrupted attempt resumes only when its inputs are the same
             atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
+        if main and not done: _sweep_temp(run, stage)   # a killed run's temp files: removed before the stage works
         t0, cached, ckey = time.perf_counter(), None, None
         if stage in CACHED_STAGES and cfg.stage_cache and stage not in forced:   # a result of another run directory?
             ckey = stage_cache_key(stage, fps[stage])

@@ -124,3 +124,13 @@ def test_dry_run_or_other_preset_never_replaces_a_finished_run(tmp_path):
     r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0')   # a full run over a dry run
     assert r.returncode == 0, r.stderr[-2000:]
 
+
+
+def test_a_killed_writes_temp_file_is_removed_by_the_rerun(tmp_path):
+    "A temp file that a SIGKILLed atomic write left in a stage folder is never read and is gone after the next run."
+    from distilled_vit.core import RunDir, get_config
+    out = tmp_path / 'run'
+    t = RunDir(out, get_config('smoke')).stage('teacher') / '.model.safetensors.k1ll3d.tmp'; t.write_bytes(b'half')
+    r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert not t.exists() and (out / 'teacher' / 'model.safetensors').is_file()
