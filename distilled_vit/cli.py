@@ -113,18 +113,6 @@ def _content_fingerprint(result) -> str:
     "An `ALWAYS_RUN` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
-def _preflight(cfg: Config):
-    """What is known to fail before any work starts, said before it (12_guarantees): a `teacher_weights` file that is
-    missing or a folder, or a `timm:` tag on a machine that is offline (it used to fail only at the teacher stage)."""
-    w = cfg.teacher_weights
-    if not w: return
-    if w.startswith('timm:'):
-        if os.environ.get('HF_HUB_OFFLINE', '') not in ('', '0'):
-            raise ConfigError(f"teacher_weights {w!r} needs a download and this machine is offline (HF_HUB_OFFLINE); pass a "
-                              f"local checkpoint file instead (teacher_weights=/path/to/weights.safetensors)")
-    elif Path(w).is_dir(): raise ConfigError(f"{w}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)")
-    elif not Path(w).is_file(): raise ConfigError(f"{w}: teacher weights file does not exist")
-
 TRAINED = ('gan', 'teacher', 'student', 'student_nokd')  # stages whose result is a trained model
 PROTECTED = ('teacher',)                                 # the hours of a run: never trained again without being asked
 
@@ -177,7 +165,8 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     for name, v in (('force', force), ('until', until)):
         if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
     rank, world = init_distributed(); main = rank == 0
-    _preflight(cfg)
+    from distilled_vit.teacher import check_teacher_weights
+    check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
     prior_dry = _guard_other_kind(out, cfg, force)       # every rank decides alike, before anything is written
     _barrier()
     if main:

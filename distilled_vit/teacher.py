@@ -19,8 +19,8 @@ from .student import DSConvPatchEmbed
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['TEACHER_STEMS', 'create_teacher', 'load_timm_checkpoint', 'load_timm_pretrained', 'record_attention',
-           'forward_distill', 'train_teacher']
+__all__ = ['TEACHER_STEMS', 'create_teacher', 'check_teacher_weights', 'load_timm_checkpoint', 'load_timm_pretrained',
+           'record_attention', 'forward_distill', 'train_teacher']
 
 # %% ../nbs/05_teacher.ipynb
 TEACHER_STEMS = ('conv', 'patch')
@@ -47,9 +47,21 @@ def create_teacher(cfg: Config) -> nn.Module:
     return model
 
 # %% ../nbs/05_teacher.ipynb
+def check_teacher_weights(value: str):
+    """One line for a `teacher_weights` setting that cannot be loaded: a folder, a missing file, or a `timm:` tag on an
+    offline machine. The CLI calls it before any work (10_cli); the loaders below call it too."""
+    if not value: return
+    if value.startswith('timm:'):
+        if os.environ.get('HF_HUB_OFFLINE', '') not in ('', '0'):
+            raise ConfigError(f"teacher_weights {value!r} needs a download and this machine is offline (HF_HUB_OFFLINE); "
+                              f"pass a local checkpoint file instead (teacher_weights=/path/to/weights.safetensors)")
+        return
+    p = Path(value)
+    if p.is_dir(): raise CheckpointError(f"{p}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)")
+    if not p.is_file(): raise CheckpointError(f"{p}: teacher weights file does not exist")
+
 def _read_state_dict(path: Path) -> dict:
-    if path.is_dir(): raise CheckpointError(f"{path}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)")
-    if not path.is_file(): raise CheckpointError(f"{path}: teacher weights file does not exist")
+    check_teacher_weights(str(path))
     if path.suffix == '.safetensors':
         try: return load_file(str(path))
         except Exception as e: raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
@@ -94,9 +106,7 @@ def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = N
 
 def load_timm_pretrained(model: nn.Module, tag: str) -> dict:
     "Load timm's pretrained weights for model tag `tag` (e.g. 'vit_small_patch16_224.augreg_in21k') into `model`, adapted as above."
-    if os.environ.get('HF_HUB_OFFLINE', '') not in ('', '0'):
-        raise ConfigError(f"teacher_weights 'timm:{tag}' needs a download and this machine is offline (HF_HUB_OFFLINE); "
-                          f"pass a local checkpoint file instead (teacher_weights=/path/to/weights.safetensors)")
+    check_teacher_weights(f'timm:{tag}')
     try: src_model = timm.create_model(tag, pretrained=True)
     except Exception as e:
         raise ConfigError(f"teacher_weights 'timm:{tag}': timm could not load it ({(str(e).splitlines() or [''])[0][:160]}); "

@@ -172,36 +172,36 @@ def test_plot_never_replaces_a_file_we_did_not_write(tmp_path):
     assert notes.read_bytes()[:4] == b'\x89PNG' and Path(r['plot']) == notes
     predict(wav, s.export_dir, plot=notes)                                    # our own PNG: rewritten without asking
 
+def _tiny_onnx(dst, nodes, name, elem, shape, init=()):
+    "A one-input ONNX model beside the smoke bundle's frontend.json (input `name` of `elem` type and `shape`, output [batch, 2])."
+    import onnx
+    from onnx import helper, TensorProto
+    g = helper.make_graph(nodes, 'g', [helper.make_tensor_value_info(name, elem, shape)],
+                          [helper.make_tensor_value_info('valence_arousal', TensorProto.FLOAT, ['batch', 2])], list(init))
+    shutil.copy(smoke_export().export_dir / 'frontend.json', dst.parent / 'frontend.json')
+    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]), str(dst))
+    return dst
+
 def test_float64_model_input_is_one_line(tmp_path):
     "An ONNX model whose input is float64 (the audit's traceback) is refused when loaded, naming the file and the type."
-    import onnx
     from onnx import helper, TensorProto, numpy_helper
-    s = smoke_export()
-    fe = json.loads((s.export_dir / 'frontend.json').read_text()); shp = fe['input']['shape'][1:]
-    n = int(np.prod(shp))
-    g = helper.make_graph([helper.make_node('Cast', ['mel'], ['f'], to=TensorProto.FLOAT),
-                           helper.make_node('Flatten', ['f'], ['flat']), helper.make_node('MatMul', ['flat', 'W'], ['valence_arousal'])],
-                          'g', [helper.make_tensor_value_info('mel', TensorProto.DOUBLE, ['batch'] + shp)],
-                          [helper.make_tensor_value_info('valence_arousal', TensorProto.FLOAT, ['batch', 2])],
-                          [numpy_helper.from_array(np.zeros((n, 2), np.float32), 'W')])
-    for f in ('frontend.json',): shutil.copy(s.export_dir / f, tmp_path / f)
-    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]), str(tmp_path / 'student.onnx'))
+    shp = json.loads((smoke_export().export_dir / 'frontend.json').read_text())['input']['shape'][1:]
+    W = numpy_helper.from_array(np.zeros((int(np.prod(shp)), 2), np.float32), 'W')
+    f = _tiny_onnx(tmp_path / 'student.onnx', [helper.make_node('Cast', ['mel'], ['f'], to=TensorProto.FLOAT),
+                                               helper.make_node('Flatten', ['f'], ['flat']),
+                                               helper.make_node('MatMul', ['flat', 'W'], ['valence_arousal'])],
+                   'mel', TensorProto.DOUBLE, ['batch'] + shp, [W])
     with pytest.raises(ModelBundleError, match=r"student.onnx: model input is tensor\(double\), expected tensor\(float\)"):
-        load_predictor(tmp_path / 'student.onnx')
+        load_predictor(f)
 
 def test_dynamic_window_length_is_named(tmp_path):
     "An audio-in ONNX model whose window length is a dynamic dimension is refused naming it (the audit saw 'n samples')."
-    import onnx
     from onnx import helper, TensorProto
-    s = smoke_export()
-    g = helper.make_graph([helper.make_node('ReduceMean', ['audio'], ['m'], axes=[1], keepdims=1),
-                           helper.make_node('Concat', ['m', 'm'], ['valence_arousal'], axis=1)], 'g',
-                          [helper.make_tensor_value_info('audio', TensorProto.FLOAT, ['batch', 'n'])],
-                          [helper.make_tensor_value_info('valence_arousal', TensorProto.FLOAT, ['batch', 2])])
-    shutil.copy(s.export_dir / 'frontend.json', tmp_path / 'frontend.json')
-    onnx.save(helper.make_model(g, opset_imports=[helper.make_opsetid('', 17)]), str(tmp_path / 'student_wave.onnx'))
+    f = _tiny_onnx(tmp_path / 'student_wave.onnx', [helper.make_node('ReduceMean', ['audio'], ['m'], axes=[1], keepdims=1),
+                                                    helper.make_node('Concat', ['m', 'm'], ['valence_arousal'], axis=1)],
+                   'audio', TensorProto.FLOAT, ['batch', 'n'])
     with pytest.raises(ModelBundleError, match=r"student_wave.onnx: model input has a dynamic window length \('n'\)"):
-        load_predictor(tmp_path / 'student_wave.onnx')
+        load_predictor(f)
 
 def test_closed_pipe_is_quiet(tmp_path):
     "`predict ... --json_out | head -1`: the reader leaves early; no 'Broken pipe' error and no traceback (exit 141, as Unix tools)."
