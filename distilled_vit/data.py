@@ -466,6 +466,24 @@ def _file_identity(path: Path) -> tuple:
     with open(path, 'rb') as f: head = f.read(65536)
     return path.stat().st_size, hashlib.sha1(head).hexdigest()
 
+def _unlabelled_key(cfg: Config, root: Path) -> str:
+    "The unlabelled cache entry's key: what `_unlabelled_windows` makes its windows from, and the folder's files."
+    return fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}, files=folder_signature(root),
+                            max_windows=cfg.max_windows, skip_bad=cfg.skip_bad, **_harmony_key(cfg)))
+
+def _unlabelled_windows(cfg: Config, files: list, progress: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
+    "What the unlabelled cache holds: every window of `files` (float16), the file each came from, the skipped files' reasons."
+    Xs, owners, skipped = [], [], []
+    import librosa                                        # noqa: F401 (imported once here, not in every worker)
+    results = parallel_iter(partial(_file_job, cfg, half=True), [str(f) for f in files], worker_count(cfg.workers),
+                            progress, 'reading unlabelled audio', chunksize=4)
+    for i, r in enumerate(results):
+        if isinstance(r, str): skipped.append(r); continue                 # unreadable, skipped (skip_bad)
+        Xs.append(r[0]); owners.append(np.full(len(r[0]), i))
+    rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)          # with `harmony`, the harmony rows below the log-mel
+    X = np.concatenate(Xs) if Xs else np.zeros((0, rows, cfg.win_frames), np.float16)
+    return X, (np.concatenate(owners) if owners else np.zeros(0, int)), skipped
+
 def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
                     use_cache: bool = True) -> tuple[np.ndarray, dict]:
     """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not normalised) of the audio under `cfg.unlabelled`, and a
@@ -475,9 +493,7 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     files = audio_files(root)
     if not files: raise ConfigError(f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below (unlabelled)")
     rel = [f.relative_to(root).as_posix() for f in files]
-    key = fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}, files=folder_signature(root),
-                           max_windows=cfg.max_windows, skip_bad=cfg.skip_bad, **_harmony_key(cfg)))
-    cpath = cache_dir() / f'unlabelled-{key}.npz'; hit = use_cache and cpath.exists()
+    key = _unlabelled_key(cfg, root); cpath = cache_dir() / f'unlabelled-{key}.npz'; hit = use_cache and cpath.exists()
     if hit:
         try:
             with np.load(cpath, allow_pickle=False) as z:
@@ -488,16 +504,7 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
             print(f"warning: feature cache entry {cpath} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
             hit = False
     if not hit:
-        Xs, owners, skipped = [], [], []
-        import librosa                                    # noqa: F401 (imported once here, not in every worker)
-        results = parallel_iter(partial(_file_job, cfg, half=True), [str(f) for f in files], worker_count(cfg.workers),
-                                progress, 'reading unlabelled audio', chunksize=4)
-        for i, r in enumerate(results):
-            if isinstance(r, str): skipped.append(r); continue             # unreadable, skipped (skip_bad)
-            Xs.append(r[0]); owners.append(np.full(len(r[0]), i))
-        rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)      # with `harmony`, the harmony rows below the log-mel
-        X = np.concatenate(Xs) if Xs else np.zeros((0, rows, cfg.win_frames), np.float16)
-        owner = np.concatenate(owners) if owners else np.zeros(0, int)
+        X, owner, skipped = _unlabelled_windows(cfg, files, progress)
         if use_cache:
             with atomic_path(cpath) as tmp:
                 with open(tmp, 'wb') as fh: np.savez(fh, X=X, owner=owner, skipped=np.array(json.dumps(skipped)))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_export.ipynb 1
 from __future__ import annotations
-import contextlib, copy, io, json, logging, os, shutil, warnings
+import contextlib, copy, hashlib, io, json, logging, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,25 +14,27 @@ import onnxruntime as ort
 from .core import *
 from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows, window_samples
 from .data import source_label_range, clip_audio
-from .wave import WaveStudent
+from .wave import WaveStudent, WaveHarmonyStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
 from .predict import BUNDLE_FORMAT, FRONTEND_FILE
-from .harmony import HARMONY_ROWS
+from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
 
 # %% auto 0
-__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'OUTPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError',
-           'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript', 'load_torchscript', 'export_program',
-           'load_program', 'save_state_dict', 'load_student', 'export_onnx', 'check_onnx', 'quantize_onnx',
-           'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch', 'executorch_missing', 'export_pte',
-           'load_pte', 'pte_outputs', 'write_bundle', 'wave_check_set', 'export_stage']
+__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'OUTPUT_NAME', 'HARMONY_INPUT_NAME', 'HARMONY_FILE', 'PARITY_TOLERANCE',
+           'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError', 'example_input', 'torch_outputs', 'to_torchscript',
+           'save_torchscript', 'load_torchscript', 'export_program', 'load_program', 'save_state_dict', 'load_student',
+           'export_onnx', 'check_onnx', 'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch',
+           'executorch_missing', 'export_pte', 'load_pte', 'pte_outputs', 'write_bundle', 'write_harmony_graph',
+           'wave_check_set', 'export_stage']
 
 # %% ../nbs/09_export.ipynb
 class ExportError(DistilledViTError):
     "An exported artefact that could not be written or does not reproduce the eager model."
 
-INPUT_NAME, WAVE_INPUT_NAME, OUTPUT_NAME = 'mel', 'audio', 'valence_arousal'
+INPUT_NAME, WAVE_INPUT_NAME, OUTPUT_NAME, HARMONY_INPUT_NAME = 'mel', 'audio', 'valence_arousal', 'harmony'
+HARMONY_FILE = 'harmony.onnx'   # a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
 PARITY_TOLERANCE = 1e-4      # max abs difference allowed between an fp32 artefact's outputs and the eager model's
 INT8_CCC_GOAL = 0.01         # an INT8 model whose CCC drops by more than this is not the bundle's default
 
@@ -115,11 +117,13 @@ def load_student(path, cfg: Config) -> MobileViTStudent:
     return load_state_checked(model, sd, path).eval()
 
 # %% ../nbs/09_export.ipynb
-def export_onnx(model: nn.Module, example: torch.Tensor, path, opset: int = 17, input_name: str = INPUT_NAME) -> Path:
-    "Export `model` to one self-contained ONNX file (TorchScript-based exporter) with a dynamic batch axis; checked."
+def export_onnx(model: nn.Module, example: torch.Tensor | tuple, path, opset: int = 17, input_name: str | tuple = INPUT_NAME) -> Path:
+    """Export `model` to one self-contained ONNX file (TorchScript-based exporter) with a dynamic batch axis; checked.
+    A model of several inputs takes a tuple of examples and a tuple of names."""
+    ex, names = (example, list(input_name)) if isinstance(example, tuple) else ((example,), [input_name])
     with atomic_path(path) as tmp, _quiet():
-        torch.onnx.export(model, (example,), str(tmp), dynamo=False, opset_version=opset, input_names=[input_name],
-                          output_names=[OUTPUT_NAME], dynamic_axes={input_name: {0: 'batch'}, OUTPUT_NAME: {0: 'batch'}})
+        torch.onnx.export(model, ex, str(tmp), dynamo=False, opset_version=opset, input_names=names, output_names=[OUTPUT_NAME],
+                          dynamic_axes={**{n: {0: 'batch'} for n in names}, OUTPUT_NAME: {0: 'batch'}})
         check_onnx(tmp)
     return Path(path)
 
@@ -159,11 +163,11 @@ def ort_outputs(sess: ort.InferenceSession, X: np.ndarray, batch_size: int = 64)
     name = sess.get_inputs()[0].name
     return batched(lambda s: sess.run(None, {name: X[s]})[0], len(X), batch_size)
 
-def ort_latency(sess: ort.InferenceSession, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
-    "`latency_ms_b{B}` of an ONNX Runtime session on random input [B, *input_shape]."
-    name, rng = sess.get_inputs()[0].name, np.random.default_rng(0)
-    return {f'latency_ms_b{b}': median_ms(lambda x: sess.run(None, {name: x}),
-                                          rng.normal(size=(b, *input_shape)).astype(np.float32), cfg.latency_repeats,
+def ort_latency(sess: ort.InferenceSession, input_shape: tuple | list, cfg: Config, batches=LATENCY_BATCHES) -> dict:
+    "`latency_ms_b{B}` of an ONNX Runtime session on random input [B, *input_shape] (a list of shapes: one per input)."
+    shapes, rng = (input_shape if isinstance(input_shape, list) else [input_shape]), np.random.default_rng(0)
+    feed = lambda b: {i.name: rng.normal(size=(b, *s)).astype(np.float32) for i, s in zip(sess.get_inputs(), shapes)}
+    return {f'latency_ms_b{b}': median_ms(lambda f: sess.run(None, f), feed(b), cfg.latency_repeats,
                                           warmup_calls(cfg.latency_repeats)) for b in batches}
 
 # %% ../nbs/09_export.ipynb
@@ -231,17 +235,9 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                  label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None) -> Path:
     """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`; `label_range` is the scale
     of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs. With `student_harmony` the
-    transcriber is copied into the bundle (`harmony.transcriber`, SHA-256 checked by `predict`) with the harmony rows'
-    statistics `hnorm`: `predict` computes the rows (01b_harmony) and puts them below the normalised log-mel."""
+    bundle's `harmony.onnx` (`write_harmony_graph`, SHA-256 recorded here and checked by `predict`) gives the rows."""
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
-    harmony = None
-    if cfg.student_harmony:
-        from distilled_vit.harmony import transcriber_path, NMP_SHA256, HARMONY_VERSION
-        with atomic_path(Path(out_dir) / 'transcriber.onnx') as t: shutil.copyfile(transcriber_path(), t)
-        harmony = dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, transcriber='transcriber.onnx', sha256=NMP_SHA256,
-                       normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist()),
-                       meaning='distilled_vit.harmony.harmony_features of the clip, windowed like the log-mel, normalised '
-                               'with these statistics, below the normalised log-mel rows')
+    harmony = _harmony_section(cfg, Path(out_dir), hnorm) if cfg.student_harmony else None
     doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
                input=dict(name=INPUT_NAME, shape=['batch', 1, rows, cfg.win_frames],
                           meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]' +
@@ -262,6 +258,27 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                                    'scale on disk) and clips it there'),
                models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}))
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
+
+def write_harmony_graph(cfg: Config, hnorm: Normalizer, out_dir) -> Path:
+    "`harmony.onnx` in `out_dir`: the transcriber and the normalised harmony rows of a clip in one graph (01b_harmony)."
+    g = harmony_graph(cfg.hop_length / cfg.sample_rate, hnorm)
+    with atomic_path(Path(out_dir) / HARMONY_FILE) as t: t.write_bytes(g.SerializeToString())
+    return Path(out_dir) / HARMONY_FILE
+
+def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
+    "The bundle's `harmony` entry: the graph `write_harmony_graph` wrote (its SHA-256), its inputs, output and statistics."
+    from distilled_vit.harmony import NMP_SHA256, HARMONY_VERSION, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
+    (a, t), o = HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
+    return dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, graph=HARMONY_FILE,
+                sha256=hashlib.sha256((out / HARMONY_FILE).read_bytes()).hexdigest(),
+                transcriber=dict(name="basic-pitch 0.4.0 icassp_2022/nmp.onnx (Apache-2.0), inside the graph", sha256=NMP_SHA256),
+                graph_inputs={a: 'the whole clip, mono float32 at 22050 Hz (resampled from the model rate, soxr HQ)',
+                              t: f"int64 scalar: the clip's log-mel frame count, 1 + floor(samples at {cfg.sample_rate} Hz / {cfg.hop_length})"},
+                graph_output={o: '[16, frames] normalised harmony rows (distilled_vit.harmony.harmony_features, statistics '
+                                 'below); windows are cut from it at the frames where the audio or log-mel windows start'},
+                input=dict(name=HARMONY_INPUT_NAME, shape=['batch', HARMONY_ROWS, cfg.win_frames],
+                           meaning="the audio-in models' second input: the same windows of the graph's output"),
+                normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist(), applied='inside the graph'))
 
 # %% ../nbs/09_export.ipynb
 def wave_check_set(cfg: Config, data, split: str = 'test') -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -334,23 +351,35 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     record('onnx_fp32', p, f'ONNX fp32 (opset {cfg.onnx_opset})', ort_outputs(s, Xte), ort_latency(s, shape, cfg))
     p = quantize_onnx(out / 'student.onnx', out / 'student_int8.onnx'); s = ort_session(p, cfg.num_threads)
     record('onnx_int8', p, 'ONNX Runtime dynamic INT8 (MatMul, per channel)', ort_outputs(s, Xte, 1), ort_latency(s, shape, cfg))
-    if cfg.student_harmony:                              # the transcriber runs outside the model: no audio-in programs yet
-        return _finish_harmony_export(cfg, run, out, data, model, model_name, arts, ref_m, yte)
     # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager student on the same clips
-    wave = WaveStudent(model, cfg, data.norm).eval()
     A, M, yw, short = wave_check_set(cfg, data)
+    if cfg.student_harmony:      # its second input: the same windows of harmony.onnx's rows (transcriber + rows, one graph)
+        hs = ort_session(write_harmony_graph(cfg, data.hnorm, out), cfg.num_threads)
+        R = harmony_check_rows(cfg, data, hs)
+        if len(R) != len(A): raise ExportError(f"{out / 'harmony.onnx'}: {len(R)} windows of harmony rows for {len(A)} audio windows")
+        wave, names = WaveHarmonyStudent(model, cfg, data.norm).eval(), (WAVE_INPUT_NAME, HARMONY_INPUT_NAME)
+        feeds, feat = (lambda s: (A[s], R[s])), (lambda: np.concatenate([data.norm(M), R], 1))
+        wex, wshape = (example_input(cfg, wave=True), torch.zeros(2, HARMONY_ROWS, cfg.win_frames)), [(window_samples(cfg),), (HARMONY_ROWS, cfg.win_frames)]
+    else:
+        wave, names = WaveStudent(model, cfg, data.norm).eval(), (WAVE_INPUT_NAME,)
+        feeds, feat = (lambda s: (A[s],)), (lambda: data.norm(M))
+        wex, wshape = (example_input(cfg, wave=True),), [(window_samples(cfg),)]
     with torch_threads(cfg.num_threads), torch.inference_mode():
-        wref = torch_outputs(model, data.norm(M)); weager = torch_outputs(wave, A)
+        wref = torch_outputs(model, feat())
+        weager = batched(lambda s: wave(*map(torch.from_numpy, feeds(s))).float(), len(A), 64)
         db = batched(lambda s: wave.frontend.log_mel(torch.from_numpy(A[s])), len(A), 64)
+    ort_wave = lambda sess, b=64: batched(lambda s: sess.run(None, dict(zip(names, feeds(s))))[0], len(A), b)
     # exporters are checked against the eager audio-in student (same input); CCC drops against the feature-in student
-    wagainst, wshape, full = (weager, yw, va_metrics(yw, wref)), (window_samples(cfg),), ~short
-    p = export_onnx(wave, example_input(cfg, wave=True), out / 'student_wave.onnx', cfg.onnx_opset, WAVE_INPUT_NAME)
+    wagainst, full = (weager, yw, va_metrics(yw, wref)), ~short
+    p = export_onnx(wave, wex if len(wex) > 1 else wex[0], out / 'student_wave.onnx', cfg.onnx_opset, names if len(names) > 1 else names[0])
     s = ort_session(p, cfg.num_threads)
-    record('onnx_wave_fp32', p, f'ONNX fp32, audio in (opset {cfg.onnx_opset})', ort_outputs(s, A), ort_latency(s, wshape, cfg), wagainst)
+    record('onnx_wave_fp32', p, f'ONNX fp32, audio in (opset {cfg.onnx_opset})', ort_wave(s), ort_latency(s, wshape, cfg), wagainst)
     p = quantize_onnx(out / 'student_wave.onnx', out / 'student_wave_int8.onnx', keep_prefix='/frontend/')
     s = ort_session(p, cfg.num_threads)
-    record('onnx_wave_int8', p, 'ONNX Runtime dynamic INT8, audio in (front end fp32)', ort_outputs(s, A, 1), ort_latency(s, wshape, cfg), wagainst)
-    why_not = executorch_missing() if cfg.export_pte else 'export_pte=False'
+    record('onnx_wave_int8', p, 'ONNX Runtime dynamic INT8, audio in (front end fp32)', ort_wave(s, 1), ort_latency(s, wshape, cfg), wagainst)
+    why_not = ('student_harmony: the transcriber is an ONNX graph (converted from TensorFlow), so harmony.onnx and '
+               'student_wave*.onnx run in ONNX Runtime (mobile, web); no ExecuTorch program') if cfg.student_harmony else \
+              executorch_missing() if cfg.export_pte else 'export_pte=False'
     if why_not:
         if progress: print(f"export: ExecuTorch programs skipped: {why_not}", flush=True)
     else:
@@ -372,9 +401,10 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     wave_int8_ok = arts['onnx_wave_int8']['ccc_drop'] <= INT8_CCC_GOAL
     default = 'wave_int8' if wave_int8_ok else 'wave_fp32'
     models = dict(fp32='student.onnx', int8='student_int8.onnx', wave_fp32='student_wave.onnx', wave_int8='student_wave_int8.onnx')
-    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg))
+    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm)
     res = dict(
         model=model_name,
+        **(dict(harmony=_harmony_summary(cfg, out, hs)) if cfg.student_harmony else {}),
         reference=dict(what='eager fp32 PyTorch student on the test split', windows=len(yte), ccc_valence=ref_m['ccc_valence'],
                        ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
         threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,
@@ -408,34 +438,21 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     return res
 
 # %% ../nbs/09_export.ipynb
-def _finish_harmony_export(cfg, run, out, data, model, model_name, arts, ref_m, yte) -> dict:
-    """The end of `export_stage` for a student that hears the harmony rows (`student_harmony`): the feature-in ONNX
-    models with the transcriber beside them in the bundle; `predict` runs both. The audio-in ONNX and ExecuTorch
-    programs need the transcriber inside the graph, which is not built yet: they are not written, and the bundle says so."""
-    for k in ('torchscript', 'torch_export', 'onnx_fp32'):
-        if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
-            raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
-                              f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set")
-    int8_ok = arts['onnx_int8']['ccc_drop'] <= INT8_CCC_GOAL
-    default = 'int8' if int8_ok else 'fp32'
-    models = dict(fp32='student.onnx', int8='student_int8.onnx')
-    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm)
-    why = 'student_harmony: the note transcriber runs beside the model (predict), not inside it; no audio-in program yet'
-    res = json_ready(dict(
-        model=model_name, harmony=dict(transcriber='export/transcriber.onnx', size_mb=(out / 'transcriber.onnx').stat().st_size / 2**20),
-        reference=dict(what='eager fp32 PyTorch student on the test split (log-mel + harmony rows)', windows=len(yte),
-                       ccc_valence=ref_m['ccc_valence'], ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
-        threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,
-        bundle=dict(frontend=str(fpath.relative_to(run.path)), models={k: f'export/{v}' for k, v in models.items()},
-                    default_model=default),
-        wave=None, executorch=dict(written=False, reason=why, programs={}),
-        checks=dict(onnx_max_abs_diff=arts['onnx_fp32']['max_abs_diff'], parity_tolerance=PARITY_TOLERANCE,
-                    onnx_parity_ok=arts['onnx_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
-                    onnx_int8_ccc_drop=arts['onnx_int8']['ccc_drop'], torch_int8_ccc_drop=arts['torch_int8']['ccc_drop'],
-                    int8_ccc_goal=INT8_CCC_GOAL, onnx_int8_ok=int8_ok, torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL),
-        note=why))
-    atomic_write_json(out / 'export.json', res)
-    return res
+def harmony_check_rows(cfg: Config, data, session, split: str = 'test') -> np.ndarray:
+    "Rows [N, 16, win_frames] of a `harmony.onnx` `session` for the windows `wave_check_set` cuts, in its order."
+    out = []
+    for _, y in clip_audio(cfg, data, split):
+        H = graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)
+        out.append(harmony_windows(H, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows))
+    return np.concatenate(out)
+
+def _harmony_summary(cfg: Config, out: Path, session) -> dict:
+    "export.json's `harmony`: the graph's file, size and time for 10 s of audio (the clip's rows, once per clip)."
+    y = np.random.default_rng(0).normal(scale=0.1, size=10 * cfg.sample_rate).astype(np.float32)
+    t = median_ms(lambda y: graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), y,
+                  min(cfg.latency_repeats, 5), warmup_calls(min(cfg.latency_repeats, 5)))
+    return dict(graph=f'export/{HARMONY_FILE}', size_mb=(out / HARMONY_FILE).stat().st_size / 2**20, ms_per_10s_clip=t,
+                what='transcriber + key-invariant rows of a whole clip, run once per clip before the windows')
 
 def run(ctx: StageContext) -> dict:
     "The export stage: `export_stage` of the student the validation gate shipped (`ctx['evaluate']['kd_gate']`)."

@@ -8,13 +8,13 @@ import functools, hashlib, importlib.metadata
 from pathlib import Path
 import numpy as np
 from .core import *
-from .audio import window_starts
+from .audio import window_starts, resample, Normalizer
 
 # %% auto 0
 __all__ = ['HARMONY_ROWS', 'HARMONY_VERSION', 'BP_RATE', 'BP_WINDOW', 'BP_HOP', 'BP_OVERLAP', 'BP_OUTPUT', 'NMP_SHA256',
-           'KK_MAJOR', 'KK_MINOR', 'FOLD', 'TranscriberError', 'check_transcriber', 'transcriber_path',
-           'transcriber_key', 'transcriber_session', 'note_activations', 'estimate_key', 'harmony_rows',
-           'harmony_features', 'harmony_windows']
+           'KK_MAJOR', 'KK_MINOR', 'FOLD', 'HARMONY_GRAPH_INPUTS', 'HARMONY_GRAPH_OUTPUT', 'TranscriberError',
+           'check_transcriber', 'transcriber_path', 'transcriber_key', 'transcriber_session', 'note_activations',
+           'estimate_key', 'harmony_rows', 'harmony_features', 'harmony_windows', 'harmony_graph', 'graph_rows']
 
 # %% ../nbs/01b_harmony.ipynb
 HARMONY_ROWS = 16
@@ -69,9 +69,8 @@ def _session(): return transcriber_session()
 def note_activations(y: np.ndarray, sr: int, batch: int = 16, session=None) -> np.ndarray:
     """basic-pitch's note activations [frames, 88] (in [0, 1]; 86.13 frames/s; column k is MIDI note 21 + k) of mono
     audio `y` at `sr`; `session`: a `transcriber_session` (default: the installed transcriber's)."""
-    import librosa
     y = np.asarray(y, np.float32)
-    if sr != BP_RATE: y = librosa.resample(y, orig_sr=sr, target_sr=BP_RATE, res_type='soxr_hq').astype(np.float32)
+    if sr != BP_RATE: y = resample(y, sr, BP_RATE)      # librosa's soxr_hq resampling, without librosa
     n_frames = int(round(len(y) / BP_HOP))
     y = np.concatenate([np.zeros(BP_OVERLAP // 2, np.float32), y])
     starts = list(range(0, max(1, len(y) - BP_OVERLAP), BP_WINDOW - BP_OVERLAP))
@@ -117,3 +116,80 @@ def harmony_windows(H: np.ndarray, win: int, hop: int, max_windows: int = 0) -> 
     out = np.zeros((len(st := window_starts(H.shape[1], win, hop, max_windows)), H.shape[0], win), np.float32)
     for k, s in enumerate(st): seg = H[:, s:s + win]; out[k, :, :seg.shape[1]] = seg
     return out
+
+# %% ../nbs/01b_harmony.ipynb
+HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT = ('audio_22050', 'n_frames'), 'harmony'
+
+def harmony_graph(hop_seconds: float, norm: Normalizer | None = None, transcriber: str | Path | None = None) -> 'onnx.ModelProto':
+    """One ONNX model: a clip's mono audio at 22.05 kHz [samples] and the model grid's frame count (int64 scalar, frames
+    `hop_seconds` apart) → harmony rows [16, frames] equal to `harmony_features` (normalised with `norm` when given)."""
+    import onnx
+    from onnx import helper as oh, numpy_helper as nh, TensorProto as TP
+    bp = onnx.compose.add_prefix(onnx.load(str(check_transcriber(transcriber) if transcriber else transcriber_path())), 'bp/')
+    inits, pre, post = [], [], []
+    def k(a):                                             # a constant
+        inits.append(nh.from_array(np.asarray(a), f'h/c{len(inits)}')); return inits[-1].name
+    i64 = lambda *v: k(np.array(v, np.int64))
+    def op(kind, ins, out=None, at=post, **kw):           # a node, before (pre) or after (post) the transcriber
+        at.append(oh.make_node(kind, ins, [out or f'h/{kind}{len(pre) + len(post)}'], **kw)); return at[-1].output[0]
+    audio, n_frames = HARMONY_GRAPH_INPUTS
+    # basic-pitch's framing (note_activations): OVERLAP/2 zeros in front, windows every WINDOW - OVERLAP samples
+    N = op('Shape', [audio], at=pre)
+    yp = op('Pad', [audio, i64(BP_OVERLAP // 2, BP_WINDOW)], at=pre)                      # zeros in front and after the end
+    last = op('Max', [op('Sub', [op('Add', [N, i64(BP_OVERLAP // 2)], at=pre), i64(BP_OVERLAP)], at=pre), i64(1)], at=pre)
+    starts = op('Range', [k(np.int64(0)), op('Squeeze', [last], at=pre), k(np.int64(BP_WINDOW - BP_OVERLAP))], at=pre)
+    span = op('Range', [k(np.int64(0)), k(np.int64(BP_WINDOW)), k(np.int64(1))], at=pre)
+    idx = op('Add', [op('Unsqueeze', [starts, i64(1)], at=pre), op('Unsqueeze', [span, i64(0)], at=pre)], at=pre)
+    op('Unsqueeze', [op('Gather', [yp, idx], at=pre), i64(2)], bp.graph.input[0].name, at=pre)
+    # note activations R [F, 88]: each window's middle frames, cut at round(samples / HOP) frames
+    half = BP_OVERLAP // BP_HOP // 2
+    R = op('Reshape', [op('Slice', ['bp/' + BP_OUTPUT, i64(half), i64(-half), i64(1)]), i64(-1, 88)])
+    nb = op('Cast', [op('Round', [op('Div', [op('Cast', [N], to=TP.DOUBLE), k(np.array([BP_HOP], np.float64))])])], to=TP.INT64)
+    R = op('Slice', [R, i64(0), nb, i64(0)])
+    F = op('Shape', [R], start=0, end=1)
+    # harmony_rows: pitch classes, the key of their mean profile (estimate_key, in float64), rolled to the tonic
+    pc = op('MatMul', [R, k(FOLD)])
+    prof = op('Cast', [op('ReduceMean', [pc], axes=[0], keepdims=0)], to=TP.DOUBLE)
+    c = op('Sub', [prof, op('ReduceMean', [prof], axes=[0], keepdims=1)])
+    size = op('Sqrt', [op('ReduceSum', [op('Mul', [c, c]), i64(0)], keepdims=1)])
+    P = np.stack([np.roll(KK_MAJOR, s) for s in range(12)] + [np.roll(KK_MINOR, s) for s in range(12)])
+    P = P - P.mean(1, keepdims=True); P /= np.sqrt((P ** 2).sum(1, keepdims=True))   # Pearson r = P @ c / |c|
+    flat = op('Less', [op('Div', [size, k(np.array([np.sqrt(12.0)]))]), k(np.array([1e-9]))])   # std < 1e-9: silence
+    r = op('Where', [flat, k(np.zeros(24)), op('Div', [op('MatMul', [k(P), c]), op('Max', [size, k(np.array([1e-300]))])])])
+    maj, mnr = op('Slice', [r, i64(0), i64(12)]), op('Slice', [r, i64(12), i64(24)])
+    ma, mi = op('ReduceMax', [maj], keepdims=1), op('ReduceMax', [mnr], keepdims=1)
+    tonic = op('Where', [op('GreaterOrEqual', [ma, mi]), op('ArgMax', [maj], keepdims=1), op('ArgMax', [mnr], keepdims=1)])
+    roll = op('Mod', [op('Add', [k(np.arange(12, dtype=np.int64)), tonic]), i64(12)])
+    rolled = op('Transpose', [op('Gather', [pc, roll], axis=1)], perm=[1, 0])                    # [12, F]
+    key = op('Cast', [op('Unsqueeze', [op('Concat', [op('Sub', [ma, mi]), ma, mi], axis=0), i64(1)])], to=TP.FLOAT)
+    ones = op('ConstantOfShape', [op('Concat', [i64(1), F], axis=0)], value=nh.from_array(np.ones(1, np.float32)))
+    act = op('Unsqueeze', [op('ReduceSum', [R, i64(1)], keepdims=0), i64(0)])
+    H = op('Concat', [rolled, op('Mul', [key, ones]), act], axis=0)                             # [16, F]
+    # np.interp onto the model grid (linear, clamped at both ends); fewer than two transcriber frames: zeros
+    H = op('Concat', [H, k(np.zeros((HARMONY_ROWS, 2), np.float32))], axis=1)                  # so F < 2 still gathers
+    T = op('Squeeze', [op('Reshape', [n_frames, i64(1)])])
+    pos = op('Mul', [op('Cast', [op('Range', [k(np.int64(0)), T, k(np.int64(1))])], to=TP.DOUBLE),
+                     k(np.array(hop_seconds * BP_RATE / BP_HOP))])
+    top = op('Cast', [op('Sub', [op('Max', [F, i64(2)]), i64(2)])], to=TP.DOUBLE)
+    i0 = op('Min', [op('Floor', [pos]), top])
+    w = op('Cast', [op('Clip', [op('Sub', [pos, i0]), k(np.float64(0)), k(np.float64(1))])], to=TP.FLOAT)
+    i0 = op('Cast', [i0], to=TP.INT64)
+    a, b = op('Gather', [H, i0], axis=1), op('Gather', [H, op('Add', [i0, i64(1)])], axis=1)
+    out = op('Mul', [op('Add', [a, op('Mul', [op('Sub', [b, a]), w])]), op('Cast', [op('GreaterOrEqual', [F, i64(2)])], to=TP.FLOAT)])
+    if norm is not None:
+        out = op('Div', [op('Sub', [out, k(norm.mean.astype(np.float32)[:, None])]), k(norm.std.astype(np.float32)[:, None])])
+    op('Identity', [out], HARMONY_GRAPH_OUTPUT)
+    g = oh.make_graph(pre + list(bp.graph.node) + post, 'distilled_vit_harmony',
+                      [oh.make_tensor_value_info(audio, TP.FLOAT, ['samples']), oh.make_tensor_value_info(n_frames, TP.INT64, [])],
+                      [oh.make_tensor_value_info(HARMONY_GRAPH_OUTPUT, TP.FLOAT, [HARMONY_ROWS, 'frames'])],
+                      list(bp.graph.initializer) + inits)
+    m = oh.make_model(g, opset_imports=list(bp.opset_import), producer_name='distilled_vit',
+                      doc_string=f'distilled_vit.harmony.harmony_graph v{HARMONY_VERSION}: basic-pitch 0.4.0 nmp.onnx + harmony rows')
+    m.ir_version = bp.ir_version
+    onnx.checker.check_model(m)
+    return m
+
+def graph_rows(session, y: np.ndarray, sr: int, n_frames: int) -> np.ndarray:
+    "Rows [16, n_frames] of mono audio `y` at `sr` from an ONNX Runtime `session` of a `harmony_graph`."
+    y22 = resample(np.asarray(y, np.float32), sr, BP_RATE) if sr != BP_RATE else np.asarray(y, np.float32)
+    return session.run(None, {HARMONY_GRAPH_INPUTS[0]: y22, HARMONY_GRAPH_INPUTS[1]: np.array(n_frames, np.int64)})[0]

@@ -12,6 +12,7 @@ import onnxruntime as ort
 from .core import (DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, PNG_MAGIC, atomic_path, batched,
                                 check_user_output, get_config, save_figure)
 from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
+from .harmony import HARMONY_ROWS
 
 # %% auto 0
 __all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'ModelBundleError', 'Predictor', 'load_predictor', 'hop_frames', 'predict',
@@ -36,7 +37,7 @@ class Predictor:
     label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
     kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
     one_per_call: bool = False                       # dynamically quantised (INT8): run one window per call (09_export)
-    harmony: tuple | None = None                     # (transcriber session, row statistics) of a student that hears harmony rows
+    harmony: object = None                           # the harmony.onnx session of a student that hears harmony rows (01b_harmony)
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
         "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
@@ -104,9 +105,10 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     if len(ins) == 1 and ins[0].type != 'tensor(float)':
         raise ModelBundleError(f"{onnx_file}: model input is {ins[0].type}, expected tensor(float) (float32, as the export "
                                "stage writes); not a distilled_vit student")
-    want, samples = [1, cfg.n_mels + (harmony[1].mean.shape[0] if harmony else 0), cfg.win_frames], window_samples(cfg)
+    want, samples = [1, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames], window_samples(cfg)
     got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
-    if len(ins) == 1 and len(ins[0].shape) == 2:                     # audio in: the front end is inside the model
+    rows_in = harmony is not None and len(ins) == 2 and list(ins[1].shape[1:]) == [HARMONY_ROWS, cfg.win_frames]
+    if (len(ins) == 1 or rows_in) and len(ins[0].shape) == 2:       # audio in: the front end is inside the model
         kind = 'wave'
         if not isinstance(ins[0].shape[1], int):
             raise ModelBundleError(f"{onnx_file}: model input has a dynamic window length ({ins[0].shape[1]!r}); a distilled_vit "
@@ -129,21 +131,30 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     import onnx                                      # the graph says whether activations are quantised per call
     dyn = any(n.op_type in ('DynamicQuantizeLinear', 'MatMulInteger', 'DynamicQuantizeMatMul')
               for n in onnx.load(str(onnx_file), load_external_data=False).graph.node)
-    if harmony and kind != 'mel': raise ModelBundleError(f"{onnx_file}: a bundle with harmony rows holds log-mel models only")
+    if harmony is not None and kind == 'wave' and not rows_in:
+        raise ModelBundleError(f"{onnx_file}: this bundle's student hears harmony rows, but the model takes audio only; the model and "
+                               f"its {FRONTEND_FILE} come from different exports")
     return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind, dyn, harmony)
 
-def _read_harmony(folder: Path, fe: dict) -> tuple:
-    """The transcriber session and row statistics of a bundle whose student hears the harmony rows (01b_harmony):
-    the bundled `transcriber.onnx` is checked against its SHA-256 before it is run."""
-    from distilled_vit.harmony import transcriber_session, TranscriberError, HARMONY_ROWS
+def _read_harmony(folder: Path, fe: dict):
+    """The ONNX Runtime session of the `harmony.onnx` of a bundle whose student hears the harmony rows (01b_harmony:
+    the transcriber and the normalised rows of a clip in one graph), checked against the SHA-256 the bundle recorded."""
+    import hashlib
+    from distilled_vit.harmony import HARMONY_ROWS, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     h = fe['harmony']
-    try: mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std')); f = folder / h['transcriber']
-    except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name a transcriber and hold its rows' normalisation") from None
-    if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all():
-        raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} values each (std > 0)")
-    if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's note transcriber is missing")
-    try: return transcriber_session(f), Normalizer(mean, std)
-    except TranscriberError as e: raise ModelBundleError(str(e)) from None
+    try: f, want = folder / h['graph'], str(h['sha256'])
+    except (KeyError, TypeError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name its graph and SHA-256 (an export from before "
+                                                         "the graph; export again)") from None
+    if h.get('rows') != HARMONY_ROWS: raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony rows {h.get('rows')!r}, this version reads {HARMONY_ROWS}")
+    if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's harmony graph (note transcriber) is missing")
+    got = hashlib.sha256(f.read_bytes()).hexdigest()
+    if got != want: raise ModelBundleError(f"{f}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded ({want[:16]}…); export again")
+    so = ort.SessionOptions(); so.log_severity_level = 4
+    try: s = ort.InferenceSession(str(f), so, providers=['CPUExecutionProvider'])
+    except Exception as e: raise ModelBundleError(f"{f}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
+    if [i.name for i in s.get_inputs()] != list(HARMONY_GRAPH_INPUTS) or [o.name for o in s.get_outputs()] != [HARMONY_GRAPH_OUTPUT]:
+        raise ModelBundleError(f"{f}: not a distilled_vit harmony graph (inputs {[i.name for i in s.get_inputs()]})")
+    return s
 
 # %% ../nbs/09a_predict.ipynb
 def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
@@ -170,20 +181,22 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     cfg = pred.cfg
     hop = hop_frames(hop_seconds, cfg)
     y = load_audio(path, cfg.sample_rate)                          # soundfile (+ soxr for other rates): no librosa
+    rows = None
+    if pred.harmony is not None:                                   # a student that hears the harmony rows: harmony.onnx, once per clip
+        from distilled_vit.harmony import graph_rows, harmony_windows
+        rows = harmony_windows(graph_rows(pred.harmony, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), cfg.win_frames, hop, 0)
     if pred.kind == 'wave': X, starts, padded = wave_windows(y, cfg, hop)   # [W, samples]: the model computes its log-mel
     else:                                                          # log-mel model: librosa front end here
         mel = log_mel(y, cfg)                                      # [n_mels, T]
         X, padded = frame_windows(mel, cfg.win_frames, hop, 0)     # [W, n_mels, win]
         starts = window_starts(mel.shape[1], cfg.win_frames, hop)
         X = pred.norm(X)
-        if pred.harmony:                                           # a student that hears the harmony rows (01b_harmony)
-            from distilled_vit.harmony import harmony_features, harmony_windows
-            H = harmony_features(y, cfg, mel.shape[1], session=pred.harmony[0])
-            X = np.concatenate([X, pred.harmony[1](harmony_windows(H, cfg.win_frames, hop, 0))], 1)
+        if rows is not None: X, rows = np.concatenate([X, rows], 1), None   # the rows below the log-mel rows
         X = X[:, None]                                             # [W, rows, win] -> [W, 1, rows, win]
-    name = pred.session.get_inputs()[0].name
+    names = [i.name for i in pred.session.get_inputs()]
     if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
-    va = batched(lambda s: pred.session.run(None, {name: X[s]})[0], len(X), batch_size)
+    feed = (lambda s: {names[0]: X[s]}) if rows is None else (lambda s: {names[0]: X[s], names[1]: rows[s]})
+    va = batched(lambda s: pred.session.run(None, feed(s))[0], len(X), batch_size)
     va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate
     wins = [dict(start_s=round(s * spf, 3), end_s=round(min((s + cfg.win_frames) * spf, dur), 3),

@@ -11,7 +11,7 @@ from .core import *
 from .audio import Normalizer, filterbank, window_samples
 
 # %% auto 0
-__all__ = ['WaveFrontEnd', 'WaveStudent']
+__all__ = ['WaveFrontEnd', 'WaveStudent', 'WaveHarmonyStudent']
 
 # %% ../nbs/01a_wave.ipynb
 class WaveFrontEnd(nn.Module):
@@ -49,3 +49,10 @@ class WaveStudent(nn.Module):
         super().__init__()
         self.frontend, self.model = WaveFrontEnd(cfg, norm), model
     def forward(self, wave: torch.Tensor) -> torch.Tensor: return self.model(self.frontend(wave))
+
+class WaveHarmonyStudent(WaveStudent):
+    """`WaveStudent` of a student that hears the harmony rows (`student_harmony`): waveform windows [B, samples] and the
+    same windows' normalised harmony rows [B, 16, win_frames] (`01b_harmony.harmony_graph`, cut like the log-mel) →
+    [B, 2]; the rows go below the normalised log-mel rows, as in training."""
+    def forward(self, wave: torch.Tensor, harmony: torch.Tensor) -> torch.Tensor:
+        return self.model(torch.cat([self.frontend(wave), harmony.unsqueeze(1)], 2))

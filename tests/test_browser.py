@@ -52,3 +52,31 @@ def test_log_mel_model_is_refused_with_a_clear_line(site):
     s, d, url = site
     r = run_page(f'{url}/demo.html?audio=clip.wav&model=student.onnx')
     assert r['state'] == 'error' and 'student.onnx: its input is not an audio window of' in r['status'], r['status']
+
+@pytest.fixture(scope='module')
+def harmony_site(tmp_path_factory):
+    "A transcriber + student bundle (`student_harmony=true`, smoke preset) served with the demo."
+    from conftest import cli_here
+    out = tmp_path_factory.mktemp('harmony') / 'run'
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', 'harmony=true', 'student_harmony=true', 'kd_corpus=16', 'n_clips=16')
+    assert r.returncode == 0, r.stderr[-3000:]
+    d = build(tmp_path_factory.mktemp('hdemo'), out / 'export')
+    from distilled_vit.data import synth_clip, sample_music_params
+    sf.write(str(d / 'clip.wav'), synth_clip(sample_music_params(np.random.default_rng(11)), 16000, 7.0), 16000, subtype='PCM_16')
+    with Server(d) as url: yield out / 'export', d, url
+
+def test_transcriber_and_student_in_the_page(harmony_site):
+    """The page runs the bundle's harmony.onnx (transcriber + rows, once per clip) and feeds the rows' windows to the
+    audio-in student as its second input: the same windows and values as Python's `predict` on the same bundle. The
+    tolerance is wider than the plain student's: the page resamples to 22.05 kHz with Web Audio, Python with soxr."""
+    export, d, url = harmony_site
+    assert (d / 'harmony.onnx').is_file()
+    for variant, tol in (('wave_fp32', 2e-3), ('wave_int8', 1e-2)):
+        r = run_page(f"{url}/demo.html?audio=clip.wav&model={json.loads((d / 'frontend.json').read_text())['models'][variant]}")
+        assert r['state'] == 'done', r['status']
+        web, py = json.loads(r['text']), predict(d / 'clip.wav', export, variant=variant)
+        assert [w['start_s'] for w in web['windows']] == [w['start_s'] for w in py['windows']]
+        assert np.abs(_windows(web) - _windows(py)).max() <= tol, (variant, np.abs(_windows(web) - _windows(py)).max())
+    (d / 'harmony.onnx').unlink()                                          # served without its graph: one clear line
+    r = run_page(f'{url}/demo.html?audio=clip.wav&model=student_wave.onnx')
+    assert r['state'] == 'error' and 'harmony.onnx: HTTP 404' in r['status'] and '\n' not in r['status'], r['status']

@@ -67,9 +67,10 @@ def test_harmony_teacher_and_log_bands_end_to_end(tmp_path):
     assert p.returncode == 0 and np.isfinite(json.loads(p.stdout)['valence']), p.stderr[-2000:]
 
 def test_transcriber_and_student_bundle(tmp_path):
-    """`student_harmony=true`: the students hear the harmony rows too; the bundle carries the transcriber (its SHA-256
-    checked by `predict`), `predict` computes the rows and gives the exported model's outputs for the test windows the
-    pipeline made (float16 feature cache aside); an altered transcriber is one line naming it."""
+    """`student_harmony=true`: the students hear the harmony rows too; the bundle carries `harmony.onnx` (transcriber +
+    rows in one graph, its SHA-256 checked by `predict`) and audio-in models with a second input for the rows; `predict`
+    gives the exported model's outputs for the test windows the pipeline made (float16 feature cache aside), the audio-in
+    model agrees with the log-mel one, and an altered graph is one line naming it."""
     import numpy as np, onnxruntime as ort
     from distilled_vit.core import get_config
     from distilled_vit.data import load_dataset, clip_audio
@@ -81,8 +82,11 @@ def test_transcriber_and_student_bundle(tmp_path):
     assert r.returncode == 0, r.stderr[-3000:]
     cfg = get_config('smoke', **dict(s.split('=') for s in sets))
     fe = json.loads((out / 'export' / 'frontend.json').read_text())
-    assert fe['input']['shape'][2] == cfg.n_mels + 16 and fe['harmony']['sha256'] == NMP_SHA256
-    assert set(fe['models']) == {'fp32', 'int8'} and (out / 'export' / fe['harmony']['transcriber']).is_file()
+    assert fe['input']['shape'][2] == cfg.n_mels + 16 and fe['harmony']['transcriber']['sha256'] == NMP_SHA256
+    assert set(fe['models']) == {'fp32', 'int8', 'wave_fp32', 'wave_int8'} and (out / 'export' / fe['harmony']['graph']).is_file()
+    rep = json.loads((out / 'report.json').read_text())['export']
+    assert rep['artefacts']['onnx_wave_fp32']['max_abs_diff'] < 1e-4 and rep['harmony']['size_mb'] > 0.2   # the transcriber is inside
+    assert rep['executorch']['written'] is False and 'ONNX Runtime' in rep['executorch']['reason']
     data = load_dataset(cfg, progress=False)
     i, y = next(iter(clip_audio(cfg, data, 'test')))
     sf.write(tmp_path / 'clip.wav', y, cfg.sample_rate, subtype='FLOAT')
@@ -94,8 +98,12 @@ def test_transcriber_and_student_bundle(tmp_path):
     spf = cfg.hop_length / cfg.sample_rate
     pw = {int(round(w['start_s'] / spf)): [w['valence'], w['arousal']] for w in got['windows']}
     assert set(keep) <= set(pw) and np.abs(np.array([pw[k] for k in keep]) - want).max() < 2e-2
-    (out / 'export' / 'transcriber.onnx').write_bytes(b'not the model')
-    with pytest.raises(ModelBundleError, match="transcriber.onnx: SHA-256 .* is not basic-pitch 0.4.0's nmp.onnx"):
+    wave = predict(tmp_path / 'clip.wav', out / 'export', variant='wave_fp32')             # audio in, rows as a second input
+    mel = predict(tmp_path / 'clip.wav', out / 'export', variant='fp32')
+    assert [w['start_s'] for w in wave['windows']] == [w['start_s'] for w in mel['windows']]
+    assert max(abs(a[d] - b[d]) for a, b in zip(wave['windows'], mel['windows']) for d in ('valence', 'arousal')) < 1e-3
+    g = out / 'export' / 'harmony.onnx'; g.write_bytes(g.read_bytes()[:-1] + b'x')
+    with pytest.raises(ModelBundleError, match="harmony.onnx: SHA-256 .* differs from the one frontend.json recorded"):
         load_predictor(out / 'export')
 
 def test_paper_preset_dry_run(tmp_path):

@@ -25,7 +25,8 @@ def build(dst, export_dir=None) -> Path:
         src = Path(export_dir)
         if not all((src / f).is_file() for f in MODEL_FILES):
             raise SystemExit(f"{src}: not an export folder with an audio-in model ({', '.join(MODEL_FILES)})")
-        for f in MODEL_FILES: shutil.copy(src / f, dst / f)
+        for f in MODEL_FILES + (('harmony.onnx',) if (src / 'harmony.onnx').is_file() else ()):   # a student that hears harmony rows
+            shutil.copy(src / f, dst / f)
     return dst
 
 

@@ -1,9 +1,11 @@
 // distilled_vit browser demo: decode + resample with Web Audio, cut windows exactly as distilled_vit.audio.wave_windows,
 // run the audio-in student with onnxruntime-web, draw valence/arousal over time and on the plane.
+// A student that hears harmony rows (student_harmony) also runs the bundle's harmony.onnx (note transcriber + rows, one
+// graph) once per clip on the audio resampled to 22.05 kHz, and takes the rows' windows as its second input.
 // URL parameters (for tests and links): ?audio=URL runs on that file; ?model=URL&frontend=URL pick another model.
 'use strict';
 const $ = (id) => document.getElementById(id);
-let state = { session: null, fe: null, modelName: null };
+let state = { session: null, fe: null, modelName: null, harmony: null };
 let busy = false;                                    // one file at a time: a session must not run two files at once
 
 function status(msg, error = false) {
@@ -19,7 +21,7 @@ function windowStarts(nFrames, win, hop) {          // distilled_vit.audio.windo
   return s;
 }
 
-async function loadModel(modelBytes, feText, name) {
+async function loadModel(modelBytes, feText, name, harmonyBytes = null) {
   let fe;
   try { fe = JSON.parse(feText); } catch (e) { throw new Error(`frontend.json: not readable JSON (${e.message})`); }
   if (!fe || fe.format !== 'distilled_vit-onnx-bundle' || !fe.wave_input)
@@ -29,13 +31,22 @@ async function loadModel(modelBytes, feText, name) {
   try { session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] }); }
   catch (e) { throw new Error(`${name}: not a valid ONNX model (${String(e.message || e).split('\n')[0].slice(0, 160)})`); }
   const L = fe.wave_input.shape[1];
-  try { await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(L), [1, L]) }); }
+  let harmony = null, feeds = { [session.inputNames[0]]: new ort.Tensor('float32', new Float32Array(L), [1, L]) };
+  if (fe.harmony) {                                 // the student hears harmony rows: its graph and a second input
+    if (!harmonyBytes) throw new Error(`frontend.json: this student hears harmony rows; its ${fe.harmony.graph} must be served beside it`);
+    try { harmony = await ort.InferenceSession.create(harmonyBytes, { executionProviders: ['wasm'] }); }
+    catch (e) { throw new Error(`${fe.harmony.graph}: not a valid ONNX model (${String(e.message || e).split('\n')[0].slice(0, 160)})`); }
+    const [, R, T] = fe.harmony.input.shape;
+    feeds[fe.harmony.input.name] = new ort.Tensor('float32', new Float32Array(R * T), [1, R, T]);
+  }
+  try { await session.run(feeds); }
   catch (e) {
     throw new Error(`${name}: its input is not an audio window of ${L} samples [batch, ${L}] (the log-mel student.onnx? ` +
                     `use student_wave_int8.onnx or student_wave.onnx with the frontend.json of the same export)`);
   }
   if (state.session) await state.session.release();  // the model it replaces
-  state = { session, fe, modelName: name };
+  if (state.harmony) await state.harmony.release();
+  state = { session, fe, modelName: name, harmony };
   $('modelname').textContent = `${name} (${fe.preset} preset, ${fe.frontend.sample_rate} Hz, window ${(L / fe.frontend.sample_rate).toFixed(2)} s)`;
 }
 
@@ -53,10 +64,27 @@ async function decode(bytes, name, sr) {
   return y;
 }
 
+async function resampleTo(y, from, to) {              // the model-rate clip at another rate (Web Audio's resampler)
+  const ctx = new OfflineAudioContext(1, Math.ceil(y.length * to / from), to), buf = ctx.createBuffer(1, y.length, from);
+  buf.copyToChannel(y, 0);
+  const src = ctx.createBufferSource(); src.buffer = buf; src.connect(ctx.destination); src.start();
+  return (await ctx.startRendering()).getChannelData(0);
+}
+
+async function harmonyRows(y, sr, nFrames) {         // harmony.onnx: [16, nFrames] normalised rows of the whole clip
+  const h = state.fe.harmony, [a, t] = Object.keys(h.graph_inputs), y22 = await resampleTo(y, sr, 22050);
+  const r = await state.harmony.run({ [a]: new ort.Tensor('float32', y22, [y22.length]),
+                                      [t]: new ort.Tensor('int64', BigInt64Array.of(BigInt(nFrames)), []) });
+  return r[state.harmony.outputNames[0]].data;
+}
+
 async function predict(y, name) {
   const { session, fe } = state, f = fe.frontend, L = fe.wave_input.shape[1], pad = fe.wave_input.pad_front;
   const hop = f.hop_length, sr = f.sample_rate, win = f.win_frames;
-  const starts = windowStarts(1 + Math.floor(y.length / hop), win, f.win_hop_frames);
+  const nFrames = 1 + Math.floor(y.length / hop), starts = windowStarts(nFrames, win, f.win_hop_frames);
+  let H = null;
+  if (state.harmony) { status(`Transcribing ${name}…`); H = await harmonyRows(y, sr, nFrames); }
+  const R = fe.harmony ? fe.harmony.rows : 0;
   const yp = new Float32Array(pad + Math.max(y.length, starts[starts.length - 1] * hop + L) + L);
   yp.set(y, pad);                                      // n_fft/2 zeros in front, zeros after the end
   const [lo, hi] = (fe.labels && fe.labels.range) || [-1, 1];
@@ -65,7 +93,13 @@ async function predict(y, name) {
   for (let i = 0; i < starts.length; i += B) {
     const part = starts.slice(i, i + B), data = new Float32Array(part.length * L);
     part.forEach((s, j) => data.set(yp.subarray(s * hop, s * hop + L), j * L));
-    const r = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', data, [part.length, L]) });
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [part.length, L]) };
+    if (H) {                                          // rows [16, win] from frame s on, zeros past the clip's end
+      const rows = new Float32Array(part.length * R * win);
+      part.forEach((s, j) => { for (let r = 0; r < R; r++) for (let c = 0; c < win && s + c < nFrames; c++) rows[(j * R + r) * win + c] = H[r * nFrames + s + c]; });
+      feeds[fe.harmony.input.name] = new ort.Tensor('float32', rows, [part.length, R, win]);
+    }
+    const r = await session.run(feeds);
     const v = r[session.outputNames[0]].data;
     part.forEach((s, j) => out.push({ start_s: +(s * hop / sr).toFixed(3), end_s: +Math.min((s + win) * hop / sr, y.length / sr).toFixed(3),
                                       valence: toLabel(v[2 * j]), arousal: toLabel(v[2 * j + 1]) }));
@@ -119,7 +153,8 @@ async function main() {
   try {
     const feUrl = q.get('frontend') || 'frontend.json', feText = await fetchText(feUrl);
     const fe = JSON.parse(feText), modelUrl = q.get('model') || fe.models[fe.default_model];
-    await loadModel(await fetchBytes(modelUrl), feText, modelUrl.split('/').pop());
+    const graph = fe.harmony ? await fetchBytes(new URL(fe.harmony.graph, new URL(feUrl, location.href)).href) : null;
+    await loadModel(await fetchBytes(modelUrl), feText, modelUrl.split('/').pop(), graph);
     status('Ready: drop an audio file.');
   } catch (e) { status(`No default model here (${e.message || e}); choose a model and its frontend.json below.`, !!q.get('model')); }
   if (q.get('audio') && state.session) {
