@@ -113,8 +113,8 @@ def main():
         cells = [f"{r['time'][f't{th}_s{s:g}']['median']:.0f}" + (f" ({r['time'][f't{th}_s{s:g}_graph']['median']:.0f})"
                                                                    if f't{th}_s{s:g}_graph' in r['time'] else '') for th, s in cols]
         L.append(f"| {r['what']} | {r['size_mb']:.2f} | " + ' | '.join(cells) + ' |')
-    if max(load_before, load_after) > 0.5 * (os.cpu_count() or 1):
-        L += ['', f'**Caution:** the machine was busy (load {load_before:.1f} → {load_after:.1f}): rerun alone for reference numbers.']
+    if load_before > 0.5 * (os.cpu_count() or 1):        # the load after includes this benchmark's own threads
+        L += ['', f'**Caution:** the machine was busy when it started (load {load_before:.1f}): rerun alone for reference numbers.']
     atomic_write_text(out / 'harmony_cost.md', '\n'.join(L) + '\n')
     print('\n'.join(L))
 

@@ -52,6 +52,10 @@ The comparison, fixed before any result was read:
   (12 bands per octave over 30 Hz–8 kHz). It becomes the cpu preset's default when the student `kd_gate` would ship
   from it (the KD or the no-KD student, higher validation CCC) has a higher mean dev CCC over seeds than the mel
   preset's shipped student (0.462, `gpu_harmony_false`) and `make run` stays within 20 min; else it stays an option;
+- (added 2026-12-04, before the run it governs; issue 25 item 4) with `--harmony-student` a second transcriber + student
+  arm is distilled from the same harmony teacher (`student_harmony=true`: the KD student hears the rows too). The
+  transcriber + student a user would deploy is the one of the two (no KD, KD) with the higher mean dev CCC over seeds;
+  issue 25's goal for it (valence ≥ 0.5, 3-seed mean of test CCC) is read on that arm. Both are reported;
 - the headline is the paired KD − no-KD difference of mean test CCC: mean ± std over seeds, a t interval over
   seeds (wide with 3 seeds), and a song-level bootstrap of the seed-averaged difference on the test split.
 
@@ -195,6 +199,12 @@ def main():
             else: hs, _ = train_student_nokd(hcfg, RunDir(work / 'scratch', cfg, check=False), hdata, progress=True, out_dir=d)
             preds['transcriber_student'], val['transcriber_student'] = predict_windows(hs, data.teacher_arrays('test')[0]), _best_val(d)
             if dev is not None: dp['transcriber_student'] = predict_windows(hs, Xdev_t)
+            d = dirs['transcriber_student_kd'] = out / 'student_transcriber_kd'        # the same, distilled from this teacher
+            kcfg = dataclasses.replace(cfg, student_harmony=True)
+            if (d / 'metrics.json').exists(): ks = load_weights(create_student(kcfg), d / 'model.safetensors')
+            else: ks, _ = distill(kcfg, RunDir(work / 'scratch', cfg, check=False), data, load_teacher(), progress=True, out_dir=d)
+            preds['transcriber_student_kd'], val['transcriber_student_kd'] = predict_windows(ks, data.teacher_arrays('test')[0]), _best_val(d)
+            if dev is not None: dp['transcriber_student_kd'] = predict_windows(ks, Xdev_t)
         row = dict(seed=seed, seconds=round(time.perf_counter() - t0, 1),
                    params=dict(teacher=ev['teacher']['params'], student=ev['student']['params']))
         tm = json.loads((out / 'teacher' / 'metrics.json').read_text())
@@ -272,7 +282,8 @@ def main():
 
 LABELS = dict(teacher='teacher', kd_ccc='KD student, CCC response', kd_mse='KD student, MSE response',
               nokd='no-KD student (labels only)', ridge='ridge baseline',
-              transcriber_student='transcriber + student (hears the harmony rows; no KD)')
+              transcriber_student='transcriber + student (hears the harmony rows; no KD)',
+              transcriber_student_kd='transcriber + student (hears the harmony rows; KD from the harmony teacher)')
 
 
 def markdown(r: dict) -> str:
