@@ -11,7 +11,7 @@ from .core import *
 
 # %% auto 0
 __all__ = ['TRAINED', 'PROTECTED', 'STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path',
-           'store_stage', 'restore_stage', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
+           'store_stage', 'restore_stage', 'pipeline', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def code_version() -> str:
@@ -109,8 +109,16 @@ def _sweep_temp(run: RunDir, stage: str):
     for t in list(d.rglob('.*.tmp')):
         with contextlib.suppress(OSError): t.unlink() if t.is_file() else shutil.rmtree(t)
 
+def pipeline() -> dict[str, Stage]:
+    """The route of a run, in order: each stage's `Stage` record, declared beside its code in its notebook (the stage
+    modules are imported here, not at the top: `predict` and `--help` need neither torch nor librosa)."""
+    from distilled_vit import data, gan, pretrain, teacher, distill, evaluate, export
+    route = (data.STAGE, gan.STAGE, pretrain.STAGE, teacher.STAGE, distill.STAGE, distill.NOKD_STAGE, evaluate.STAGE, export.STAGE)
+    assert tuple(s.name for s in route) == STAGES, 'the route and the run folders (core.STAGES) disagree'
+    return {s.name: s for s in route}
+
 def _content_fingerprint(result) -> str:
-    "An `ALWAYS_RUN` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
+    "An `always_run` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
 TRAINED = ('gan', 'teacher', 'student', 'student_nokd')  # stages whose result is a trained model
@@ -131,15 +139,15 @@ def _guard_other_kind(out: str | Path, cfg: Config, force: str | None) -> bool:
                                f"would replace its models: use a new --out, or --force {trained[0]} to replace them")
     return False
 
-def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced) -> None:
+def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced, route: dict[str, Stage]) -> None:
     """Refuse, before any stage after the data is touched, to train a finished `PROTECTED` stage (the teacher) again
     because its inputs changed (an edited label, another teacher field): the fingerprints would redo it, but discarding
     it is for the user to ask (`--force teacher`, or a new `--out` that keeps this run)."""
     fp = dict(fps)
-    for s in STAGES:
-        if s in ALWAYS_RUN: continue
-        if any(d not in fp for d in STAGE_INPUTS[s][0]): return
-        inputs = stage_inputs(cfg, s, fp); fp[s] = fingerprint(inputs)
+    for s, st in route.items():
+        if st.always_run: continue
+        if any(d not in fp for d in st.reads): return
+        inputs = stage_inputs(cfg, st, fp); fp[s] = fingerprint(inputs)
         info = _done_info(run, s)
         if s in PROTECTED and s not in forced and info is not None and info.get('fingerprint') != fp[s]:
             raise ConfigError(f"{run.path}: the finished {s} would be trained again ({inputs_changed(info.get('inputs'), inputs)}); "
@@ -154,12 +162,12 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     changes are refused instead, with one line, because they would discard training nobody asked to discard: a dry run
     or another preset into a finished run's folder (`_guard_other_kind`), and new inputs for a finished teacher
     (`_guard_protected`); `--force` (or a new `--out`) asks for them. A stage of
-    `CACHED_STAGES` (the teacher) that this run directory lacks is restored from the stage cache when an earlier run,
+    `cached` record (the teacher) that this run directory lacks is restored from the stage cache when an earlier run,
     in any directory, made it from the same inputs with the same code (`cfg.stage_cache`; `force` bypasses it).
 
     Under `torchrun` (WORLD_SIZE > 1) every rank calls this: rank 0 alone writes files (run folder, stage bookkeeping
-    and every stage outside `DDP_STAGES`) while the others wait at a barrier and then `load` what it wrote; the
-    `DDP_STAGES` are run by all ranks together, after rank 0 has built the cache entries they read (`warm`). Every
+    and every stage whose record is not `ddp`) while the others wait at a barrier and then `load` what it wrote; the
+    `ddp` stages are run by all ranks together, after rank 0 has built the cache entries they read (`warm`). Every
     rank returns the same report."""
     from distilled_vit.train import init_distributed, _barrier
     for name, v in (('force', force), ('until', until)):
@@ -174,7 +182,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
         if force: _invalidate(run, force)
     _barrier()
     if not main: run = RunDir(out, cfg, write=False)
-    ctx = StageContext(cfg, run, rank, world, progress and main)
+    ctx, route = StageContext(cfg, run, rank, world, progress and main), pipeline()
     stages = STAGES[:STAGES.index(until) + 1] if until else STAGES
     tpath = run.path / 'timings.json'
     timings = json.loads(tpath.read_text()) if tpath.exists() else {}
@@ -183,11 +191,11 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     fps = {}
     forced = STAGES[STAGES.index(force):] if force else ()    # redone for real: never taken from the stage cache
     for i, stage in enumerate(stages):
-        mod, info, ctx.stage = stage_module(stage), _done_info(run, stage), stage
-        if stage in ALWAYS_RUN: inputs, done = None, False
+        st, info, ctx.stage = route[stage], _done_info(run, stage), stage
+        if st.always_run: inputs, done = None, False
         else:
-            if not prior_dry and not any(s in fps for s in STAGES if s not in ALWAYS_RUN): _guard_protected(run, cfg, fps, forced)
-            inputs = stage_inputs(cfg, stage, fps); fps[stage] = fingerprint(inputs)
+            if not prior_dry and not any(s in fps for s, r in route.items() if not r.always_run): _guard_protected(run, cfg, fps, forced, route)
+            inputs = stage_inputs(cfg, st, fps); fps[stage] = fingerprint(inputs)
             done = info is not None and info.get('fingerprint') == fps[stage]
             before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
         _barrier()                                       # every rank has decided before rank 0 changes anything
@@ -198,7 +206,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
             atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
         if main and not done: _sweep_temp(run, stage)   # a killed run's temp files: removed before the stage works
         t0, cached, ckey = time.perf_counter(), None, None
-        if stage in CACHED_STAGES and cfg.stage_cache and stage not in forced:   # a result of another run directory?
+        if st.cached and cfg.stage_cache and stage not in forced:   # a result of another run directory?
             ckey = stage_cache_key(stage, fps[stage])
             if not done:
                 if main and (cached := restore_stage(run, stage, ckey)) is not None:
@@ -210,19 +218,19 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
             log(i, stage, f"restored from the stage cache (trained in {cached['seconds']:.0f}s by an earlier run from the same "
                           f"inputs; --set stage_cache=false trains it again)" if cached else
                           'done earlier: reusing its outputs' if done else 'running...')
-        if done: ctx.results[stage] = mod.load(ctx)
-        elif stage in DDP_STAGES:                        # every rank trains its shard of the batches
-            if main and world > 1 and hasattr(mod, 'warm'): mod.warm(ctx)
+        if done: ctx.results[stage] = st.load(ctx)
+        elif st.ddp:                                     # every rank trains its shard of the batches
+            if main and world > 1 and st.warm: st.warm(ctx)
             _barrier()                                   # the stage folder and caches exist before other ranks read them
-            ctx.results[stage] = mod.run(ctx)
+            ctx.results[stage] = st.run(ctx)
         else:                                            # rank 0 works, the others read what it wrote
-            if main: ctx.results[stage] = mod.run(ctx)
+            if main: ctx.results[stage] = st.run(ctx)
             _barrier()
-            if not main: ctx.results[stage] = mod.load(ctx)
-        if stage in ALWAYS_RUN:
+            if not main: ctx.results[stage] = st.load(ctx)
+        if st.always_run:
             fps[stage] = _content_fingerprint(ctx.results[stage])
             if info is not None and info.get('fingerprint') not in (None, fps[stage]) and ctx.progress:
-                log(i, stage, getattr(mod, 'CHANGED', f"{stage} changed since the last run"))   # the module's own words
+                log(i, stage, st.changed or f"{stage} changed since the last run")   # the stage's own words
         if not done or cached:
             timings[stage] = round(time.perf_counter() - t0, 2)
             if main:
@@ -233,7 +241,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     _barrier()
     if 'evaluate' in ctx.results and 'export' in ctx.results:
         from distilled_vit.evaluate import write_report
-        cache = {s: d['cache'] for s in CACHED_STAGES if (d := _done_info(run, s) or {}).get('cache')}   # this run or an earlier one
+        cache = {s: d['cache'] for s, r in route.items() if r.cached and (d := _done_info(run, s) or {}).get('cache')}   # this run or an earlier one
         if main: rep = write_report(cfg, run, ctx['evaluate'], ctx['export'], timings, cache)
         _barrier()                                       # all ranks leave together, with rank 0's report
         return rep if main else json.loads((run.path / 'report.json').read_text())

@@ -7,17 +7,16 @@ from __future__ import annotations
 import contextlib, dataclasses, hashlib, json, math, os, random, shutil, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 import numpy as np
 
 # %% auto 0
-__all__ = ['PRESETS', 'CROSS_CHECKS', 'PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'STAGE_INPUTS', 'FRONTEND_FIELDS',
-           'DATA_FIELDS', 'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES', 'DDP_STAGES',
-           'ALWAYS_RUN', 'CACHED_STAGES', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'Config',
-           'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything', 'atomic_path',
-           'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json', 'RunDir',
-           'fingerprint', 'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs', 'inputs_changed',
-           'StageContext', 'stage_module', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter', 'parallel_map',
+__all__ = ['PRESETS', 'CROSS_CHECKS', 'PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'FRONTEND_FIELDS', 'DATA_FIELDS',
+           'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt',
+           'allowed', 'Config', 'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything',
+           'atomic_path', 'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json',
+           'RunDir', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs',
+           'inputs_changed', 'StageContext', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter', 'parallel_map',
            'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
@@ -389,24 +388,25 @@ class RunDir:
     def __repr__(self): return f"RunDir({str(self.path)!r})"
 
 # %% ../nbs/00_core.ipynb
-_TRAIN = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')
-_STUDENT = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr',
-            'student_pretrain', 'pretrain_windows', 'pretrain_objective', 'data_seed', 'student_harmony')
-STAGE_INPUTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {   # stage: (earlier stages it reads, config fields)
-    'data': ((), ()),                                                   # fingerprinted by its content
-    'gan': (('data',), ('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity',
-                        'seed', 'max_batches')),
-    'pretrain': ((), ()),                                               # fingerprinted by its cache keys
-    'teacher': (('data', 'gan'), ('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads',
-                                  'teacher_weights', 'teacher_epochs', 'teacher_lr', 'patch_size', 'teacher_pretrain',
-                                  'pretrain_windows', 'pretrain_objective', 'data_seed') + _TRAIN),
-    'student': (('data', 'gan', 'teacher'), _STUDENT + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response',
-                                                        'kd_layers', 'kd_transfer', 'kd_corpus', 'unlabelled',
-                                                        'unlabelled_max', 'data_seed') + _TRAIN),
-    'student_nokd': (('data', 'gan'), _STUDENT + _TRAIN),
-    'evaluate': (('data', 'teacher', 'student', 'student_nokd'), ('bootstrap', 'latency_repeats', 'num_threads', 'seed')),
-    'export': (('data', 'student', 'student_nokd', 'evaluate'), ('onnx_opset', 'export_pte', 'latency_repeats', 'num_threads')),
-}
+@dataclass(frozen=True)
+class Stage:
+    """What a stage is, declared once beside its code (the last cell of its notebook): its name (and folder); its
+    `run(ctx)` and `load(ctx)` (and optional `warm(ctx)`, see the stage protocol below); the earlier stages whose
+    results it reads and the config fields its result is made from (together: its fingerprint, `stage_inputs`); and
+    how the pipeline treats it: trained by every rank together (`ddp`), also kept in the stage cache for any run
+    directory (`cached`), or run every time and fingerprinted by its content (`always_run`, `changed`: one line on
+    what a changed content means)."""
+    name: str
+    run: Callable
+    load: Callable
+    reads: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    ddp: bool = False
+    cached: bool = False
+    always_run: bool = False
+    warm: Callable | None = None
+    changed: str = ''
+
 FRONTEND_FIELDS = ('sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'freq_scale', 'win_frames', 'win_hop_frames')  # audio -> model input windows
 DATA_FIELDS = ('data', 'data_seed', 'n_clips', 'clip_seconds', 'label_min', 'label_max', 'skip_bad', 'allow_absolute_paths',
                'val_frac', 'test_frac', 'sample_rate', 'n_fft', 'hop_length', 'n_mels', 'fmin', 'fmax', 'freq_scale', 'win_frames',
@@ -439,12 +439,11 @@ def weights_signature(value: str) -> str:
 # fields naming a folder or file: the fingerprint holds its content's signature
 CONTENT_FIELDS = {'unlabelled': folder_signature, 'teacher_weights': weights_signature}
 
-def stage_inputs(cfg: Config, stage: str, fingerprints: dict[str, str]) -> dict:
-    """What stage `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
+def stage_inputs(cfg: Config, stage: Stage, fingerprints: dict[str, str]) -> dict:
+    """What `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
     that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count."""
-    deps, flds = STAGE_INPUTS[stage]
     val = lambda k: f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
-    return dict(config={k: val(k) for k in flds}, stages={s: fingerprints[s] for s in deps})
+    return dict(config={k: val(k) for k in stage.fields}, stages={s: fingerprints[s] for s in stage.reads})
 
 def inputs_changed(old: dict | None, new: dict) -> str:
     "One line saying what differs between two `stage_inputs` (empty when nothing does)."
@@ -454,12 +453,6 @@ def inputs_changed(old: dict | None, new: dict) -> str:
     return ', '.join(ch)
 
 # %% ../nbs/00_core.ipynb
-STAGE_MODULES = dict(data='data', gan='gan', pretrain='pretrain', teacher='teacher', student='distill',
-                     student_nokd='distill', evaluate='evaluate', export='export')
-DDP_STAGES = ('teacher', 'student', 'student_nokd')      # trained by every rank together (03_train.fit)
-ALWAYS_RUN = ('data', 'pretrain')                        # cheap on a rerun (feature cache); fingerprinted by content
-CACHED_STAGES = ('teacher',)                             # also kept in the stage cache, for any run directory (10_cli)
-
 @dataclass
 class StageContext:
     "What a stage's `run`/`load` get: config, run directory, rank and world size, and earlier stages' results."
@@ -474,12 +467,6 @@ class StageContext:
     def main(self) -> bool: return self.rank == 0
     def __getitem__(self, stage: str): return self.results[stage]
     def get(self, stage: str, default=None): return self.results.get(stage, default)
-
-def stage_module(stage: str):
-    "The module that owns stage `stage` (its `run`, `load` and optional `warm`)."
-    import importlib
-    if stage not in STAGE_MODULES: raise ValueError(f"unknown stage {stage!r}; stages are {STAGES}")
-    return importlib.import_module(f'distilled_vit.{STAGE_MODULES[stage]}')
 
 # %% ../nbs/00_core.ipynb
 def ccc(y_true, y_pred) -> float:

@@ -597,4 +597,5 @@ def load(ctx: StageContext) -> EmotionData:
     "The data stage's result, from the feature cache `run` filled (how the other ranks of a torchrun job read it)."
     return load_dataset(ctx.cfg, progress=False)
 
-CHANGED = "the data changed since the last run (labels, audio or front-end fields): later stages are redone"
+STAGE = Stage('data', run, load, always_run=True,      # backed by the feature cache; fingerprinted by its content
+              changed="the data changed since the last run (labels, audio or front-end fields): later stages are redone")

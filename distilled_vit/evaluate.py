@@ -283,6 +283,9 @@ def load(ctx: StageContext) -> dict:
     "The evaluation, from `evaluate/evaluation.json`."
     return json.loads((ctx.run.path / 'evaluate' / 'evaluation.json').read_text())
 
+STAGE = Stage('evaluate', run, load, reads=('data', 'teacher', 'student', 'student_nokd'),
+              fields=('bootstrap', 'latency_repeats', 'num_threads', 'seed'))
+
 # %% ../nbs/08_evaluate.ipynb
 def _f(v, fmt='.3f', none='–'):
     return none if v is None else format(v, fmt)

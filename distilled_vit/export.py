@@ -462,3 +462,6 @@ def run(ctx: StageContext) -> dict:
 def load(ctx: StageContext) -> dict:
     "The export summary, from `export/export.json`."
     return json.loads((ctx.run.path / 'export' / 'export.json').read_text())
+
+STAGE = Stage('export', run, load, reads=('data', 'student', 'student_nokd', 'evaluate'),
+              fields=('onnx_opset', 'export_pte', 'latency_repeats', 'num_threads'))

@@ -382,3 +382,6 @@ def load(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
     "The GAN stage's synthetic `(X, y)`, read back; None when augmentation is off."
     if not ctx.cfg.gan: return None
     with np.load(ctx.run.path / 'gan' / 'synthetic.npz', allow_pickle=False) as z: return z['X'], z['y']
+
+STAGE = Stage('gan', run, load, reads=('data',), fields=('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr',
+                                                         'gan_batch', 'gan_vicinity', 'seed', 'max_batches'))

@@ -281,8 +281,9 @@ def run(ctx: StageContext) -> dict:
 
 def _keys(info: dict) -> dict: return {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
 
-CHANGED = "the pretraining cache entries changed since the last run"
-
 def load(ctx: StageContext) -> dict:
     "The pretrain stage's cache keys, read back from `pretrain/pretrain.json`."
     return _keys(json.loads((ctx.run.path / 'pretrain' / 'pretrain.json').read_text()))
+
+STAGE = Stage('pretrain', run, load, always_run=True,  # fingerprinted by its cache keys, which hold what it reads
+              changed="the pretraining cache entries changed since the last run")

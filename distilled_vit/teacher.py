@@ -170,3 +170,7 @@ def run(ctx: StageContext) -> nn.Module:
 def load(ctx: StageContext) -> nn.Module:
     "The trained teacher, from `teacher/model.safetensors` (its starting weights are not needed: they are overwritten)."
     return load_weights(create_teacher(dataclasses.replace(ctx.cfg, teacher_weights='')), ctx.run.path / 'teacher' / 'model.safetensors')
+
+STAGE = Stage('teacher', run, load, reads=('data', 'gan'), ddp=True, cached=True,   # the hours of a run: also in the stage cache
+              fields=('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'teacher_weights', 'teacher_epochs',
+                      'teacher_lr', 'patch_size', 'teacher_pretrain', 'pretrain_windows', 'pretrain_objective', 'data_seed') + TRAIN_FIELDS)

@@ -19,9 +19,9 @@ from .core import *
 from .metrics import va_metrics
 
 # %% auto 0
-__all__ = ['predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process', 'GlooSyncBatchNorm',
-           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint', 'load_checkpoint', 'load_weights',
-           'load_state_checked', 'plot_history', 'epoch_loop', 'fit']
+__all__ = ['TRAIN_FIELDS', 'predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
+           'GlooSyncBatchNorm', 'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint',
+           'load_checkpoint', 'load_weights', 'load_state_checked', 'plot_history', 'epoch_loop', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -196,6 +196,8 @@ def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], d
         if main: save_checkpoint(dict(state(), epoch=epoch, history=hist, key=key), ck)
         if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: {describe(row)}")
     return hist
+
+TRAIN_FIELDS = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')   # what `fit` reads
 
 def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | Path, epochs: int, lr: float,
         loss_fn: Callable = mse_loss, loss_module: nn.Module | None = None, name: str = 'model',

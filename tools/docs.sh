@@ -31,7 +31,7 @@ echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/ (notebooks
 # page -> names whose documentation it must show
 declare -A need=(
   [index]="distilled_vit"
-  [00_core]="Config get_config RunDir atomic_path ccc json_ready StageContext STAGE_MODULES"
+  [00_core]="Config get_config RunDir atomic_path ccc json_ready StageContext Stage stage_inputs"
   [00a_metrics]="va_metrics bootstrap_weights weighted_metrics torch_latency"
   [01_audio]="load_audio log_mel Normalizer frame_windows wave_windows"
   [01a_wave]="WaveFrontEnd WaveStudent"
@@ -44,7 +44,7 @@ declare -A need=(
   [07_distill]="KnowledgeDistillationLoss distill train_student_nokd"
   [08_evaluate]="evaluate_stage write_report"
   [09_export]="export_stage export_pte load_pte"
-  [10_cli]="run_pipeline main"
+  [10_cli]="run_pipeline pipeline main"
   [distilled_vit]="MobileViTStudent"
   [13_notebook_guide]="DISTILLED_VIT_README"
 )
