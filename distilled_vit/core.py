@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb 1
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, math, os, random, shutil, tempfile, time
+import contextlib, dataclasses, hashlib, json, math, os, random, shutil, sys, tempfile, time
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 from typing import Any, Callable
@@ -15,9 +15,9 @@ __all__ = ['PRESETS', 'CROSS_CHECKS', 'PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAG
            'NO_RESULT_FIELDS', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'DIMS', 'DistilledViTError', 'ConfigError', 'opt',
            'allowed', 'Config', 'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything',
            'atomic_path', 'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json',
-           'RunDir', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs',
-           'inputs_changed', 'StageContext', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter', 'parallel_map',
-           'Timer', 'get_device']
+           'cached_arrays', 'RunDir', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature',
+           'stage_inputs', 'inputs_changed', 'StageContext', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter',
+           'parallel_map', 'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -320,6 +320,25 @@ def check_user_output(path: str | Path, magic: bytes, overwrite: bool = False, i
 def atomic_write_json(dst: str | Path, obj: Any) -> Path:
     "Write `json_ready(obj)` as indented JSON to `dst` atomically."
     return atomic_write_text(dst, json.dumps(json_ready(obj), indent=2, allow_nan=False) + '\n')
+
+def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[dict], None] = lambda a: None,
+                  use_cache: bool = True, what: str = 'cache') -> tuple[dict, bool]:
+    """The one cache of the project (features, unlabelled windows, the procedural corpus): the arrays of the `.npz` at
+    `path` (its key is in its name), or, when there is none, `build()`'s arrays, written there atomically. An entry that
+    cannot be read back whole, or that `check(arrays)` rejects (it raises), is rebuilt with a one-line warning naming
+    it, never trusted. Nothing is read or written without `use_cache`. Returns (arrays, whether they came from `path`)."""
+    path = Path(path)
+    if use_cache and path.exists():
+        try:
+            with np.load(path, allow_pickle=False) as z: arrays = {k: z[k] for k in z.files}
+            check(arrays); return arrays, True
+        except Exception as e:
+            print(f"warning: {what} entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
+    arrays = build()
+    if use_cache:
+        with atomic_path(path) as tmp:
+            with open(tmp, 'wb') as f: np.savez(f, **arrays)
+    return arrays, False
 
 # %% ../nbs/00_core.ipynb
 STAGES = ('data', 'gan', 'pretrain', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')

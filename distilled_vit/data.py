@@ -391,24 +391,14 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
     "Windows, labels and splits of `cfg.data`, from the feature cache when possible; normaliser fitted on train."
     t0 = time.perf_counter()
     manifest, skipped, desc = _source(cfg)
-    key = _cache_key(cfg, manifest); cpath = cache_dir() / f'features-{key}.npz'
-    hit = use_cache and cpath.exists()
-    if hit:
-        try:                                              # a corrupt or truncated entry is rebuilt, never trusted
-            with np.load(cpath, allow_pickle=False) as z:
-                X, y, clip = z['X'], z['y'], z['clip']
-                H = z['H'] if cfg.harmony else None
-                clips = pd.DataFrame(json.loads(str(z['clips'])))
-                cached_skipped = json.loads(str(z['skipped']))
-            if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()
-                    and (H is None or (len(H) == len(X) and np.isfinite(H).all()))):
-                raise ValueError('inconsistent or non-finite arrays')
-            skipped = skipped + cached_skipped
-        except Exception as e:
-            print(f"warning: feature cache entry {cpath} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it",
-                  file=sys.stderr)
-            hit = False
-    if not hit:
+    key = _cache_key(cfg, manifest)
+    def check(a: dict):                                   # a corrupt or truncated entry is rebuilt, never trusted
+        X, y, clip, clips, H = a['X'], a['y'], a['clip'], json.loads(str(a['clips'])), (a['H'] if cfg.harmony else None)
+        json.loads(str(a['skipped']))
+        if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()
+                and (H is None or (len(H) == len(X) and np.isfinite(H).all()))):
+            raise ValueError('inconsistent or non-finite arrays')
+    def build() -> dict:
         rows, Xs, audio_skipped, n_proc = [], [], [], worker_count(cfg.workers)   # clips in parallel processes
         import librosa                                    # noqa: F401 (imported once here, not in every worker)
         if manifest is None:
@@ -423,18 +413,16 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
             w, padded, silent = r
             row.update(n_windows=len(w), padded=padded, silent=silent)
             rows.append(row); Xs.append(w)
-        skipped = skipped + audio_skipped
-        if not rows: raise ManifestError(f"{desc}: no usable audio ({len(skipped)} skipped)")
+        if not rows: raise ManifestError(f"{desc}: no usable audio ({len(skipped) + len(audio_skipped)} skipped)")
         clips = pd.DataFrame(rows)
         clip = np.repeat(np.arange(len(rows)), [len(w) for w in Xs])
         X = np.concatenate(Xs).astype(np.float16)
         X, H = (X[:, :cfg.n_mels], X[:, cfg.n_mels:]) if cfg.harmony else (X, None)
-        y = clips[list(DIMS)].to_numpy(np.float32)[clip]
-        if use_cache:
-            with atomic_path(cpath) as tmp:
-                with open(tmp, 'wb') as f:
-                    np.savez(f, X=X, y=y, clip=clip, clips=np.array(clips.to_json(orient='records')),
-                             skipped=np.array(json.dumps(audio_skipped)), **(dict(H=H) if H is not None else {}))
+        return dict(X=X, y=clips[list(DIMS)].to_numpy(np.float32)[clip], clip=clip, clips=np.array(clips.to_json(orient='records')),
+                    skipped=np.array(json.dumps(audio_skipped)), **(dict(H=H) if H is not None else {}))
+    a, hit = cached_arrays(cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache')
+    X, y, clip, H = a['X'], a['y'], a['clip'], (a['H'] if cfg.harmony else None)
+    clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + json.loads(str(a['skipped']))
     if len(skipped) > len(clips):                        # --skip_bad is for a few bad files, not for a dataset that is mostly bad
         raise ManifestError(f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad (more than half), "
                             f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left")
@@ -493,21 +481,16 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     files = audio_files(root)
     if not files: raise ConfigError(f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below (unlabelled)")
     rel = [f.relative_to(root).as_posix() for f in files]
-    key = _unlabelled_key(cfg, root); cpath = cache_dir() / f'unlabelled-{key}.npz'; hit = use_cache and cpath.exists()
-    if hit:
-        try:
-            with np.load(cpath, allow_pickle=False) as z:
-                X, owner, skipped = z['X'], z['owner'], json.loads(str(z['skipped']))
-            if not (len(X) == len(owner) and (not len(owner) or owner.max() < len(files)) and np.isfinite(X).all()):
-                raise ValueError('inconsistent or non-finite arrays')
-        except Exception as e:
-            print(f"warning: feature cache entry {cpath} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
-            hit = False
-    if not hit:
+    def check(a: dict):
+        X, owner = a['X'], a['owner']; json.loads(str(a['skipped']))
+        if not (len(X) == len(owner) and (not len(owner) or owner.max() < len(files)) and np.isfinite(X).all()):
+            raise ValueError('inconsistent or non-finite arrays')
+    def build() -> dict:
         X, owner, skipped = _unlabelled_windows(cfg, files, progress)
-        if use_cache:
-            with atomic_path(cpath) as tmp:
-                with open(tmp, 'wb') as fh: np.savez(fh, X=X, owner=owner, skipped=np.array(json.dumps(skipped)))
+        return dict(X=X, owner=owner, skipped=np.array(json.dumps(skipped)))
+    key = _unlabelled_key(cfg, root)
+    a, hit = cached_arrays(cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache')
+    X, owner, skipped = a['X'], a['owner'], json.loads(str(a['skipped']))
     held_out = set()                                     # identities of the labelled data's validation and test clips
     if data is not None:
         for r in data.clips[data.clips.split != 'train'].itertuples():

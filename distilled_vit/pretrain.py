@@ -80,23 +80,16 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
     `harmony`, `X` holds the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [n, n_mels + 16, win_frames]."""
     if n < 1: raise ConfigError(f"procedural_corpus: n must be at least 1, got {n}")
     t0 = time.perf_counter()
-    key = _corpus_key(cfg, n, seed, harmony); path = cache_dir() / f'corpus-{key}.npz'
-    hit = use_cache and path.exists()
-    if hit:
-        try:                                              # a corrupt or mismatched entry is rebuilt, never trusted
-            with np.load(path, allow_pickle=False) as z: X, A, timbre = z['X'], z['attributes'], z['timbre']
-            if X.shape != (n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames) or A.shape != (n, len(ATTRIBUTES)) or timbre.shape != (n,) \
-                    or not np.isfinite(X).all() or not np.isfinite(A).all():
-                raise ValueError(f'arrays of shape {X.shape}, {A.shape}, {timbre.shape} or non-finite values')
-        except Exception as e:
-            print(f"warning: corpus cache entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it",
-                  file=sys.stderr)
-            hit = False
-    if not hit:
-        X, A, timbre = _render_corpus(cfg, n, seed, progress, harmony)
-        if use_cache:
-            with atomic_path(path) as tmp:
-                with open(tmp, 'wb') as f: np.savez(f, X=X, attributes=A, timbre=timbre)
+    def check(a: dict):                                   # a corrupt or mismatched entry is rebuilt, never trusted
+        X, A, timbre = a['X'], a['attributes'], a['timbre']
+        if X.shape != (n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames) or A.shape != (n, len(ATTRIBUTES)) \
+                or timbre.shape != (n,) or not np.isfinite(X).all() or not np.isfinite(A).all():
+            raise ValueError(f'arrays of shape {X.shape}, {A.shape}, {timbre.shape} or non-finite values')
+    def build() -> dict:
+        X, A, timbre = _render_corpus(cfg, n, seed, progress, harmony); return dict(X=X, attributes=A, timbre=timbre)
+    key = _corpus_key(cfg, n, seed, harmony)
+    a, hit = cached_arrays(cache_dir() / f'corpus-{key}.npz', build, check, use_cache, 'corpus cache')
+    X, A, timbre = a['X'], a['attributes'], a['timbre']
     return dict(X=X, attributes=A, timbre=timbre,
                 info=dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit), seconds=round(time.perf_counter() - t0, 2)))
 

@@ -189,6 +189,8 @@ MUTATIONS = [
     ('kd_transfer_mixes_test_windows', 'distill', "extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []",
      "extra = [mixup_windows(np.concatenate([Xtr, data.teacher_arrays('test')[0]]), n_transfer, cfg.seed)] if n_transfer else []",
      [], ['tests/test_no_leak.py']),
+    ('cache_entry_not_checked', 'core', "            check(arrays); return arrays, True", "            return arrays, True", ['00_core', '02_data'], []),
+    ('cache_written_without_use_cache', 'core', "    arrays = build()\n    if use_cache:", "    arrays = build()\n    if True:", ['00_core'], []),
     ('log_bands_interpolation_dropped', 'audio', "        if c * (2 ** step - 2 ** -step) < 2 * df:", "        if False:",
      ['01_audio'], []),
     ('log_bands_not_normalised', 'audio', "return (W / W.sum(1, keepdims=True)).astype(np.float32)", "return W.astype(np.float32)",
