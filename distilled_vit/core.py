@@ -16,8 +16,8 @@ __all__ = ['PRESETS', 'CROSS_CHECKS', 'PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAG
            'allowed', 'Config', 'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything',
            'atomic_path', 'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json',
            'cached_arrays', 'RunDir', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature',
-           'stage_inputs', 'inputs_changed', 'StageContext', 'ccc', 'mae', 'batched', 'worker_count', 'parallel_iter',
-           'parallel_map', 'Timer', 'get_device']
+           'stage_inputs', 'inputs_changed', 'StageContext', 'batched', 'worker_count', 'parallel_iter', 'parallel_map',
+           'Timer', 'get_device']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -488,22 +488,6 @@ class StageContext:
     def get(self, stage: str, default=None): return self.results.get(stage, default)
 
 # %% ../nbs/00_core.ipynb
-def ccc(y_true, y_pred) -> float:
-    "Concordance correlation coefficient of two 1-D arrays: 2·cov / (var_t + var_p + (mean_t − mean_p)²)."
-    t, p = np.asarray(y_true, dtype=np.float64).ravel(), np.asarray(y_pred, dtype=np.float64).ravel()
-    if len(t) != len(p): raise ValueError(f"ccc: {len(t)} labels vs {len(p)} predictions")
-    if len(t) < 2: return float('nan')
-    if not (np.isfinite(t).all() and np.isfinite(p).all()): raise ValueError("ccc: non-finite values")
-    mt, mp = t.mean(), p.mean()
-    vt, vp = t.var(), p.var()
-    cov = ((t - mt) * (p - mp)).mean()
-    den = vt + vp + (mt - mp) ** 2
-    return float(2 * cov / den) if den > 0 else (1.0 if np.allclose(t, p) else 0.0)
-
-def mae(y_true, y_pred) -> float:
-    "Mean absolute error."
-    return float(np.mean(np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64))))
-
 DIMS = ('valence', 'arousal')
 
 # %% ../nbs/00_core.ipynb

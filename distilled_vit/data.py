@@ -17,6 +17,7 @@ from safetensors.torch import save_file
 from .core import *
 from .audio import *
 from .harmony import HARMONY_ROWS
+from .metrics import ccc
 
 # %% auto 0
 __all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'sample_music_params',

@@ -10,10 +10,26 @@ import numpy as np
 from .core import *
 
 # %% auto 0
-__all__ = ['METRICS', 'LATENCY_BATCHES', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights', 'weighted_metrics',
+__all__ = ['METRICS', 'LATENCY_BATCHES', 'ccc', 'mae', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights', 'weighted_metrics',
            'percentile_ci', 'torch_threads', 'median_ms', 'warmup_calls', 'torch_latency', 'numpy_latency']
 
 # %% ../nbs/00a_metrics.ipynb
+def ccc(y_true, y_pred) -> float:
+    "Concordance correlation coefficient of two 1-D arrays: 2·cov / (var_t + var_p + (mean_t − mean_p)²)."
+    t, p = np.asarray(y_true, dtype=np.float64).ravel(), np.asarray(y_pred, dtype=np.float64).ravel()
+    if len(t) != len(p): raise ValueError(f"ccc: {len(t)} labels vs {len(p)} predictions")
+    if len(t) < 2: return float('nan')
+    if not (np.isfinite(t).all() and np.isfinite(p).all()): raise ValueError("ccc: non-finite values")
+    mt, mp = t.mean(), p.mean()
+    vt, vp = t.var(), p.var()
+    cov = ((t - mt) * (p - mp)).mean()
+    den = vt + vp + (mt - mp) ** 2
+    return float(2 * cov / den) if den > 0 else (1.0 if np.allclose(t, p) else 0.0)
+
+def mae(y_true, y_pred) -> float:
+    "Mean absolute error."
+    return float(np.mean(np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64))))
+
 def rmse(y_true, y_pred) -> float:
     "Root mean squared error of two 1-D arrays."
     d = np.asarray(y_true, np.float64).ravel() - np.asarray(y_pred, np.float64).ravel()

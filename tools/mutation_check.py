@@ -62,10 +62,10 @@ MUTATIONS = [
     ('predict_label_range_halved', 'predict', "return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)",
      "return lo + (np.clip(va, -1.0, 1.0) + 1.0) * (hi - lo)", ['09a_predict'], []),
     # --- metrics (00_core, 08_evaluate)
-    ('ccc_no_shift', 'core', "den = vt + vp + (mt - mp) ** 2", "den = vt + vp", ['00_core', '08_evaluate'], []),
-    ('ccc_factor_two_dropped', 'core', "return float(2 * cov / den)", "return float(cov / den)", ['00_core', '08_evaluate'], []),
-    ('mae_squared', 'core', "return float(np.mean(np.abs(np.asarray(y_true", "return float(np.mean(np.square(np.asarray(y_true",
-     ['00_core', '08_evaluate'], []),
+    ('ccc_no_shift', 'metrics', "den = vt + vp + (mt - mp) ** 2", "den = vt + vp", ['00a_metrics', '08_evaluate'], []),
+    ('ccc_factor_two_dropped', 'metrics', "return float(2 * cov / den)", "return float(cov / den)", ['00a_metrics', '08_evaluate'], []),
+    ('mae_squared', 'metrics', "return float(np.mean(np.abs(np.asarray(y_true", "return float(np.mean(np.square(np.asarray(y_true",
+     ['00a_metrics', '08_evaluate'], []),
     ('weighted_ccc_no_shift', 'metrics', "den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)", "den, sd = vt + vq, np.sqrt(vt * vq)",
      ['00a_metrics'], []),
     # --- windowing (01_audio)
