@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import save_file, load_file
-from .train import warmup_cosine, epoch_loop, NonFiniteLossError, CheckpointError
+from .train import Learner, epoch_loop, CheckpointError
 from .teacher import create_teacher
 from .student import create_student
 
@@ -200,11 +200,8 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
         describe = lambda s_: ("val R² " + ' '.join(f"{a} {v:.2f}" for a, v in s_['r2'].items())
                                + f", timbre acc {s_['timbre_accuracy']:.2f}")
     params = list(model.parameters()) + (list(task.parameters()) if task is not None else [])
-    decay = [p for p in params if p.ndim >= 2]; no_decay = [p for p in params if p.ndim < 2]
-    opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)],
-                            lr=lr)
     bs = min(cfg.batch_size, len(tr)); spe = math.ceil(len(tr) / bs)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(epochs * spe, cfg.warmup_frac))
+    learn = Learner(params, cfg, lr, epochs * spe, f'pretraining the {which}', f"lower {'teacher_lr' if which == 'teacher' else 'lr'}")
     def epoch_fn(epoch: int) -> dict:
         "One epoch; its batch order and masks come from (data_seed, epoch) alone, so a resumed run draws the same ones."
         model.train(); t1 = time.perf_counter(); tot = 0.0
@@ -213,19 +210,16 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
         for b in tqdm(range(spe), desc=f'epoch {epoch + 1}', leave=False, disable=not progress):
             idx = torch.from_numpy(perm[b * bs:(b + 1) * bs])
             loss = batch_loss(idx, g)
-            if not torch.isfinite(loss):
-                raise NonFiniteLossError(f"pretraining: non-finite loss at epoch {epoch + 1}, batch {b + 1}; lower teacher_lr")
-            opt.zero_grad(set_to_none=True); loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip); opt.step(); sched.step()
+            learn.step(loss, epoch, b)
             tot += loss.item() * len(idx)
         model.eval()
         with torch.no_grad(): s = scores()
         return dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1))
     def state() -> dict:
-        return dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=torch.get_rng_state(),
+        return dict(model=model.state_dict(), **learn.state(), rng=torch.get_rng_state(),
                     **(dict(task=task.state_dict()) if task is not None else {}))
     def restore(st: dict):
-        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+        model.load_state_dict(st['model']); learn.restore(st)
         torch.set_rng_state(st['rng'])
         if task is not None: task.load_state_dict(st['task'])
     # an interrupted pretraining resumes after its last finished epoch (the checkpoint sits beside the cache entry,

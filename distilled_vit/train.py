@@ -21,7 +21,7 @@ from .metrics import va_metrics
 # %% auto 0
 __all__ = ['TRAIN_FIELDS', 'predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
            'GlooSyncBatchNorm', 'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint',
-           'load_checkpoint', 'load_weights', 'load_state_checked', 'plot_history', 'epoch_loop', 'fit']
+           'load_checkpoint', 'load_weights', 'load_state_checked', 'plot_history', 'epoch_loop', 'Learner', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -199,6 +199,34 @@ def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], d
 
 TRAIN_FIELDS = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')   # what `fit` reads
 
+class Learner:
+    """The optimiser side of every gradient-trained model here (`fit`, and `04a_pretrain.pretrain_backbone`): AdamW with
+    weight decay on weight matrices only (not on biases and norms), linear warm-up then cosine decay per step
+    (`warmup_cosine` over `total_steps`), gradients clipped to `cfg.grad_clip`, and one-line `NonFiniteLossError`s
+    naming `name`, the epoch and the batch for a non-finite loss or gradient. `state()`/`restore()` go into checkpoints."""
+    def __init__(self, params, cfg: Config, lr: float, total_steps: int, name: str = 'model',
+                 hint: str = 'lower the learning rate (lr/teacher_lr)'):
+        self.params, self.clip, self.name, self.hint = list(params), cfg.grad_clip, name, hint
+        decay = [p for p in self.params if p.ndim >= 2]; no_decay = [p for p in self.params if p.ndim < 2]   # no wd on norms/biases
+        self.opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr)
+        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_cosine(total_steps, cfg.warmup_frac))
+
+    def step(self, loss: torch.Tensor, epoch: int, batch: int):
+        "One optimiser step on `loss` (epoch and batch counted from 0, for the messages)."
+        if not torch.isfinite(loss):
+            raise NonFiniteLossError(f"{self.name}: non-finite loss at epoch {epoch + 1}, batch {batch + 1}; "
+                                     f"{self.hint} or the grad_clip, or check the inputs")
+        self.opt.zero_grad(set_to_none=True); loss.backward()
+        gn = torch.nn.utils.clip_grad_norm_(self.params, self.clip)
+        if not torch.isfinite(gn):
+            raise NonFiniteLossError(f"{self.name}: non-finite gradients at epoch {epoch + 1}, batch {batch + 1}; {self.hint}")
+        self.opt.step(); self.sched.step()
+
+    @property
+    def lr(self) -> float: return self.opt.param_groups[0]['lr']
+    def state(self) -> dict: return dict(opt=self.opt.state_dict(), sched=self.sched.state_dict())
+    def restore(self, st: dict): self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
+
 def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | Path, epochs: int, lr: float,
         loss_fn: Callable = mse_loss, loss_module: nn.Module | None = None, name: str = 'model',
         progress: bool = True, resume: bool = True, extra_tensors: dict | None = None, distributed: bool = True) -> pd.DataFrame:
@@ -222,16 +250,13 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         step = DDP(step, device_ids=[device.index] if device.type == 'cuda' else None)
     Xtr, ytr = torch.as_tensor(train[0], dtype=torch.float32), torch.as_tensor(train[1], dtype=torch.float32)
     params = list(model.parameters()) + (list(loss_module.parameters()) if loss_module is not None else [])
-    decay = [p for p in params if p.ndim >= 2]; no_decay = [p for p in params if p.ndim < 2]   # no wd on norms/biases
-    opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr)
-    steps_per_epoch = math.ceil(len(Xtr) / cfg.batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, warmup_cosine(epochs * steps_per_epoch, cfg.warmup_frac))
+    learn = Learner(params, cfg, lr, epochs * math.ceil(len(Xtr) / cfg.batch_size), name)
     track = dict(best=-float('inf'), bad_epochs=0)           # early stopping, saved with every checkpoint
     def state() -> dict:
-        st = dict(model=model.state_dict(), opt=opt.state_dict(), sched=sched.state_dict(), rng=torch.get_rng_state(), **track)
+        st = dict(model=model.state_dict(), **learn.state(), rng=torch.get_rng_state(), **track)
         return st | (dict(loss_module=loss_module.state_dict()) if loss_module is not None else {})
     def restore(st: dict):
-        model.load_state_dict(st['model']); opt.load_state_dict(st['opt']); sched.load_state_dict(st['sched'])
+        model.load_state_dict(st['model']); learn.restore(st)
         if loss_module is not None: loss_module.load_state_dict(st['loss_module'])
         torch.set_rng_state(st['rng']); track.update(best=st['best'], bad_epochs=st['bad_epochs'])
     def epoch_fn(epoch: int) -> dict | None:
@@ -242,15 +267,7 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
             x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
             loss, _ = step(x, y, torch.as_tensor(idx))
-            if not torch.isfinite(loss):
-                raise NonFiniteLossError(f"{name}: non-finite loss at epoch {epoch + 1}, batch {b + 1}; "
-                                         f"lower the learning rate (lr/teacher_lr) or the grad_clip, or check the inputs")
-            opt.zero_grad(set_to_none=True); loss.backward()
-            gn = torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)
-            if not torch.isfinite(gn):
-                raise NonFiniteLossError(f"{name}: non-finite gradients at epoch {epoch + 1}, batch {b + 1}; "
-                                         f"lower the learning rate (lr/teacher_lr)")
-            opt.step(); sched.step()
+            learn.step(loss, epoch, b)
             tot += loss.item() * len(idx); n += len(idx)
         if world > 1:                                            # mean training loss over all ranks
             import torch.distributed as dist
@@ -258,7 +275,7 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         pv = predict_windows(model, val[0], device=device)
         m = va_metrics(val[1], pv)
         row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
-                   **{f'val_{k}': v for k, v in m.items()}, lr=opt.param_groups[0]['lr'],
+                   **{f'val_{k}': v for k, v in m.items()}, lr=learn.lr,
                    seconds=round(time.perf_counter() - t0, 2))
         if m['ccc_mean'] > track['best']:
             track.update(best=m['ccc_mean'], bad_epochs=0)
