@@ -25,8 +25,8 @@ from .student import create_student
 
 # %% auto 0
 __all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'PRETRAIN_VERSION', 'MASK_RATIO', 'corpus_seconds', 'clip_attributes',
-           'procedural_corpus', 'attribute_scores', 'patchify', 'MaskedPatches', 'random_mask', 'pretrain_backbone',
-           'pretrain_teacher', 'load_pretrained']
+           'procedural_corpus', 'attribute_scores', 'patchify', 'MaskedPatches', 'random_mask', 'backbone_file',
+           'pretrain_backbone', 'pretrain_teacher', 'load_pretrained']
 
 # %% ../nbs/04a_pretrain.ipynb
 CORPUS_VERSION = 1                     # bump when the corpus recipe changes: invalidates cached corpora
@@ -152,6 +152,10 @@ def _read_pretrained(path: Path) -> dict:
     load_file(str(path))                                   # every tensor readable
     return info
 
+def backbone_file(key: str) -> Path:
+    "Where `pretrain_backbone` keeps the backbone of cache key `key` (in the feature cache)."
+    return cache_dir() / f'pretrain-{key}.safetensors'
+
 def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
     """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or of the student
     (`'student'`: `student_pretrain` epochs at `lr`) after pretraining on `cfg.pretrain_windows` procedural windows
@@ -160,7 +164,7 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
     if which not in _PRETRAIN_FIELDS: raise ValueError(f"which must be 'teacher' or 'student', got {which!r}")
     epochs, lr = (cfg.teacher_pretrain, cfg.teacher_lr) if which == 'teacher' else (cfg.student_pretrain, cfg.lr)
     if epochs < 1: raise ConfigError(f"pretrain_backbone: {which}_pretrain must be at least 1 epoch")
-    key = _pretrain_key(cfg, which); path = cache_dir() / f'pretrain-{key}.safetensors'
+    key = _pretrain_key(cfg, which); path = backbone_file(key)
     if use_cache and path.exists():
         try: return path, dict(_read_pretrained(path), cache_hit=True)
         except Exception as e:                            # a corrupt entry is rebuilt, never trusted
@@ -256,7 +260,8 @@ def load_pretrained(model, path: str | Path) -> None:
 # %% ../nbs/04a_pretrain.ipynb
 def run(ctx: StageContext) -> dict:
     """The pretrain stage: build (or find) in the feature cache the pretrained backbones and corpus the config asks
-    for; writes `pretrain/pretrain.json` and returns their cache keys (empty when nothing is asked)."""
+    for; writes `pretrain/pretrain.json` and returns their cache keys (empty when nothing is asked) and the backbones'
+    files (`backbones`), which the teacher stage starts from."""
     cfg, info = ctx.cfg, {}
     if cfg.teacher_pretrain: info['teacher'] = pretrain_backbone(cfg, 'teacher', ctx.progress)[1]
     if cfg.student_pretrain: info['student'] = pretrain_backbone(cfg, 'student', ctx.progress)[1]
@@ -266,7 +271,10 @@ def run(ctx: StageContext) -> dict:
     atomic_write_json(ctx.run.stage('pretrain') / 'pretrain.json', info)
     return _keys(info)
 
-def _keys(info: dict) -> dict: return {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
+def _keys(info: dict) -> dict:
+    keys = {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
+    files = {w: str(backbone_file(keys[w])) for w in ('teacher', 'student') if w in keys}
+    return keys | (dict(backbones=files) if files else {})   # nothing pretrained: {} as before
 
 def load(ctx: StageContext) -> dict:
     "The pretrain stage's cache keys, read back from `pretrain/pretrain.json`."

@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import timm
 from timm.layers import resample_abs_pos_embed
+from safetensors import safe_open
 from safetensors.torch import load_file
 from .core import *
 from .train import *
@@ -137,18 +138,21 @@ def forward_distill(model: nn.Module, x: torch.Tensor, indices: list[int], atten
 
 # %% ../nbs/05_teacher.ipynb
 def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,
-                  out_dir: str | Path | None = None) -> tuple[nn.Module, dict]:
-    "Train the teacher on train (+ `synthetic`=(X, y)) windows of `data`; returns (model, test metrics)."
+                  out_dir: str | Path | None = None, pretrained: str | Path | None = None) -> tuple[nn.Module, dict]:
+    """Train the teacher on train (+ `synthetic`=(X, y)) windows of `data`; returns (model, test metrics). With
+    `teacher_pretrain` it starts from the backbone file `pretrained` (`04a_pretrain.pretrain_teacher(cfg)[0]`; in the
+    pipeline the pretrain stage's): it does not pretrain itself, so this module does not depend on the pretraining one."""
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('teacher')
     model = create_teacher(cfg)
     pre = None
     if cfg.teacher_pretrain:                              # start from the attribute-pretrained backbone (04a_pretrain)
-        from distilled_vit.pretrain import pretrain_teacher
-        path, info = pretrain_teacher(cfg, progress=progress)
-        load_timm_checkpoint(model, path)                 # the head stays freshly initialised
-        pre = dict(key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], windows=info['windows'],
-                   final=info['final'], seconds=info['seconds'])
+        if pretrained is None:
+            raise ConfigError("teacher_pretrain > 0: pass the pretrained backbone to train_teacher (pretrained="
+                              "pretrain_teacher(cfg)[0], 04a_pretrain; the pipeline's pretrain stage makes it)")
+        load_timm_checkpoint(model, pretrained)           # the head stays freshly initialised
+        with safe_open(str(pretrained), 'pt') as f: info = json.loads(f.metadata()['info'])
+        pre = dict(key=info['key'], epochs=info['epochs'], windows=info['windows'], final=info['final'], seconds=info['seconds'])
     Xtr, ytr = data.teacher_arrays('train')             # with `harmony`, the harmony rows below the log-mel
     if synthetic is not None and len(synthetic[0]):
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
@@ -165,7 +169,8 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
 # %% ../nbs/05_teacher.ipynb
 def run(ctx: StageContext) -> nn.Module:
     "The teacher stage: `train_teacher` on `ctx['data']` (+ `ctx['gan']`'s samples) into `ctx.run`."
-    return train_teacher(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress)[0]
+    return train_teacher(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress,
+                         pretrained=(ctx.get('pretrain') or {}).get('backbones', {}).get('teacher'))[0]
 
 def load(ctx: StageContext) -> nn.Module:
     "The trained teacher, from `teacher/model.safetensors` (its starting weights are not needed: they are overwritten)."

@@ -122,3 +122,13 @@ def test_nothing_is_downloaded(smoke_run, tmp_path):
     log = (out.parent / 'network.log').read_text().splitlines()
     assert log.count('loaded') >= 2, 'the guard was active in both processes'
     assert [l for l in log if l != 'loaded'] == [], log
+
+def test_teacher_starts_from_the_pretrain_stages_backbone(tmp_path):
+    "`teacher_pretrain`: the pretrain stage makes the backbone and the teacher stage starts from that file (it does not pretrain)."
+    from safetensors.torch import load_file
+    r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(tmp_path / 'r'), '--set', 'teacher_pretrain=1')
+    assert r.returncode == 0, r.stderr[-2000:]
+    pre = json.loads((tmp_path / 'r' / 'pretrain' / 'pretrain.json').read_text())['teacher']
+    assert json.loads((tmp_path / 'r' / 'teacher' / 'metrics.json').read_text())['pretrain']['key'] == pre['key']
+    from distilled_vit.pretrain import backbone_file
+    assert backbone_file(pre['key']).is_file() and 'blocks.0.attn.qkv.weight' in load_file(str(backbone_file(pre['key'])))

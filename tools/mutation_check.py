@@ -191,6 +191,8 @@ MUTATIONS = [
      [], ['tests/test_no_leak.py']),
     ('cache_entry_not_checked', 'core', "            check(arrays); return arrays, True", "            return arrays, True", ['00_core', '02_data'], []),
     ('cache_written_without_use_cache', 'core', "    arrays = build()\n    if use_cache:", "    arrays = build()\n    if True:", ['00_core'], []),
+    ('teacher_stage_ignores_the_backbone', 'teacher', "pretrained=(ctx.get('pretrain') or {}).get('backbones', {}).get('teacher'))[0]",
+     "pretrained=None)[0]", [], ['tests/test_pipeline.py::test_teacher_starts_from_the_pretrain_stages_backbone']),
     ('log_bands_interpolation_dropped', 'audio', "        if c * (2 ** step - 2 ** -step) < 2 * df:", "        if False:",
      ['01_audio'], []),
     ('log_bands_not_normalised', 'audio', "return (W / W.sum(1, keepdims=True)).astype(np.float32)", "return W.astype(np.float32)",
