@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_gan.ipynb 1
 from __future__ import annotations
-import json, time
+import hashlib, json, time
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -135,12 +135,14 @@ def sample_labels(y_train: np.ndarray, n: int, rng: np.random.Generator, bandwid
 # %% ../nbs/04_gan.ipynb
 COLLAPSE_RATIO = 0.01          # synthetic / real across-batch variance below this = collapse
 AUX_WEIGHT = 0.0               # weight of D's optional auxiliary label regression (0 = pure projection discriminator)
-_KEY_FIELDS = ('seed', 'data', 'data_seed', 'n_clips', 'clip_seconds', 'n_mels', 'win_frames', 'gan_width',
-               'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity')
+_KEY_FIELDS = ('seed', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity')
 
-def _gan_key(cfg: Config, data, aux_weight: float) -> str:
-    "What a checkpoint must agree on to be resumed (everything but the number of epochs)."
-    return json.dumps(dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, data=data.info.get('cache_key'), aux=aux_weight), sort_keys=True)
+def _gan_key(cfg: Config, Xtr: torch.Tensor, ytr: torch.Tensor, aux_weight: float) -> str:
+    """What a checkpoint must agree on to be resumed: the GAN's config fields (everything but the number of epochs)
+    and the content of the windows and labels it trains on (whatever changed them: the data, the split, the front end)."""
+    h = hashlib.sha256()
+    for t in (Xtr, ytr): a = t.numpy(); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(np.ascontiguousarray(a).tobytes())
+    return json.dumps(dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, train=h.hexdigest()[:20], aux=aux_weight), sort_keys=True)
 
 def check_collapse(fake_var: float, real_var: float, epoch: int, ratio: float = COLLAPSE_RATIO):
     "Raise `GANCollapseError` when the synthetic across-batch variance is below `ratio` × the real one."
@@ -191,7 +193,7 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
     Xtr, ytr = data.arrays('train')                                  # the training split only
     Xtr, ytr = torch.as_tensor(Xtr, dtype=torch.float32), torch.as_tensor(ytr, dtype=torch.float32)
     if len(Xtr) < 2: raise GANError(f"the GAN needs at least 2 training windows, got {len(Xtr)}")
-    key, ck, bs = _gan_key(cfg, data, aux_weight), out / 'checkpoint.pt', min(cfg.gan_batch, len(Xtr))
+    key, ck, bs = _gan_key(cfg, Xtr, ytr, aux_weight), out / 'checkpoint.pt', min(cfg.gan_batch, len(Xtr))
     def state() -> dict: return dict(G=G.state_dict(), D=D.state_dict(), optG=optG.state_dict(), optD=optD.state_dict())
     def restore(st: dict):
         try: G.load_state_dict(st['G']); D.load_state_dict(st['D']); optG.load_state_dict(st['optG']); optD.load_state_dict(st['optD'])

@@ -214,3 +214,34 @@ def test_trained_generator_carries_its_labels(tmp_path):
     after = fidelity(gan.train_gan(c, None, _ReadableLabels(c), progress=False, out_dir=tmp_path))
     assert max(abs(r) for r in before) < 0.3, before
     assert min(after) > 0.7, after
+
+
+def test_resume_key_changes_exactly_when_what_the_gan_learns_does(tmp_path, monkeypatch):
+    """Generated over every Config field, against behaviour: the checkpoint key changes exactly when one epoch of
+    training gives another generator. By design the key leaves out `gan_epochs` (a run resumes to more epochs) and
+    `num_threads` (another thread count sums floats in another order, the same training); the GAN refuses some
+    shapes (it needs n_mels and win_frames divisible by 4), so those values cannot be compared."""
+    import dataclasses
+    from distilled_vit.core import Config
+    from distilled_vit.data import load_dataset
+    monkeypatch.setenv('DISTILLED_VIT_CACHE', str(tmp_path / 'cache'))
+    base = get_config('smoke', device='cpu', gan_epochs=1, workers=1)
+    def trained(c, name):
+        try: d = load_dataset(c, progress=False)
+        except DistilledViTError as e: return type(e).__name__, None
+        Xtr, ytr = (torch.as_tensor(a, dtype=torch.float32) for a in d.arrays('train'))
+        try: G = gan.train_gan(c, None, d, progress=False, out_dir=tmp_path / name)
+        except gan.GANError as e: return type(e).__name__, None
+        return torch.cat([p.detach().flatten() for p in G.state_dict().values() if p.dtype.is_floating_point]), gan._gan_key(c, Xtr, ytr, 0.0)
+    w0, k0 = trained(base, 'base')
+    refused = []
+    for f, fd in Config.__dataclass_fields__.items():
+        if f in ('data', 'unlabelled', 'teacher_weights', 'gan_epochs', 'num_threads'): continue   # paths; by design (above)
+        v, m = getattr(base, f), fd.metadata
+        o = (next(c for c in m['choices'] if c != v) if m.get('choices') else (not v) if isinstance(v, bool) else
+             v + 1 if isinstance(v, int) else v * 0.5 + 0.01 if isinstance(v, float) else v + 'x')
+        w, k = trained(dataclasses.replace(base, **{f: o}), f)
+        if isinstance(w, str): refused.append(f); continue
+        same = w.shape == w0.shape and torch.equal(w, w0)
+        assert (k != k0) == (not same), (f, 'key changed' if k != k0 else 'key same', 'same generator' if same else 'another generator')
+    assert sorted(refused) == ['n_mels', 'win_frames'], refused
