@@ -32,7 +32,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     import numpy as np, pandas as pd, torch
-    from distilled_vit.core import get_config, parse_overrides, RunDir, atomic_write_json, atomic_write_text
+    from distilled_vit.core import get_config, parse_overrides
+    from distilled_vit.rundir import RunDir, atomic_write_json, atomic_write_text
     from distilled_vit.data import load_dataset
     from distilled_vit.gan import train_gan, generate_synthetic, gan_metrics, GANCollapseError
     from distilled_vit.teacher import train_teacher

@@ -20,7 +20,8 @@ def main(argv=None):
     a = ap.parse_args(argv)
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     import torch
-    from distilled_vit.core import get_config, RunDir, atomic_write_json, atomic_write_text, atomic_path
+    from distilled_vit.core import get_config
+    from distilled_vit.rundir import RunDir, atomic_write_json, atomic_write_text, atomic_path
     from distilled_vit.data import prepare_data
     from distilled_vit.gan import gan_stage, load_generator, generate_synthetic
     command = '.venv/bin/python benchmarks/gan_budget.py ' + ' '.join(

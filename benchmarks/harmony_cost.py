@@ -38,7 +38,8 @@ def main():
     a = ap.parse_args()
     os.environ.setdefault('HF_HUB_OFFLINE', '1')
     import dataclasses, numpy as np, torch, onnxruntime as ort
-    from distilled_vit.core import get_config, atomic_write_json, atomic_write_text
+    from distilled_vit.core import get_config
+    from distilled_vit.rundir import atomic_write_json, atomic_write_text
     from distilled_vit.audio import Normalizer, wave_windows
     from distilled_vit.data import synth_clip, sample_music_params
     from distilled_vit.student import create_student

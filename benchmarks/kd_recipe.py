@@ -116,7 +116,8 @@ def main():
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     import numpy as np, pandas as pd, torch
     from scipy import stats
-    from distilled_vit.core import get_config, parse_overrides, atomic_write_json, atomic_write_text, RunDir, DIMS
+    from distilled_vit.core import get_config, parse_overrides, DIMS
+    from distilled_vit.rundir import atomic_write_json, atomic_write_text, RunDir
     from distilled_vit.cli import run_pipeline
     from distilled_vit.data import load_dataset
     from distilled_vit.train import load_weights, predict_windows

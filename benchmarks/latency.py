@@ -39,7 +39,8 @@ def main():
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     import numpy as np, torch, onnxruntime as ort
     from onnxruntime.quantization import quantize_dynamic, QuantType
-    from distilled_vit.core import get_config, atomic_write_json, atomic_write_text
+    from distilled_vit.core import get_config
+    from distilled_vit.rundir import atomic_write_json, atomic_write_text
     from distilled_vit.teacher import create_teacher
     from distilled_vit.student import create_student
     from distilled_vit.export import (example_input, to_torchscript, save_torchscript, load_torchscript, export_program,

@@ -34,7 +34,7 @@ def main():
     ap.add_argument('--out', default=str(ROOT / 'benchmarks' / 'results'))
     a = ap.parse_args()
     os.environ.setdefault('HF_HUB_OFFLINE', '1')
-    from distilled_vit.core import atomic_write_json, atomic_write_text
+    from distilled_vit.rundir import atomic_write_json, atomic_write_text
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
     res = []
     for n in a.windows:

@@ -45,7 +45,7 @@ def main():
     if a.one: return run_one(a.one, Path(a.dst))
     import torch
     sys.path.insert(0, str(ROOT))
-    from distilled_vit.core import atomic_write_json, atomic_write_text
+    from distilled_vit.rundir import atomic_write_json, atomic_write_text
     res = dict(command='.venv/bin/python benchmarks/narrative.py --presets ' + ' '.join(a.presets), date=time.strftime('%Y-%m-%d'),
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count()), presets={})
     for p in a.presets:

@@ -27,7 +27,8 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix='dvit-bench-'))
     os.environ['DISTILLED_VIT_CACHE'] = str(tmp / 'cache')          # cold cache: data time included
     import torch
-    from distilled_vit.core import get_config, parse_overrides, atomic_write_json, atomic_write_text, atomic_path
+    from distilled_vit.core import get_config, parse_overrides
+    from distilled_vit.rundir import atomic_write_json, atomic_write_text, atomic_path
     from distilled_vit.cli import run_pipeline
     from distilled_vit.evaluate import summary_table
     cfg = get_config(a.preset, **parse_overrides(a.set))

@@ -37,7 +37,8 @@ def main(argv=None):
         return render(json.loads((Path(a.results) / 'teacher_recipe.json').read_text()), Path(a.results))
     os.environ.setdefault('HF_HUB_OFFLINE', '1'); os.environ.setdefault('MPLBACKEND', 'Agg')
     import torch
-    from distilled_vit.core import get_config, parse_overrides, RunDir, atomic_write_json, atomic_write_text
+    from distilled_vit.core import get_config, parse_overrides
+    from distilled_vit.rundir import RunDir, atomic_write_json, atomic_write_text
     from distilled_vit.data import prepare_data
     from distilled_vit.teacher import train_teacher
     from distilled_vit.distill import distill, train_student_nokd
@@ -74,7 +75,7 @@ def _mean(m): return m['ccc_mean']
 
 def render(res, dst):
     "Write teacher_recipe.md from the results dict."
-    from distilled_vit.core import atomic_write_text
+    from distilled_vit.rundir import atomic_write_text
     rows, nokd, nokd_s = res['variants'], res['nokd'], res['nokd_s']
     m = res['machine']
     L = ['# Teacher recipe: does distillation help?', '', f"Command: `{res['command']}`", '',

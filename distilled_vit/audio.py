@@ -10,6 +10,8 @@ import numpy as np
 import soundfile as sf
 import soxr
 from .core import *
+from .rundir import *
+from .parallel import *
 
 # %% auto 0
 __all__ = ['MAX_SAMPLE', 'MIN_SAMPLE_RATE', 'BLOCK_DECODE_SAMPLES', 'BLOCK_FRAMES', 'SILENCE_DB', 'AudioError',

@@ -8,6 +8,8 @@ import argparse, contextlib, errno, hashlib, inspect, json, os, re, shutil, sys,
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
+from .rundir import *
+from .parallel import *
 
 # %% auto 0
 __all__ = ['TRAINED', 'PROTECTED', 'STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path',
@@ -157,7 +159,7 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
                  progress: bool = True) -> dict:
     """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
     before the report, the timings). Each stage's module does the work (`run(ctx)`) or reads a finished result back
-    (`load(ctx)`, the stage protocol of `00_core`). A finished stage is reused while its inputs' fingerprint is
+    (`load(ctx)`, the stage protocol of `00b_rundir`). A finished stage is reused while its inputs' fingerprint is
     unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it. Two
     changes are refused instead, with one line, because they would discard training nobody asked to discard: a dry run
     or another preset into a finished run's folder (`_guard_other_kind`), and new inputs for a finished teacher

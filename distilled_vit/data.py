@@ -15,6 +15,8 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from safetensors.torch import save_file
 from .core import *
+from .rundir import *
+from .parallel import *
 from .audio import *
 from .harmony import HARMONY_ROWS
 from .metrics import ccc

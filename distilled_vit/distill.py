@@ -10,6 +10,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .core import *
+from .rundir import *
+from .parallel import *
 from .train import *
 from .metrics import va_metrics
 from .teacher import forward_distill

@@ -15,6 +15,8 @@ import torch.nn as nn
 import matplotlib.pyplot as plt
 from safetensors.numpy import save_file as save_numpy
 from .core import *
+from .rundir import *
+from .parallel import *
 from .metrics import *
 from .data import pooled_features, fit_ridge_baseline
 from .train import predict_windows

@@ -12,6 +12,8 @@ import torch.nn as nn
 import onnx
 import onnxruntime as ort
 from .core import *
+from .rundir import *
+from .parallel import *
 from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows, window_samples
 from .data import source_label_range, clip_audio
 from .wave import WaveStudent, WaveHarmonyStudent

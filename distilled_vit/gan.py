@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from safetensors.torch import save_model, load_model
 from .core import *
+from .rundir import *
+from .parallel import *
 from .audio import plot_spectrograms
 from .metrics import va_metrics
 from .train import fit, predict_windows, epoch_loop, load_checkpoint, NonFiniteLossError, CheckpointError, _batches

@@ -8,6 +8,8 @@ import functools, hashlib, importlib.metadata
 from pathlib import Path
 import numpy as np
 from .core import *
+from .rundir import *
+from .parallel import *
 from .audio import window_starts, resample, Normalizer
 
 # %% auto 0

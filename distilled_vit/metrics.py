@@ -8,6 +8,8 @@ import contextlib, time
 from typing import Callable
 import numpy as np
 from .core import *
+from .rundir import *
+from .parallel import *
 
 # %% auto 0
 __all__ = ['METRICS', 'LATENCY_BATCHES', 'ccc', 'mae', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights', 'weighted_metrics',

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .core import (DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, PNG_MAGIC, atomic_path, batched,
-                                check_user_output, get_config, save_figure)
+from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, get_config
+from .rundir import PNG_MAGIC, atomic_path, check_user_output, save_figure
+from .parallel import batched
 from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
 from .harmony import HARMONY_ROWS
 
@@ -172,7 +173,7 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     `model_dir`: an export folder, run folder or `.onnx` file (see `load_predictor`) or a loaded `Predictor`;
     `hop_seconds`: hop between windows (default: the training hop); `plot`: write a PNG of the V/A curve there (checked
     before any work: an existing file that is not a PNG is replaced only with `overwrite`, the input file and anything
-    that is not a regular file never, `00_core.check_user_output`).
+    that is not a regular file never, `00b_rundir.check_user_output`).
     Returns a JSON-ready dict: `valence`, `arousal`, `windows` [{start_s, end_s, valence, arousal}], and metadata.
     Values are on the scale of the labels the model was trained on (the bundle's `labels.range`, e.g. 1..9 for DEAM),
     clipped to that range."""

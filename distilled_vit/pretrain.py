@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 from .core import *
+from .rundir import *
+from .parallel import *
 from .audio import *
 from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir
 from .harmony import HARMONY_ROWS

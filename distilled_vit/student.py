@@ -11,6 +11,8 @@ from timm.layers import to_2tuple
 from timm.models.vision_transformer import VisionTransformer
 from safetensors.torch import save
 from .core import *
+from .rundir import *
+from .parallel import *
 from .harmony import HARMONY_ROWS
 
 # %% auto 0

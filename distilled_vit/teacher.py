@@ -14,6 +14,8 @@ from timm.layers import resample_abs_pos_embed
 from safetensors import safe_open
 from safetensors.torch import load_file
 from .core import *
+from .rundir import *
+from .parallel import *
 from .train import *
 from .metrics import va_metrics
 from .student import DSConvPatchEmbed

@@ -16,6 +16,8 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from safetensors.torch import save_file, load_file
 from .core import *
+from .rundir import *
+from .parallel import *
 from .metrics import va_metrics
 
 # %% auto 0

@@ -8,6 +8,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 from .core import *
+from .rundir import *
+from .parallel import *
 from .audio import Normalizer, filterbank, window_samples
 
 # %% auto 0

@@ -8,7 +8,8 @@ from types import SimpleNamespace
 @functools.lru_cache(maxsize=1)
 def smoke_export():
     "Train the smoke models once and run evaluate, export and report on them (about 30 s on 2 cores)."
-    from distilled_vit.core import get_config, RunDir
+    from distilled_vit.core import get_config
+    from distilled_vit.rundir import RunDir
     from distilled_vit.data import load_dataset
     from distilled_vit.teacher import train_teacher
     from distilled_vit.distill import distill, train_student_nokd

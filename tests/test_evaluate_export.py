@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from distilled_vit.core import get_config, DistilledViTError, RunDir
+from distilled_vit.core import get_config, DistilledViTError
+from distilled_vit.rundir import RunDir
 from distilled_vit.metrics import ccc, mae
 from distilled_vit.train import CheckpointError
 from distilled_vit.metrics import rmse, pearson_r, va_metrics, weighted_metrics, bootstrap_weights, percentile_ci

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import torch
 
-from distilled_vit.core import DistilledViTError, RunDir, get_config
+from distilled_vit.core import DistilledViTError, get_config
+from distilled_vit.rundir import RunDir
 from distilled_vit.train import CheckpointError, NonFiniteLossError
 import distilled_vit.gan as gan
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from distilled_vit.core import RunDir, DIMS
+from distilled_vit.rundir import RunDir
+from distilled_vit.core import DIMS
 from distilled_vit.audio import window_samples
 from distilled_vit import export as E
 from smoke_export import smoke_export

@@ -3,7 +3,7 @@ import json, os
 from pathlib import Path
 import pytest
 from conftest import cli, cli_here, netguard, write_tone
-from distilled_vit.core import STAGES
+from distilled_vit.rundir import STAGES
 
 MODEL_KEYS = ('params', 'size_mb', 'ccc_valence', 'ccc_arousal', 'mae_valence', 'mae_arousal', 'latency_ms_b1')
 

@@ -3,7 +3,7 @@ created, and never reuses results made from other data or another config."""
 import contextlib, io, json
 import pandas as pd
 from conftest import cli, cli_here, write_tone
-from distilled_vit.core import STAGES
+from distilled_vit.rundir import STAGES
 from distilled_vit.cli import main
 
 
@@ -128,7 +128,8 @@ def test_dry_run_or_other_preset_never_replaces_a_finished_run(tmp_path):
 
 def test_a_killed_writes_temp_file_is_removed_by_the_rerun(tmp_path):
     "A temp file that a SIGKILLed atomic write left in a stage folder is never read and is gone after the next run."
-    from distilled_vit.core import RunDir, get_config
+    from distilled_vit.rundir import RunDir
+    from distilled_vit.core import get_config
     out = tmp_path / 'run'
     t = RunDir(out, get_config('smoke')).stage('teacher') / '.model.safetensors.k1ll3d.tmp'; t.write_bytes(b'half')
     r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0')

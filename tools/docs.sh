@@ -31,7 +31,9 @@ echo "docs site: $(find _docs -name '*.html' | wc -l) pages in _docs/ (notebooks
 # page -> names whose documentation it must show
 declare -A need=(
   [index]="distilled_vit"
-  [00_core]="Config get_config RunDir atomic_path cached_arrays json_ready StageContext Stage stage_inputs"
+  [00_core]="Config get_config validate_config seed_everything"
+  [00b_rundir]="RunDir atomic_path cached_arrays json_ready StageContext Stage stage_inputs"
+  [00c_parallel]="batched parallel_map Timer get_device"
   [00a_metrics]="ccc mae va_metrics bootstrap_weights weighted_metrics torch_latency"
   [01_audio]="load_audio log_mel Normalizer frame_windows wave_windows"
   [01a_wave]="WaveFrontEnd WaveStudent"
