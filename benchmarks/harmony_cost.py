@@ -54,7 +54,7 @@ def main():
         norm, hnorm = Normalizer(np.zeros(cfg.n_mels), np.ones(cfg.n_mels)), Normalizer(np.zeros(HARMONY_ROWS), np.ones(HARMONY_ROWS))
         write_harmony_graph(cfg, hnorm, tmp)
         plain = WaveStudent(create_student(cfg).eval(), cfg, norm).eval()
-        heard = WaveHarmonyStudent(create_student(hcfg).eval(), hcfg, norm).eval()
+        heard = WaveHarmonyStudent(create_student(hcfg).eval(), hcfg, norm, hnorm).eval()
         export_onnx(plain, example_input(cfg, wave=True), tmp / 'plain.onnx', cfg.onnx_opset, WAVE_INPUT_NAME)
         export_onnx(heard, (example_input(cfg, wave=True), torch.zeros(2, HARMONY_ROWS, cfg.win_frames)), tmp / 'heard.onnx',
                     cfg.onnx_opset, (WAVE_INPUT_NAME, HARMONY_INPUT_NAME))

@@ -262,8 +262,9 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 def write_harmony_graph(cfg: Config, hnorm: Normalizer, out_dir) -> Path:
-    "`harmony.onnx` in `out_dir`: the transcriber and the normalised harmony rows of a clip in one graph (01b_harmony)."
-    g = harmony_graph(cfg.hop_length / cfg.sample_rate, hnorm)
+    """`harmony.onnx` in `out_dir`: the transcriber and the harmony rows of a clip in one graph (01b_harmony), not
+    normalised: windows are cut from them with zero padding and normalised after (`hnorm`), as in training."""
+    g = harmony_graph(cfg.hop_length / cfg.sample_rate)
     with atomic_path(Path(out_dir) / HARMONY_FILE) as t: t.write_bytes(g.SerializeToString())
     return Path(out_dir) / HARMONY_FILE
 
@@ -276,11 +277,13 @@ def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
                 transcriber=dict(name="basic-pitch 0.4.0 icassp_2022/nmp.onnx (Apache-2.0), inside the graph", sha256=NMP_SHA256),
                 graph_inputs={a: 'the whole clip, mono float32 at 22050 Hz (resampled from the model rate, soxr HQ)',
                               t: f"int64 scalar: the clip's log-mel frame count, 1 + floor(samples at {cfg.sample_rate} Hz / {cfg.hop_length})"},
-                graph_output={o: '[16, frames] normalised harmony rows (distilled_vit.harmony.harmony_features, statistics '
-                                 'below); windows are cut from it at the frames where the audio or log-mel windows start'},
+                graph_output={o: '[16, frames] harmony rows (distilled_vit.harmony.harmony_features), not normalised; cut '
+                                 'windows from it at the frames where the audio or log-mel windows start, zeros past the end'},
                 input=dict(name=HARMONY_INPUT_NAME, shape=['batch', HARMONY_ROWS, cfg.win_frames],
-                           meaning="the audio-in models' second input: the same windows of the graph's output"),
-                normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist(), applied='inside the graph'))
+                           meaning="the audio-in models' second input: those windows as they are (the model normalises them)"),
+                normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist(),
+                                   applied='inside the audio-in models; for the log-mel models normalise the windows with these '
+                                           'and put them below the normalised log-mel rows'))
 
 # %% ../nbs/09_export.ipynb
 def wave_check_set(cfg: Config, data, split: str = 'test') -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -359,8 +362,8 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
         hs = ort_session(write_harmony_graph(cfg, data.hnorm, out), cfg.num_threads)
         R = harmony_check_rows(cfg, data, hs)
         if len(R) != len(A): raise ExportError(f"{out / 'harmony.onnx'}: {len(R)} windows of harmony rows for {len(A)} audio windows")
-        wave, names = WaveHarmonyStudent(model, cfg, data.norm).eval(), (WAVE_INPUT_NAME, HARMONY_INPUT_NAME)
-        feeds, feat = (lambda s: (A[s], R[s])), (lambda: np.concatenate([data.norm(M), R], 1))
+        wave, names = WaveHarmonyStudent(model, cfg, data.norm, data.hnorm).eval(), (WAVE_INPUT_NAME, HARMONY_INPUT_NAME)
+        feeds, feat = (lambda s: (A[s], R[s])), (lambda: np.concatenate([data.norm(M), data.hnorm(R)], 1))
         wex, wshape = (example_input(cfg, wave=True), torch.zeros(2, HARMONY_ROWS, cfg.win_frames)), [(window_samples(cfg),), (HARMONY_ROWS, cfg.win_frames)]
     else:
         wave, names = WaveStudent(model, cfg, data.norm).eval(), (WAVE_INPUT_NAME,)
@@ -441,7 +444,7 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
 
 # %% ../nbs/09_export.ipynb
 def harmony_check_rows(cfg: Config, data, session, split: str = 'test') -> np.ndarray:
-    "Rows [N, 16, win_frames] of a `harmony.onnx` `session` for the windows `wave_check_set` cuts, in its order."
+    "Rows [N, 16, win_frames] (not normalised) of a `harmony.onnx` `session` for the windows `wave_check_set` cuts, in its order."
     out = []
     for _, y in clip_audio(cfg, data, split):
         H = graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)

@@ -140,9 +140,19 @@ def harmony_graph(hop_seconds: float, norm: Normalizer | None = None, transcribe
     yp = op('Pad', [audio, i64(BP_OVERLAP // 2, BP_WINDOW)], at=pre)                      # zeros in front and after the end
     last = op('Max', [op('Sub', [op('Add', [N, i64(BP_OVERLAP // 2)], at=pre), i64(BP_OVERLAP)], at=pre), i64(1)], at=pre)
     starts = op('Range', [k(np.int64(0)), op('Squeeze', [last], at=pre), k(np.int64(BP_WINDOW - BP_OVERLAP))], at=pre)
-    span = op('Range', [k(np.int64(0)), k(np.int64(BP_WINDOW)), k(np.int64(1))], at=pre)
-    idx = op('Add', [op('Unsqueeze', [starts, i64(1)], at=pre), op('Unsqueeze', [span, i64(0)], at=pre)], at=pre)
-    op('Unsqueeze', [op('Gather', [yp, idx], at=pre), i64(2)], bp.graph.input[0].name, at=pre)
+    # the transcriber runs on one window at a time (a Scan over the window starts, each sliced from the padded clip
+    # inside the loop), so memory does not grow with the clip's length
+    body = oh.make_graph(
+        [oh.make_node('Unsqueeze', ['start', 'h/axis0'], ['start1']),
+         oh.make_node('Add', ['start1', 'h/window'], ['stop1']),
+         oh.make_node('Slice', [yp, 'start1', 'stop1', 'h/axis0'], ['w']),
+         oh.make_node('Reshape', ['w', 'h/window_shape'], [bp.graph.input[0].name])] + list(bp.graph.node) +
+        [oh.make_node('Squeeze', ['bp/' + BP_OUTPUT, 'h/axis0'], ['notes'])],
+        'transcriber_window', [oh.make_tensor_value_info('start', TP.INT64, [])],
+        [oh.make_tensor_value_info('notes', TP.FLOAT, [None, 88])])
+    for n, v in (('h/axis0', [0]), ('h/window', [BP_WINDOW]), ('h/window_shape', [1, BP_WINDOW, 1])):
+        inits.append(nh.from_array(np.array(v, np.int64), n))
+    pre.append(oh.make_node('Scan', [starts], ['bp/' + BP_OUTPUT], body=body, num_scan_inputs=1))
     # note activations R [F, 88]: each window's middle frames, cut at round(samples / HOP) frames
     half = BP_OVERLAP // BP_HOP // 2
     R = op('Reshape', [op('Slice', ['bp/' + BP_OUTPUT, i64(half), i64(-half), i64(1)]), i64(-1, 88)])
@@ -181,7 +191,7 @@ def harmony_graph(hop_seconds: float, norm: Normalizer | None = None, transcribe
     if norm is not None:
         out = op('Div', [op('Sub', [out, k(norm.mean.astype(np.float32)[:, None])]), k(norm.std.astype(np.float32)[:, None])])
     op('Identity', [out], HARMONY_GRAPH_OUTPUT)
-    g = oh.make_graph(pre + list(bp.graph.node) + post, 'distilled_vit_harmony',
+    g = oh.make_graph(pre + post, 'distilled_vit_harmony',
                       [oh.make_tensor_value_info(audio, TP.FLOAT, ['samples']), oh.make_tensor_value_info(n_frames, TP.INT64, [])],
                       [oh.make_tensor_value_info(HARMONY_GRAPH_OUTPUT, TP.FLOAT, [HARMONY_ROWS, 'frames'])],
                       list(bp.graph.initializer) + inits)

@@ -38,7 +38,7 @@ class Predictor:
     label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
     kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
     one_per_call: bool = False                       # dynamically quantised (INT8): run one window per call (09_export)
-    harmony: object = None                           # the harmony.onnx session of a student that hears harmony rows (01b_harmony)
+    harmony: tuple | None = None                     # (harmony.onnx session, row statistics) of a student that hears harmony rows
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
         "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
@@ -89,7 +89,7 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     if not (folder / FRONTEND_FILE).is_file():
         raise ModelBundleError(f"{p}: no {FRONTEND_FILE} beside the model; keep the model in its export folder")
     fe, cfg, norm = _read_frontend(folder / FRONTEND_FILE)
-    harmony = _read_harmony(folder, fe) if 'harmony' in fe else None
+    harmony = _read_harmony(folder, fe, threads) if 'harmony' in fe else None
     if onnx_file is None:
         variant = variant or fe.get('default_model', 'fp32')
         if variant not in fe['models']:
@@ -137,25 +137,28 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
                                f"its {FRONTEND_FILE} come from different exports")
     return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind, dyn, harmony)
 
-def _read_harmony(folder: Path, fe: dict):
-    """The ONNX Runtime session of the `harmony.onnx` of a bundle whose student hears the harmony rows (01b_harmony:
-    the transcriber and the normalised rows of a clip in one graph), checked against the SHA-256 the bundle recorded."""
+def _read_harmony(folder: Path, fe: dict, threads: int = 0) -> tuple:
+    """(ONNX Runtime session, row statistics) of the `harmony.onnx` of a bundle whose student hears the harmony rows
+    (01b_harmony: the transcriber and the rows of a clip in one graph), checked against the SHA-256 the bundle recorded."""
     import hashlib
     from distilled_vit.harmony import HARMONY_ROWS, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     h = fe['harmony']
-    try: f, want = folder / h['graph'], str(h['sha256'])
-    except (KeyError, TypeError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name its graph and SHA-256 (an export from before "
-                                                         "the graph; export again)") from None
+    try: f, want = folder / h['graph'], str(h['sha256']); mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std'))
+    except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name its graph, its SHA-256 and the "
+                                                                     "rows' normalisation (an export from before the graph; export again)") from None
+    if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all():
+        raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} values each (std > 0)")
     if h.get('rows') != HARMONY_ROWS: raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony rows {h.get('rows')!r}, this version reads {HARMONY_ROWS}")
     if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's harmony graph (note transcriber) is missing")
     got = hashlib.sha256(f.read_bytes()).hexdigest()
     if got != want: raise ModelBundleError(f"{f}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded ({want[:16]}…); export again")
     so = ort.SessionOptions(); so.log_severity_level = 4
+    if threads: so.intra_op_num_threads = threads
     try: s = ort.InferenceSession(str(f), so, providers=['CPUExecutionProvider'])
     except Exception as e: raise ModelBundleError(f"{f}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
     if [i.name for i in s.get_inputs()] != list(HARMONY_GRAPH_INPUTS) or [o.name for o in s.get_outputs()] != [HARMONY_GRAPH_OUTPUT]:
         raise ModelBundleError(f"{f}: not a distilled_vit harmony graph (inputs {[i.name for i in s.get_inputs()]})")
-    return s
+    return s, Normalizer(mean, std)
 
 # %% ../nbs/09a_predict.ipynb
 def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
@@ -185,14 +188,14 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     rows = None
     if pred.harmony is not None:                                   # a student that hears the harmony rows: harmony.onnx, once per clip
         from distilled_vit.harmony import graph_rows, harmony_windows
-        rows = harmony_windows(graph_rows(pred.harmony, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), cfg.win_frames, hop, 0)
+        rows = harmony_windows(graph_rows(pred.harmony[0], y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), cfg.win_frames, hop, 0)
     if pred.kind == 'wave': X, starts, padded = wave_windows(y, cfg, hop)   # [W, samples]: the model computes its log-mel
     else:                                                          # log-mel model: librosa front end here
         mel = log_mel(y, cfg)                                      # [n_mels, T]
         X, padded = frame_windows(mel, cfg.win_frames, hop, 0)     # [W, n_mels, win]
         starts = window_starts(mel.shape[1], cfg.win_frames, hop)
         X = pred.norm(X)
-        if rows is not None: X, rows = np.concatenate([X, rows], 1), None   # the rows below the log-mel rows
+        if rows is not None: X, rows = np.concatenate([X, pred.harmony[1](rows)], 1), None   # normalised after padding, as in training
         X = X[:, None]                                             # [W, rows, win] -> [W, 1, rows, win]
     names = [i.name for i in pred.session.get_inputs()]
     if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)

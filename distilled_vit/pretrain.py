@@ -273,10 +273,15 @@ def run(ctx: StageContext) -> dict:
     atomic_write_json(ctx.run.stage('pretrain') / 'pretrain.json', info)
     return _keys(info)
 
-def _keys(info: dict) -> dict:
+class PretrainResult(dict):
+    """The pretrain stage's result: the cache keys of what it built, by name, and `backbones`, their files. Its
+    fingerprint is of the keys alone (as before the files were named; the files move with the cache folder)."""
+    def fingerprint(self) -> str: return fingerprint({k: v for k, v in self.items() if k != 'backbones'})
+
+def _keys(info: dict) -> PretrainResult:
     keys = {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
     files = {w: str(backbone_file(keys[w])) for w in ('teacher', 'student') if w in keys}
-    return keys | (dict(backbones=files) if files else {})   # nothing pretrained: {} as before
+    return PretrainResult(keys | (dict(backbones=files) if files else {}))
 
 def load(ctx: StageContext) -> dict:
     "The pretrain stage's cache keys, read back from `pretrain/pretrain.json`."

@@ -54,7 +54,13 @@ class WaveStudent(nn.Module):
 
 class WaveHarmonyStudent(WaveStudent):
     """`WaveStudent` of a student that hears the harmony rows (`student_harmony`): waveform windows [B, samples] and the
-    same windows' normalised harmony rows [B, 16, win_frames] (`01b_harmony.harmony_graph`, cut like the log-mel) →
-    [B, 2]; the rows go below the normalised log-mel rows, as in training."""
+    same windows' harmony rows [B, 16, win_frames] as `01b_harmony.harmony_graph` gives them (not normalised; zeros
+    past the clip's end, as `harmony_windows` pads them) → [B, 2]. The rows are normalised here with the training
+    statistics `hnorm`, after the padding, as in training, and go below the normalised log-mel rows."""
+    def __init__(self, model: nn.Module, cfg: Config, norm: Normalizer, hnorm: Normalizer):
+        super().__init__(model, cfg, norm)
+        self.register_buffer('hmean', torch.tensor(np.asarray(hnorm.mean), dtype=torch.float32)[:, None])
+        self.register_buffer('hstd', torch.tensor(np.asarray(hnorm.std), dtype=torch.float32)[:, None])
     def forward(self, wave: torch.Tensor, harmony: torch.Tensor) -> torch.Tensor:
-        return self.model(torch.cat([self.frontend(wave), harmony.unsqueeze(1)], 2))
+        rows = (harmony - self.hmean) / self.hstd
+        return self.model(torch.cat([self.frontend(wave), rows.unsqueeze(1)], 2))

@@ -102,6 +102,17 @@ def test_transcriber_and_student_bundle(tmp_path):
     mel = predict(tmp_path / 'clip.wav', out / 'export', variant='fp32')
     assert [w['start_s'] for w in wave['windows']] == [w['start_s'] for w in mel['windows']]
     assert max(abs(a[d] - b[d]) for a, b in zip(wave['windows'], mel['windows']) for d in ('valence', 'arousal')) < 1e-3
+    # a clip shorter than one window: its rows are padded with zeros and normalised after, as training cut them
+    from distilled_vit.audio import log_mel, frame_windows
+    from distilled_vit.harmony import harmony_features, harmony_windows
+    short = y[:(cfg.win_frames // 2) * cfg.hop_length]
+    sf.write(tmp_path / 'short.wav', short, cfg.sample_rate, subtype='FLOAT')
+    mel = log_mel(short, cfg)
+    Xw, Hw = frame_windows(mel, cfg.win_frames, cfg.win_hop_frames, 0)[0], harmony_windows(harmony_features(short, cfg, mel.shape[1]), cfg.win_frames, cfg.win_hop_frames, 0)
+    ref = ort.InferenceSession(str(out / 'export' / 'student.onnx')).run(None, {'mel': data.teacher_input(Xw, Hw)[:, None]})[0]
+    got = predict(tmp_path / 'short.wav', out / 'export', variant='fp32')
+    assert len(got['windows']) == 1 and got['padded']
+    assert np.abs(np.array([[got['windows'][0]['valence'], got['windows'][0]['arousal']]]) - np.clip(ref, -1, 1)).max() < 1e-4
     g = out / 'export' / 'harmony.onnx'; g.write_bytes(g.read_bytes()[:-1] + b'x')
     with pytest.raises(ModelBundleError, match="harmony.onnx: SHA-256 .* differs from the one frontend.json recorded"):
         load_predictor(out / 'export')

@@ -71,7 +71,7 @@ async function resampleTo(y, from, to) {              // the model-rate clip at 
   return (await ctx.startRendering()).getChannelData(0);
 }
 
-async function harmonyRows(y, sr, nFrames) {         // harmony.onnx: [16, nFrames] normalised rows of the whole clip
+async function harmonyRows(y, sr, nFrames) {         // harmony.onnx: [16, nFrames] rows of the whole clip (the model normalises them)
   const h = state.fe.harmony, [a, t] = Object.keys(h.graph_inputs), y22 = await resampleTo(y, sr, 22050);
   const r = await state.harmony.run({ [a]: new ort.Tensor('float32', y22, [y22.length]),
                                       [t]: new ort.Tensor('int64', BigInt64Array.of(BigInt(nFrames)), []) });
@@ -94,7 +94,7 @@ async function predict(y, name) {
     const part = starts.slice(i, i + B), data = new Float32Array(part.length * L);
     part.forEach((s, j) => data.set(yp.subarray(s * hop, s * hop + L), j * L));
     const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', data, [part.length, L]) };
-    if (H) {                                          // rows [16, win] from frame s on, zeros past the clip's end
+    if (H) {                                          // rows [16, win] from frame s on, zeros past the clip's end, as in training
       const rows = new Float32Array(part.length * R * win);
       part.forEach((s, j) => { for (let r = 0; r < R; r++) for (let c = 0; c < win && s + c < nFrames; c++) rows[(j * R + r) * win + c] = H[r * nFrames + s + c]; });
       feeds[fe.harmony.input.name] = new ort.Tensor('float32', rows, [part.length, R, win]);
