@@ -125,6 +125,9 @@ def test_any_length_and_hop(tmp_path):
     assert all(lo <= w['valence'] <= hi and lo <= w['arousal'] <= hi for w in fine['windows'])
     starts = [w['start_s'] for w in fine['windows']]
     assert starts == sorted(starts)
+    h = max(1, round(0.1 * cfg.sample_rate / cfg.hop_length))                     # a non-default hop, by hand: 0.1 s in frames
+    assert starts == [round(st * spf, 3) for st in window_starts(n_frames, cfg.win_frames, h)]
+    assert fine['hop_s'] == pytest.approx(h * spf, abs=1e-3)
 
 def test_model_locations_and_variants(tmp_path):
     s = smoke_export()
