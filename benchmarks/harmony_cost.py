@@ -52,7 +52,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix='dvit-harmony-cost-'))
     try:
         norm, hnorm = Normalizer(np.zeros(cfg.n_mels), np.ones(cfg.n_mels)), Normalizer(np.zeros(HARMONY_ROWS), np.ones(HARMONY_ROWS))
-        write_harmony_graph(cfg, hnorm, tmp)
+        write_harmony_graph(cfg, tmp)
         plain = WaveStudent(create_student(cfg).eval(), cfg, norm).eval()
         heard = WaveHarmonyStudent(create_student(hcfg).eval(), hcfg, norm, hnorm).eval()
         export_onnx(plain, example_input(cfg, wave=True), tmp / 'plain.onnx', cfg.onnx_opset, WAVE_INPUT_NAME)
@@ -85,6 +85,19 @@ def main():
                     row['windows_s' + f'{s:g}'] = len(X)
                     print(f"{what:<40} {th} thread(s), {s:g} s clip: {row['time'][f't{th}_s{s:g}']['median']:.1f} ms", flush=True)
             rows.append(row)
+        # memory: the peak resident size one run of harmony.onnx adds, each clip length in a fresh process (ru_maxrss is a
+        # process's peak since it started), its input allocated before the run
+        probe = ("import resource, sys, numpy as np, onnxruntime as ort\n"
+                 "from distilled_vit.harmony import BP_RATE, HARMONY_GRAPH_INPUTS as I\n"
+                 "so = ort.SessionOptions(); so.intra_op_num_threads = 1; so.log_severity_level = 3\n"
+                 "g = ort.InferenceSession(sys.argv[1], so, providers=['CPUExecutionProvider']); s = int(sys.argv[2])\n"
+                 "y = (0.1 * np.random.default_rng(0).standard_normal(s * BP_RATE)).astype(np.float32)\n"
+                 "g.run(None, {I[0]: y[:BP_RATE], I[1]: np.array(10)}); m0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+                 "g.run(None, {I[0]: y, I[1]: np.array(s * 62)})\n"
+                 "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - m0) / 1024)")
+        import subprocess
+        memory = {f'{s}s': round(float(subprocess.run([sys.executable, '-c', probe, str(tmp / 'harmony.onnx'), str(s)], capture_output=True,
+                                                      text=True, check=True).stdout.strip().splitlines()[-1]), 1) for s in (60, 600)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     load_after = os.getloadavg()[0]
@@ -97,7 +110,7 @@ def main():
                    cpu=cpu or platform.machine(), cpu_count=os.cpu_count(), load_1min_before=round(load_before, 2),
                    load_1min_after=round(load_after, 2))
     res = dict(preset=a.preset, threads=a.threads, seconds=a.seconds, repeats=a.repeats, command=cmd,
-               date=time.strftime('%Y-%m-%d'), machine=machine, arms=rows,
+               date=time.strftime('%Y-%m-%d'), machine=machine, arms=rows, graph_peak_memory_growth_mb=memory,
                statistic='median ms per clip (graph once + every window at the training hop, one window per call)')
     out = Path(a.out); atomic_write_json(out / 'harmony_cost.json', res)
     cols = [(th, s) for th in a.threads for s in a.seconds]
@@ -114,6 +127,8 @@ def main():
         cells = [f"{r['time'][f't{th}_s{s:g}']['median']:.0f}" + (f" ({r['time'][f't{th}_s{s:g}_graph']['median']:.0f})"
                                                                    if f't{th}_s{s:g}_graph' in r['time'] else '') for th, s in cols]
         L.append(f"| {r['what']} | {r['size_mb']:.2f} | " + ' | '.join(cells) + ' |')
+    L += ['', f"Memory: one run of `harmony.onnx` (1 thread) raises the process's peak resident size by {memory['60s']} MB for a "
+              f"60 s clip and {memory['600s']} MB for a 600 s clip, beyond its input (the transcriber runs one window at a time)."]
     if load_before > 0.5 * (os.cpu_count() or 1):        # the load after includes this benchmark's own threads
         L += ['', f'**Caution:** the machine was busy when it started (load {load_before:.1f}): rerun alone for reference numbers.']
     atomic_write_text(out / 'harmony_cost.md', '\n'.join(L) + '\n')

@@ -261,9 +261,9 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}))
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
-def write_harmony_graph(cfg: Config, hnorm: Normalizer, out_dir) -> Path:
+def write_harmony_graph(cfg: Config, out_dir) -> Path:
     """`harmony.onnx` in `out_dir`: the transcriber and the harmony rows of a clip in one graph (01b_harmony), not
-    normalised: windows are cut from them with zero padding and normalised after (`hnorm`), as in training."""
+    normalised: windows are cut from them with zero padding and normalised after (`data.hnorm`), as in training."""
     g = harmony_graph(cfg.hop_length / cfg.sample_rate)
     with atomic_path(Path(out_dir) / HARMONY_FILE) as t: t.write_bytes(g.SerializeToString())
     return Path(out_dir) / HARMONY_FILE
@@ -286,17 +286,22 @@ def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
                                            'and put them below the normalised log-mel rows'))
 
 # %% ../nbs/09_export.ipynb
-def wave_check_set(cfg: Config, data, split: str = 'test') -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def wave_check_set(cfg: Config, data, split: str = 'test', harmony=None) -> tuple:
     """The clips of `split` as the waveform-in model sees them and as the feature-in model sees them: audio windows
     [N, window_samples], their log-mel windows [N, n_mels, win_frames] in dB (float32, from `log_mel` of the whole clip,
     the same windows `load_dataset` cut), labels [N, 2], and whether each window comes from a clip shorter than one
-    window (there the two front ends differ after the clip's end by design: silence floor vs the last frames' tail)."""
-    W, M, Y, S = [], [], [], []
+    window (there the two front ends differ after the clip's end by design: silence floor vs the last frames' tail).
+    With `harmony` (a `harmony.onnx` session) a fifth array: the same windows' harmony rows [N, 16, win_frames], not normalised."""
+    W, M, Y, S, R = [], [], [], [], []
     for i, y in clip_audio(cfg, data, split):
         segs, _, short = wave_windows(y, cfg, cfg.win_hop_frames, cfg.max_windows)
         W.append(segs); M.append(frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)[0])
         Y.append(np.repeat(data.clips.loc[i, list(DIMS)].to_numpy(np.float32)[None], len(segs), 0)); S += [short] * len(segs)
-    return np.concatenate(W), np.concatenate(M), np.concatenate(Y), np.asarray(S, bool)
+        if harmony is not None:
+            H = graph_rows(harmony, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)
+            R.append(harmony_windows(H, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows))
+    out = np.concatenate(W), np.concatenate(M), np.concatenate(Y), np.asarray(S, bool)
+    return out + (np.concatenate(R),) if harmony is not None else out
 
 _SIGINT_SEEN: list = []
 
@@ -357,15 +362,14 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     p = quantize_onnx(out / 'student.onnx', out / 'student_int8.onnx'); s = ort_session(p, cfg.num_threads)
     record('onnx_int8', p, 'ONNX Runtime dynamic INT8 (MatMul, per channel)', ort_outputs(s, Xte, 1), ort_latency(s, shape, cfg))
     # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager student on the same clips
-    A, M, yw, short = wave_check_set(cfg, data)
     if cfg.student_harmony:      # its second input: the same windows of harmony.onnx's rows (transcriber + rows, one graph)
-        hs = ort_session(write_harmony_graph(cfg, data.hnorm, out), cfg.num_threads)
-        R = harmony_check_rows(cfg, data, hs)
-        if len(R) != len(A): raise ExportError(f"{out / 'harmony.onnx'}: {len(R)} windows of harmony rows for {len(A)} audio windows")
+        hs = ort_session(write_harmony_graph(cfg, out), cfg.num_threads)
+        A, M, yw, short, R = wave_check_set(cfg, data, harmony=hs)
         wave, names = WaveHarmonyStudent(model, cfg, data.norm, data.hnorm).eval(), (WAVE_INPUT_NAME, HARMONY_INPUT_NAME)
         feeds, feat = (lambda s: (A[s], R[s])), (lambda: np.concatenate([data.norm(M), data.hnorm(R)], 1))
         wex, wshape = (example_input(cfg, wave=True), torch.zeros(2, HARMONY_ROWS, cfg.win_frames)), [(window_samples(cfg),), (HARMONY_ROWS, cfg.win_frames)]
     else:
+        A, M, yw, short = wave_check_set(cfg, data)
         wave, names = WaveStudent(model, cfg, data.norm).eval(), (WAVE_INPUT_NAME,)
         feeds, feat = (lambda s: (A[s],)), (lambda: data.norm(M))
         wex, wshape = (example_input(cfg, wave=True),), [(window_samples(cfg),)]
@@ -443,14 +447,6 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     return res
 
 # %% ../nbs/09_export.ipynb
-def harmony_check_rows(cfg: Config, data, session, split: str = 'test') -> np.ndarray:
-    "Rows [N, 16, win_frames] (not normalised) of a `harmony.onnx` `session` for the windows `wave_check_set` cuts, in its order."
-    out = []
-    for _, y in clip_audio(cfg, data, split):
-        H = graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)
-        out.append(harmony_windows(H, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows))
-    return np.concatenate(out)
-
 def _harmony_summary(cfg: Config, out: Path, session) -> dict:
     "export.json's `harmony`: the graph's file, size and time for 10 s of audio (the clip's rows, once per clip)."
     y = np.random.default_rng(0).normal(scale=0.1, size=10 * cfg.sample_rate).astype(np.float32)

@@ -10,7 +10,7 @@ import numpy as np
 from .core import *
 from .rundir import *
 from .parallel import *
-from .audio import window_starts, resample, Normalizer
+from .audio import window_starts, resample
 
 # %% auto 0
 __all__ = ['HARMONY_ROWS', 'HARMONY_VERSION', 'BP_RATE', 'BP_WINDOW', 'BP_HOP', 'BP_OVERLAP', 'BP_OUTPUT', 'NMP_SHA256',
@@ -122,9 +122,9 @@ def harmony_windows(H: np.ndarray, win: int, hop: int, max_windows: int = 0) -> 
 # %% ../nbs/01b_harmony.ipynb
 HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT = ('audio_22050', 'n_frames'), 'harmony'
 
-def harmony_graph(hop_seconds: float, norm: Normalizer | None = None, transcriber: str | Path | None = None) -> 'onnx.ModelProto':
+def harmony_graph(hop_seconds: float, transcriber: str | Path | None = None) -> 'onnx.ModelProto':
     """One ONNX model: a clip's mono audio at 22.05 kHz [samples] and the model grid's frame count (int64 scalar, frames
-    `hop_seconds` apart) → harmony rows [16, frames] equal to `harmony_features` (normalised with `norm` when given)."""
+    `hop_seconds` apart) → harmony rows [16, frames] equal to `harmony_features`."""
     import onnx
     from onnx import helper as oh, numpy_helper as nh, TensorProto as TP
     bp = onnx.compose.add_prefix(onnx.load(str(check_transcriber(transcriber) if transcriber else transcriber_path())), 'bp/')
@@ -188,8 +188,6 @@ def harmony_graph(hop_seconds: float, norm: Normalizer | None = None, transcribe
     i0 = op('Cast', [i0], to=TP.INT64)
     a, b = op('Gather', [H, i0], axis=1), op('Gather', [H, op('Add', [i0, i64(1)])], axis=1)
     out = op('Mul', [op('Add', [a, op('Mul', [op('Sub', [b, a]), w])]), op('Cast', [op('GreaterOrEqual', [F, i64(2)])], to=TP.FLOAT)])
-    if norm is not None:
-        out = op('Div', [op('Sub', [out, k(norm.mean.astype(np.float32)[:, None])]), k(norm.std.astype(np.float32)[:, None])])
     op('Identity', [out], HARMONY_GRAPH_OUTPUT)
     g = oh.make_graph(pre + post, 'distilled_vit_harmony',
                       [oh.make_tensor_value_info(audio, TP.FLOAT, ['samples']), oh.make_tensor_value_info(n_frames, TP.INT64, [])],
