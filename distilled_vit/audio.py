@@ -14,15 +14,15 @@ from .rundir import *
 from .parallel import *
 
 # %% auto 0
-__all__ = ['MAX_SAMPLE', 'MIN_SAMPLE_RATE', 'BLOCK_DECODE_SAMPLES', 'BLOCK_FRAMES', 'SILENCE_DB', 'AudioError',
-           'max_audio_seconds', 'load_audio', 'resample', 'log_filterbank', 'filterbank', 'log_mel', 'window_starts',
-           'frame_windows', 'audio_windows', 'window_samples', 'wave_windows', 'Normalizer', 'plot_spectrograms']
+__all__ = ['MIN_SAMPLE_RATE', 'BLOCK_DECODE_SAMPLES', 'BLOCK_FRAMES', 'SILENCE_DB', 'AudioError', 'max_audio_seconds',
+           'load_audio', 'resample', 'log_filterbank', 'filterbank', 'log_mel', 'window_starts', 'frame_windows',
+           'audio_windows', 'window_samples', 'wave_windows', 'Normalizer', 'plot_spectrograms']
 
 # %% ../nbs/01_audio.ipynb
 class AudioError(DistilledViTError):
     "An audio file that cannot be used; the message names the file and what is wrong."
 
-MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
+_MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
 MIN_SAMPLE_RATE = 4000                                   # below this a header is damaged, not audio (1 Hz read as 55 hours)
 
 def max_audio_seconds() -> float:
@@ -62,7 +62,7 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
         raise AudioError(f"{path}: truncated file ({what})")
     if len(y) == 0: raise AudioError(f"{path}: contains no audio samples")
     if not np.isfinite(y).all(): raise AudioError(f"{path}: contains NaN or infinite samples")
-    if (peak := float(np.abs(y).max())) > MAX_SAMPLE:        # float files may hold anything; squaring 1e30 overflows to inf
+    if (peak := float(np.abs(y).max())) > _MAX_SAMPLE:        # float files may hold anything; squaring 1e30 overflows to inf
         raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
     y = y.mean(axis=1)                                   # [T, C] -> [T]
     if file_sr != sr: y = resample(y, file_sr, sr)
@@ -93,7 +93,7 @@ def _load_long(path: Path, info, sr: int, block: int | None = None) -> np.ndarra
     except Exception as e: raise AudioError(f"{path}: cannot decode audio ({str(e).splitlines()[0]})") from None
     if n_in < info.frames: raise AudioError(f"{path}: truncated file ({n_in} of {info.frames} frames)")
     if n_in == 0: raise AudioError(f"{path}: contains no audio samples")
-    if peak > MAX_SAMPLE: raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
+    if peak > _MAX_SAMPLE: raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
     y = np.concatenate(out).astype(np.float32)
     if rs is not None:                                   # the one-shot path's length: ceil(len · ratio)
         n = int(np.ceil(n_in * sr / info.samplerate)); y = np.pad(y, (0, max(0, n - len(y))))[:n]
@@ -121,25 +121,25 @@ def log_filterbank(sr: int, n_fft: int, n_bands: int, fmin: float, fmax: float) 
             W[k] = 0; W[k, lo], W[k, lo + 1] = 1 - (i - lo), i - lo
     return (W / W.sum(1, keepdims=True)).astype(np.float32)
 
-def filterbank(cfg: Config) -> np.ndarray:
+def filterbank(fe: FrontEnd) -> np.ndarray:
     """The front end's band weights [n_mels, n_fft // 2 + 1] on the power STFT: librosa's mel filters (slaney) when
     `freq_scale='mel'`, `log_filterbank` from `fmin` to min(`fmax`, Nyquist) when 'log' (n_mels / log2(fmax / fmin)
     bands per octave: 96 bands over 30 Hz–8 kHz are 12 per octave, semitones). `WaveFrontEnd` uses the same matrix."""
     import librosa
-    fmax = min(cfg.fmax, cfg.sample_rate / 2)
-    if cfg.freq_scale == 'log': return log_filterbank(cfg.sample_rate, cfg.n_fft, cfg.n_mels, cfg.fmin, fmax)
-    return librosa.filters.mel(sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=fmax)
+    fmax = min(fe.fmax, fe.sample_rate / 2)
+    if fe.freq_scale == 'log': return log_filterbank(fe.sample_rate, fe.n_fft, fe.n_mels, fe.fmin, fmax)
+    return librosa.filters.mel(sr=fe.sample_rate, n_fft=fe.n_fft, n_mels=fe.n_mels, fmin=fe.fmin, fmax=fmax)
 
-def log_mel(y: np.ndarray, cfg: Config) -> np.ndarray:
-    """Log-mel power spectrogram in dB of mono audio `y` at `cfg.sample_rate`: float32 [n_mels, frames]. With
+def log_mel(y: np.ndarray, fe: FrontEnd) -> np.ndarray:
+    """Log-mel power spectrogram in dB of mono audio `y` at `fe.sample_rate`: float32 [n_mels, frames]. With
     `freq_scale='log'` the bands are log-spaced (`filterbank`), so pitch classes can be told apart; same STFT and dB."""
     import librosa                                       # here, not at the top: the waveform-in deployment path never needs it
-    if cfg.freq_scale == 'log':
-        P = np.abs(librosa.stft(y, n_fft=cfg.n_fft, hop_length=cfg.hop_length, window='hann', center=True, pad_mode='constant')) ** 2
-        S = filterbank(cfg) @ P
+    if fe.freq_scale == 'log':
+        P = np.abs(librosa.stft(y, n_fft=fe.n_fft, hop_length=fe.hop_length, window='hann', center=True, pad_mode='constant')) ** 2
+        S = filterbank(fe) @ P
     else:
-        S = librosa.feature.melspectrogram(y=y, sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
-                                           n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=min(cfg.fmax, cfg.sample_rate / 2),
+        S = librosa.feature.melspectrogram(y=y, sr=fe.sample_rate, n_fft=fe.n_fft, hop_length=fe.hop_length,
+                                           n_mels=fe.n_mels, fmin=fe.fmin, fmax=min(fe.fmax, fe.sample_rate / 2),
                                            power=2.0)
     return librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db=None).astype(np.float32)
 
@@ -169,21 +169,21 @@ def audio_windows(path: str | Path, cfg: Config) -> tuple[np.ndarray, bool]:
     return frame_windows(log_mel(load_audio(path, cfg.sample_rate), cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
 
 # %% ../nbs/01_audio.ipynb
-def window_samples(cfg: Config) -> int:
+def window_samples(fe: FrontEnd) -> int:
     "Samples in one model window's waveform: the span of its `win_frames` centred STFT frames."
-    return (cfg.win_frames - 1) * cfg.hop_length + cfg.n_fft
+    return (fe.win_frames - 1) * fe.hop_length + fe.n_fft
 
-def wave_windows(y: np.ndarray, cfg: Config, hop: int | None = None, max_windows: int = 0) -> tuple[np.ndarray, list[int], bool]:
-    """Waveform segments [W, window_samples(cfg)] of mono audio `y` whose log-mel windows are those `frame_windows` cuts
-    from `log_mel(y, cfg)` (hop `hop` frames, default `win_hop_frames`): `y` padded with `n_fft // 2` zeros in front,
+def wave_windows(y: np.ndarray, fe: FrontEnd, hop: int | None = None, max_windows: int = 0) -> tuple[np.ndarray, list[int], bool]:
+    """Waveform segments [W, window_samples(fe)] of mono audio `y` whose log-mel windows are those `frame_windows` cuts
+    from `log_mel(y, fe)` (hop `hop` frames, default `win_hop_frames`): `y` padded with `n_fft // 2` zeros in front,
     segment w = samples `[s_w·hop_length, s_w·hop_length + window_samples)`, zeros past the end. Returns (segments, start
     frames, padded?) where padded means the clip is shorter than one window."""
-    hop = cfg.win_hop_frames if hop is None else hop
-    T, L = 1 + len(y) // cfg.hop_length, window_samples(cfg)          # frames librosa computes for `y`
-    starts = window_starts(T, cfg.win_frames, hop, max_windows)
-    yp = np.concatenate([np.zeros(cfg.n_fft // 2, np.float32), np.asarray(y, np.float32),
-                         np.zeros(max(0, starts[-1] * cfg.hop_length + L - len(y) - cfg.n_fft // 2), np.float32)])
-    return np.stack([yp[s * cfg.hop_length: s * cfg.hop_length + L] for s in starts]), starts, T < cfg.win_frames
+    hop = fe.win_hop_frames if hop is None else hop
+    T, L = 1 + len(y) // fe.hop_length, window_samples(fe)          # frames librosa computes for `y`
+    starts = window_starts(T, fe.win_frames, hop, max_windows)
+    yp = np.concatenate([np.zeros(fe.n_fft // 2, np.float32), np.asarray(y, np.float32),
+                         np.zeros(max(0, starts[-1] * fe.hop_length + L - len(y) - fe.n_fft // 2), np.float32)])
+    return np.stack([yp[s * fe.hop_length: s * fe.hop_length + L] for s in starts]), starts, T < fe.win_frames
 
 # %% ../nbs/01_audio.ipynb
 class Normalizer:
@@ -219,7 +219,7 @@ class Normalizer:
         return cls(d['frontend.mean'].numpy(), d['frontend.std'].numpy())
 
 # %% ../nbs/01_audio.ipynb
-def plot_spectrograms(mels, titles=None, cfg: Config | None = None, ncols: int = 4, path=None, vmin=None, vmax=None):
+def plot_spectrograms(mels, titles=None, fe: FrontEnd | None = None, ncols: int = 4, path=None, vmin=None, vmax=None):
     "Draw spectrograms [n_mels, frames] in a grid; saves a PNG to `path` when given; returns the figure."
     import matplotlib.pyplot as plt
     mels = [np.asarray(m) for m in mels]
@@ -230,6 +230,6 @@ def plot_spectrograms(mels, titles=None, cfg: Config | None = None, ncols: int =
         ax.imshow(mels[i], origin='lower', aspect='auto', cmap='magma', vmin=vmin, vmax=vmax)
         if titles is not None: ax.set_title(titles[i], fontsize=8)
         ax.set_xticks([]); ax.set_yticks([])
-    if cfg is not None: fig.supxlabel(f'{cfg.win_frames * cfg.hop_length / cfg.sample_rate:.1f} s', fontsize=8)
+    if fe is not None: fig.supxlabel(f'{fe.win_frames * fe.hop_length / fe.sample_rate:.1f} s', fontsize=8)
     fig.tight_layout()
     return save_figure(fig, path)

@@ -5,6 +5,7 @@
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
 import argparse, contextlib, errno, hashlib, inspect, json, os, re, shutil, sys, tempfile, time
+from dataclasses import dataclass, field
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
@@ -12,8 +13,9 @@ from .rundir import *
 from .parallel import *
 
 # %% auto 0
-__all__ = ['TRAINED', 'PROTECTED', 'STAGE_COMMANDS', 'ALIASES', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path',
-           'store_stage', 'restore_stage', 'pipeline', 'run_pipeline', 'predict_cmd', 'build_parser', 'main']
+__all__ = ['PROTECTED', 'STAGE_COMMANDS', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
+           'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'predict_cmd',
+           'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def code_version() -> str:
@@ -123,7 +125,7 @@ def _content_fingerprint(result) -> str:
     "An `always_run` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
-TRAINED = ('gan', 'teacher', 'student', 'student_nokd')  # stages whose result is a trained model
+_TRAINED = ('gan', 'teacher', 'student', 'student_nokd')  # stages whose result is a trained model
 PROTECTED = ('teacher',)                                 # the hours of a run: never trained again without being asked
 
 def _guard_other_kind(out: str | Path, cfg: Config, force: str | None) -> bool:
@@ -134,7 +136,7 @@ def _guard_other_kind(out: str | Path, cfg: Config, force: str | None) -> bool:
     try: old = json.loads((path / 'config.json').read_text()) if (path / RUN_MARKER).is_file() else None
     except (OSError, ValueError): return False           # RunDir names an unreadable config
     if not old or old.get('dry_run'): return bool(old)   # nothing, or a dry run's one-batch models: nothing to lose
-    trained = [s for s in TRAINED if (path / s / 'done.json').is_file()]
+    trained = [s for s in _TRAINED if (path / s / 'done.json').is_file()]
     if not trained or (force is not None and STAGES.index(force) <= STAGES.index(trained[0])): return False
     what = 'a --dry_run' if cfg.dry_run else f"a {cfg.preset} run" if cfg.preset != old.get('preset') else None
     if what: raise ConfigError(f"{path} holds a finished {old.get('preset')} run (trained: {', '.join(trained)}); {what} "
@@ -155,6 +157,131 @@ def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced, route: dict[st
             raise ConfigError(f"{run.path}: the finished {s} would be trained again ({inputs_changed(info.get('inputs'), inputs)}); "
                               f"pass --force {s} to replace it, or use a new --out to keep this run")
 
+@dataclass
+class RunContext(StageContext):
+    """The `StageContext` of a pipeline run (`open_run`): the route, what `run_stage` has learnt so far (the stages'
+    fingerprints, their timings, the stages restored from the stage cache) and what `--force` redoes."""
+    route: dict = field(default_factory=dict)
+    fingerprints: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)
+    restored: dict = field(default_factory=dict)
+    forced: tuple = ()
+    prior_dry: bool = False
+    last: str = STAGES[-1]
+    t_start: float = field(default_factory=time.perf_counter)
+
+    def log(self, stage: str, msg: str):
+        "One progress line: `[3/8] teacher  running...  (elapsed 12s)`."
+        if self.progress: print(f"[{STAGES.index(stage) + 1}/{STAGES.index(self.last) + 1}] {stage:<13} {msg}  "
+                                f"(elapsed {time.perf_counter() - self.t_start:.0f}s)", flush=True)
+
+def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None, progress: bool = True) -> RunContext:
+    """Everything before the first stage: the arguments checked, the processes of a `torchrun` job joined, the
+    refusals that must come before anything is written (`_guard_other_kind`), the run directory opened (and, with
+    `force`, that stage and every later one discarded). Returns the context `run_stage` takes."""
+    from distilled_vit.train import init_distributed, _barrier
+    for name, v in (('force', force), ('until', until)):
+        if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
+    rank, world = init_distributed(); main = rank == 0
+    from distilled_vit.teacher import check_teacher_weights
+    check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
+    prior_dry = _guard_other_kind(out, cfg, force)       # every rank decides alike, before anything is written
+    _barrier()
+    if main:
+        run = RunDir(out, cfg, check=False)              # another config is fine: fingerprints decide what to redo
+        if force: _invalidate(run, force)
+    _barrier()
+    if not main: run = RunDir(out, cfg, write=False)
+    tpath = run.path / 'timings.json'
+    return RunContext(cfg, run, rank, world, progress and main, route=pipeline(), prior_dry=prior_dry,
+                      timings=json.loads(tpath.read_text()) if tpath.exists() else {},
+                      forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1])
+
+def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]:
+    """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`. A stage to do whose
+    folder holds another attempt (finished or interrupted) with other inputs loses that folder, saying why; an
+    interrupted attempt with the same inputs is kept, so it resumes. Returns (its `done.json`, its inputs, done)."""
+    from distilled_vit.train import _barrier
+    run, stage, fps = ctx.run, st.name, ctx.fingerprints
+    info, inputs, done = _done_info(run, stage), None, False
+    if not st.always_run:
+        if not ctx.prior_dry and not any(s in fps for s, r in ctx.route.items() if not r.always_run):
+            _guard_protected(run, ctx.cfg, fps, ctx.forced, ctx.route)
+        inputs = stage_inputs(ctx.cfg, st, fps); fps[stage] = fingerprint(inputs)
+        done = info is not None and info.get('fingerprint') == fps[stage]
+        before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
+    _barrier()                                           # every rank has decided before rank 0 changes anything
+    if ctx.main and inputs is not None and not done:
+        if before is not None and before.get('fingerprint') != fps[stage]:
+            ctx.log(stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
+            run.remove_stage(stage)                      # an interrupted attempt resumes only when its inputs are the same
+        atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
+    if ctx.main and not done: _sweep_temp(run, stage)    # a killed run's temp files: removed before the stage works
+    return info, inputs, done
+
+def _restore(ctx: RunContext, st: Stage, inputs: dict | None, done: bool) -> tuple[dict | None, str | None, bool]:
+    """A `cached` stage this run directory lacks, restored from the stage cache when an earlier run made it from the
+    same inputs with the same code (rank 0 copies, every rank then reads). Returns (the entry's info, its key, done)."""
+    from distilled_vit.train import _barrier
+    stage = st.name
+    if not (st.cached and ctx.cfg.stage_cache and stage not in ctx.forced): return None, None, done
+    ckey, cached = stage_cache_key(stage, ctx.fingerprints[stage]), None
+    if not done:
+        if ctx.main and (cached := restore_stage(ctx.run, stage, ckey)) is not None:
+            _mark_done(ctx.run, stage, 0.0, fingerprint=ctx.fingerprints[stage], inputs=inputs, cache=cached)
+        _barrier()                                       # every rank reads what rank 0 restored
+        cached = (_done_info(ctx.run, stage) or {}).get('cache') if not ctx.main else cached
+        done = cached is not None and (_done_info(ctx.run, stage) or {}).get('fingerprint') == ctx.fingerprints[stage]
+    return cached, ckey, done
+
+def _execute(ctx: RunContext, st: Stage, done: bool):
+    """The one rank rule: a finished stage is `load`ed by every rank; a `ddp` stage is `run` by every rank together
+    (after rank 0 alone has `warm`ed the caches it reads); any other stage is `run` by rank 0 while the others wait,
+    then `load` what it wrote."""
+    from distilled_vit.train import _barrier
+    if done: ctx.results[st.name] = st.load(ctx)
+    elif st.ddp:                                         # every rank trains its shard of the batches
+        if ctx.main and ctx.world > 1 and st.warm: st.warm(ctx)
+        _barrier()                                       # the stage folder and caches exist before other ranks read them
+        ctx.results[st.name] = st.run(ctx)
+    else:                                                # rank 0 works, the others read what it wrote
+        if ctx.main: ctx.results[st.name] = st.run(ctx)
+        _barrier()
+        if not ctx.main: ctx.results[st.name] = st.load(ctx)
+
+def _record(ctx: RunContext, st: Stage, info: dict | None, inputs: dict | None, done: bool, cached: dict | None,
+            ckey: str | None, t0: float):
+    """After the stage: an `always_run` stage's fingerprint from its content (saying, in the record's words, when that
+    changed); the time, `done.json` and `timings.json` of work done now; a newly trained `cached` stage into the cache."""
+    stage, fps = st.name, ctx.fingerprints
+    if st.always_run:
+        fps[stage] = _content_fingerprint(ctx.results[stage])
+        if info is not None and info.get('fingerprint') not in (None, fps[stage]): ctx.log(stage, st.changed or f"{stage} changed since the last run")
+    if not done or cached:
+        ctx.timings[stage] = round(time.perf_counter() - t0, 2)
+        if ctx.main:
+            _mark_done(ctx.run, stage, ctx.timings[stage], fingerprint=fps[stage], inputs=inputs, **(dict(cache=cached) if cached else {}))
+            atomic_write_json(ctx.run.path / 'timings.json', ctx.timings)
+            if ckey and not cached: store_stage(ctx.run, stage, ckey, ctx.timings[stage])
+    if ctx.main and st.cached and (c := (_done_info(ctx.run, stage) or {}).get('cache')): ctx.restored[stage] = c   # now or earlier
+    ctx.log(stage, f"finished in {time.perf_counter() - t0:.1f}s")
+
+def run_stage(ctx: RunContext, stage: str):
+    """Stage `stage` of `ctx.route` (the stages it reads already run): decide (done / restore / run), execute (with the
+    one rank rule), record; then the record's `finish`. Returns its result (also in `ctx[stage]`). `run_pipeline` is a
+    loop over it, and the narrative notebook calls it stage by stage, so the two cannot drift apart."""
+    st = ctx.route[stage]; ctx.stage = stage
+    info, inputs, done = _decide(ctx, st)
+    t0 = time.perf_counter()
+    cached, ckey, done = _restore(ctx, st, inputs, done)
+    ctx.log(stage, f"restored from the stage cache (trained in {cached['seconds']:.0f}s by an earlier run from the same "
+                   f"inputs; --set stage_cache=false trains it again)" if cached else
+                   'done earlier: reusing its outputs' if done else 'running...')
+    _execute(ctx, st, done)
+    _record(ctx, st, info, inputs, done, cached, ckey, t0)
+    if st.finish: st.finish(ctx)
+    return ctx.results[stage]
+
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
     """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
@@ -171,83 +298,11 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     and every stage whose record is not `ddp`) while the others wait at a barrier and then `load` what it wrote; the
     `ddp` stages are run by all ranks together, after rank 0 has built the cache entries they read (`warm`). Every
     rank returns the same report."""
-    from distilled_vit.train import init_distributed, _barrier
-    for name, v in (('force', force), ('until', until)):
-        if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
-    rank, world = init_distributed(); main = rank == 0
-    from distilled_vit.teacher import check_teacher_weights
-    check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
-    prior_dry = _guard_other_kind(out, cfg, force)       # every rank decides alike, before anything is written
-    _barrier()
-    if main:
-        run = RunDir(out, cfg, check=False)              # another config is fine: fingerprints decide what to redo
-        if force: _invalidate(run, force)
-    _barrier()
-    if not main: run = RunDir(out, cfg, write=False)
-    ctx, route = StageContext(cfg, run, rank, world, progress and main), pipeline()
-    stages = STAGES[:STAGES.index(until) + 1] if until else STAGES
-    tpath = run.path / 'timings.json'
-    timings = json.loads(tpath.read_text()) if tpath.exists() else {}
-    t_start = time.perf_counter()
-    def log(i, s, msg): print(f"[{i + 1}/{len(stages)}] {s:<13} {msg}  (elapsed {time.perf_counter() - t_start:.0f}s)", flush=True)
-    fps = {}
-    forced = STAGES[STAGES.index(force):] if force else ()    # redone for real: never taken from the stage cache
-    for i, stage in enumerate(stages):
-        st, info, ctx.stage = route[stage], _done_info(run, stage), stage
-        if st.always_run: inputs, done = None, False
-        else:
-            if not prior_dry and not any(s in fps for s, r in route.items() if not r.always_run): _guard_protected(run, cfg, fps, forced, route)
-            inputs = stage_inputs(cfg, st, fps); fps[stage] = fingerprint(inputs)
-            done = info is not None and info.get('fingerprint') == fps[stage]
-            before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
-        _barrier()                                       # every rank has decided before rank 0 changes anything
-        if main and inputs is not None and not done:
-            if before is not None and before.get('fingerprint') != fps[stage]:
-                if ctx.progress: log(i, stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
-                run.remove_stage(stage)                  # an interrupted attempt resumes only when its inputs are the same
-            atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
-        if main and not done: _sweep_temp(run, stage)   # a killed run's temp files: removed before the stage works
-        t0, cached, ckey = time.perf_counter(), None, None
-        if st.cached and cfg.stage_cache and stage not in forced:   # a result of another run directory?
-            ckey = stage_cache_key(stage, fps[stage])
-            if not done:
-                if main and (cached := restore_stage(run, stage, ckey)) is not None:
-                    _mark_done(run, stage, 0.0, fingerprint=fps[stage], inputs=inputs, cache=cached)
-                _barrier()                               # every rank reads what rank 0 restored
-                cached = (_done_info(run, stage) or {}).get('cache') if not main else cached
-                done = cached is not None and (_done_info(run, stage) or {}).get('fingerprint') == fps[stage]
-        if ctx.progress:
-            log(i, stage, f"restored from the stage cache (trained in {cached['seconds']:.0f}s by an earlier run from the same "
-                          f"inputs; --set stage_cache=false trains it again)" if cached else
-                          'done earlier: reusing its outputs' if done else 'running...')
-        if done: ctx.results[stage] = st.load(ctx)
-        elif st.ddp:                                     # every rank trains its shard of the batches
-            if main and world > 1 and st.warm: st.warm(ctx)
-            _barrier()                                   # the stage folder and caches exist before other ranks read them
-            ctx.results[stage] = st.run(ctx)
-        else:                                            # rank 0 works, the others read what it wrote
-            if main: ctx.results[stage] = st.run(ctx)
-            _barrier()
-            if not main: ctx.results[stage] = st.load(ctx)
-        if st.always_run:
-            fps[stage] = _content_fingerprint(ctx.results[stage])
-            if info is not None and info.get('fingerprint') not in (None, fps[stage]) and ctx.progress:
-                log(i, stage, st.changed or f"{stage} changed since the last run")   # the stage's own words
-        if not done or cached:
-            timings[stage] = round(time.perf_counter() - t0, 2)
-            if main:
-                _mark_done(run, stage, timings[stage], fingerprint=fps[stage], inputs=inputs, **(dict(cache=cached) if cached else {}))
-                atomic_write_json(tpath, timings)
-                if ckey and not cached: store_stage(run, stage, ckey, timings[stage])
-        if ctx.progress: log(i, stage, f"finished in {time.perf_counter() - t0:.1f}s")
-    _barrier()
-    if 'evaluate' in ctx.results and 'export' in ctx.results:
-        from distilled_vit.evaluate import write_report
-        cache = {s: d['cache'] for s, r in route.items() if r.cached and (d := _done_info(run, s) or {}).get('cache')}   # this run or an earlier one
-        if main: rep = write_report(cfg, run, ctx['evaluate'], ctx['export'], timings, cache)
-        _barrier()                                       # all ranks leave together, with rank 0's report
-        return rep if main else json.loads((run.path / 'report.json').read_text())
-    return dict(timings_s=timings)
+    from distilled_vit.train import _barrier
+    ctx = open_run(cfg, out, force, until, progress)
+    for stage in STAGES[:STAGES.index(ctx.last) + 1]: run_stage(ctx, stage)
+    _barrier()                                           # all ranks leave together
+    return ctx.results.get('report') or dict(timings_s=ctx.timings)
 
 # %% ../nbs/10_cli.ipynb
 def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
@@ -260,7 +315,7 @@ def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
 _COMMON = dict(preset=Param("configuration preset: smoke, cpu or paper", str),
                data=Param("data source: embedded, a manifest .csv, deam:DIR or pmemo:DIR", str),
                out=Param("run directory (default runs/PRESET)", str),
-               set=Param("override a config field, key=value (repeatable)", str, nargs='*'),
+               set=Param("override a config field: key=value or section.key=value (repeatable)", str, nargs='*'),
                force=Param("redo this stage and every stage after it (the teacher is trained even when the stage cache holds it)", str),
                skip_bad=Param("skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true),
                dry_run=Param("build every model of the preset and run one batch per stage on a few clips", store_true))
@@ -293,7 +348,7 @@ STAGE_COMMANDS = {                                       # command: (last stage 
     'distill': ('student_nokd', "Run the pipeline up to distillation (KD student and no-KD student)."),
     'evaluate': ('evaluate', "Run the pipeline up to the evaluation."),
 }
-ALIASES = {'run': ['export']}
+_ALIASES = {'run': ['export']}
 
 def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3) of any length", str),
                 model: Param("exported model folder (RUN_DIR/export) or .onnx file", str) = 'runs/cpu/export',
@@ -318,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "a phone-sized student. `distilled-vit COMMAND --help` lists a command's options.")
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
     for name, fn in COMMANDS.items():
-        sub.add_parser(name, parents=[anno_parser(fn)], add_help=False, aliases=ALIASES.get(name, []),
+        sub.add_parser(name, parents=[anno_parser(fn)], add_help=False, aliases=_ALIASES.get(name, []),
                        help=fn.__doc__.split('\n')[0], description=fn.__doc__).set_defaults(func=fn)
     return p
 

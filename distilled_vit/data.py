@@ -22,15 +22,14 @@ from .harmony import HARMONY_ROWS
 from .metrics import ccc
 
 # %% auto 0
-__all__ = ['SYNTH_VERSION', 'MAJOR', 'MINOR', 'TIMBRES', 'REQUIRED_COLUMNS', 'DEAM_RANGE', 'PMEMO_RANGE', 'sample_music_params',
-           'true_emotion', 'annotate', 'synth_clip', 'ManifestError', 'validate_manifest', 'read_manifest',
-           'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split', 'cache_dir', 'EmotionData',
-           'load_dataset', 'clip_audio', 'load_unlabelled', 'pooled_features', 'fit_ridge_baseline', 'label_ceiling',
-           'plot_data_summary', 'prepare_data']
+__all__ = ['SYNTH_VERSION', 'TIMBRES', 'sample_music_params', 'true_emotion', 'annotate', 'synth_clip', 'ManifestError',
+           'validate_manifest', 'read_manifest', 'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split',
+           'cache_dir', 'EmotionData', 'load_dataset', 'clip_audio', 'load_unlabelled', 'pooled_features',
+           'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
-MAJOR, MINOR = np.array([0, 2, 4, 5, 7, 9, 11]), np.array([0, 2, 3, 5, 7, 8, 10])
+_MAJOR, _MINOR = np.array([0, 2, 4, 5, 7, 9, 11]), np.array([0, 2, 3, 5, 7, 8, 10])
 TIMBRES = ('sine', 'saw', 'square', 'pluck', 'fm')
 
 def sample_music_params(rng: np.random.Generator) -> dict:
@@ -87,7 +86,7 @@ def synth_clip(p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Ge
     density = 2 ** (1.5 * p['z_density'] + 0.5)                # 0.7..5.7 melody notes per beat
     legato = 0.95 - 0.35 * (p['z_staccato'] + 1)               # fraction of the slot a note sounds
     rolloff = 1.6 - 0.7 * p['z_bright']                        # harmonic amplitude ~ k^-rolloff
-    scale = MAJOR if p['major'] else MINOR
+    scale = _MAJOR if p['major'] else _MINOR
     root = 45 + p['key'] + int(round(6 * p['z_register']))     # MIDI note of the chord root
     diss = (1 - p['z_consonance']) / 2                         # 0 consonant .. 1 dissonant
     hz = lambda m: 440.0 * 2 ** ((m - 69) / 12)
@@ -139,14 +138,14 @@ def synth_clip(p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Ge
 class ManifestError(DistilledViTError):
     "A manifest (or dataset folder) that cannot be used; the message names the file and row."
 
-REQUIRED_COLUMNS = ('path', 'valence', 'arousal')
+_REQUIRED_COLUMNS = ('path', 'valence', 'arousal')
 
 def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: float, label_max: float,
                       skip_bad: bool = False, allow_absolute_paths: bool = False,
                       line_offset: int = 2) -> tuple[pd.DataFrame, list[str]]:
     """Check rows of `df` (columns `path`, `valence`, `arousal`, optional `group`); returns (clean rows with absolute
     paths and labels mapped to [-1, 1], skipped reasons). `source` names the file in messages; row i is line i+`line_offset`."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
+    missing = [c for c in _REQUIRED_COLUMNS if c not in df.columns]
     if missing: raise ManifestError(f"{source}: missing column(s) {', '.join(missing)} (found: {', '.join(map(str, df.columns))})")
     if not label_max > label_min: raise ManifestError(f"{source}: label range [{label_min}, {label_max}] is empty")
     root = Path(root).resolve(); rows, skipped, seen = [], [], {}
@@ -232,24 +231,24 @@ def _layout_manifest(root, name: str, csv_glob: str, id_col: str, v_col: str, a_
                           valence=df[v_col], arousal=df[a_col], group=df[id_col].astype(str)))
     return validate_manifest(m, root, str(csv), label_min, label_max, skip_bad)
 
-DEAM_RANGE, PMEMO_RANGE = (1.0, 9.0), (0.0, 1.0)     # label scales of the published annotations
+_DEAM_RANGE, _PMEMO_RANGE = (1.0, 9.0), (0.0, 1.0)     # label scales of the published annotations
 
 def deam_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a DEAM folder (labels 1..9 mapped to [-1, 1])."
     return _layout_manifest(root, 'DEAM', 'static_annotations*.csv', 'song_id', 'valence_mean', 'arousal_mean',
-                            'MEMD_audio', *DEAM_RANGE, skip_bad)
+                            'MEMD_audio', *_DEAM_RANGE, skip_bad)
 
 def pmemo_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a PMEmo folder (labels 0..1 mapped to [-1, 1])."
     return _layout_manifest(root, 'PMEmo', 'static_annotations.csv', 'musicId', 'Valence(mean)', 'Arousal(mean)',
-                            'chorus', *PMEMO_RANGE, skip_bad)
+                            'chorus', *_PMEMO_RANGE, skip_bad)
 
 def source_label_range(cfg: Config) -> tuple[float, float]:
     "The label range of `cfg.data` on disk (DEAM 1..9, PMEmo 0..1, a manifest: `label_min..label_max`, embedded −1..1)."
     d = cfg.data
     if d == 'embedded': return (-1.0, 1.0)
-    if d.startswith('deam:'): return DEAM_RANGE
-    if d.startswith('pmemo:'): return PMEMO_RANGE
+    if d.startswith('deam:'): return _DEAM_RANGE
+    if d.startswith('pmemo:'): return _PMEMO_RANGE
     return (float(cfg.label_min), float(cfg.label_max))
 
 # %% ../nbs/02_data.ipynb

@@ -237,9 +237,6 @@ def warm(ctx: StageContext) -> None:
     "Before the KD student under torchrun (rank 0 alone): the unlabelled folder's windows into the feature cache."
     if _stage(ctx) == 'student' and ctx.cfg.unlabelled: load_unlabelled(ctx.cfg, ctx['data'], ctx.progress)
 
-STUDENT_FIELDS = ('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size', 'kd_epochs', 'lr', 'student_pretrain',
-                  'pretrain_windows', 'pretrain_objective', 'data_seed', 'student_harmony') + TRAIN_FIELDS
-STAGE = Stage('student', run, load, reads=('data', 'gan', 'teacher'), ddp=True, warm=warm,
-              fields=STUDENT_FIELDS + ('kd_alpha', 'kd_beta', 'kd_gamma', 'kd_temperature', 'kd_response', 'kd_layers', 'kd_transfer',
-                                       'kd_corpus', 'unlabelled', 'unlabelled_max'))
-NOKD_STAGE = Stage('student_nokd', run, load, reads=('data', 'gan'), fields=STUDENT_FIELDS, ddp=True, warm=warm)
+_STUDENT_KEYS = ('student', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed')
+STAGE = Stage('student', run, load, reads=('data', 'gan', 'teacher'), keys=_STUDENT_KEYS + ('distill',), ddp=True, warm=warm)
+NOKD_STAGE = Stage('student_nokd', run, load, reads=('data', 'gan'), keys=_STUDENT_KEYS, ddp=True, warm=warm)

@@ -23,9 +23,9 @@ from .train import predict_windows
 from .student import model_size
 
 # %% auto 0
-__all__ = ['MIN_TEACHER_CCC', 'VERDICTS', 'MODEL_NAMES', 'COLORS', 'MODELS', 'retention_pct', 'retention_by_metric', 'verdict',
-           'RidgeBaseline', 'plot_predictions', 'plot_retention', 'plot_latency', 'plot_va_plane', 'kd_gate',
-           'retention_ci', 'difference_ci', 'evaluate_stage', 'write_report', 'summary_table']
+__all__ = ['MIN_TEACHER_CCC', 'MODELS', 'retention_pct', 'retention_by_metric', 'verdict', 'RidgeBaseline', 'plot_predictions',
+           'plot_retention', 'plot_latency', 'plot_va_plane', 'kd_gate', 'retention_ci', 'difference_ci',
+           'evaluate_stage', 'write_report', 'finish_run', 'summary_table']
 
 # %% ../nbs/08_evaluate.ipynb
 MIN_TEACHER_CCC = 0.2        # below this the teacher has learnt too little for a retention ratio to mean much
@@ -45,7 +45,7 @@ def retention_by_metric(student: dict, teacher: dict) -> dict:
     "Student / teacher (%) for every metric of `METRICS` per dimension (for MAE and RMSE, above 100 % is worse)."
     return {f'{k}_{d}': _pct(student[f'{k}_{d}'], teacher[f'{k}_{d}']) for k in METRICS for d in DIMS}
 
-VERDICTS = (
+_VERDICTS = (
     (90.0, 'excellent', "Ship the student: it keeps the teacher's accuracy at a fraction of the size and latency. "
                         "Prefer the INT8 ONNX model when its CCC drop (export table) is within 0.01."),
     (85.0, 'good', "Usable as is. To close the gap: train longer (kd_epochs), raise the feature and attention "
@@ -60,7 +60,7 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
     "The verdict on mean CCC retention with its advice; `reliable` is False when the teacher is too weak to compare to."
     pct = retention.get('mean')
     label, advice = ('unknown', "The teacher's mean CCC is 0: no retention can be computed.") if pct is None else \
-        next((lab, adv) for lo, lab, adv in VERDICTS if pct >= lo)
+        next((lab, adv) for lo, lab, adv in _VERDICTS if pct >= lo)
     undefined = [d for d in DIMS if teacher[f'ccc_{d}'] is None]          # the test labels have no variance there
     weak = [d for d in DIMS if d not in undefined and not teacher[f'ccc_{d}'] >= MIN_TEACHER_CCC]
     notes = []
@@ -111,8 +111,8 @@ class RidgeBaseline:
         return Path(path)
 
 # %% ../nbs/08_evaluate.ipynb
-MODEL_NAMES = dict(teacher='teacher (ViT)', student='student (KD)', student_nokd='student (no KD)', baseline='ridge baseline')
-COLORS = dict(teacher='C0', student='C1', student_nokd='C2', baseline='C7')
+_MODEL_NAMES = dict(teacher='teacher (ViT)', student='student (KD)', student_nokd='student (no KD)', baseline='ridge baseline')
+_COLORS = dict(teacher='C0', student='C1', student_nokd='C2', baseline='C7')
 
 def plot_predictions(y: np.ndarray, preds: dict, path=None):
     "Predicted vs true scatter, one column per model and one row per dimension, CCC in each title."
@@ -120,10 +120,10 @@ def plot_predictions(y: np.ndarray, preds: dict, path=None):
     for j, (name, p) in enumerate(preds.items()):
         for i, d in enumerate(DIMS):
             ax = axes[i, j]
-            ax.scatter(y[:, i], p[:, i], s=6, alpha=0.5, c=COLORS.get(name, 'C3'))
+            ax.scatter(y[:, i], p[:, i], s=6, alpha=0.5, c=_COLORS.get(name, 'C3'))
             ax.plot([-1, 1], [-1, 1], c='grey', lw=0.7, ls='--')
             ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05))
-            ax.set_title(f"{MODEL_NAMES.get(name, name)}\n{d} CCC {ccc(y[:, i], p[:, i]):.2f}", fontsize=8)
+            ax.set_title(f"{_MODEL_NAMES.get(name, name)}\n{d} CCC {ccc(y[:, i], p[:, i]):.2f}", fontsize=8)
             if i == len(DIMS) - 1: ax.set_xlabel('true', fontsize=8)
             if j == 0: ax.set_ylabel('predicted', fontsize=8)
             ax.tick_params(labelsize=7)
@@ -141,8 +141,8 @@ def plot_retention(retention: dict, retention_nokd: dict | None = None, ci: dict
         if name == 'student' and ci:
             err = np.array([[v - ci[key][0], ci[key][1] - v] if ci.get(key) and np.isfinite(v) else [0, 0]
                             for key, v in zip(keys, vals)]).T.clip(0)
-        ax.bar(x + (k - (len(series) - 1) / 2) * wd, vals, wd, yerr=err, capsize=3, color=COLORS[name],
-               label=MODEL_NAMES[name])
+        ax.bar(x + (k - (len(series) - 1) / 2) * wd, vals, wd, yerr=err, capsize=3, color=_COLORS[name],
+               label=_MODEL_NAMES[name])
     for lvl, ls in ((90, '--'), (85, ':')): ax.axhline(lvl, c='grey', lw=0.8, ls=ls)
     ax.axhline(100, c='black', lw=0.6)
     ax.set_xticks(x, keys); ax.set_ylabel("% of teacher's CCC"); ax.set_title('CCC retention (95 % CI)', fontsize=9)
@@ -156,7 +156,7 @@ def plot_latency(sections: dict, path=None):
     fig, ax = plt.subplots(figsize=(4.8, 3), dpi=80)
     for k, n in enumerate(names):
         ax.bar(x + (k - (len(names) - 1) / 2) * wd, [sections[n][f'latency_ms_b{b}'] for b in LATENCY_BATCHES], wd,
-               color=COLORS.get(n, 'C3'), label=MODEL_NAMES.get(n, n))
+               color=_COLORS.get(n, 'C3'), label=_MODEL_NAMES.get(n, n))
     ax.set_yscale('log'); ax.set_xticks(x, [f'batch {b}' for b in LATENCY_BATCHES]); ax.set_ylabel('ms per call (median)')
     ax.set_title('CPU latency', fontsize=9); ax.legend(fontsize=7)
     fig.tight_layout()
@@ -167,7 +167,7 @@ def plot_va_plane(y: np.ndarray, preds: dict, path=None):
     fig, ax = plt.subplots(figsize=(4, 4), dpi=80)
     ax.scatter(y[:, 0], y[:, 1], s=12, c='black', marker='x', alpha=0.5, label='true')
     for name, p in preds.items():
-        ax.scatter(p[:, 0], p[:, 1], s=8, alpha=0.6, c=COLORS.get(name, 'C3'), label=MODEL_NAMES.get(name, name))
+        ax.scatter(p[:, 0], p[:, 1], s=8, alpha=0.6, c=_COLORS.get(name, 'C3'), label=_MODEL_NAMES.get(name, name))
     ax.axhline(0, c='grey', lw=0.5); ax.axvline(0, c='grey', lw=0.5)
     ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), xlabel='valence', ylabel='arousal')
     ax.set_title('valence/arousal plane (test windows)', fontsize=9); ax.legend(fontsize=7, loc='lower right')
@@ -285,8 +285,7 @@ def load(ctx: StageContext) -> dict:
     "The evaluation, from `evaluate/evaluation.json`."
     return json.loads((ctx.run.path / 'evaluate' / 'evaluation.json').read_text())
 
-STAGE = Stage('evaluate', run, load, reads=('data', 'teacher', 'student', 'student_nokd'),
-              fields=('bootstrap', 'latency_repeats', 'num_threads', 'seed'))
+STAGE = Stage('evaluate', run, load, reads=('data', 'teacher', 'student', 'student_nokd'), keys=('evaluate', 'common'))
 
 # %% ../nbs/08_evaluate.ipynb
 def _f(v, fmt='.3f', none='–'):
@@ -312,7 +311,7 @@ def _markdown(r: dict) -> str:
           '|' + '---|' * 14]
     for m in MODELS:
         s = r[m]
-        L.append(f"| {MODEL_NAMES[m]} | {s['size_mb']:.3g} | {s['params']:,} | {_ci(s, 'ccc_valence')} | {_ci(s, 'ccc_arousal')} "
+        L.append(f"| {_MODEL_NAMES[m]} | {s['size_mb']:.3g} | {s['params']:,} | {_ci(s, 'ccc_valence')} | {_ci(s, 'ccc_arousal')} "
                  f"| {_f(s['mae_valence'])} | {_f(s['mae_arousal'])} | {_f(s['rmse_valence'])} | {_f(s['rmse_arousal'])} "
                  f"| {_f(s['r_valence'])} | {_f(s['r_arousal'])} | {_f(s.get('clip_ccc_valence'), '.2f')} / "
                  f"{_f(s.get('clip_ccc_arousal'), '.2f')} | {_f(s['latency_ms_b1'], '.2f')} | {_f(s['latency_ms_b32'], '.1f')} |")
@@ -363,13 +362,24 @@ def write_report(cfg: Config, run: RunDir, eval_result: dict, export_result: dic
     atomic_write_text(run.path / 'report.md', _markdown(rep))
     return rep
 
+def finish_run(ctx) -> dict:
+    """The run's report, once the export stage is recorded (its record's `finish`): `write_report` from the evaluation, the
+    export, every stage's time and the stages restored from the stage cache (a pipeline context, `10_cli.RunContext`).
+    Rank 0 writes it; under torchrun every rank then reads it, so all return the same report (`ctx['report']`)."""
+    from distilled_vit.train import _barrier
+    _barrier()
+    if ctx.main: ctx.results['report'] = write_report(ctx.cfg, ctx.run, ctx['evaluate'], ctx['export'], ctx.timings, ctx.restored)
+    _barrier()
+    if not ctx.main: ctx.results['report'] = json.loads((ctx.run.path / 'report.json').read_text())
+    return ctx.results['report']
+
 def summary_table(report: dict) -> str:
     "Teacher vs students vs baseline in a few lines of text: size, params, CCC, MAE, latency, retention, verdict."
     rows = [('model', 'size MB', 'params', 'CCC V', 'CCC A', 'MAE V', 'MAE A', 'ms b1', 'ms b32')]
     for m in MODELS:
         if m not in report: continue
         s = report[m]
-        rows.append((MODEL_NAMES[m], f"{s['size_mb']:.3g}", f"{s['params']:,}", _f(s['ccc_valence']), _f(s['ccc_arousal']),
+        rows.append((_MODEL_NAMES[m], f"{s['size_mb']:.3g}", f"{s['params']:,}", _f(s['ccc_valence']), _f(s['ccc_arousal']),
                      _f(s['mae_valence']), _f(s['mae_arousal']), _f(s['latency_ms_b1'], '.2f'), _f(s['latency_ms_b32'], '.1f')))
     wd = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ['  '.join(c.ljust(wd[i]) if i == 0 else c.rjust(wd[i]) for i, c in enumerate(r)) for r in rows]

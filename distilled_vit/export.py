@@ -22,21 +22,22 @@ from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
 from .predict import BUNDLE_FORMAT, FRONTEND_FILE
 from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
+from .evaluate import finish_run
 
 # %% auto 0
-__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'OUTPUT_NAME', 'HARMONY_INPUT_NAME', 'HARMONY_FILE', 'PARITY_TOLERANCE',
-           'INT8_CCC_GOAL', 'BUNDLE_VERSION', 'ExportError', 'example_input', 'torch_outputs', 'to_torchscript',
-           'save_torchscript', 'load_torchscript', 'export_program', 'load_program', 'save_state_dict', 'load_student',
-           'export_onnx', 'check_onnx', 'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch',
-           'executorch_missing', 'export_pte', 'load_pte', 'pte_outputs', 'write_bundle', 'write_harmony_graph',
-           'wave_check_set', 'export_stage']
+__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'HARMONY_INPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION',
+           'ExportError', 'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript', 'load_torchscript',
+           'export_program', 'load_program', 'save_state_dict', 'load_student', 'export_onnx', 'check_onnx',
+           'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch', 'executorch_missing',
+           'export_pte', 'load_pte', 'pte_outputs', 'write_bundle', 'write_harmony_graph', 'wave_check_set',
+           'export_stage']
 
 # %% ../nbs/09_export.ipynb
 class ExportError(DistilledViTError):
     "An exported artefact that could not be written or does not reproduce the eager model."
 
-INPUT_NAME, WAVE_INPUT_NAME, OUTPUT_NAME, HARMONY_INPUT_NAME = 'mel', 'audio', 'valence_arousal', 'harmony'
-HARMONY_FILE = 'harmony.onnx'   # a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
+INPUT_NAME, WAVE_INPUT_NAME, _OUTPUT_NAME, HARMONY_INPUT_NAME = 'mel', 'audio', 'valence_arousal', 'harmony'
+_HARMONY_FILE = 'harmony.onnx'   # a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
 PARITY_TOLERANCE = 1e-4      # max abs difference allowed between an fp32 artefact's outputs and the eager model's
 INT8_CCC_GOAL = 0.01         # an INT8 model whose CCC drops by more than this is not the bundle's default
 
@@ -124,8 +125,8 @@ def export_onnx(model: nn.Module, example: torch.Tensor | tuple, path, opset: in
     A model of several inputs takes a tuple of examples and a tuple of names."""
     ex, names = (example, list(input_name)) if isinstance(example, tuple) else ((example,), [input_name])
     with atomic_path(path) as tmp, _quiet():
-        torch.onnx.export(model, ex, str(tmp), dynamo=False, opset_version=opset, input_names=names, output_names=[OUTPUT_NAME],
-                          dynamic_axes={**{n: {0: 'batch'} for n in names}, OUTPUT_NAME: {0: 'batch'}})
+        torch.onnx.export(model, ex, str(tmp), dynamo=False, opset_version=opset, input_names=names, output_names=[_OUTPUT_NAME],
+                          dynamic_axes={**{n: {0: 'batch'} for n in names}, _OUTPUT_NAME: {0: 'batch'}})
         check_onnx(tmp)
     return Path(path)
 
@@ -251,7 +252,7 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                                         f'{window_samples(cfg)}) of that (any hop; the last window may be end-aligned, '
                                         'see distilled_vit.audio.wave_windows). Models whose input has this shape compute '
                                         'the log-mel front end and normalisation themselves.')),
-               output=dict(name=OUTPUT_NAME, shape=['batch', len(DIMS)], range=[-1.0, 1.0]),
+               output=dict(name=_OUTPUT_NAME, shape=['batch', len(DIMS)], range=[-1.0, 1.0]),
                frontend={k: getattr(cfg, k) for k in FRONTEND_FIELDS},
                log_mel=dict(power=2.0, ref=1.0, amin=1e-10, silence_db=SILENCE_DB, mono='mean of channels'),
                normalisation=dict(mean=norm.mean.tolist(), std=norm.std.tolist()),
@@ -265,15 +266,15 @@ def write_harmony_graph(cfg: Config, out_dir) -> Path:
     """`harmony.onnx` in `out_dir`: the transcriber and the harmony rows of a clip in one graph (01b_harmony), not
     normalised: windows are cut from them with zero padding and normalised after (`data.hnorm`), as in training."""
     g = harmony_graph(cfg.hop_length / cfg.sample_rate)
-    with atomic_path(Path(out_dir) / HARMONY_FILE) as t: t.write_bytes(g.SerializeToString())
-    return Path(out_dir) / HARMONY_FILE
+    with atomic_path(Path(out_dir) / _HARMONY_FILE) as t: t.write_bytes(g.SerializeToString())
+    return Path(out_dir) / _HARMONY_FILE
 
 def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
     "The bundle's `harmony` entry: the graph `write_harmony_graph` wrote (its SHA-256), its inputs, output and statistics."
     from distilled_vit.harmony import NMP_SHA256, HARMONY_VERSION, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     (a, t), o = HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
-    return dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, graph=HARMONY_FILE,
-                sha256=hashlib.sha256((out / HARMONY_FILE).read_bytes()).hexdigest(),
+    return dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, graph=_HARMONY_FILE,
+                sha256=hashlib.sha256((out / _HARMONY_FILE).read_bytes()).hexdigest(),
                 transcriber=dict(name="basic-pitch 0.4.0 icassp_2022/nmp.onnx (Apache-2.0), inside the graph", sha256=NMP_SHA256),
                 graph_inputs={a: 'the whole clip, mono float32 at 22050 Hz (resampled from the model rate, soxr HQ)',
                               t: f"int64 scalar: the clip's log-mel frame count, 1 + floor(samples at {cfg.sample_rate} Hz / {cfg.hop_length})"},
@@ -347,20 +348,28 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
                           ccc_drop=max(drop.values()))
         if progress: print(f"export: {name:<14} {arts[name]['size_mb']:7.2f} MB  {arts[name]['latency_ms_b1']:6.2f} ms  "
                            f"max |diff| {arts[name]['max_abs_diff']:.1e}  CCC drop {arts[name]['ccc_drop']:+.4f}", flush=True)
+    def make(name, file, fmt, write, load, use, against=(ref, yte, ref_m)):
+        "One artefact: write it (-> its path, or (path, how TorchScript was made)), load it back, run it, record it."
+        p, how = (w if isinstance(w := write(out / file), tuple) else (w, ''))
+        m = load(p); record(name, p, fmt.format(how=how), *use(m), against)
+    def scripted(m, path): s, how = to_torchscript(m, example); return save_torchscript(s, path), how
+    session = lambda p: ort_session(p, cfg.num_threads)
+    on_torch = lambda m: (torch_outputs(m, Xte), torch_latency(m, shape, cfg))
+    on_ort = lambda batch: lambda s: (ort_outputs(s, Xte, batch), ort_latency(s, shape, cfg))
+    feature_in = (   # name, file, format, write(path), load(path), use(loaded) -> (outputs, latency); the .pth: the eager reference
+        ('state_dict', 'mobile_vit_student.pth', 'state dict (.pth, eager fp32)', lambda p: save_state_dict(model, p),
+         lambda p: load_student(p, cfg), on_torch),
+        ('torchscript', 'student_torchscript.pt', 'TorchScript ({how}; legacy, deprecated upstream)', lambda p: scripted(model, p),
+         load_torchscript, on_torch),
+        ('torch_export', 'student.pt2', 'torch.export program (.pt2)', lambda p: export_program(model, example, p), load_program, on_torch),
+        ('torch_int8', 'student_int8_torchscript.pt', 'PyTorch dynamic INT8 (Linear, TorchScript {how}; legacy)',
+         lambda p: scripted(quantize_torch(model), p), load_torchscript, on_torch),
+        ('onnx_fp32', 'student.onnx', f'ONNX fp32 (opset {cfg.onnx_opset})', lambda p: export_onnx(model, example, p, cfg.onnx_opset),
+         session, on_ort(64)),
+        ('onnx_int8', 'student_int8.onnx', 'ONNX Runtime dynamic INT8 (MatMul, per channel)',
+         lambda p: quantize_onnx(out / 'student.onnx', p), session, on_ort(1)))
     with torch_threads(cfg.num_threads):
-        p = save_state_dict(model, out / 'mobile_vit_student.pth'); m = load_student(p, cfg)       # the eager reference
-        record('state_dict', p, 'state dict (.pth, eager fp32)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
-        ts, how = to_torchscript(model, example); p = save_torchscript(ts, out / 'student_torchscript.pt')
-        m = load_torchscript(p); record('torchscript', p, f'TorchScript ({how}; legacy, deprecated upstream)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
-        p = export_program(model, example, out / 'student.pt2'); m = load_program(p)
-        record('torch_export', p, 'torch.export program (.pt2)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
-        q = quantize_torch(model); qts, qhow = to_torchscript(q, example)
-        p = save_torchscript(qts, out / 'student_int8_torchscript.pt'); m = load_torchscript(p)
-        record('torch_int8', p, f'PyTorch dynamic INT8 (Linear, TorchScript {qhow}; legacy)', torch_outputs(m, Xte), torch_latency(m, shape, cfg))
-    p = export_onnx(model, example, out / 'student.onnx', cfg.onnx_opset); s = ort_session(p, cfg.num_threads)
-    record('onnx_fp32', p, f'ONNX fp32 (opset {cfg.onnx_opset})', ort_outputs(s, Xte), ort_latency(s, shape, cfg))
-    p = quantize_onnx(out / 'student.onnx', out / 'student_int8.onnx'); s = ort_session(p, cfg.num_threads)
-    record('onnx_int8', p, 'ONNX Runtime dynamic INT8 (MatMul, per channel)', ort_outputs(s, Xte, 1), ort_latency(s, shape, cfg))
+        for row in feature_in: make(*row)
     # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager student on the same clips
     if cfg.student_harmony:      # its second input: the same windows of harmony.onnx's rows (transcriber + rows, one graph)
         hs = ort_session(write_harmony_graph(cfg, out), cfg.num_threads)
@@ -377,15 +386,17 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
         wref = torch_outputs(model, feat())
         weager = batched(lambda s: wave(*map(torch.from_numpy, feeds(s))).float(), len(A), 64)
         db = batched(lambda s: wave.frontend.log_mel(torch.from_numpy(A[s])), len(A), 64)
-    ort_wave = lambda sess, b=64: batched(lambda s: sess.run(None, dict(zip(names, feeds(s))))[0], len(A), b)
+    on_wave = lambda batch: lambda sess: (batched(lambda s: sess.run(None, dict(zip(names, feeds(s))))[0], len(A), batch),
+                                          ort_latency(sess, wshape, cfg))
+    audio_in = (
+        ('onnx_wave_fp32', 'student_wave.onnx', f'ONNX fp32, audio in (opset {cfg.onnx_opset})', lambda p: export_onnx(
+            wave, wex if len(wex) > 1 else wex[0], p, cfg.onnx_opset, names if len(names) > 1 else names[0]), session, on_wave(64)),
+        ('onnx_wave_int8', 'student_wave_int8.onnx', 'ONNX Runtime dynamic INT8, audio in (front end fp32)',
+         lambda p: quantize_onnx(out / 'student_wave.onnx', p, keep_prefix='/frontend/'), session, on_wave(1)))
     # exporters are checked against the eager audio-in student (same input); CCC drops against the feature-in student
     wagainst, full = (weager, yw, va_metrics(yw, wref)), ~short
-    p = export_onnx(wave, wex if len(wex) > 1 else wex[0], out / 'student_wave.onnx', cfg.onnx_opset, names if len(names) > 1 else names[0])
-    s = ort_session(p, cfg.num_threads)
-    record('onnx_wave_fp32', p, f'ONNX fp32, audio in (opset {cfg.onnx_opset})', ort_wave(s), ort_latency(s, wshape, cfg), wagainst)
-    p = quantize_onnx(out / 'student_wave.onnx', out / 'student_wave_int8.onnx', keep_prefix='/frontend/')
-    s = ort_session(p, cfg.num_threads)
-    record('onnx_wave_int8', p, 'ONNX Runtime dynamic INT8, audio in (front end fp32)', ort_wave(s, 1), ort_latency(s, wshape, cfg), wagainst)
+    with torch_threads(cfg.num_threads):
+        for row in audio_in: make(*row, against=wagainst)
     why_not = ('student_harmony: the transcriber is an ONNX graph (converted from TensorFlow), so harmony.onnx and '
                'student_wave*.onnx run in ONNX Runtime (mobile, web); no ExecuTorch program') if cfg.student_harmony else \
               executorch_missing() if cfg.export_pte else 'export_pte=False'
@@ -399,9 +410,9 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
         # lowering is single-threaded Python (~35 s a program here): the two programs are lowered side by side
         paths = parallel_map(_pte_job, [(wave, one, out / file, quant) for _, file, quant, _ in programs],
                              min(len(programs), worker_count(cfg.workers)), start='spawn')
-        with torch_threads(cfg.num_threads):
-            for (name, _, _, fmt), p in zip(programs, paths):
-                meth = load_pte(p); record(name, p, fmt, pte_outputs(meth, A), pte_lat(meth), wagainst)
+        with torch_threads(cfg.num_threads):             # each program was written by its worker: the table's loop does the rest
+            for (name, file, _, fmt), _ in zip(programs, paths):
+                make(name, file, fmt, lambda p: p, load_pte, lambda m: (pte_outputs(m, A), pte_lat(m)), wagainst)
     for k in ('torchscript', 'torch_export', 'onnx_fp32', 'onnx_wave_fp32') + (() if why_not else ('pte_wave_fp32',)):
         if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
             raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
@@ -452,7 +463,7 @@ def _harmony_summary(cfg: Config, out: Path, session) -> dict:
     y = np.random.default_rng(0).normal(scale=0.1, size=10 * cfg.sample_rate).astype(np.float32)
     t = median_ms(lambda y: graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), y,
                   min(cfg.latency_repeats, 5), warmup_calls(min(cfg.latency_repeats, 5)))
-    return dict(graph=f'export/{HARMONY_FILE}', size_mb=(out / HARMONY_FILE).stat().st_size / 2**20, ms_per_10s_clip=t,
+    return dict(graph=f'export/{_HARMONY_FILE}', size_mb=(out / _HARMONY_FILE).stat().st_size / 2**20, ms_per_10s_clip=t,
                 what='transcriber + key-invariant rows of a whole clip, run once per clip before the windows')
 
 def run(ctx: StageContext) -> dict:
@@ -465,4 +476,4 @@ def load(ctx: StageContext) -> dict:
     return json.loads((ctx.run.path / 'export' / 'export.json').read_text())
 
 STAGE = Stage('export', run, load, reads=('data', 'student', 'student_nokd', 'evaluate'),
-              fields=('onnx_opset', 'export_pte', 'latency_repeats', 'num_threads'))
+              keys=('export', 'evaluate.latency_repeats', 'common.num_threads'), finish=finish_run)   # then the report

@@ -24,10 +24,10 @@ from .train import fit, predict_windows, epoch_loop, load_checkpoint, NonFiniteL
 from .student import create_student
 
 # %% auto 0
-__all__ = ['COLLAPSE_RATIO', 'AUX_WEIGHT', 'GANError', 'GANCollapseError', 'label_embedding', 'ConditionalBatchNorm2d',
-           'Generator', 'Discriminator', 'create_gan', 'sample_labels', 'check_collapse', 'standing_statistics',
-           'plot_gan_history', 'train_gan', 'load_generator', 'generate_synthetic', 'generate_at', 'frechet_distance',
-           'embed', 'train_reference', 'gan_metrics', 'plot_real_vs_synthetic', 'plot_label_scatter', 'gan_stage']
+__all__ = ['COLLAPSE_RATIO', 'GANError', 'GANCollapseError', 'label_embedding', 'ConditionalBatchNorm2d', 'Generator',
+           'Discriminator', 'create_gan', 'sample_labels', 'check_collapse', 'standing_statistics', 'plot_gan_history',
+           'train_gan', 'load_generator', 'generate_synthetic', 'generate_at', 'frechet_distance', 'embed',
+           'train_reference', 'gan_metrics', 'plot_real_vs_synthetic', 'plot_label_scatter', 'gan_stage']
 
 # %% ../nbs/04_gan.ipynb
 class GANError(DistilledViTError):
@@ -98,7 +98,6 @@ class Discriminator(nn.Module):
         self.n_features = (ch[-1] + 1) * (n_mels // 16)             # + the minibatch-std channel
         self.linear = spectral_norm(nn.Linear(self.n_features, 1))
         self.embed = label_embedding(self.n_features, sn=True)
-        self.aux = nn.Linear(self.n_features, 2)
 
     def features(self, x):
         "φ(x): [B, 1, H, T] -> [B, (4w + 1) · H/16] (averaged over time, flattened over frequency)."
@@ -112,10 +111,6 @@ class Discriminator(nn.Module):
         return self.linear(h).squeeze(1) + (self.embed(y) * h).sum(1)
 
     def forward(self, x, y): return self.score(self.features(x), y)
-
-    def regress(self, h):
-        "Auxiliary (valence, arousal) regression [B, 2] from features `h` = φ(x)."
-        return self.aux(h)
 
 def create_gan(cfg: Config) -> tuple[Generator, Discriminator]:
     "Generator and discriminator sized by `cfg` (`n_mels`, `win_frames`, `gan_width`, `gan_z_dim`)."
@@ -136,15 +131,14 @@ def sample_labels(y_train: np.ndarray, n: int, rng: np.random.Generator, bandwid
 
 # %% ../nbs/04_gan.ipynb
 COLLAPSE_RATIO = 0.01          # synthetic / real across-batch variance below this = collapse
-AUX_WEIGHT = 0.0               # weight of D's optional auxiliary label regression (0 = pure projection discriminator)
-_KEY_FIELDS = ('seed', 'gan_width', 'gan_z_dim', 'gan_lr', 'gan_batch', 'gan_vicinity')
+_KEY_FIELDS = config_fields('gan', 'common.seed', exclude=('gan', 'n_synthetic', 'gan_epochs'))   # a resumed GAN may train longer
 
-def _gan_key(cfg: Config, Xtr: torch.Tensor, ytr: torch.Tensor, aux_weight: float) -> str:
+def _gan_key(cfg: Config, Xtr: torch.Tensor, ytr: torch.Tensor) -> str:
     """What a checkpoint must agree on to be resumed: the GAN's config fields (everything but the number of epochs)
     and the content of the windows and labels it trains on (whatever changed them: the data, the split, the front end)."""
     h = hashlib.sha256()
     for t in (Xtr, ytr): a = t.numpy(); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(np.ascontiguousarray(a).tobytes())
-    return json.dumps(dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, train=h.hexdigest()[:20], aux=aux_weight), sort_keys=True)
+    return json.dumps(dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, train=h.hexdigest()[:20]), sort_keys=True)
 
 def check_collapse(fake_var: float, real_var: float, epoch: int, ratio: float = COLLAPSE_RATIO):
     "Raise `GANCollapseError` when the synthetic across-batch variance is below `ratio` × the real one."
@@ -182,7 +176,7 @@ def plot_gan_history(hist: pd.DataFrame, path=None):
 
 # %% ../nbs/04_gan.ipynb
 def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: str | Path | None = None,
-              collapse_ratio: float = COLLAPSE_RATIO, aux_weight: float = AUX_WEIGHT) -> Generator:
+              collapse_ratio: float = COLLAPSE_RATIO) -> Generator:
     """Train the conditional GAN on the *training* windows of `data` for `cfg.gan_epochs`; returns the generator (eval
     mode, CPU). Writes `checkpoint.pt` every epoch, then `generator.safetensors`, `history.csv` and
     `curves.png` into `out_dir` (default `run.stage('gan')`); resumes from the checkpoint when present."""
@@ -195,7 +189,7 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
     Xtr, ytr = data.arrays('train')                                  # the training split only
     Xtr, ytr = torch.as_tensor(Xtr, dtype=torch.float32), torch.as_tensor(ytr, dtype=torch.float32)
     if len(Xtr) < 2: raise GANError(f"the GAN needs at least 2 training windows, got {len(Xtr)}")
-    key, ck, bs = _gan_key(cfg, Xtr, ytr, aux_weight), out / 'checkpoint.pt', min(cfg.gan_batch, len(Xtr))
+    key, ck, bs = _gan_key(cfg, Xtr, ytr), out / 'checkpoint.pt', min(cfg.gan_batch, len(Xtr))
     def state() -> dict: return dict(G=G.state_dict(), D=D.state_dict(), optG=optG.state_dict(), optD=optD.state_dict())
     def restore(st: dict):
         try: G.load_state_dict(st['G']); D.load_state_dict(st['D']); optG.load_state_dict(st['optG']); optD.load_state_dict(st['optD'])
@@ -212,17 +206,13 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
             y_star = (y + cfg.gan_vicinity * torch.randn(y.shape, generator=noise)).clamp(-1, 1).to(device)  # vicinal labels
             z = torch.randn(len(idx), cfg.gan_z_dim, generator=noise).to(device)
             fake = G(z, y_star)
-            h_real = D.features(x)
-            d_real, d_fake = D.score(h_real, y_star), D(fake.detach(), y_star)
+            d_real, d_fake = D(x, y_star), D(fake.detach(), y_star)
             loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
-            if aux_weight: loss_d = loss_d + aux_weight * F.mse_loss(D.regress(h_real), y.to(device))
             if not torch.isfinite(loss_d):
                 raise NonFiniteLossError(f"GAN: non-finite discriminator loss at epoch {epoch + 1}, batch {b + 1}; "
                                          f"lower gan_lr or check the inputs for NaN/inf")
             optD.zero_grad(set_to_none=True); loss_d.backward(); optD.step()
-            h_fake = D.features(fake)
-            loss_g = -D.score(h_fake, y_star).mean()
-            if aux_weight: loss_g = loss_g + aux_weight * F.mse_loss(D.regress(h_fake), y_star)
+            loss_g = -D(fake, y_star).mean()
             if not torch.isfinite(loss_g):
                 raise NonFiniteLossError(f"GAN: non-finite generator loss at epoch {epoch + 1}, batch {b + 1}; lower gan_lr")
             optG.zero_grad(set_to_none=True); loss_g.backward(); optG.step()
@@ -387,5 +377,4 @@ def load(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
     if not ctx.cfg.gan: return None
     with np.load(ctx.run.path / 'gan' / 'synthetic.npz', allow_pickle=False) as z: return z['X'], z['y']
 
-STAGE = Stage('gan', run, load, reads=('data',), fields=('gan', 'n_synthetic', 'gan_epochs', 'gan_width', 'gan_z_dim', 'gan_lr',
-                                                         'gan_batch', 'gan_vicinity', 'seed', 'max_batches'))
+STAGE = Stage('gan', run, load, reads=('data',), keys=('gan', 'common.seed', 'optim.max_batches'))

@@ -13,17 +13,17 @@ from .parallel import *
 from .audio import window_starts, resample
 
 # %% auto 0
-__all__ = ['HARMONY_ROWS', 'HARMONY_VERSION', 'BP_RATE', 'BP_WINDOW', 'BP_HOP', 'BP_OVERLAP', 'BP_OUTPUT', 'NMP_SHA256',
-           'KK_MAJOR', 'KK_MINOR', 'FOLD', 'HARMONY_GRAPH_INPUTS', 'HARMONY_GRAPH_OUTPUT', 'TranscriberError',
-           'check_transcriber', 'transcriber_path', 'transcriber_key', 'transcriber_session', 'note_activations',
-           'estimate_key', 'harmony_rows', 'harmony_features', 'harmony_windows', 'harmony_graph', 'graph_rows']
+__all__ = ['HARMONY_ROWS', 'HARMONY_VERSION', 'BP_RATE', 'BP_HOP', 'BP_OVERLAP', 'NMP_SHA256', 'KK_MAJOR', 'KK_MINOR', 'FOLD',
+           'HARMONY_GRAPH_INPUTS', 'HARMONY_GRAPH_OUTPUT', 'TranscriberError', 'check_transcriber', 'transcriber_path',
+           'transcriber_key', 'transcriber_session', 'note_activations', 'estimate_key', 'harmony_rows',
+           'harmony_features', 'harmony_windows', 'harmony_graph', 'graph_rows']
 
 # %% ../nbs/01b_harmony.ipynb
 HARMONY_ROWS = 16
 HARMONY_VERSION = 1                                   # bump when the rows change: part of every cache key that holds them
-BP_RATE, BP_WINDOW, BP_HOP = 22050, 43844, 256        # basic-pitch: sample rate, samples per model window, samples per frame
+BP_RATE, _BP_WINDOW, BP_HOP = 22050, 43844, 256        # basic-pitch: sample rate, samples per model window, samples per frame
 BP_OVERLAP = 30 * BP_HOP                              # samples shared by consecutive windows (basic-pitch's own windowing)
-BP_OUTPUT = 'StatefulPartitionedCall:1'               # note activations [windows, 172 frames, 88 keys] (':2' onsets, ':0' contours)
+_BP_OUTPUT = 'StatefulPartitionedCall:1'               # note activations [windows, 172 frames, 88 keys] (':2' onsets, ':0' contours)
 NMP_SHA256 = '2c3c1d144bfa61ad236e92e169c13535c880469a12a047d4e73451f2c059a0ec'   # basic-pitch 0.4.0, icassp_2022/nmp.onnx
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])   # Krumhansl & Kessler (1982)
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
@@ -75,13 +75,13 @@ def note_activations(y: np.ndarray, sr: int, batch: int = 16, session=None) -> n
     if sr != BP_RATE: y = resample(y, sr, BP_RATE)      # librosa's soxr_hq resampling, without librosa
     n_frames = int(round(len(y) / BP_HOP))
     y = np.concatenate([np.zeros(BP_OVERLAP // 2, np.float32), y])
-    starts = list(range(0, max(1, len(y) - BP_OVERLAP), BP_WINDOW - BP_OVERLAP))
+    starts = list(range(0, max(1, len(y) - BP_OVERLAP), _BP_WINDOW - BP_OVERLAP))
     sess, half = session or _session(), BP_OVERLAP // BP_HOP // 2
     name, out = sess.get_inputs()[0].name, []
     for i in range(0, len(starts), batch):
-        W = np.zeros((len(starts[i:i + batch]), BP_WINDOW, 1), np.float32)
-        for j, s in enumerate(starts[i:i + batch]): seg = y[s:s + BP_WINDOW]; W[j, :len(seg), 0] = seg
-        out.extend(r[half:-half] for r in sess.run([BP_OUTPUT], {name: W})[0])
+        W = np.zeros((len(starts[i:i + batch]), _BP_WINDOW, 1), np.float32)
+        for j, s in enumerate(starts[i:i + batch]): seg = y[s:s + _BP_WINDOW]; W[j, :len(seg), 0] = seg
+        out.extend(r[half:-half] for r in sess.run([_BP_OUTPUT], {name: W})[0])
     return np.concatenate(out)[:n_frames].astype(np.float32)
 
 # %% ../nbs/01b_harmony.ipynb
@@ -103,14 +103,14 @@ def harmony_rows(R: np.ndarray) -> np.ndarray:
     one = np.ones(len(R), np.float32)
     return np.concatenate([np.roll(pc, -tonic, 1).T, np.stack([one * (ma - mi), one * ma, one * mi, R.sum(1)])]).astype(np.float32)
 
-def harmony_features(y: np.ndarray, cfg: Config, n_frames: int | None = None, session=None) -> np.ndarray:
-    """Harmony rows [16, n_frames] of mono audio `y` at `cfg.sample_rate` on the log-mel frame grid (`n_frames`: the
+def harmony_features(y: np.ndarray, fe: FrontEnd, n_frames: int | None = None, session=None) -> np.ndarray:
+    """Harmony rows [16, n_frames] of mono audio `y` at `fe.sample_rate` on the log-mel frame grid (`n_frames`: the
     log-mel's frame count, by default librosa's centred count 1 + len(y) // hop_length)."""
-    if n_frames is None: n_frames = 1 + len(y) // cfg.hop_length
-    H = harmony_rows(note_activations(y, cfg.sample_rate, session=session))
+    if n_frames is None: n_frames = 1 + len(y) // fe.hop_length
+    H = harmony_rows(note_activations(y, fe.sample_rate, session=session))
     if H.shape[1] < 2: return np.zeros((HARMONY_ROWS, n_frames), np.float32)   # under two transcriber frames: nothing heard
     tb = np.arange(H.shape[1]) * BP_HOP / BP_RATE
-    tm = np.arange(n_frames) * cfg.hop_length / cfg.sample_rate
+    tm = np.arange(n_frames) * fe.hop_length / fe.sample_rate
     return np.stack([np.interp(tm, tb, h) for h in H]).astype(np.float32)
 
 def harmony_windows(H: np.ndarray, win: int, hop: int, max_windows: int = 0) -> np.ndarray:
@@ -137,9 +137,9 @@ def harmony_graph(hop_seconds: float, transcriber: str | Path | None = None) -> 
     audio, n_frames = HARMONY_GRAPH_INPUTS
     # basic-pitch's framing (note_activations): OVERLAP/2 zeros in front, windows every WINDOW - OVERLAP samples
     N = op('Shape', [audio], at=pre)
-    yp = op('Pad', [audio, i64(BP_OVERLAP // 2, BP_WINDOW)], at=pre)                      # zeros in front and after the end
+    yp = op('Pad', [audio, i64(BP_OVERLAP // 2, _BP_WINDOW)], at=pre)                      # zeros in front and after the end
     last = op('Max', [op('Sub', [op('Add', [N, i64(BP_OVERLAP // 2)], at=pre), i64(BP_OVERLAP)], at=pre), i64(1)], at=pre)
-    starts = op('Range', [k(np.int64(0)), op('Squeeze', [last], at=pre), k(np.int64(BP_WINDOW - BP_OVERLAP))], at=pre)
+    starts = op('Range', [k(np.int64(0)), op('Squeeze', [last], at=pre), k(np.int64(_BP_WINDOW - BP_OVERLAP))], at=pre)
     # the transcriber runs on one window at a time (a Scan over the window starts, each sliced from the padded clip
     # inside the loop), so memory does not grow with the clip's length
     body = oh.make_graph(
@@ -147,15 +147,15 @@ def harmony_graph(hop_seconds: float, transcriber: str | Path | None = None) -> 
          oh.make_node('Add', ['start1', 'h/window'], ['stop1']),
          oh.make_node('Slice', [yp, 'start1', 'stop1', 'h/axis0'], ['w']),
          oh.make_node('Reshape', ['w', 'h/window_shape'], [bp.graph.input[0].name])] + list(bp.graph.node) +
-        [oh.make_node('Squeeze', ['bp/' + BP_OUTPUT, 'h/axis0'], ['notes'])],
+        [oh.make_node('Squeeze', ['bp/' + _BP_OUTPUT, 'h/axis0'], ['notes'])],
         'transcriber_window', [oh.make_tensor_value_info('start', TP.INT64, [])],
         [oh.make_tensor_value_info('notes', TP.FLOAT, [None, 88])])
-    for n, v in (('h/axis0', [0]), ('h/window', [BP_WINDOW]), ('h/window_shape', [1, BP_WINDOW, 1])):
+    for n, v in (('h/axis0', [0]), ('h/window', [_BP_WINDOW]), ('h/window_shape', [1, _BP_WINDOW, 1])):
         inits.append(nh.from_array(np.array(v, np.int64), n))
-    pre.append(oh.make_node('Scan', [starts], ['bp/' + BP_OUTPUT], body=body, num_scan_inputs=1))
+    pre.append(oh.make_node('Scan', [starts], ['bp/' + _BP_OUTPUT], body=body, num_scan_inputs=1))
     # note activations R [F, 88]: each window's middle frames, cut at round(samples / HOP) frames
     half = BP_OVERLAP // BP_HOP // 2
-    R = op('Reshape', [op('Slice', ['bp/' + BP_OUTPUT, i64(half), i64(-half), i64(1)]), i64(-1, 88)])
+    R = op('Reshape', [op('Slice', ['bp/' + _BP_OUTPUT, i64(half), i64(-half), i64(1)]), i64(-1, 88)])
     nb = op('Cast', [op('Round', [op('Div', [op('Cast', [N], to=TP.DOUBLE), k(np.array([BP_HOP], np.float64))])])], to=TP.INT64)
     R = op('Slice', [R, i64(0), nb, i64(0)])
     F = op('Shape', [R], start=0, end=1)

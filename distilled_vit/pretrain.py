@@ -97,11 +97,11 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
 
 # %% ../nbs/04a_pretrain.ipynb
 PRETRAIN_VERSION = 2           # 2: batch order and masks drawn per epoch (resumable)
-_PRETRAIN_FIELDS = dict(teacher=('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'patch_size',
-                                 'teacher_pretrain', 'teacher_lr'),
-                        student=('student_dim', 'student_depth', 'student_heads', 'student_mlp_ratio', 'patch_size',
-                                 'student_pretrain', 'lr'))
-_PRETRAIN_COMMON = ('batch_size', 'weight_decay', 'grad_clip', 'warmup_frac', 'data_seed')
+# what a pretrained backbone is made from: the model's section and the optimiser, less what only the run after it
+# reads (its epochs, its starting weights, its early stopping)
+_PRETRAIN_FIELDS = dict(teacher=config_fields('teacher', 'model', exclude=('teacher_weights', 'teacher_epochs')),
+                        student=config_fields('student', 'model', exclude=('student_harmony', 'kd_epochs')))
+_PRETRAIN_COMMON = config_fields('optim', 'data.data_seed', exclude=('patience', 'max_batches'))
 MASK_RATIO = 0.5             # share of patches hidden by the masked objective
 
 def _pretrain_key(cfg: Config, which: str = 'teacher') -> str:

@@ -173,20 +173,25 @@ class RunDir:
 class Stage:
     """What a stage is, declared once beside its code (the last cell of its notebook): its name (and folder); its
     `run(ctx)` and `load(ctx)` (and optional `warm(ctx)`, see the stage protocol below); the earlier stages whose
-    results it reads and the config fields its result is made from (together: its fingerprint, `stage_inputs`); and
-    how the pipeline treats it: trained by every rank together (`ddp`), also kept in the stage cache for any run
-    directory (`cached`), or run every time and fingerprinted by its content (`always_run`, `changed`: one line on
-    what a changed content means)."""
+    results it reads and the config its result is made from, as sections or `section.field`s (`keys`, see
+    `00_core.config_fields`; together: its fingerprint, `stage_inputs`); and how the pipeline treats it: trained by
+    every rank together (`ddp`), also kept in the stage cache for any run directory (`cached`), or run every time and
+    fingerprinted by its content (`always_run`, `changed`: one line on what a changed content means); `finish(ctx)`,
+    when given, runs after the stage is recorded, on rank 0 (the export stage's writes the report, which holds every
+    stage's time, its own included)."""
     name: str
     run: Callable
     load: Callable
     reads: tuple[str, ...] = ()
-    fields: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
     ddp: bool = False
     cached: bool = False
     always_run: bool = False
     warm: Callable | None = None
     changed: str = ''
+    finish: Callable | None = None
+    @property
+    def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)   # the config fields in its fingerprint
 
 def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."

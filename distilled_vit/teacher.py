@@ -22,11 +22,11 @@ from .student import DSConvPatchEmbed
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['TEACHER_STEMS', 'create_teacher', 'check_teacher_weights', 'load_timm_checkpoint', 'load_timm_pretrained',
-           'record_attention', 'forward_distill', 'train_teacher']
+__all__ = ['create_teacher', 'check_teacher_weights', 'load_timm_checkpoint', 'load_timm_pretrained', 'record_attention',
+           'forward_distill', 'train_teacher']
 
 # %% ../nbs/05_teacher.ipynb
-TEACHER_STEMS = ('conv', 'patch')
+_TEACHER_STEMS = ('conv', 'patch')
 
 def create_teacher(cfg: Config) -> nn.Module:
     """The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs; with `cfg.harmony`
@@ -35,8 +35,8 @@ def create_teacher(cfg: Config) -> nn.Module:
     'conv' swaps timm's linear patchify for the student's `DSConvPatchEmbed` (same token grid); 'patch' keeps it.
     `cfg.teacher_weights` is a local checkpoint, or `timm:<model tag>` for timm's own pretrained weights (downloaded
     by timm only when online; offline it fails at once with one line)."""
-    if cfg.teacher_stem not in TEACHER_STEMS:
-        raise ConfigError(f"teacher_stem must be one of {', '.join(TEACHER_STEMS)}, got {cfg.teacher_stem!r}")
+    if cfg.teacher_stem not in _TEACHER_STEMS:
+        raise ConfigError(f"teacher_stem must be one of {', '.join(_TEACHER_STEMS)}, got {cfg.teacher_stem!r}")
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)
     kw = dict(pretrained=False, in_chans=1, num_classes=2, img_size=(rows, cfg.win_frames), patch_size=cfg.patch_size)
     if cfg.teacher_stem == 'conv': kw['embed_layer'] = DSConvPatchEmbed
@@ -179,5 +179,4 @@ def load(ctx: StageContext) -> nn.Module:
     return load_weights(create_teacher(dataclasses.replace(ctx.cfg, teacher_weights='')), ctx.run.path / 'teacher' / 'model.safetensors')
 
 STAGE = Stage('teacher', run, load, reads=('data', 'gan'), ddp=True, cached=True,   # the hours of a run: also in the stage cache
-              fields=('teacher_arch', 'teacher_stem', 'teacher_depth', 'teacher_dim', 'teacher_heads', 'teacher_weights', 'teacher_epochs',
-                      'teacher_lr', 'patch_size', 'teacher_pretrain', 'pretrain_windows', 'pretrain_objective', 'data_seed') + TRAIN_FIELDS)
+              keys=('teacher', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed'))

@@ -21,9 +21,9 @@ from .parallel import *
 from .metrics import va_metrics
 
 # %% auto 0
-__all__ = ['TRAIN_FIELDS', 'predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process',
-           'GlooSyncBatchNorm', 'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint',
-           'load_checkpoint', 'load_weights', 'load_state_checked', 'plot_history', 'epoch_loop', 'Learner', 'fit']
+__all__ = ['predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process', 'GlooSyncBatchNorm',
+           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint', 'load_checkpoint', 'load_weights',
+           'load_state_checked', 'plot_history', 'epoch_loop', 'Learner', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -198,8 +198,6 @@ def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], d
         if main: save_checkpoint(dict(state(), epoch=epoch, history=hist, key=key), ck)
         if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: {describe(row)}")
     return hist
-
-TRAIN_FIELDS = ('seed', 'weight_decay', 'grad_clip', 'warmup_frac', 'patience', 'max_batches', 'batch_size')   # what `fit` reads
 
 class Learner:
     """The optimiser side of every gradient-trained model here (`fit`, and `04a_pretrain.pretrain_backbone`): AdamW with

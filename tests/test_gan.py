@@ -173,15 +173,6 @@ def test_stage_off_does_nothing_and_on_writes_metrics(cfg, data, tmp_path):
         assert -1 <= m[k]['ccc_mean'] <= 1
 
 
-def test_auxiliary_regression_option(cfg, data, tmp_path):
-    G = gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path, aux_weight=1.0)
-    h = pd.read_csv(tmp_path / 'history.csv')
-    assert np.isfinite(h[['d_loss', 'g_loss']].to_numpy()).all()
-    with pytest.raises(CheckpointError, match='other settings'):      # aux on/off is part of the checkpoint's identity
-        gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path, aux_weight=0.0)
-    assert gan.generate_synthetic(G, cfg, data, 4, seed=0)[0].shape == (4, cfg.n_mels, cfg.win_frames)
-
-
 class _ReadableLabels:
     "Training windows whose labels can be read off exactly: arousal = overall level, valence = high-minus-low band contrast."
     def __init__(self, cfg, n=256, seed=0):
@@ -233,7 +224,7 @@ def test_resume_key_changes_exactly_when_what_the_gan_learns_does(tmp_path, monk
         Xtr, ytr = (torch.as_tensor(a, dtype=torch.float32) for a in d.arrays('train'))
         try: G = gan.train_gan(c, None, d, progress=False, out_dir=tmp_path / name)
         except gan.GANError as e: return type(e).__name__, None
-        return torch.cat([p.detach().flatten() for p in G.state_dict().values() if p.dtype.is_floating_point]), gan._gan_key(c, Xtr, ytr, 0.0)
+        return torch.cat([p.detach().flatten() for p in G.state_dict().values() if p.dtype.is_floating_point]), gan._gan_key(c, Xtr, ytr)
     w0, k0 = trained(base, 'base')
     refused = []
     for f, fd in Config.__dataclass_fields__.items():
