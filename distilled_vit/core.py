@@ -194,10 +194,10 @@ def config_fields(*keys: str, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
     less `exclude`: how a stage's fingerprint, a cache key or the export's `frontend.json` names what it reads."""
     out = []
     for k in keys:
-        sec, _, one = k.partition('.')
+        sec, dot, one = k.partition('.')
         if sec not in SECTIONS: raise ConfigError(f"unknown config section {sec!r}; sections: {', '.join(SECTIONS)}")
         names = [f.name for f in fields(SECTIONS[sec])]
-        if one and one not in names: raise ConfigError(f"config section {sec!r} has no field {one!r}; its fields: {', '.join(names)}")
+        if (dot and not one) or (one and one not in names): raise ConfigError(f"config section {sec!r} has no field {one!r}; its fields: {', '.join(names)}")
         out += [n for n in ([one] if one else names) if n not in out and n not in exclude]
     return tuple(out)
 

@@ -177,8 +177,8 @@ class Stage:
     `00_core.config_fields`; together: its fingerprint, `stage_inputs`); and how the pipeline treats it: trained by
     every rank together (`ddp`), also kept in the stage cache for any run directory (`cached`), or run every time and
     fingerprinted by its content (`always_run`, `changed`: one line on what a changed content means); `finish(ctx)`,
-    when given, runs after the stage is recorded, on rank 0 (the export stage's writes the report, which holds every
-    stage's time, its own included)."""
+    when given, runs after the stage is recorded, on every rank, and decides itself what rank 0 alone does (the export
+    stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back)."""
     name: str
     run: Callable
     load: Callable
