@@ -155,7 +155,7 @@ class Distillation:
 
 @dataclass
 class Optimiser:
-    "Section `optim`: the training loop every model shares (03_train)."
+    "Section `optim`: the training loop of the teacher, the students and pretraining (03_train; the GAN has its own)."
     weight_decay: float = opt(0.01, ge=0)
     grad_clip: float = opt(1.0, gt=0)
     warmup_frac: float = opt(0.05, ge=0, lt=1)
