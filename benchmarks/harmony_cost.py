@@ -13,8 +13,9 @@ quantised, 09_export), as `predict` and the browser demo do; the clip is synthes
 `--repeats` runs after one warm-up, interquartile range in brackets. The accuracy of both arms is in
 gpu_harmony_true.md (3 seeds), not here.
 """
-import argparse, os, platform, shutil, sys, tempfile, time
+import argparse, os, shutil, sys, tempfile, time
 from pathlib import Path
+import _machine                                         # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -100,15 +101,10 @@ def main():
                                                       text=True, check=True).stdout.strip().splitlines()[-1]), 1) for s in (60, 600)}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    load_after = os.getloadavg()[0]
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), None) \
-        if Path('/proc/cpuinfo').exists() else None
     cmd = (f".venv/bin/python benchmarks/harmony_cost.py --preset {a.preset} --threads {' '.join(map(str, a.threads))}"
            + (f" --seconds {' '.join(f'{s:g}' for s in a.seconds)}" if a.seconds != [10.0, 60.0] else '')
            + (f" --repeats {a.repeats}" if a.repeats != 10 else ''))
-    machine = dict(python=platform.python_version(), torch=torch.__version__, onnxruntime=ort.__version__,
-                   cpu=cpu or platform.machine(), cpu_count=os.cpu_count(), load_1min_before=round(load_before, 2),
-                   load_1min_after=round(load_after, 2))
+    machine = _machine.machine(load_before)
     res = dict(preset=a.preset, threads=a.threads, seconds=a.seconds, repeats=a.repeats, command=cmd,
                date=time.strftime('%Y-%m-%d'), machine=machine, arms=rows, graph_peak_memory_growth_mb=memory,
                statistic='median ms per clip (graph once + every window at the training hop, one window per call)')

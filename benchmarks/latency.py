@@ -10,8 +10,9 @@ CCC drop of trained models are in each run's report.json). Each number is the me
 work on the machine inflates latency, multi-threaded latency most: the 1-minute load average is recorded before and
 after; run it on a quiet machine.
 """
-import argparse, copy, os, platform, shutil, sys, tempfile, time
+import argparse, copy, os, shutil, sys, tempfile, time
 from pathlib import Path
+import _machine                                         # benchmarks/_machine.py
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,15 +100,10 @@ def main():
         params = dict(teacher=sum(p.numel() for p in teacher.parameters()), student=sum(p.numel() for p in student.parameters()))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    load_after = os.getloadavg()[0]
-    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), None) \
-        if Path('/proc/cpuinfo').exists() else None
     cmd = (f".venv/bin/python benchmarks/latency.py --preset {a.preset} --threads {' '.join(map(str, a.threads))}"
            + (f" --batches {' '.join(map(str, a.batches))}" if a.batches != [1, 32] else '')
            + (f" --repeats {a.repeats}" if a.repeats != 30 else ''))
-    machine = dict(python=platform.python_version(), torch=torch.__version__, onnxruntime=ort.__version__,
-                   cpu=cpu or platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
-                   load_1min_before=round(load_before, 2), load_1min_after=round(load_after, 2))
+    machine = _machine.machine(load_before)
     res = dict(preset=a.preset, input_shape=[1, *shape], params=params, threads=a.threads, batches=a.batches,
                repeats=a.repeats, warmup=a.warmup, statistic='median ms per call [interquartile range]',
                command=cmd, date=time.strftime('%Y-%m-%d'), machine=machine, variants=rows)
@@ -127,6 +123,7 @@ def main():
         cells = [f"{r['latency'][f't{th}_b{b}']['median']:.2f} [{r['latency'][f't{th}_b{b}']['q25']:.2f}–"
                  f"{r['latency'][f't{th}_b{b}']['q75']:.2f}]" for th, b in cols]
         L.append(f"| {r['what']} | {r['runtime']} | {r['size_mb']:.2f} | " + ' | '.join(cells) + ' |')
+    load_after = machine["load_1min_after"]
     if max(load_before, load_after) > 0.5 * (os.cpu_count() or 1):
         L += ['', f'**Caution:** the machine was busy (load {load_before:.1f} → {load_after:.1f} on {os.cpu_count()} cores): '
                   'numbers with more than one thread are inflated most. Rerun on a quiet machine for reference numbers.']

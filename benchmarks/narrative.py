@@ -65,6 +65,7 @@ def main():
     import torch
     sys.path.insert(0, str(ROOT))
     from distilled_vit.rundir import atomic_write_json, atomic_write_text
+    from distilled_vit.core import get_config
     res = dict(command='.venv/bin/python benchmarks/narrative.py --presets ' + ' '.join(a.presets), date=time.strftime('%Y-%m-%d'),
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count()), presets={})
     for p in a.presets:
@@ -77,7 +78,6 @@ def main():
         r['parity'] = dict(reference=f'distilled-vit run --preset {p} (same code, run by this script)', **_diffs(r['report'], made),
                            notebook={m: {k: r['report'][m][k] for k in KEYS} for m in MODELS}, make_run=made)
         r['make_run_timings_s'] = json.loads(mk.read_text())['timings_s']
-        from distilled_vit.core import get_config
         r['config'] = get_config(p).to_dict()             # the preset measured (the guide checks it is the preset of today)
         bench = ROOT / 'benchmarks' / 'results' / f'pipeline_{p}.json'
         if bench.exists():                               # how far the committed pipeline benchmark is behind today's code
