@@ -46,11 +46,13 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
     return h.hexdigest()
 
-def store_stage(run: RunDir, stage: str, key: str, seconds: float) -> Path | None:
+def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool = False) -> Path | None:
     """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary folder renamed into place);
-    returns the entry (None when it could not be written: a warning, not an error; the run itself is complete)."""
+    returns the entry (None when it could not be written: a warning, not an error; the run itself is complete).
+    `replace` (a stage trained with `--force`) swaps out an existing entry of that key, which may be the bad one the
+    user forced past; otherwise an existing entry is kept (another run stored the same result)."""
     dst = stage_cache_path(stage, key)
-    if dst.is_dir(): return dst                          # already there (another run stored the same result)
+    if dst.is_dir() and not replace: return dst
     src, tmp = run.path / stage, None
     try:
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -61,6 +63,9 @@ def store_stage(run: RunDir, stage: str, key: str, seconds: float) -> Path | Non
             shutil.copyfile(p, tmp / rel); files[rel] = _sha256(tmp / rel)
         atomic_write_json(tmp / 'entry.json', dict(stage=stage, key=key, seconds=seconds, files=files,
                                                    stored=time.strftime('%Y-%m-%d %H:%M:%S')))
+        if replace and dst.is_dir():                     # moved aside first: a reader never sees half of either entry
+            old = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)); os.replace(dst, old / 'e')
+            shutil.rmtree(old, ignore_errors=True)
         os.rename(tmp, dst); return dst
     except OSError as e:
         if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
@@ -72,13 +77,19 @@ def store_stage(run: RunDir, stage: str, key: str, seconds: float) -> Path | Non
 def restore_stage(run: RunDir, stage: str, key: str) -> dict | None:
     """Copy the stage cache's entry `key` of `stage` into `run` (replacing what the stage folder held); returns what the
     entry says (`seconds` it took to make, `key`) or None when there is no entry. An entry whose files do not match their
-    recorded checksums is deleted with a warning and None returned: the caller makes the stage again."""
+    recorded checksums, or whose `entry.json` names a file it does not hold (an absolute name, `..`, a link: a
+    name that could point outside the run's stage folder), is deleted with a warning and None returned: the caller
+    makes the stage again. Nothing is copied before the whole entry has been checked."""
     src = stage_cache_path(stage, key)
     if not src.is_dir(): return None
     try:
         entry = json.loads((src / 'entry.json').read_text())
-        if entry.get('stage') != stage or entry.get('key') != key or not entry.get('files'):
+        if entry.get('stage') != stage or entry.get('key') != key or not isinstance(entry.get('files'), dict) \
+                or not entry['files'] or not isinstance(entry.get('seconds'), (int, float)):
             raise ValueError('entry.json does not describe this entry')
+        held = {p.relative_to(src).as_posix() for p in _stage_files(src) if not p.is_symlink()}
+        if (odd := sorted(set(entry['files']) - held)):     # '../x', '/etc/x', a link, a file it lacks: never followed
+            raise ValueError(f'entry.json lists {odd[0]!r}, which is not a file of the entry')
         for rel, h in entry['files'].items():
             if _sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
     except (OSError, ValueError) as e:
@@ -169,6 +180,11 @@ class RunContext(StageContext):
     prior_dry: bool = False
     last: str = STAGES[-1]
     t_start: float = field(default_factory=time.perf_counter)
+    lock: RunLock | None = None                          # rank 0's hold on the run folder (`close` lets the next run in)
+
+    def close(self):
+        "Release the run folder (also done when the process ends)."
+        if self.lock is not None: self.lock.release()
 
     def log(self, stage: str, msg: str):
         "One progress line: `[3/8] teacher  running...  (elapsed 12s)`."
@@ -176,7 +192,8 @@ class RunContext(StageContext):
                                 f"(elapsed {time.perf_counter() - self.t_start:.0f}s)", flush=True)
 
 def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None, progress: bool = True) -> RunContext:
-    """Everything before the first stage: the arguments checked, the processes of a `torchrun` job joined, the
+    """Everything before the first stage: the arguments checked, the processes of a `torchrun` job joined, the run
+    folder locked against a second run (`RunLock`: rank 0 holds it until `ctx.close()` or the process ends), the
     refusals that must come before anything is written (`_guard_other_kind`), the run directory opened (and, with
     `force`, that stage and every later one discarded). Returns the context `run_stage` takes."""
     from distilled_vit.train import init_distributed, _barrier
@@ -185,17 +202,22 @@ def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str 
     rank, world = init_distributed(); main = rank == 0
     from distilled_vit.teacher import check_teacher_weights
     check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
-    prior_dry = _guard_other_kind(out, cfg, force)       # every rank decides alike, before anything is written
-    _barrier()
-    if main:
-        run = RunDir(out, cfg, check=False)              # another config is fine: fingerprints decide what to redo
-        if force: _invalidate(run, force)
+    lock = RunLock(out) if main else None                # two runs into one folder would resume each other's checkpoints
+    try:
+        prior_dry = _guard_other_kind(out, cfg, force)   # every rank decides alike, before anything is written
+        _barrier()
+        if main:
+            run = RunDir(out, cfg, check=False)          # another config is fine: fingerprints decide what to redo
+            if force: _invalidate(run, force)
+    except BaseException:
+        if lock is not None: lock.release(tidy=True)     # refused: a folder made for the lock is removed again
+        raise
     _barrier()
     if not main: run = RunDir(out, cfg, write=False)
     tpath = run.path / 'timings.json'
     return RunContext(cfg, run, rank, world, progress and main, route=pipeline(), prior_dry=prior_dry,
                       timings=json.loads(tpath.read_text()) if tpath.exists() else {},
-                      forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1])
+                      forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1], lock=lock)
 
 def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]:
     """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`. A stage to do whose
@@ -221,12 +243,14 @@ def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]
 
 def _restore(ctx: RunContext, st: Stage, inputs: dict | None, done: bool) -> tuple[dict | None, str | None, bool]:
     """A `cached` stage this run directory lacks, restored from the stage cache when an earlier run made it from the
-    same inputs with the same code (rank 0 copies, every rank then reads). Returns (the entry's info, its key, done)."""
+    same inputs with the same code (rank 0 copies, every rank then reads). A forced stage is never restored, but keeps
+    its key: what it trains replaces the entry (which may be the bad one the user forced past). Returns (the entry's
+    info, its key, done)."""
     from distilled_vit.train import _barrier
     stage = st.name
-    if not (st.cached and ctx.cfg.stage_cache and stage not in ctx.forced): return None, None, done
+    if not (st.cached and ctx.cfg.stage_cache): return None, None, done
     ckey, cached = stage_cache_key(stage, ctx.fingerprints[stage]), None
-    if not done:
+    if not done and stage not in ctx.forced:
         if ctx.main and (cached := restore_stage(ctx.run, stage, ckey)) is not None:
             _mark_done(ctx.run, stage, 0.0, fingerprint=ctx.fingerprints[stage], inputs=inputs, cache=cached)
         _barrier()                                       # every rank reads what rank 0 restored
@@ -262,7 +286,7 @@ def _record(ctx: RunContext, st: Stage, info: dict | None, inputs: dict | None, 
         if ctx.main:
             _mark_done(ctx.run, stage, ctx.timings[stage], fingerprint=fps[stage], inputs=inputs, **(dict(cache=cached) if cached else {}))
             atomic_write_json(ctx.run.path / 'timings.json', ctx.timings)
-            if ckey and not cached: store_stage(ctx.run, stage, ckey, ctx.timings[stage])
+            if ckey and not cached: store_stage(ctx.run, stage, ckey, ctx.timings[stage], replace=stage in ctx.forced)
     if ctx.main and st.cached and (c := (_done_info(ctx.run, stage) or {}).get('cache')): ctx.restored[stage] = c   # now or earlier
     ctx.log(stage, f"finished in {time.perf_counter() - t0:.1f}s")
 
@@ -300,7 +324,9 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     rank returns the same report."""
     from distilled_vit.train import _barrier
     ctx = open_run(cfg, out, force, until, progress)
-    for stage in STAGES[:STAGES.index(ctx.last) + 1]: run_stage(ctx, stage)
+    try:
+        for stage in STAGES[:STAGES.index(ctx.last) + 1]: run_stage(ctx, stage)
+    finally: ctx.close()
     _barrier()                                           # all ranks leave together
     return ctx.results.get('report') or dict(timings_s=ctx.timings)
 

@@ -225,6 +225,8 @@ def _coerce(name: str, value: Any, typ: type) -> Any:
     "Convert `value` (often a command-line string) to the field's type, with a clear error."
     if isinstance(value, str) and typ is not str:
         v = value.strip()
+        if typ in (int, float) and not v.isascii():      # int('３') is 3: a full-width digit is a typo, not a number
+            raise ConfigError(f"config field {name!r} expects {typ.__name__} in ASCII digits, got {value!r}")
         try:
             if typ is bool:
                 if v.lower() in ('1', 'true', 'yes', 'on'): return True
@@ -244,11 +246,15 @@ def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, *
     `only_check` when given); values may be strings (from a command line)."""
     if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     types = {f.name: _TYPES[f.type] if isinstance(f.type, str) else f.type for f in fields(Config)}
-    vals = dict(PRESETS[preset], preset=preset)
-    for k, v in overrides.items():
-        if '.' in k: k = config_fields(k)[0]             # `section.field` (`--set frontend.n_mels=96`): checked, then flat
+    vals, given = dict(PRESETS[preset], preset=preset), {}
+    for key, v in overrides.items():
+        k = config_fields(key)[0] if '.' in key else key  # `section.field` (`--set frontend.n_mels=96`): checked, then flat
         if k not in types: raise ConfigError(f"unknown config field {k!r}; valid fields: {', '.join(types)}")
-        vals[k] = v
+        if k == 'preset': raise ConfigError(f"{key!r} cannot be overridden: the preset is chosen with --preset "
+                                            f"(get_config's first argument), and its values come with it")
+        if k in given: raise ConfigError(f"config field {k!r} is given twice ({given[k]}={overrides[given[k]]!r} and "
+                                         f"{key}={v!r}): give it once")
+        vals[k], given[k] = v, key
     return validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
 
 CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fields, checked after each field's own range
@@ -302,8 +308,12 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
     out = {}
     for it in items or []:
         if '=' not in it: raise ConfigError(f"override {it!r} must look like key=value")
-        k, v = it.split('=', 1)
-        out[k.strip().replace('-', '_')] = v
+        k, v = it.split('=', 1); k = k.strip().replace('-', '_')
+        if k in out: raise ConfigError(f"override {k!r} is given twice ({k}={out[k]!r} and {k}={v!r}): give it once")
+        if k in ('preset', 'run.preset'):               # get_config's first argument: it would clash with --preset
+            raise ConfigError(f"--set {it!r}: the preset is chosen with --preset (smoke, cpu or paper), not --set")
+        if k == 'only_check': raise ConfigError(f"unknown config field {k!r} in --set {it!r}")   # get_config's, not a field
+        out[k] = v
     return out
 
 # %% ../nbs/00_core.ipynb

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_rundir.ipynb 1
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, shutil, sys, tempfile
+import contextlib, fcntl, hashlib, json, math, os, shutil, sys, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -12,10 +12,10 @@ import numpy as np
 from .core import *
 
 # %% auto 0
-__all__ = ['PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'atomic_path',
+__all__ = ['PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'atomic_path',
            'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json', 'cached_arrays',
-           'RunDir', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature', 'stage_inputs',
-           'inputs_changed', 'StageContext']
+           'RunDir', 'RunLock', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature',
+           'stage_inputs', 'inputs_changed', 'StageContext']
 
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
@@ -104,25 +104,29 @@ def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[
 
 # %% ../nbs/00b_rundir.ipynb
 STAGES = ('data', 'gan', 'pretrain', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
-RUN_MARKER, STAGE_MARKER = '.distilled-vit-run', '.distilled-vit-stage'
+RUN_MARKER, STAGE_MARKER, LOCK_FILE = '.distilled-vit-run', '.distilled-vit-stage', '.distilled-vit-lock'
 
 def _ours(name: str, marker: str) -> bool:
     "The marker or an atomic write of it in progress (two runs may create the same folder at once)."
     return name == marker or name.startswith(f'.{marker}.')
 
+def _check_run_folder(path: Path):
+    "Refuse a run folder that is a file, or a folder that is not empty and not a run (its lock and marker aside)."
+    if path.exists() and not path.is_dir(): raise ConfigError(f"run directory {path} is a file, not a folder")
+    if path.is_dir() and not (path/RUN_MARKER).exists() \
+            and any(not _ours(e.name, RUN_MARKER) and e.name != LOCK_FILE for e in path.iterdir()):
+        raise ConfigError(f"{path} is not empty and is not a distilled-vit run directory (it has no {RUN_MARKER}); "
+                          f"the pipeline writes only into folders it created: give --out a new or empty folder")
+
 class RunDir:
     "A run's folder: `config.json`, one sub-folder per stage in `STAGES`, `report.json`/`report.md` at the top."
     def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True, write: bool = True):
         self.path = Path(path)
-        if self.path.exists() and not self.path.is_dir(): raise ConfigError(f"run directory {self.path} is a file, not a folder")
+        _check_run_folder(self.path)
         if not write:                                    # a second process of a torchrun job: rank 0 made the folder
             if not (self.path/RUN_MARKER).exists(): raise ConfigError(f"{self.path}: not a distilled-vit run directory (no {RUN_MARKER})")
             self.cfg = cfg; return
         if not (self.path/RUN_MARKER).exists():
-            if self.path.exists() and any(not _ours(e.name, RUN_MARKER) for e in self.path.iterdir()):
-                raise ConfigError(f"{self.path} is not empty and is not a distilled-vit run directory (it has no "
-                                  f"{RUN_MARKER}); the pipeline writes only into folders it created: give --out a new "
-                                  f"or empty folder")
             self.path.mkdir(parents=True, exist_ok=True)
             atomic_write_json(self.path/RUN_MARKER, dict(made_by='distilled_vit', stages=list(STAGES)))
         self.cfg = cfg
@@ -167,6 +171,38 @@ class RunDir:
                               f"use a new --out, or `distilled-vit run`, which redoes only the stages the change affects")
 
     def __repr__(self): return f"RunDir({str(self.path)!r})"
+
+# %% ../nbs/00b_rundir.ipynb
+class RunLock:
+    """The one writer of run directory `path`: an exclusive `flock` on `path/.distilled-vit-lock`, taken before the
+    run writes anything and held until `release` (or until the process ends: the kernel drops a dead process's lock,
+    so a crash or a SIGKILL never leaves a stale one). A second run into the same folder is refused in one line
+    naming the first one's pid. The folder is made if missing, after the same check `RunDir` makes (a folder that is
+    not empty and not a run is never written into)."""
+    def __init__(self, path: str | Path):
+        self.path, self._fd, self._made = Path(path), None, False
+        _check_run_folder(self.path)
+        try: self.path.mkdir(parents=True); self._made = True
+        except FileExistsError: pass
+        fd = os.open(self.path/LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode(errors='replace').strip(); os.close(fd)
+            raise ConfigError(f"{self.path} is in use by another distilled-vit run ({holder or 'pid unknown'}); wait "
+                              f"for it to finish, or give this run another --out") from None
+        self._prev = os.read(fd, 200)                    # the last holder's line, put back if this run is refused
+        os.ftruncate(fd, 0); os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+        self._fd = fd
+
+    def release(self, tidy: bool = False):
+        """Let the next run in. `tidy` (a run refused before it wrote anything): a folder this lock made is removed
+        again when it holds nothing but the lock file, and an existing lock file gets its last holder's line back, so
+        a refused command leaves the folder as it found it, byte for byte."""
+        if self._fd is None: return
+        if tidy and self._made and [e.name for e in self.path.iterdir()] == [LOCK_FILE]:
+            (self.path/LOCK_FILE).unlink(); self.path.rmdir()
+        elif tidy: os.ftruncate(self._fd, 0); os.pwrite(self._fd, self._prev, 0)
+        os.close(self._fd); self._fd = None              # closing the descriptor drops the lock
 
 # %% ../nbs/00b_rundir.ipynb
 @dataclass(frozen=True)

@@ -135,3 +135,29 @@ def test_a_killed_writes_temp_file_is_removed_by_the_rerun(tmp_path):
     r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0')
     assert r.returncode == 0, r.stderr[-2000:]
     assert not t.exists() and (out / 'teacher' / 'model.safetensors').is_file()
+
+
+def test_a_second_run_into_a_busy_out_is_refused_and_the_first_finishes(tmp_path):
+    """Two runs into one --out used to train into the same folder (one resuming the other's checkpoint, exit 0): the
+    second is refused in one line naming the first one's pid, before writing anything; the first is undisturbed."""
+    import os, subprocess, sys, time
+    from distilled_vit.rundir import LOCK_FILE
+    out, args = tmp_path / 'run', ('train-teacher', '--preset', 'smoke', '--set', 'n_clips=12', 'stage_cache=false')
+    first = subprocess.Popen([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())',
+                              *args, '--out', str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    t0 = time.time()
+    while not ((out / LOCK_FILE).is_file() and (out / LOCK_FILE).read_text().startswith('pid')):
+        assert first.poll() is None and time.time() - t0 < 120, 'the first run never took its lock'
+        time.sleep(0.05)
+    second = cli_here(*args, '--out', str(out))
+    assert second.returncode == 2 and second.stdout == '', second
+    assert second.stderr == (f"error: {out} is in use by another distilled-vit run (pid {first.pid}, since "
+                             f"{(out / LOCK_FILE).read_text().split('since ')[1]}); wait for it to finish, or give "
+                             f"this run another --out\n"), second.stderr
+    stdout, stderr = first.communicate(timeout=600)
+    assert first.returncode == 0, stderr[-2000:]
+    assert stdout.count('teacher       running...') == 1 and 'resum' not in stdout, stdout
+    assert json.loads((out / 'teacher' / 'done.json').read_text())['stage'] == 'teacher'
+    # the first run has finished: its folder takes the next run, which reuses what it made
+    r = cli_here(*args, '--out', str(out))
+    assert r.returncode == 0 and 'teacher       done earlier' in r.stdout, r.stdout + r.stderr

@@ -48,8 +48,11 @@ def test_teacher_restored_into_another_run_and_rebuilt_when_corrupt(tmp_path):
     # stage_cache=false and --force teacher train even though the entry exists
     r, _ = _teacher(tmp_path, 'e', 'stage_cache=false')
     assert 'restored from the stage cache' not in r.stdout and 'teacher       running...' in r.stdout, r.stdout
+    stored = json.loads((entry / 'entry.json').read_text())['stored']
     r = cli_here('train-teacher', *BASE, '--force', 'teacher', '--out', str(tmp_path / 'd'))
     assert r.returncode == 0 and 'restored from the stage cache' not in r.stdout and 'teacher       running...' in r.stdout, r.stdout
+    # what --force trained replaces the entry (the one forced past may be a bad one): stored anew, same files
+    assert json.loads((entry / 'entry.json').read_text())['stored'] != stored and len(_entries()) == 2
 
     # one flipped byte in the cached weights: the entry is deleted with a warning, the teacher trained and stored again
     w = entry / 'model.safetensors'; raw = bytearray(w.read_bytes()); raw[len(raw) // 2] ^= 0xFF; w.write_bytes(bytes(raw))
