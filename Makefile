@@ -21,11 +21,14 @@ $(BIN)/python:
 
 ## [mobile] (ExecuTorch): make run writes the phone programs (.pte) the README lists.
 ## basic-pitch only for its 230 KB ONNX note transcriber (harmony=true, 01b_harmony): --no-deps, since its
-## requirements pin tensorflow, which the ONNX file does not need (the package itself is never imported)
+## requirements pin tensorflow, which the ONNX file does not need (the package itself is never imported).
+## musicnn only for its MSD_musicnn checkpoint (01c_musicnn reads it without TensorFlow): --no-deps, since its
+## requirements ask for tensorflow and numpy < 1.17, which the checkpoint does not need (never imported either)
 $(VENV)/.installed: $(BIN)/python settings.ini setup.py
 	$(BIN)/pip install -q $(TORCH)
 	$(BIN)/pip install -q -e ".[mobile]" $(TORCH)
 	$(BIN)/pip install -q --no-deps basic-pitch==0.4.0
+	$(BIN)/pip install -q --no-deps musicnn==0.1.0
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

@@ -32,4 +32,5 @@ def test_make_run_installs_what_its_artefacts_need():
     mk = (ROOT / 'Makefile').read_text()
     recipe = re.search(r'^\$\(VENV\)/\.installed:.*?\n((?:\t.*\n)+)', mk, re.M).group(1)
     assert '-e ".[mobile]"' in recipe and 'basic-pitch==0.4.0' in recipe, recipe
+    assert '--no-deps musicnn==0.1.0' in recipe, recipe          # MusiCNN's checkpoint (01c_musicnn)
     assert re.search(r'^run: install\b', mk, re.M)

@@ -38,6 +38,7 @@ declare -A need=(
   [01_audio]="load_audio log_mel Normalizer frame_windows wave_windows"
   [01a_wave]="WaveFrontEnd WaveStudent"
   [01b_harmony]="harmony_features harmony_rows note_activations transcriber_path"
+  [01c_musicnn]="MusiCNN musicnn_model musicnn_embed musicnn_patches musicnn_file musicnn_files read_tf_checkpoint"
   [02_data]="load_dataset read_manifest group_split prepare_data run load"
   [03_train]="fit predict_windows load_checkpoint"
   [04_gan]="train_gan generate_synthetic gan_stage"
@@ -65,7 +66,7 @@ for page in "${!need[@]}"; do
 done
 # executed pages must show their figures (a page with no <img> means the notebook's outputs were lost)
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then
-  for page in 01_audio 01b_harmony 02_data 04_gan 08_evaluate distilled_vit; do
+  for page in 01_audio 01b_harmony 01c_musicnn 02_data 04_gan 08_evaluate distilled_vit; do
     grep -q '<img' "_docs/$page.html" 2>/dev/null || { echo "docs check: $page.html shows no figure"; fail=1; }
   done
   grep -q 'whole notebook' _docs/13_notebook_guide.html || { echo "docs check: 13_notebook_guide.html lacks the cell table"; fail=1; }
