@@ -13,7 +13,7 @@ export MPLBACKEND := Agg
 export NUMBA_CACHE_DIR := $(CURDIR)/.cache/numba
 export DISTILLED_VIT_CACHE ?= $(CURDIR)/.cache/features
 
-.PHONY: run test lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark benchmark-all mutation-check
+.PHONY: run test test-deps lab docs install install-dev sync-check nbtest pytest clean-nbs export benchmark benchmark-all mutation-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,10 +52,17 @@ run: install
 ## The docs build executes every notebook exactly as nbdev_test does (IN_TEST set, `#| slow` and `eval: false` cells
 ## skipped, a fresh process each, one per core side by side, failing on the first error): that run *is* the notebook test run, so the notebooks
 ## are not executed a second time here (`make nbtest` runs nbdev_test alone).
-test: install-dev
+test: install-dev test-deps
 	bash tools/sync_check.sh
 	bash tools/docs.sh check
 	$(BIN)/python -m pytest -q --durations=15 tests
+
+## Debian packages the tests run beside Python: headless Chromium (the browser demo) and the encoders and reference
+## decoders of tests/test_real_world_audio.py (PKG:COMMAND where the command is named otherwise). Installed with
+## apt-get where missing and root; otherwise make test stops, saying what to install.
+TEST_DEBS := chromium lame mpg123 flac sox opus-tools:opusenc
+test-deps:
+	bash tools/debian_deps.sh $(TEST_DEBS)
 
 nbtest: install-dev
 	$(BIN)/nbdev_test --n_workers 1 --timing

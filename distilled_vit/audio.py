@@ -4,7 +4,8 @@
 
 # %% ../nbs/01_audio.ipynb 1
 from __future__ import annotations
-import os, re
+import os, re, threading
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import soundfile as sf
@@ -24,11 +25,86 @@ class AudioError(DistilledViTError):
 
 _MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
 MIN_SAMPLE_RATE = 4000                                   # below this a header is damaged, not audio (1 Hz read as 55 hours)
+_UNKNOWN_FRAMES = 2 ** 62       # libsndfile: 2**63 - 1 frames where a header gives no length
 
 def max_audio_seconds() -> float:
     "The longest audio file read (default 2 hours); `DISTILLED_VIT_MAX_AUDIO_MINUTES` raises it."
     try: return 60 * float(os.environ.get('DISTILLED_VIT_MAX_AUDIO_MINUTES', 120))
     except ValueError: return 7200.0
+
+def _mpeg_header(b: bytes, i: int) -> tuple[int, int, bool, bool] | None:
+    """The MPEG audio frame header at `b[i:i + 4]` as (version, layer, crc?, mono?), or None where
+    it is not one: version 1 for MPEG-1, 2 for MPEG-2 and 2.5; layer 1–3; crc?: a CRC follows."""
+    if i + 4 > len(b) or b[i] != 0xFF or b[i + 1] & 0xE0 != 0xE0: return None   # 11 sync bits
+    v, layer = (b[i + 1] >> 3) & 3, 4 - ((b[i + 1] >> 1) & 3)
+    if v == 1 or layer == 4 or b[i + 2] >> 4 == 15 or (b[i + 2] >> 2) & 3 == 3:
+        return None                                                            # reserved values
+    return (1 if v == 3 else 2), layer, not b[i + 1] & 1, b[i + 3] >> 6 == 3
+
+def _mpeg_span(path: Path) -> tuple[int, int]:
+    """Bytes [start, end) of the MPEG audio stream in `path`: after its ID3v2 tags, before the
+    APEv2 and ID3v1 tags taggers append (the three kinds an MP3 commonly carries)."""
+    size = path.stat().st_size
+    with open(path, 'rb') as f:
+        start = 0
+        while len(h := f.read(10)) == 10 and h[:3] == b'ID3':  # ID3v2 (cover art: megabytes)
+            size7 = (h[6] & 0x7F) << 21 | (h[7] & 0x7F) << 14 | (h[8] & 0x7F) << 7 | h[9] & 0x7F
+            start += 10 + size7 + (10 if h[5] & 0x10 else 0)  # "syncsafe" size; a flagged footer
+            f.seek(start)
+        end = size
+        f.seek(max(0, end - 128))
+        if end - start >= 128 and f.read(3) == b'TAG': end -= 128                   # ID3v1
+        f.seek(max(0, end - 32)); foot = f.read(32)
+        if end - start >= 32 and foot[:8] == b'APETAGEX':                          # APEv2 footer
+            end -= int.from_bytes(foot[12:16], 'little') + (32 if foot[23] & 0x80 else 0)
+    return start, max(start, end)
+
+def _mpeg_length_tag(path: Path) -> bool:
+    """Whether an MPEG audio file (MP3) records its length: its first frame, after any ID3v2 tags,
+    is a Xing/Info frame with a frame count or a VBRI frame. Without one (`lame -t`, many rips and
+    streams) a decoder can only estimate the length from the file size and the first bitrate."""
+    with open(path, 'rb') as f: f.seek(_mpeg_span(path)[0]); b = f.read(1 << 16)
+    i = b.find(b'\xff')
+    while i >= 0 and (hdr := _mpeg_header(b, i)) is None: i = b.find(b'\xff', i + 1)
+    if i < 0: return False                                       # no frame header: no tag either
+    version, layer, crc, mono = hdr
+    side = (17 if mono else 32) if version == 1 else (9 if mono else 17)  # layer III side info
+    x = i + 4 + side + 2 * crc                                  # where mpg123 looks for the tag
+    if layer == 3 and b[x:x + 4] in (b'Xing', b'Info') and len(b) >= x + 8 and b[x + 7] & 1:
+        return True                                             # its flags say: frame count
+    return b[i + 36:i + 40] == b'VBRI'                          # Fraunhofer's: 32 bytes on
+
+def _ogg_cut(path: Path) -> str | None:
+    """How an Ogg file is cut, or None: its last page (the last "OggS" in the final 65,307 bytes,
+    the most one page spans) 'is cut off' before its end, or 'lacks its end-of-stream mark', which
+    a finished stream sets on its last page. libsndfile notices a missing mark only at some cut
+    points, and to it a cut Opus file is "malformed"."""
+    size = path.stat().st_size
+    with open(path, 'rb') as f: f.seek(max(0, size - 65307)); b = f.read()
+    i = b.rfind(b'OggS')
+    if i < 0 or i + 27 > len(b): return 'is cut off'
+    n = b[i + 26]                                         # the page's segments; their sizes follow
+    if i + 27 + n + sum(b[i + 27:i + 27 + n]) > len(b): return 'is cut off'
+    return None if b[i + 5] & 4 else 'lacks its end-of-stream mark'
+
+def _exact_frames(path: Path, info) -> int | None:
+    """The frames `info` (`sf.info(path)`) says `path` holds where the file records that number;
+    None where it is libsndfile's estimate (an MP3 without `_mpeg_length_tag`) or unknown."""
+    if info.frames >= _UNKNOWN_FRAMES: return None           # e.g. a FLAC written to a pipe
+    if info.format == 'MP3' and not _mpeg_length_tag(path): return None
+    return info.frames
+
+def _streamed_size(n: int) -> bool:
+    """Whether `n`, a WAV data size libsndfile found longer than the file, is the placeholder a
+    writer leaves when it cannot go back to fill in the size (it writes to a pipe): ffmpeg's
+    0xFFFFFFFF, sox's last multiple of the block size below 0x7FFFF000. Such a file ends where its
+    samples end; any other size longer than the file is a cut file."""
+    return n == 0xFFFFFFFF or 0 <= 0x7FFFF000 - n < 64
+
+def _reason(e: Exception, path: Path) -> str:
+    "libsndfile's words for `e`, without the file name it repeats."
+    return str(e).split('\n')[0].replace(f"Error opening '{path}': ", '').replace(
+        f"Error opening {str(path)!r}: ", '')
 
 def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     "Read `path` as mono float32 at `sr` Hz. Raises `AudioError` for missing, empty, truncated or undecodable files."
@@ -37,61 +113,140 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     if path.is_dir(): raise AudioError(f"{path}: is a directory, not an audio file")
     if not path.is_file(): raise AudioError(f"{path}: not a regular file (a device, FIFO or socket), not an audio file")
     if path.stat().st_size == 0: raise AudioError(f"{path}: file is empty (0 bytes)")
+    with open(path, 'rb') as f: magic = f.read(4)
+    ogg = magic == b'OggS'
     try: info = sf.info(str(path), verbose=True)
-    except Exception as e:
-        reason = str(e).split('\n')[0].replace(f"Error opening '{path}': ", '').replace(f"Error opening {str(path)!r}: ", '')
-        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
+    except Exception as e:                          # first the cut files libsndfile cannot open
+        if ogg and (how := _ogg_cut(path)):
+            raise AudioError(f"{path}: truncated file (the last Ogg page {how})") from None
+        if magic[:3] == b'ID3' and _mpeg_span(path)[0] > path.stat().st_size:
+            raise AudioError(f"{path}: truncated file (its ID3v2 tag runs past the end)") from None
+        raise AudioError(f"{path}: cannot decode audio ({_reason(e, path)})") from None
     # the header is checked before decoding: a damaged rate or length would ask for gigabytes of memory
     if info.samplerate < MIN_SAMPLE_RATE:
         raise AudioError(f"{path}: sample rate {info.samplerate} Hz in its header is below {MIN_SAMPLE_RATE} Hz (a damaged header?)")
-    if info.frames / info.samplerate > max_audio_seconds():
+    # libsndfile shortens a cut WAV silently, only logging "data : N (should be M)"; a cut Ogg it
+    # may log, or not
+    if re.search(r'(lacks an|without an) end-of-stream', info.extra_info or '', re.I):
+        raise AudioError(f"{path}: truncated file (the last Ogg page lacks its end-of-stream mark)")
+    if ogg and (how := _ogg_cut(path)):
+        raise AudioError(f"{path}: truncated file (the last Ogg page {how})")
+    cut = re.search(r'data\s*:\s*(\d+)\s*\(should be (\d+)\)', info.extra_info or '')
+    if cut and not _streamed_size(int(cut.group(1))):
+        raise AudioError(f"{path}: truncated file (header promises {cut.group(1)} data bytes, "
+                         f"file holds {cut.group(2)})")
+    frames = _exact_frames(path, info)               # None: counted while decoding, in _load_long
+    if frames is not None and frames / info.samplerate > max_audio_seconds():
         raise AudioError(f"{path}: {info.frames / info.samplerate / 60:.3g} min of audio by its header, over the "
                          f"{max_audio_seconds() / 60:.3g} min limit (DISTILLED_VIT_MAX_AUDIO_MINUTES raises it)")
-    if info.frames * info.channels > BLOCK_DECODE_SAMPLES: return _load_long(path, info, sr)
+    if frames is None or frames * info.channels > BLOCK_DECODE_SAMPLES:
+        return _load_long(path, info, sr)
     try:
-        y, file_sr = sf.read(str(path), dtype='float32', always_2d=True)
+        with sf.SoundFile(str(path)) as f: y, err = _read(f, frames)
     except Exception as e:  # libsndfile's own words say why ("Format not recognised", "unexpected end of file", ...)
-        reason = str(e).split('\n')[0].replace(f"Error opening '{path}': ", '').replace(f"Error opening {str(path)!r}: ", '')
-        raise AudioError(f"{path}: cannot decode audio ({reason})") from None
-    # libsndfile shortens a cut WAV/AIFF silently and only logs "data : N (should be M)"; compressed formats raise above
-    cut = re.search(r'data\s*:\s*(\d+)\s*\(should be (\d+)\)', info.extra_info or '')
-    if re.search(r'(lacks an|without an) end-of-stream', info.extra_info or '', re.I):   # Ogg: the last page was cut off
-        raise AudioError(f"{path}: truncated file (the last Ogg page lacks its end-of-stream mark)")
-    if cut or (info.frames > 0 and len(y) < info.frames):
-        what = f"header promises {cut.group(1)} data bytes, file holds {cut.group(2)}" if cut else f"{len(y)} of {info.frames} frames"
-        raise AudioError(f"{path}: truncated file ({what})")
+        raise AudioError(f"{path}: cannot decode audio ({_reason(e, path)})") from None
+    _check_decoded(path, len(y), frames, err)
     if len(y) == 0: raise AudioError(f"{path}: contains no audio samples")
     if not np.isfinite(y).all(): raise AudioError(f"{path}: contains NaN or infinite samples")
     if (peak := float(np.abs(y).max())) > _MAX_SAMPLE:        # float files may hold anything; squaring 1e30 overflows to inf
         raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
     y = y.mean(axis=1)                                   # [T, C] -> [T]
-    if file_sr != sr: y = resample(y, file_sr, sr)
+    if info.samplerate != sr: y = resample(y, info.samplerate, sr)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 BLOCK_DECODE_SAMPLES = 2 ** 25   # longer files (~6 min of 48 kHz stereo) are decoded in blocks: memory stays bounded
 BLOCK_FRAMES = 2 ** 18           # frames per block (2 MB of float32 stereo)
 
-def _load_long(path: Path, info, sr: int, block: int | None = None) -> np.ndarray:
-    """`load_audio` of a long file: decoded `block` frames at a time, each mixed to mono and fed to one streaming soxr
-    resampler, so memory holds the mono output and one block, not the whole multichannel file in float32 (an hour of
-    48 kHz stereo: 230 MB of output at 16 kHz instead of 1.4 GB). Same checks as the one-shot path."""
-    out, n_in, peak, block = [], 0, 0.0, block or BLOCK_FRAMES
-    rs = soxr.ResampleStream(info.samplerate, sr, 1, dtype='float32', quality='soxr_hq') if info.samplerate != sr else None
+def _read(f: sf.SoundFile, n: int) -> tuple[np.ndarray, str | None]:
+    """The next ≤ `n` frames [n', C] float32 of `f`, and libsndfile's error where it stopped on one
+    (else None), by libsndfile's own `sf_readf_float` through soundfile's binding. soundfile's
+    `read` seeks to where it stopped after each read: in an MP3 that restarts the decoder without
+    its bit reservoir (a VBR file's blocks differed by up to 0.2), where a header records no length
+    (a FLAC written to a pipe) the seek fails; and on an error it drops the frames decoded before
+    it, which tell a cut file (fewer frames than its header says) from a damaged one."""
+    b = np.empty((n, f.channels), np.float32)
+    got = sf._snd.sf_readf_float(f._file, sf._ffi.cast('float *', b.ctypes.data), n)
+    err = f._errorcode
+    why = sf._ffi.string(sf._snd.sf_error_number(err)).decode('utf-8', 'replace') if err else None
+    return b[:got], why
+
+def _check_decoded(path: Path, n: int, frames: int | None, err: str | None, piped: bool = False):
+    """Refuse a file whose decoding stopped early: `n` frames decoded of the `frames` its header
+    records (None: it records none), `err` libsndfile's error (None: the stream ended), `piped` an
+    MP3 without length tag (`_piped`)."""
+    if frames is not None and n < frames:
+        why = f"; the decoder: {err}" if err else ''
+        raise AudioError(f"{path}: truncated file ({n} of {frames} frames{why})")
+    if err and piped:                                  # mpg123 fails where a frame breaks off
+        raise AudioError(f"{path}: truncated or damaged file (the MPEG decoder failed before the "
+                         f"end of the stream: {err})")
+    if err: raise AudioError(f"{path}: cannot decode audio ({err})")
+
+@contextmanager
+def _piped(path: Path):
+    """`sf.SoundFile` decoding the MPEG stream of `path` (`_mpeg_span`: no tags) through a pipe.
+    libsndfile never reads past the length it took from a header, and for an MP3 without length
+    tag that is an estimate (a VBR file's can be a quarter of its length); from a pipe it knows no
+    length and decodes until the stream ends. A decoder that stops early leaves bytes unread: the
+    feeder, blocked on a small pipe, is refused them, and the file with it (`AudioError`) rather
+    than a part of it loaded (only the last few KiB can go unnoticed)."""
+    start, end = _mpeg_span(path)
+    r, w = os.pipe()
     try:
-        with sf.SoundFile(str(path)) as f:
+        import fcntl; fcntl.fcntl(w, fcntl.F_SETPIPE_SZ, 4096)   # Linux: less can go unnoticed
+    except (ImportError, AttributeError, OSError): pass
+    fed = 0
+    def feed():
+        nonlocal fed
+        try:
+            with open(path, 'rb') as src:
+                src.seek(start)
+                while fed < end - start and (b := src.read(min(4096, end - start - fed))):
+                    os.write(w, b); fed += len(b)    # ≤ 4096 bytes: written whole, or refused
+        except OSError: pass                         # EPIPE: the decoder stopped reading
+        finally: os.close(w)
+    t = threading.Thread(target=feed, daemon=True); t.start()
+    try:
+        with sf.SoundFile(r, closefd=True) as f: yield f   # libsndfile closes `r`, also on failure
+    finally: t.join()
+    if fed < end - start:
+        raise AudioError(f"{path}: cannot decode audio (the MPEG decoder stopped "
+                         f"{end - start - fed} bytes or more before the end of the stream: "
+                         f"a damaged file)")
+
+def _load_long(path: Path, info, sr: int, block: int | None = None) -> np.ndarray:
+    """`load_audio` of a long file, or of one whose header records no exact length (`_exact_frames`
+    is None): decoded `block` frames at a time, each mixed to mono and fed to one streaming soxr
+    resampler, so memory holds the mono output and one block, not the whole multichannel file in
+    float32 (an hour of 48 kHz stereo: 230 MB of output at 16 kHz instead of 1.4 GB). Same checks
+    as the one-shot path; without a recorded length the decoder runs until the stream ends, the
+    length limit is checked on the frames decoded, and a file is truncated where its decoder says
+    so."""
+    out, n_in, peak, block = [], 0, 0.0, block or BLOCK_FRAMES
+    frames = _exact_frames(path, info)
+    piped = frames is None and info.format == 'MP3'
+    limit = max_audio_seconds() * info.samplerate
+    rs = soxr.ResampleStream(info.samplerate, sr, 1, dtype='float32', quality='soxr_hq') if info.samplerate != sr else None
+    err = None
+    try:
+        with (_piped(path) if piped else sf.SoundFile(str(path))) as f:
             while True:
-                b = f.read(block, dtype='float32', always_2d=True)
-                last = len(b) < block
+                b, err = _read(f, block)
+                last = len(b) < block or err is not None
                 if len(b):
                     if not np.isfinite(b).all(): raise AudioError(f"{path}: contains NaN or infinite samples")
                     peak = max(peak, float(np.abs(b).max())); n_in += len(b)
+                    if n_in > limit:           # only without a recorded length: checked before
+                        raise AudioError(f"{path}: more than {limit / info.samplerate / 60:.3g} min"
+                                         f" of audio (decoded: its header records no length), over"
+                                         f" the limit (DISTILLED_VIT_MAX_AUDIO_MINUTES raises it)")
                     m = b.mean(axis=1)
                     out.append(rs.resample_chunk(m, last=last) if rs is not None else m)
                 elif rs is not None: out.append(rs.resample_chunk(np.zeros(0, np.float32), last=True))
                 if last: break
     except AudioError: raise
     except Exception as e: raise AudioError(f"{path}: cannot decode audio ({str(e).splitlines()[0]})") from None
-    if n_in < info.frames: raise AudioError(f"{path}: truncated file ({n_in} of {info.frames} frames)")
+    _check_decoded(path, n_in, frames, err, piped)
     if n_in == 0: raise AudioError(f"{path}: contains no audio samples")
     if peak > _MAX_SAMPLE: raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
     y = np.concatenate(out).astype(np.float32)

@@ -1,6 +1,6 @@
 """The browser demo: web/demo.html in headless Chromium with onnxruntime-web (wasm) gives the same valence/arousal per
 window as Python ONNX Runtime on the same audio and model, and one clear line for bad audio or a log-mel model."""
-import json, os, shutil, sys
+import json, shutil, sys
 from pathlib import Path
 import numpy as np
 import pytest
@@ -12,9 +12,14 @@ sys.path.insert(0, str(ROOT / 'tools'))
 from headless import chromium, run_page
 from demo_site import build, Server
 
-_ready = chromium() is not None and (ROOT / 'web' / 'node_modules' / 'onnxruntime-web').is_dir()
-pytestmark = pytest.mark.skipif(not _ready and not os.environ.get('CI'),
-                                reason='needs chromium and web/node_modules (make test installs both; .ci/run installs chromium)')
+
+@pytest.fixture(scope='module', autouse=True)
+def _browser_installed():
+    "Fails, not skips, without what it needs: `make test` installs both, so a skip would hide a broken install."
+    missing = [what for what, ok in (('chromium (Debian package; tools/debian_deps.sh chromium)', chromium() is not None),
+                                     ('web/node_modules (npm ci --prefix web)',
+                                      (ROOT / 'web' / 'node_modules' / 'onnxruntime-web').is_dir())) if not ok]
+    assert not missing, f"needs {' and '.join(missing)}: `make test` installs both"
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
