@@ -15,7 +15,7 @@ from .parallel import *
 # %% auto 0
 __all__ = ['PROTECTED', 'STAGE_COMMANDS', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
            'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'predict_cmd',
-           'build_parser', 'main']
+           'score_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def code_version() -> str:
@@ -376,20 +376,65 @@ STAGE_COMMANDS = {                                       # command: (last stage 
 }
 _ALIASES = {'run': ['export']}
 
-def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3) of any length", str),
+def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3, ...) of any length; several files "
+                             "or folders (searched recursively) give one CSV", str, nargs='+'),
                 model: Param("exported model folder (RUN_DIR/export) or .onnx file", str) = 'runs/cpu/export',
                 hop: Param("hop between windows in seconds (default: the training hop)", float) = None,
-                plot: Param("write a PNG of valence/arousal over time here", str) = None,
-                json_out: Param("print the full result as JSON", store_true) = False,
-                overwrite: Param("let --plot replace an existing file that is not a PNG (never the input audio)", store_true) = False):
-    "Predict valence and arousal per window and for the whole clip, with ONNX Runtime only (no torch)."
-    from distilled_vit.predict import predict
-    res = predict(audio, model, hop_seconds=hop, plot=plot, overwrite=overwrite)
+                plot: Param("write a PNG of valence/arousal over time here (one file)", str) = None,
+                json_out: Param("print the full result as JSON (one file)", store_true) = False,
+                csv: Param("several files: write the CSV here instead of printing it", str) = None,
+                curves: Param("CSV: after each file's row, one row per window (file, valence, "
+                              "arousal, start_s)", store_true) = False,
+                overwrite: Param("let --plot or --csv replace an existing file we did not write "
+                                 "(never the input audio)", store_true) = False):
+    """Predict valence and arousal per window and for the whole clip, with ONNX Runtime only (no
+    torch). Several files or a folder: one CSV (file, valence, arousal, windows, seconds); a file
+    that cannot be read is named on stderr and skipped, and the exit status is then 1."""
+    from distilled_vit.predict import predict, predict_files, load_predictor, training_note
+    if len(audio) > 1 or Path(audio[0]).is_dir() or csv is not None or curves:
+        if plot is not None or json_out:
+            raise ConfigError("--plot and --json_out take one audio file; several files give a CSV "
+                              "(--csv FILE, --curves)")
+        res = predict_files(audio, model, csv, curves, hop_seconds=hop, overwrite=overwrite)
+        if res['skipped']: sys.stdout.flush(); raise SystemExit(1)   # partly done: 1 (an error: 2)
+        return res
+    audio = audio[0]
+    if plot is not None:                                 # checked before loading the model
+        check_user_output(plot, PNG_MAGIC, overwrite, inputs=[audio], what='--plot')
+    pred = load_predictor(model)
+    res = predict(audio, pred, hop_seconds=hop, plot=plot, overwrite=overwrite)
     if json_out: print(json.dumps(res, indent=2))
     else: print(f"{audio}: valence {res['valence']:+.3f}, arousal {res['arousal']:+.3f} ({len(res['windows'])} windows)")
+    print(training_note(pred), file=sys.stderr)
     return res
 
-COMMANDS = {name: _stage_command(until, doc) for name, (until, doc) in STAGE_COMMANDS.items()} | {'predict': predict_cmd}
+def score_cmd(model: Param("exported model folder (RUN_DIR/export) or .onnx file", str,
+                           required=True) = None,
+              data: Param("labelled clips: a manifest CSV (path,valence,arousal[,group]), "
+                          "deam:DIR or pmemo:DIR", str, required=True) = None,
+              json_out: Param("write the full result (metrics, intervals, every clip's prediction) "
+                              "as JSON here", str) = None,
+              skip_bad: Param("skip and count bad rows and unreadable audio instead of stopping at "
+                              "the first", store_true) = False,
+              hop: Param("hop between windows in seconds (default: the training hop)",
+                         float) = None,
+              label_min: Param("lowest value of the manifest's label scale (default: the bundle's "
+                               "labels.range)", float) = None,
+              label_max: Param("highest value of the manifest's label scale (default: the bundle's "
+                               "labels.range)", float) = None):
+    """Judge an exported model on your own labelled clips: CCC and MAE per dimension, or, for
+    two-valued (quadrant) labels, AUC and sign accuracy per axis and quadrant accuracy; 95 %
+    intervals over songs."""
+    from distilled_vit.score import score, score_table
+    try: res = score(model, data, hop_seconds=hop, skip_bad=skip_bad, label_min=label_min,
+                     label_max=label_max, json_out=json_out)
+    except KeyboardInterrupt:                    # main would say 'rerun to resume': nothing resumes
+        print("interrupted", file=sys.stderr); raise SystemExit(130)
+    print(score_table(res) + (f"\nJSON: {json_out}" if json_out else ''))
+    return res
+
+COMMANDS = {name: _stage_command(until, doc) for name, (until, doc) in STAGE_COMMANDS.items()} | {
+    'predict': predict_cmd, 'score': score_cmd}
 
 # %% ../nbs/10_cli.ipynb
 def build_parser() -> argparse.ArgumentParser:

@@ -10,10 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np
 import pandas as pd
-import torch
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
-from safetensors.torch import save_file
 from .core import *
 from .rundir import *
 from .parallel import *
@@ -564,6 +562,7 @@ def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData
               f"split is coarse; add groups (songs) or lower val_frac / test_frac", file=sys.stderr)
     cols = [c for c in ('path', 'group', 'valence', 'arousal', 'split', 'n_windows', 'padded', 'silent') if c in data.clips]
     with atomic_path(out / 'clips.csv') as tmp: data.clips[cols].to_csv(tmp, index=False)
+    from safetensors.torch import save_file      # here: reading manifests (`score`) needs no torch
     with atomic_path(out / 'norm.safetensors') as tmp: save_file(data.norm.tensors(), str(tmp))
     summ = dict(data.info, label_ceiling=label_ceiling(data))
     if (data.clips.split == 'train').sum() >= 4 and (data.clips.split == 'test').sum() >= 2:

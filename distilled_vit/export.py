@@ -15,7 +15,7 @@ from .core import *
 from .rundir import *
 from .parallel import *
 from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows, window_samples
-from .data import source_label_range, clip_audio
+from .data import source_label_range, clip_audio, SYNTH_VERSION
 from .wave import WaveStudent, WaveHarmonyStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
@@ -29,8 +29,8 @@ __all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'HARMONY_INPUT_NAME', 'PARITY_TOLERA
            'ExportError', 'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript', 'load_torchscript',
            'export_program', 'load_program', 'save_state_dict', 'load_student', 'export_onnx', 'check_onnx',
            'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch', 'executorch_missing',
-           'export_pte', 'load_pte', 'pte_outputs', 'write_bundle', 'write_harmony_graph', 'wave_check_set',
-           'export_stage']
+           'export_pte', 'load_pte', 'pte_outputs', 'training_data', 'write_bundle', 'write_harmony_graph',
+           'wave_check_set', 'export_stage']
 
 # %% ../nbs/09_export.ipynb
 class ExportError(DistilledViTError):
@@ -234,11 +234,32 @@ def pte_outputs(method, X: np.ndarray) -> np.ndarray:
 # %% ../nbs/09_export.ipynb
 BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
 
+def training_data(cfg: Config, data=None) -> dict:
+    """What a bundle's model learnt from, for `frontend.json`'s optional `training_data` (`predict`
+    and `score` print it): `kind` ('embedded' | 'manifest' | 'deam' | 'pmemo'), `synthetic`, a short
+    `source` (the last folder and file name, not the trainer's full path) and, given the dataset
+    `data`, its clip counts."""
+    if cfg.data == 'embedded':
+        out = dict(kind='embedded', synthetic=True,
+                   source=f"the embedded procedural music (synthesiser version {SYNTH_VERSION}, "
+                          f"{cfg.n_clips} clips of {cfg.clip_seconds:g} s, "
+                          f"data_seed {cfg.data_seed})")
+    else:
+        layout = cfg.data.startswith(('deam:', 'pmemo:'))
+        kind, _, path = cfg.data.partition(':') if layout else ('manifest', '', cfg.data)
+        short = '/'.join(Path(path).parts[-2:])
+        out = dict(kind=kind, synthetic=False, source=f'{kind}:{short}' if layout else short)
+    if data is not None:
+        out.update(clips=int(len(data.clips)), train_clips=int((data.clips.split == 'train').sum()))
+    return out
+
 def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
-                 label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None) -> Path:
+                 label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None,
+                 trained_on: dict | None = None) -> Path:
     """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`; `label_range` is the scale
     of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs. With `student_harmony` the
-    bundle's `harmony.onnx` (`write_harmony_graph`, SHA-256 recorded here and checked by `predict`) gives the rows."""
+    bundle's `harmony.onnx` (`write_harmony_graph`, SHA-256 recorded here and checked by `predict`) gives the rows.
+    `trained_on` (`training_data`; default: from `cfg` alone) says what the model learnt from."""
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
     harmony = _harmony_section(cfg, Path(out_dir), hnorm) if cfg.student_harmony else None
     doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
@@ -259,7 +280,8 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                labels=dict(range=[float(label_range[0]), float(label_range[1])],
                            meaning='predict maps the model output from [-1, 1] to this range (the training labels\' '
                                    'scale on disk) and clips it there'),
-               models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}))
+               models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}),
+               training_data=trained_on or training_data(cfg))
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 def write_harmony_graph(cfg: Config, out_dir) -> Path:
@@ -421,7 +443,8 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     wave_int8_ok = arts['onnx_wave_int8']['ccc_drop'] <= INT8_CCC_GOAL
     default = 'wave_int8' if wave_int8_ok else 'wave_fp32'
     models = dict(fp32='student.onnx', int8='student_int8.onnx', wave_fp32='student_wave.onnx', wave_int8='student_wave_int8.onnx')
-    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm)
+    fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm,
+                         training_data(cfg, data))
     res = dict(
         model=model_name,
         **(dict(harmony=_harmony_summary(cfg, out, hs)) if cfg.student_harmony else {}),

@@ -4,20 +4,21 @@
 
 # %% ../nbs/09a_predict.ipynb 1
 from __future__ import annotations
-import json
+import csv, io, json, sys
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, get_config
 from .rundir import PNG_MAGIC, atomic_path, check_user_output, save_figure
+from .rundir import AUDIO_SUFFIXES, audio_files
 from .parallel import batched
 from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'ModelBundleError', 'Predictor', 'load_predictor', 'hop_frames', 'predict',
-           'plot_va_curve']
+__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'CSV_COLUMNS', 'CSV_MAGIC', 'ModelBundleError', 'Predictor', 'load_predictor',
+           'training_note', 'hop_frames', 'predict', 'plot_va_curve', 'audio_inputs', 'predict_files']
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
@@ -39,6 +40,7 @@ class Predictor:
     kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
     one_per_call: bool = False                       # dynamically quantised (INT8): run one window per call (09_export)
     harmony: tuple | None = None                     # (harmony.onnx session, row statistics) of a student that hears harmony rows
+    training_data: dict | None = None     # what the model learnt from (None: not recorded)
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
         "Model outputs [n, 2] in [-1, 1] on the training labels' scale, clipped to it."
@@ -135,7 +137,27 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     if harmony is not None and kind == 'wave' and not rows_in:
         raise ModelBundleError(f"{onnx_file}: this bundle's student hears harmony rows, but the model takes audio only; the model and "
                                f"its {FRONTEND_FILE} come from different exports")
-    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE, tuple(fe['labels']['range']), kind, dyn, harmony)
+    td = fe.get('training_data')          # optional: bundles exported before the field still load
+    td = td if isinstance(td, dict) and isinstance(td.get('kind'), str) else None
+    return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE,
+                     tuple(fe['labels']['range']), kind, dyn, harmony, td)
+
+def training_note(pred: Predictor) -> str:
+    """One line on what `pred`'s model learnt from (`frontend.json`'s `training_data`, 09_export).
+    A model of the embedded synthetic music is said to be out of its domain on real recordings,
+    with the `score` command that judges it on the user's own labelled clips."""
+    td, (lo, hi) = pred.training_data, pred.label_range
+    if td is None:
+        return (f"model: what it was trained on is not recorded in its {FRONTEND_FILE} (an export "
+                "from before that field)")
+    if td.get('synthetic') or td['kind'] == 'embedded':
+        return (f"model: trained on synthetic music only ({td.get('source', 'embedded data')}): "
+                "real recordings are out of its domain and its numbers for them are untested; "
+                f"judge it on labelled clips of your own with `distilled-vit score --model "
+                f"{pred.frontend_file.parent} --data MANIFEST`")
+    n = f", {td['clips']} clips" if isinstance(td.get('clips'), int) else ''
+    src = td.get('source', td['kind'])
+    return f"model: trained on {src} ({td['kind']}{n}, labels {lo:g}..{hi:g})"
 
 def _read_harmony(folder: Path, fe: dict, threads: int = 0) -> tuple:
     """(ONNX Runtime session, row statistics) of the `harmony.onnx` of a bundle whose student hears the harmony rows
@@ -227,3 +249,62 @@ def plot_va_curve(result: dict, path) -> Path:
     ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
     plt.close(save_figure(fig, path))
     return Path(path)
+
+# %% ../nbs/09a_predict.ipynb
+CSV_COLUMNS = ('file', 'valence', 'arousal', 'windows', 'seconds')   # `curves` adds start_s
+CSV_MAGIC = ','.join(CSV_COLUMNS).encode()          # how a CSV we wrote begins (check_user_output)
+
+def audio_inputs(paths) -> list[Path]:
+    """The files `paths` name, in order: a file as it is (a bad one is for `predict` to report), a
+    folder as the audio files below it (recursive, by suffix: `rundir.audio_files`); a folder
+    without any is a `ConfigError`."""
+    out = []
+    for p in map(Path, paths):
+        if not p.is_dir(): out.append(p); continue
+        if not (found := audio_files(p)):
+            raise ConfigError(f"{p}: no audio files ({' '.join(AUDIO_SUFFIXES)}) here or below")
+        out += found
+    return out
+
+def predict_files(paths, model: str | Path | Predictor, csv_out: str | Path | None = None,
+                  curves: bool = False, hop_seconds: float | None = None,
+                  variant: str | None = None, overwrite: bool = False,
+                  progress: bool = True) -> dict:
+    """`predict` for many files or folders (`audio_inputs`) with one loaded model: a CSV of
+    `CSV_COLUMNS` (with `curves`, each file's window rows after it: file, valence, arousal, start_s)
+    to `csv_out` (atomically, at the end; checked before any work) or to stdout (None). A file
+    `predict` cannot read (`AudioError`) is skipped and named on stderr. `progress`: the training
+    note and a progress bar on stderr. Returns dict(files, predicted, skipped [reasons], rows
+    [{file, valence, arousal, windows, seconds}], curves [{file, start_s, valence, arousal}],
+    csv)."""
+    from tqdm.auto import tqdm
+    files = audio_inputs(paths)
+    if csv_out is not None:
+        check_user_output(csv_out, CSV_MAGIC, overwrite, inputs=files, what='--csv')
+    pred = model if isinstance(model, Predictor) else load_predictor(model, variant)
+    if progress: print(training_note(pred), file=sys.stderr, flush=True)
+    rows, wins, skipped = [], [], []
+    for f in tqdm(files, desc='predicting', unit='file', disable=not progress, file=sys.stderr):
+        try: r = predict(f, pred, hop_seconds)
+        except AudioError as e:
+            skipped.append(str(e)); tqdm.write(f"skipped: {e}", file=sys.stderr); continue
+        rows.append(dict(file=str(f), valence=r['valence'], arousal=r['arousal'],
+                         windows=len(r['windows']), seconds=r['duration_s']))
+        wins.append([dict(file=str(f), start_s=w['start_s'], valence=w['valence'],
+                          arousal=w['arousal']) for w in r['windows']])
+    buf = io.StringIO(); out = csv.writer(buf, lineterminator='\n')
+    num = lambda x: f"{x:.6g}"
+    out.writerow(CSV_COLUMNS + (('start_s',) if curves else ()))
+    for r, ws in zip(rows, wins):                  # a file's row; with curves, its windows after it
+        out.writerow([r['file'], num(r['valence']), num(r['arousal']), r['windows'],
+                      f"{r['seconds']:g}"] + [''] * curves)
+        if curves: out.writerows([w['file'], num(w['valence']), num(w['arousal']), '', '',
+                                  f"{w['start_s']:g}"] for w in ws)
+    if csv_out is None: sys.stdout.write(buf.getvalue())
+    else:
+        with atomic_path(csv_out) as tmp: Path(tmp).write_text(buf.getvalue())
+    print(f"predicted {len(rows)} of {len(files)} file(s)"
+          + (f"; {len(skipped)} skipped (named above)" if skipped else '')
+          + (f"; CSV: {csv_out}" if csv_out is not None else ''), file=sys.stderr)
+    return dict(files=len(files), predicted=len(rows), skipped=skipped, rows=rows,
+                curves=[w for ws in wins for w in ws], csv=csv_out and str(csv_out))

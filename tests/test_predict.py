@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-from conftest import write_tone, ROOT
+from conftest import write_tone, cli, ROOT
 from distilled_vit.core import get_config, ConfigError
 from distilled_vit.audio import AudioError, audio_windows
 from distilled_vit.predict import predict, load_predictor, ModelBundleError, window_starts
@@ -299,3 +299,53 @@ def test_unknown_variant(tmp_path):
     s = smoke_export()
     with pytest.raises(ModelBundleError, match="no model variant 'int4'"):
         predict(write_tone(tmp_path / 'a.wav'), s.export_dir, variant='int4')
+
+# ---------------------------------------------------------------- many files: one CSV, bad files skipped and counted
+
+def _toy_clips(tmp_path, bad=False):
+    "`score.toy_bundle` (predictions known: no training) and a folder of its clips; returns (bundle, folder, {file: (V, A)})."
+    from distilled_vit.score import toy_bundle, toy_clip
+    d = tmp_path / 'clips'; (d / 'sub').mkdir(parents=True); (d / '.hidden').mkdir()
+    known = {d / 'a.wav': (0.625, -0.25), d / 'sub' / 'b.wav': (-0.375, 0.5), tmp_path / 'c.wav': (0.0, 1.0)}
+    for f, va in known.items(): toy_clip(f, *va)
+    toy_clip(d / '.hidden' / 'x.wav', 0.5, 0.5); (d / 'notes.txt').write_text('no audio suffix: not read')
+    if bad: (d / 'bad.wav').write_text('not audio'); (d / 'sub' / 'empty.wav').write_bytes(b'')
+    return toy_bundle(tmp_path / 'bundle'), d, known
+
+def _csv(text):
+    import csv, io
+    return list(csv.DictReader(io.StringIO(text)))
+
+def test_predict_many_files_one_csv(tmp_path):
+    "A folder (recursive, hidden folders and other suffixes left out) and a file: one row each, the toy model's known values."
+    b, d, known = _toy_clips(tmp_path)
+    r = cli('predict', str(d), str(tmp_path / 'c.wav'), '--model', str(b))
+    assert r.returncode == 0, r.stderr
+    rows = _csv(r.stdout)
+    assert [x['file'] for x in rows] == [str(f) for f in known]                  # folder sorted, then the file named
+    for x, (v, a) in zip(rows, known.values()):                                   # 1.5 s: 47 frames, windows at 0 and 15
+        assert (float(x['valence']), float(x['arousal']), x['windows'], x['seconds']) == (v, a, '2', '1.5'), x
+    assert 'predicted 3 of 3 file(s)' in r.stderr and 'not recorded' in r.stderr  # a bundle without training_data
+
+def test_predict_many_files_skips_bad_ones_and_exits_1(tmp_path):
+    b, d, known = _toy_clips(tmp_path, bad=True)
+    r = cli('predict', str(d), '--model', str(b), '--csv', str(tmp_path / 'out.csv'), '--curves')
+    assert r.returncode == 1 and r.stdout == '' and 'Traceback' not in r.stderr, r.stderr
+    assert f"skipped: {d / 'bad.wav'}: cannot decode audio" in r.stderr
+    assert f"skipped: {d / 'sub' / 'empty.wav'}: file is empty" in r.stderr
+    assert 'predicted 2 of 4 file(s); 2 skipped (named above)' in r.stderr
+    rows = _csv((tmp_path / 'out.csv').read_text())
+    assert [(x['file'], x['start_s']) for x in rows] == [(str(f), s) for f in list(known)[:2] for s in ('', '0', '0.48')]
+    for x in rows:                                                                # window rows: the same known values
+        v, a = known[Path(x['file'])]
+        assert (float(x['valence']), float(x['arousal'])) == (v, a)
+        assert (x['windows'], x['seconds']) == (('2', '1.5') if x['start_s'] == '' else ('', ''))
+
+def test_predict_one_file_keeps_its_output(tmp_path):
+    "One file: today's line on stdout, unchanged; what the model was trained on goes to stderr, after it."
+    b, d, _ = _toy_clips(tmp_path)
+    r = cli('predict', str(d / 'a.wav'), '--model', str(b))
+    assert r.returncode == 0 and r.stdout == f"{d / 'a.wav'}: valence +0.625, arousal -0.250 (2 windows)\n", r.stdout
+    assert r.stderr.strip().startswith('model: ') and r.stderr.strip().count('\n') == 0, r.stderr
+    r = cli('predict', str(d), '--model', str(b), '--plot', str(tmp_path / 'x.png'))
+    assert r.returncode == 2 and r.stderr.strip() == 'error: --plot and --json_out take one audio file; several files give a CSV (--csv FILE, --curves)'
