@@ -515,17 +515,21 @@ def pooled_features(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, np.float32)
     return np.concatenate([X.mean(-1), X.std(-1)], axis=1)
 
-def fit_ridge_baseline(data: EmotionData):
-    """Ridge regression (alpha chosen by CV on train) on pooled log-mel statistics; returns the fitted sklearn pipeline.
-    Fitted once per dataset object: the data stage's summary and the evaluation (`08_evaluate.RidgeBaseline`) share it."""
-    if getattr(data, '_ridge', None) is None: data._ridge = _fit_ridge(data)
-    return data._ridge
+def fit_ridge_baseline(data: EmotionData, rows: bool = False):
+    """Ridge regression (alpha chosen by CV on train) on pooled statistics of what a student hears: the log-mel, or with
+    `rows` the log-mel and the harmony rows (`teacher_arrays`, what a `student_harmony` student hears); returns the
+    fitted sklearn pipeline. Fitted once per dataset object and kind: the data stage's summary and the evaluation
+    (`08_evaluate.RidgeBaseline`) share it."""
+    fits = getattr(data, '_ridge', None) or {}
+    if rows not in fits: fits[rows] = _fit_ridge(data, rows)
+    data._ridge = fits
+    return fits[rows]
 
-def _fit_ridge(data: EmotionData):
+def _fit_ridge(data: EmotionData, rows: bool = False):
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
-    Xtr, ytr = data.arrays('train')
+    Xtr, ytr = (data.teacher_arrays if rows else data.arrays)('train')
     return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13))).fit(pooled_features(Xtr), ytr)
 
 def label_ceiling(data: EmotionData, split: str = 'test') -> dict | None:

@@ -59,7 +59,8 @@ _VERDICTS = (
 def verdict(retention: dict, teacher: dict, student: dict | None = None, student_nokd: dict | None = None) -> dict:
     "The verdict on mean CCC retention with its advice; `reliable` is False when the teacher is too weak to compare to."
     pct = retention.get('mean')
-    label, advice = ('unknown', "The teacher's mean CCC is 0: no retention can be computed.") if pct is None else \
+    label, advice = ('unknown', "No retention can be computed: the teacher's mean CCC is 0 or undefined (test labels "
+                                "that do not vary: add clips, or raise test_frac).") if pct is None else \
         next((lab, adv) for lo, lab, adv in _VERDICTS if pct >= lo)
     undefined = [d for d in DIMS if teacher[f'ccc_{d}'] is None]          # the test labels have no variance there
     weak = [d for d in DIMS if d not in undefined and not teacher[f'ccc_{d}'] >= MIN_TEACHER_CCC]
@@ -85,19 +86,20 @@ def verdict(retention: dict, teacher: dict, student: dict | None = None, student
 
 # %% ../nbs/08_evaluate.ipynb
 class RidgeBaseline:
-    "Ridge regression on pooled log-mel statistics (per-bin mean and std over time), as plain arrays."
+    """Ridge regression on pooled statistics (per-row mean and std over time) of what the shipped student hears: the
+    log-mel, and the harmony rows with `rows` (`student_harmony`); as plain arrays."""
     def __init__(self, mean, scale, coef, intercept, alpha: float = float('nan')):
         self.mean, self.scale = np.asarray(mean, np.float32), np.asarray(scale, np.float32)
         self.coef, self.intercept, self.alpha = np.asarray(coef, np.float32), np.asarray(intercept, np.float32), alpha
 
     @classmethod
-    def fit(cls, data) -> 'RidgeBaseline':
+    def fit(cls, data, rows: bool = False) -> 'RidgeBaseline':
         "Fit on the training split of `data` (alpha by cross-validation, see `fit_ridge_baseline`)."
-        pipe = fit_ridge_baseline(data); sc, rg = pipe[0], pipe[-1]
+        pipe = fit_ridge_baseline(data, rows); sc, rg = pipe[0], pipe[-1]
         return cls(sc.mean_, sc.scale_, rg.coef_, rg.intercept_, float(rg.alpha_))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        "Predictions [N, 2] for normalised windows `X` [N, n_mels, T]."
+        "Predictions [N, 2] for normalised windows `X` [N, rows, T] (log-mel rows, then harmony rows if fitted with them)."
         return ((pooled_features(X) - self.mean) / self.scale) @ self.coef.T + self.intercept
 
     @property
@@ -107,7 +109,7 @@ class RidgeBaseline:
         "Write the arrays to a safetensors file (atomically)."
         with atomic_path(path) as tmp:
             save_numpy(dict(mean=self.mean, scale=self.scale, coef=self.coef, intercept=self.intercept), str(tmp),
-                       metadata=dict(kind='ridge on pooled log-mel mean/std', alpha=str(self.alpha)))
+                       metadata=dict(kind='ridge on pooled mean/std of the student input rows', alpha=str(self.alpha)))
         return Path(path)
 
 # %% ../nbs/08_evaluate.ipynb
@@ -211,8 +213,12 @@ def _section(y, p, w, clip, extra: dict) -> tuple[dict, dict]:
     u, inv = np.unique(clip, return_inverse=True)                         # clip level: mean of each clip's windows
     yc, pc = (np.stack([np.bincount(inv, a[:, i]) / np.bincount(inv) for i in range(len(DIMS))], 1) for a in (y, p))
     for i, d in enumerate(DIMS): sec[f'clip_ccc_{d}'] = ccc(yc[:, i], pc[:, i]) if len(u) > 1 else None
-    for i, d in enumerate(DIMS):                         # labels that do not vary: CCC is undefined (null), not 0 or 1
-        if np.ptp(y[:, i]) == 0: sec[f'ccc_{d}'] = sec[f'clip_ccc_{d}'] = sec['ccc_mean'] = None
+    for i, d in enumerate(DIMS):                         # labels that do not vary: CCC is undefined (null), not 0 or 1,
+        if np.ptp(y[:, i]) == 0:                         # and so is its interval (every resample would score 0)
+            sec[f'ccc_{d}'] = sec[f'clip_ccc_{d}'] = sec['ccc_mean'] = None
+            sec['ci95'][f'ccc_{d}'] = sec['ci95']['ccc_mean'] = None
+    if len(w) > 1 and np.ptp(w, axis=0).max() == 0:     # every resample the same (one song): no interval at all
+        sec['ci95'] = {k: None for k in sec['ci95']}
     return sec, samples
 
 def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: nn.Module, student_nokd: nn.Module,
@@ -236,11 +242,12 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
         f3 = lambda v: '–' if v is None else f"{v:.3f}"   # undefined CCC (labels that do not vary) is shown as –
         if progress: print(f"evaluate: {name:<13} CCC V {f3(sections[name]['ccc_valence'])} A {f3(sections[name]['ccc_arousal'])}"
                            f"  {sections[name]['latency_ms_b1']:.2f} ms (batch 1)", flush=True)
-    base = RidgeBaseline.fit(data); bpath = base.save(out / 'baseline.safetensors')
-    preds['baseline'] = base.predict(Xte)
+    Xb = Xte_teacher if cfg.student_harmony else Xte     # the baseline hears what the shipped student hears
+    base = RidgeBaseline.fit(data, rows=cfg.student_harmony); bpath = base.save(out / 'baseline.safetensors')
+    preds['baseline'] = base.predict(Xb)
     sections['baseline'], samples['baseline'] = _section(yte, preds['baseline'], w, clip, dict(
         params=base.params, size_mb=bpath.stat().st_size / 2**20, alpha=base.alpha, path=str(bpath.relative_to(run.path))))
-    sections['baseline'].update(numpy_latency(base.predict, (cfg.n_mels, cfg.win_frames), cfg))
+    sections['baseline'].update(numpy_latency(base.predict, Xb.shape[1:], cfg))
     t, s, n = sections['teacher'], sections['student'], sections['student_nokd']
     ret = retention_pct(s, t)
     ret_ci = retention_ci(samples['student'], samples['teacher'])

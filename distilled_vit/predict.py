@@ -168,8 +168,9 @@ def _read_harmony(folder: Path, fe: dict, threads: int = 0) -> tuple:
     try: f, want = folder / h['graph'], str(h['sha256']); mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std'))
     except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name its graph, its SHA-256 and the "
                                                                      "rows' normalisation (an export from before the graph; export again)") from None
-    if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all():
-        raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} values each (std > 0)")
+    if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all() \
+            or not (np.isfinite(mean).all() and np.isfinite(std).all()):     # NaN or 1e300 (inf in float32): NaN predictions
+        raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} finite values each (std > 0)")
     if h.get('rows') != HARMONY_ROWS: raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony rows {h.get('rows')!r}, this version reads {HARMONY_ROWS}")
     if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's harmony graph (note transcriber) is missing")
     got = hashlib.sha256(f.read_bytes()).hexdigest()
@@ -223,6 +224,9 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
     feed = (lambda s: {names[0]: X[s]}) if rows is None else (lambda s: {names[0]: X[s], names[1]: rows[s]})
     va = batched(lambda s: pred.session.run(None, feed(s))[0], len(X), batch_size)
+    if not np.isfinite(va).all():                  # never a NaN "prediction" (and no bare NaN in --json_out's JSON)
+        raise ModelBundleError(f"{pred.path}: the model gave non-finite outputs for {path}: its weights or "
+                               f"{FRONTEND_FILE} are damaged; export again")
     va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate
     wins = [dict(start_s=round(s * spf, 3), end_s=round(min((s + cfg.win_frames) * spf, dur), 3),

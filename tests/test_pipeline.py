@@ -87,6 +87,8 @@ def test_transcriber_and_student_bundle(tmp_path):
     rep = json.loads((out / 'report.json').read_text())['export']
     assert rep['artefacts']['onnx_wave_fp32']['max_abs_diff'] < 1e-4 and rep['harmony']['size_mb'] > 0.2   # the transcriber is inside
     assert rep['executorch']['written'] is False and 'ONNX Runtime' in rep['executorch']['reason']
+    # the ridge baseline hears what the shipped student hears: pooled log-mel and harmony rows (mean and std per row)
+    assert json.loads((out / 'report.json').read_text())['baseline']['params'] == 2 * 2 * (cfg.n_mels + 16) + 2
     data = load_dataset(cfg, progress=False)
     i, y = next(iter(clip_audio(cfg, data, 'test')))
     sf.write(tmp_path / 'clip.wav', y, cfg.sample_rate, subtype='FLOAT')
@@ -113,6 +115,13 @@ def test_transcriber_and_student_bundle(tmp_path):
     got = predict(tmp_path / 'short.wav', out / 'export', variant='fp32')
     assert len(got['windows']) == 1 and got['padded']
     assert np.abs(np.array([[got['windows'][0]['valence'], got['windows'][0]['arousal']]]) - np.clip(ref, -1, 1)).max() < 1e-4
+    # the rows' normalisation is checked like the log-mel's: NaN or 1e300 (inf in float32) would give NaN predictions
+    fj = out / 'export' / 'frontend.json'; good = fj.read_text()
+    for bad in (float('nan'), 1e300):
+        fe_bad = json.loads(good); fe_bad['harmony']['normalisation']['mean'][0] = bad; fj.write_text(json.dumps(fe_bad))
+        with pytest.raises(ModelBundleError, match="harmony normalisation must be 16 finite values each"):
+            load_predictor(out / 'export')
+    fj.write_text(good)
     g = out / 'export' / 'harmony.onnx'; g.write_bytes(g.read_bytes()[:-1] + b'x')
     with pytest.raises(ModelBundleError, match="harmony.onnx: SHA-256 .* differs from the one frontend.json recorded"):
         load_predictor(out / 'export')

@@ -349,3 +349,21 @@ def test_predict_one_file_keeps_its_output(tmp_path):
     assert r.stderr.strip().startswith('model: ') and r.stderr.strip().count('\n') == 0, r.stderr
     r = cli('predict', str(d), '--model', str(b), '--plot', str(tmp_path / 'x.png'))
     assert r.returncode == 2 and r.stderr.strip() == 'error: --plot and --json_out take one audio file; several files give a CSV (--csv FILE, --curves)'
+
+
+def test_non_finite_model_outputs_are_an_error_not_a_prediction(tmp_path):
+    """A damaged model whose outputs are NaN used to print `valence +nan` (exit 0) and bare NaN in --json_out: now one
+    line naming the model and the file."""
+    import onnx
+    from onnx import numpy_helper
+    from distilled_vit.score import toy_bundle, toy_clip
+    b = toy_bundle(tmp_path / 'b'); clip = toy_clip(tmp_path / 'c.wav', 0.25, -0.5)
+    assert predict(clip, b)['valence'] == pytest.approx(0.25, abs=1e-5)          # the toy model as made
+    m = onnx.load(str(b / 'toy.onnx'))
+    for i, t in enumerate(m.graph.initializer):
+        if t.name == 'two': m.graph.initializer[i].CopyFrom(numpy_helper.from_array(np.float32(np.nan), 'two'))
+    onnx.save(m, str(b / 'toy.onnx'))
+    with pytest.raises(ModelBundleError, match=r"toy.onnx: the model gave non-finite outputs for .*c.wav"):
+        predict(clip, b)
+    r = cli('predict', str(clip), '--model', str(b), '--json_out')
+    assert r.returncode == 2 and r.stdout == '' and 'non-finite outputs' in r.stderr, (r.stdout, r.stderr)
