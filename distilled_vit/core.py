@@ -4,10 +4,10 @@
 
 # %% ../nbs/00_core.ipynb 1
 from __future__ import annotations
-import contextlib, dataclasses, hashlib, json, math, os, random, shutil, sys, tempfile, time
+import dataclasses, json, math, random
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 import numpy as np
 
 # %% auto 0
