@@ -10,9 +10,9 @@ rm -rf _proc _docs _exec
 # The committed notebooks carry no outputs: execute a copy (smoke sizes, as nbdev_test does) so pages show figures.
 mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/ && cp -r nbs/images _exec/
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then "$BIN/python" tools/exec_nbs.py _exec; fi
-# the index links figures of the committed benchmark results as ../benchmarks/... (right from nbs/); make them
-# site-relative and ship the images with the site
-sed -i 's#](\.\./benchmarks/results/#](benchmarks/results/#g' _exec/index.ipynb
+# the index and the results page link figures of the committed benchmark results as ../benchmarks/... (right from
+# nbs/); make them site-relative and ship the images with the site
+sed -i 's#](\.\./benchmarks/results/#](benchmarks/results/#g' _exec/index.ipynb _exec/14_results.ipynb
 mkdir -p _exec/benchmarks/results && cp benchmarks/results/*.png _exec/benchmarks/results/
 "$BIN/python" tools/proc_nbs.py _exec >/dev/null       # nbdev_proc_nbs without its Quarto auto-install
 # the browser demo (web/), with the latest `make run` export as its default model when there is one; placed before
@@ -68,10 +68,11 @@ for page in "${!need[@]}"; do
 done
 # executed pages must show their figures (a page with no <img> means the notebook's outputs were lost)
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then
-  for page in 01_audio 01b_harmony 01c_musicnn 02_data 04_gan 08_evaluate distilled_vit; do
+  for page in 01_audio 01b_harmony 01c_musicnn 02_data 04_gan 08_evaluate distilled_vit 14_results; do
     grep -q '<img' "_docs/$page.html" 2>/dev/null || { echo "docs check: $page.html shows no figure"; fail=1; }
   done
   grep -q 'whole notebook' _docs/13_notebook_guide.html || { echo "docs check: 13_notebook_guide.html lacks the cell table"; fail=1; }
+  grep -q 'paired by seed' _docs/14_results.html || { echo "docs check: 14_results.html lacks the studies' tables"; fail=1; }
 fi
 [ -f _docs/demo/demo.html ] && [ -f _docs/demo/ort-wasm-simd-threaded.wasm ] || { echo "docs check: browser demo missing from _docs/demo/ (npm ci --prefix web)"; fail=1; }
 grep -q 'browser_demo.png' _docs/09a_predict.html 2>/dev/null || { echo "docs check: 09a_predict.html lacks the demo screenshot"; fail=1; }

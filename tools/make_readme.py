@@ -4,7 +4,8 @@ The notebook's code cells are executed (in nbs/, as Jupyter would) so that table
 results are always current: the sync check reruns this script, so a README that disagrees with
 benchmarks/results/*.json fails CI. Hidden cells (`#| hide`) run but are not shown; code cells with `#| echo: false`
 show only their output; other code cells show source and text output. Links into `../` (the repository root seen
-from nbs/) in markdown outputs of code cells are made root-relative. The file is rewritten only when its content changes, atomically."""
+from nbs/) in markdown outputs of code cells are made root-relative, and links to a notebook (`NAME.ipynb`, a
+page of the docs site) point into nbs/. The file is rewritten only when its content changes, atomically."""
 import os, re, tempfile
 from pathlib import Path
 
@@ -37,8 +38,9 @@ def main():
             text = md or ''.join(o.get('text', '')) or ''.join(data.get('text/plain', ''))
             if not text.strip(): continue
             parts.append(md.strip().replace('](../', '](') if md else f"```\n{text.rstrip()}\n```")
+    body = re.sub(r'\]\(([\w.-]+\.ipynb)\)', r'](nbs/\1)', '\n\n'.join(parts))   # links to notebooks, from the root
     text = '<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook, not this file -->\n\n' \
-           + '\n\n'.join(parts) + '\n'
+           + body + '\n'
     dst = root / 'README.md'
     if not dst.exists() or dst.read_text() != text:
         fd, tmp = tempfile.mkstemp(dir=root, prefix='.README.', suffix='.tmp')
