@@ -22,15 +22,17 @@ from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
 from .predict import BUNDLE_FORMAT, FRONTEND_FILE
 from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
+from .harmony import BP_RATE, BP_HOP, BP_OVERLAP
+from .transcriber import PTE_MAX_SECONDS, BP_WINDOW, harmony_methods, clip_rows
 from .evaluate import finish_run
 
 # %% auto 0
-__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'HARMONY_INPUT_NAME', 'PARITY_TOLERANCE', 'INT8_CCC_GOAL', 'BUNDLE_VERSION',
-           'ExportError', 'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript', 'load_torchscript',
-           'export_program', 'load_program', 'save_state_dict', 'load_student', 'export_onnx', 'check_onnx',
-           'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch', 'executorch_missing',
-           'export_pte', 'load_pte', 'pte_outputs', 'training_data', 'write_bundle', 'write_harmony_graph',
-           'wave_check_set', 'export_stage']
+__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'HARMONY_INPUT_NAME', 'PARITY_TOLERANCE', 'PHONE_TOLERANCE', 'INT8_CCC_GOAL',
+           'BUNDLE_VERSION', 'ExportError', 'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript',
+           'load_torchscript', 'export_program', 'load_program', 'save_state_dict', 'load_student', 'export_onnx',
+           'check_onnx', 'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch',
+           'executorch_missing', 'export_pte', 'load_pte', 'pte_outputs', 'load_harmony_pte', 'training_data',
+           'write_bundle', 'write_harmony_graph', 'wave_check_set', 'export_stage']
 
 # %% ../nbs/09_export.ipynb
 class ExportError(DistilledViTError):
@@ -38,7 +40,11 @@ class ExportError(DistilledViTError):
 
 INPUT_NAME, WAVE_INPUT_NAME, _OUTPUT_NAME, HARMONY_INPUT_NAME = 'mel', 'audio', 'valence_arousal', 'harmony'
 _HARMONY_FILE = 'harmony.onnx'   # a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
+_HARMONY_PTE = 'harmony.pte'    # the same, an ExecuTorch program of two methods (01d_transcriber)
 PARITY_TOLERANCE = 1e-4      # max abs difference allowed between an fp32 artefact's outputs and the eager model's
+PHONE_TOLERANCE = 1e-3      # max abs difference allowed between the phone path (harmony.pte ->
+                            # student_wave.pte) and the ONNX bundle's outputs: the transcriber's
+                            # float32 convolutions round differently in each runtime
 INT8_CCC_GOAL = 0.01         # an INT8 model whose CCC drops by more than this is not the bundle's default
 
 @contextlib.contextmanager
@@ -191,20 +197,33 @@ def executorch_missing() -> str:
     except Exception as e:
         return f"executorch is not installed ({type(e).__name__}: {str(e)[:80]}); pip install -e '.[mobile]' to write .pte programs"
 
-def export_pte(model: nn.Module, example: torch.Tensor, path, quantize: bool = False, quantize_module: str | None = 'model') -> Path:
-    """Lower `model` (one input, batch fixed to `example`'s) to an ExecuTorch program for the XNNPACK backend and save it.
-    `quantize`: 8-bit dynamic per-channel weights for the `Linear`s of submodule `quantize_module` (None: everywhere)."""
+def export_pte(model: nn.Module | dict, example: torch.Tensor | tuple | None, path,
+               quantize: bool = False, quantize_module: str | None = 'model') -> Path:
+    """Lower `model` to an ExecuTorch program for the XNNPACK backend and save it; its inputs:
+    `example`, a tensor or a tuple of tensors, whose shapes (batch included) the program keeps.
+    `quantize`: 8-bit dynamic per-channel weights for the `Linear`s of submodule `quantize_module`
+    (None: everywhere). A dict {method: (module, example tuple, dynamic shapes or None)} as `model`
+    makes one fp32 program of several methods (`harmony.pte`; `example` unused)."""
     from executorch.exir import to_edge_transform_and_lower
     from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner
-    model = copy.deepcopy(model).cpu().eval()
     with _quiet():
-        if quantize:
-            from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import XNNPACKQuantizer, get_symmetric_quantization_config
-            from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e, convert_pt2e
-            qcfg, q = get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True), XNNPACKQuantizer()
-            q.set_module_name(quantize_module, qcfg) if quantize_module else q.set_global(qcfg)
-            gm = prepare_pt2e(torch.export.export(model, (example,)).module(), q); gm(example); model = convert_pt2e(gm)
-        prog = to_edge_transform_and_lower(torch.export.export(model, (example,)), partitioner=[XnnpackPartitioner()]).to_executorch()
+        if isinstance(model, dict):
+            ep = {k: torch.export.export(copy.deepcopy(m).cpu().eval(), ex, dynamic_shapes=ds)
+                  for k, (m, ex, ds) in model.items()}
+        else:
+            ex = example if isinstance(example, tuple) else (example,)
+            model = copy.deepcopy(model).cpu().eval()
+            if quantize:
+                from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+                    XNNPACKQuantizer, get_symmetric_quantization_config)
+                from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e, convert_pt2e
+                q = XNNPACKQuantizer()
+                qcfg = get_symmetric_quantization_config(is_per_channel=True, is_dynamic=True)
+                q.set_module_name(quantize_module, qcfg) if quantize_module else q.set_global(qcfg)
+                gm = prepare_pt2e(torch.export.export(model, ex).module(), q); gm(*ex)
+                model = convert_pt2e(gm)
+            ep = torch.export.export(model, ex)
+        prog = to_edge_transform_and_lower(ep, partitioner=[XnnpackPartitioner()]).to_executorch()
     with atomic_path(path) as tmp: tmp.write_bytes(prog.buffer)
     return Path(path)
 
@@ -217,19 +236,31 @@ def _pte_job(job: tuple) -> Path:
     except Exception as e:
         raise ExportError(f"{path}: lowering to ExecuTorch failed ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]})") from None
 
-def load_pte(path):
-    "The `forward` method of an ExecuTorch program, run by ExecuTorch's runtime; `ExportError` naming the file if it is not one."
+def load_pte(path, method: str = 'forward'):
+    """The method `method` of an ExecuTorch program, run by ExecuTorch's runtime; `ExportError`
+    naming the file if it is not one or has no such method."""
     path = Path(path)
     if not path.is_file(): raise ExportError(f"{path}: ExecuTorch program does not exist")
     from executorch.runtime import Runtime
     try:
-        with _quiet(): return Runtime.get().load_program(path).load_method('forward')
+        with _quiet():
+            prog = Runtime.get().load_program(path)
+            if method in prog.method_names: return prog.load_method(method)
     except Exception as e: raise ExportError(f"{path}: not a loadable ExecuTorch program ({(str(e).splitlines() or [type(e).__name__])[0][:160]})") from None
+    raise ExportError(f"{path}: no method {method!r} (has {', '.join(sorted(prog.method_names))})")
 
-def pte_outputs(method, X: np.ndarray) -> np.ndarray:
-    "Outputs [N, 2] of a batch-1 ExecuTorch method for inputs `X` [N, ...], one window at a time."
-    X = torch.as_tensor(np.asarray(X, np.float32))
-    return batched(lambda s: method.execute([X[s]])[0].float(), len(X), 1)
+def pte_outputs(method, *X: np.ndarray) -> np.ndarray:
+    """Outputs [N, 2] of a batch-1 ExecuTorch method for inputs `X` (one array [N, ...] per input),
+    one window at a time."""
+    X = [torch.as_tensor(np.asarray(x, np.float32)) for x in X]
+    return batched(lambda s: method.execute([x[s] for x in X])[0].float(), len(X[0]), 1)
+
+def load_harmony_pte(path) -> tuple:
+    """(transcribe, rows): the two methods of a `harmony.pte` (`transcriber.harmony_methods`) as
+    callables of torch tensors, for `transcriber.clip_rows(y, sr, n, transcribe, rows)`, the loop
+    an app runs."""
+    t, r = load_pte(path, 'transcribe'), load_pte(path, 'rows')
+    return (lambda w: t.execute([w])[0]), (lambda f, g: r.execute([f, g])[0])
 
 # %% ../nbs/09_export.ipynb
 BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
@@ -255,11 +286,13 @@ def training_data(cfg: Config, data=None) -> dict:
 
 def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
                  label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None,
-                 trained_on: dict | None = None) -> Path:
+                 trained_on: dict | None = None, programs: dict | None = None) -> Path:
     """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`; `label_range` is the scale
     of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs. With `student_harmony` the
     bundle's `harmony.onnx` (`write_harmony_graph`, SHA-256 recorded here and checked by `predict`) gives the rows.
-    `trained_on` (`training_data`; default: from `cfg` alone) says what the model learnt from."""
+    `trained_on` (`training_data`; default: from `cfg` alone) says what the model learnt from.
+    `programs`: the ExecuTorch programs written ({'wave_fp32' | 'wave_int8' | 'harmony': file}),
+    listed with their SHA-256 and, for `harmony.pte`, how an app runs it (`_executorch_section`)."""
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
     harmony = _harmony_section(cfg, Path(out_dir), hnorm) if cfg.student_harmony else None
     doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
@@ -281,7 +314,9 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                            meaning='predict maps the model output from [-1, 1] to this range (the training labels\' '
                                    'scale on disk) and clips it there'),
                models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}),
-               training_data=trained_on or training_data(cfg))
+               training_data=trained_on or training_data(cfg),
+               **(dict(executorch=_executorch_section(cfg, Path(out_dir), programs))
+                  if programs else {}))
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 def write_harmony_graph(cfg: Config, out_dir) -> Path:
@@ -307,6 +342,33 @@ def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
                 normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist(),
                                    applied='inside the audio-in models; for the log-mel models normalise the windows with these '
                                            'and put them below the normalised log-mel rows'))
+
+def _executorch_section(cfg: Config, out: Path, programs: dict) -> dict:
+    "frontend.json's `executorch`: the `.pte` programs (SHA-256 each), how an app runs harmony.pte."
+    sha = lambda f: hashlib.sha256((out / f).read_bytes()).hexdigest()
+    ins = [WAVE_INPUT_NAME] + ([HARMONY_INPUT_NAME] if cfg.student_harmony else [])
+    d = dict(programs={k: dict(file=f, sha256=sha(f)) for k, f in programs.items()},
+             student=dict(inputs=ins, batch=1, meaning='wave_input (and harmony.input) above, one '
+                                                       'window a call; output [1, 2]'))
+    if 'harmony' in programs:
+        step, front = BP_WINDOW - BP_OVERLAP, BP_OVERLAP // 2
+        keep = BP_WINDOW // BP_HOP + 1 - BP_OVERLAP // BP_HOP                   # 142 middle frames
+        d['harmony'] = dict(
+            sample_rate=BP_RATE, max_seconds=PTE_MAX_SECONDS,
+            transcribe=dict(input=[1, BP_WINDOW], output=[1, keep, 13], meaning=(
+                f'one window of the clip at {BP_RATE} Hz (mono float32): {front} zeros in front '
+                f'of the clip, window w = samples [w*{step}, w*{step} + {BP_WINDOW}) of that, '
+                f'zeros past the end, w < max(1, ceil((samples - {front}) / {step})) -> per '
+                'frame (86.13 a second) the note energy of the 12 pitch classes (C = 0) and the '
+                'note activity')),
+            rows=dict(inputs=dict(frames=['F', 13], grid=['T']), output=[HARMONY_ROWS, 'T'],
+                      meaning=("frames: the windows' outputs one after another, the first "
+                               f"round(samples at {BP_RATE} Hz / {BP_HOP}) (half to even), F >= 2 "
+                               "(fewer: the rows are all zeros, no call); grid: int64 0, 1, ..., "
+                               f"T - 1, T = 1 + floor(samples at {cfg.sample_rate} Hz / "
+                               f"{cfg.hop_length}) -> the rows harmony.onnx gives "
+                               "(harmony.graph_output): cut windows from them as from those")))
+    return d
 
 # %% ../nbs/09_export.ipynb
 def wave_check_set(cfg: Config, data, split: str = 'test', harmony=None) -> tuple:
@@ -419,35 +481,59 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     wagainst, full = (weager, yw, va_metrics(yw, wref)), ~short
     with torch_threads(cfg.num_threads):
         for row in audio_in: make(*row, against=wagainst)
-    why_not = ('student_harmony: the transcriber is an ONNX graph (converted from TensorFlow), so harmony.onnx and '
-               'student_wave*.onnx run in ONNX Runtime (mobile, web); no ExecuTorch program') if cfg.student_harmony else \
-              executorch_missing() if cfg.export_pte else 'export_pte=False'
+    why_not = executorch_missing() if cfg.export_pte else 'export_pte=False'
     if why_not:
         if progress: print(f"export: ExecuTorch programs skipped: {why_not}", flush=True)
     else:
-        one = example_input(cfg, 1, wave=True)
-        pte_lat = lambda meth: dict(latency_ms_b1=median_ms(lambda x: meth.execute([x]), one, cfg.latency_repeats, warmup_calls(cfg.latency_repeats)))
-        programs = (('pte_wave_fp32', 'student_wave.pte', False, 'ExecuTorch XNNPACK fp32, audio in, batch 1'),
-                    ('pte_wave_int8', 'student_wave_int8.pte', True, 'ExecuTorch XNNPACK, 8-bit dynamic Linear weights, audio in, batch 1'))
-        # lowering is single-threaded Python (~35 s a program here): the two programs are lowered side by side
-        paths = parallel_map(_pte_job, [(wave, one, out / file, quant) for _, file, quant, _ in programs],
-                             min(len(programs), worker_count(cfg.workers)), start='spawn')
+        one = tuple(x[:1].clone() for x in wex)          # batch 1: an audio window (and its rows)
+        reps = cfg.latency_repeats
+        pte_lat = lambda m: dict(latency_ms_b1=median_ms(lambda x: m.execute(list(x)), one, reps,
+                                                         warmup_calls(reps)))
+        ins = 'audio and harmony rows in' if cfg.student_harmony else 'audio in'
+        programs = (('pte_wave_fp32', 'student_wave.pte', False,
+                     f'ExecuTorch XNNPACK fp32, {ins}, batch 1'),
+                    ('pte_wave_int8', 'student_wave_int8.pte', True,
+                     f'ExecuTorch XNNPACK, 8-bit dynamic Linear weights, {ins}, batch 1'))
+        jobs = [(wave, one, out / file, quant) for _, file, quant, _ in programs]
+        if cfg.student_harmony:                          # the transcriber and the rows, two methods
+            jobs.append((harmony_methods(cfg), None, out / _HARMONY_PTE, False))
+        # lowering is single-threaded Python (~35 s a student program, ~25 s harmony.pte): parallel
+        parallel_map(_pte_job, jobs, min(len(jobs), worker_count(cfg.workers)), start='spawn')
+        on_pte = lambda m: (pte_outputs(m, *feeds(slice(None))), pte_lat(m))
         with torch_threads(cfg.num_threads):             # each program was written by its worker: the table's loop does the rest
-            for (name, file, _, fmt), _ in zip(programs, paths):
-                make(name, file, fmt, lambda p: p, load_pte, lambda m: (pte_outputs(m, A), pte_lat(m)), wagainst)
+            for name, file, _, fmt in programs:
+                make(name, file, fmt, lambda p: p, load_pte, on_pte, wagainst)
+            if cfg.student_harmony:      # the phone path, against what predict gives (ONNX bundle)
+                Rp, phone = _phone_rows(cfg, data, out / _HARMONY_PTE, R, progress)
+                ows = ort_session(out / 'student_wave.onnx', cfg.num_threads)
+                onnx_va = batched(lambda s: ows.run(None, dict(zip(names, feeds(s))))[0], len(A))
+                make('pte_harmony', _HARMONY_PTE, 'ExecuTorch phone path: harmony.pte rows -> '
+                     'student_wave.pte (fp32), against the ONNX bundle (harmony.onnx -> '
+                     'student_wave.onnx)', lambda p: p,
+                     lambda p: load_pte(out / 'student_wave.pte'),
+                     lambda m: (pte_outputs(m, A, Rp), dict(latency_ms_b1=phone['ms_per_window'])),
+                     (onnx_va, yw, wagainst[2]))
     for k in ('torchscript', 'torch_export', 'onnx_fp32', 'onnx_wave_fp32') + (() if why_not else ('pte_wave_fp32',)):
         if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
             raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
                               f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set")
+    if 'pte_harmony' in arts and not arts['pte_harmony']['max_abs_diff'] <= PHONE_TOLERANCE:
+        d = arts['pte_harmony']['max_abs_diff']
+        raise ExportError(f"{out / _HARMONY_PTE}: the phone path (its rows into student_wave.pte) "
+                          f"differs from the ONNX bundle by {d:.2e} (> {PHONE_TOLERANCE:g}) "
+                          "on the test set")
     int8_ok = arts['onnx_int8']['ccc_drop'] <= INT8_CCC_GOAL
     wave_int8_ok = arts['onnx_wave_int8']['ccc_drop'] <= INT8_CCC_GOAL
     default = 'wave_int8' if wave_int8_ok else 'wave_fp32'
     models = dict(fp32='student.onnx', int8='student_int8.onnx', wave_fp32='student_wave.onnx', wave_int8='student_wave_int8.onnx')
+    pte = {k: Path(arts[f'pte_{k}']['path']).name for k in ('wave_fp32', 'wave_int8', 'harmony')
+           if f'pte_{k}' in arts}
     fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm,
-                         training_data(cfg, data))
+                         training_data(cfg, data), pte)
     res = dict(
         model=model_name,
-        **(dict(harmony=_harmony_summary(cfg, out, hs)) if cfg.student_harmony else {}),
+        **(dict(harmony=_harmony_summary(cfg, out, hs, phone if 'pte_harmony' in arts else None))
+           if cfg.student_harmony else {}),
         reference=dict(what='eager fp32 PyTorch student on the test split', windows=len(yte), ccc_valence=ref_m['ccc_valence'],
                        ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
         threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,
@@ -462,8 +548,14 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
                   short_clip_eager_max_abs_diff=float(np.abs(weager - wref)[short].max()) if short.any() else None,
                   float16_cache_max_abs_diff=float(np.abs(M.astype(np.float16).astype(np.float32) - M).max())),
         executorch=dict(written=not why_not, reason=why_not or None,
-                        programs={k: arts[k]['path'] for k in ('pte_wave_fp32', 'pte_wave_int8') if k in arts},
-                        input=dict(shape=[1, window_samples(cfg)], dtype='float32', meaning='one audio window (bundle wave_input)'),
+                        programs={k: arts[k]['path'] for k in ('pte_wave_fp32', 'pte_wave_int8',
+                                                                   'pte_harmony') if k in arts},
+                        input=dict(shape=[[1, *s] for s in wshape] if cfg.student_harmony else
+                                         [1, window_samples(cfg)], dtype='float32',
+                                   meaning='one audio window (bundle wave_input)' + (
+                                       ' and its harmony rows (bundle harmony.input; harmony.pte '
+                                       'makes them on a phone: frontend.json executorch.harmony)'
+                                       if cfg.student_harmony else '')),
                         output=dict(shape=[1, len(DIMS)], meaning='valence, arousal in [-1, 1]')),
         checks=dict(onnx_max_abs_diff=arts['onnx_fp32']['max_abs_diff'], parity_tolerance=PARITY_TOLERANCE,
                     onnx_parity_ok=arts['onnx_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
@@ -472,22 +564,56 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
                     onnx_int8_ccc_drop=arts['onnx_int8']['ccc_drop'], torch_int8_ccc_drop=arts['torch_int8']['ccc_drop'],
                     wave_int8_ccc_drop=arts['onnx_wave_int8']['ccc_drop'],
                     int8_ccc_goal=INT8_CCC_GOAL, onnx_int8_ok=int8_ok, wave_int8_ok=wave_int8_ok,
-                    torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL),
+                    torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL,
+                    **(dict(phone_max_abs_diff=arts['pte_harmony']['max_abs_diff'],
+                            phone_tolerance=PHONE_TOLERANCE,
+                            phone_parity_ok=arts['pte_harmony']['max_abs_diff'] <= PHONE_TOLERANCE,
+                            harmony_rows_max_abs_diff=phone['rows_max_abs_diff'])
+                       if 'pte_harmony' in arts else {})),
         note="TorchScript and torch.ao.quantization are deprecated upstream (successors: torch.export -> ExecuTorch, "
              "torchao); they are kept as legacy artefacts. student.pt2 is the torch.export program; student_wave*.onnx "
-             "take audio (the front end is inside the model), the bundle's default.")
+             "take audio (the front end is inside the model), the bundle's default." + (
+                 " harmony.pte makes a harmony student's rows on a phone (the transcriber ported "
+                 "to torch, 01d_transcriber)" if 'pte_harmony' in arts else ''))
     res = json_ready(res)
     atomic_write_json(out / 'export.json', res)
     return res
 
 # %% ../nbs/09_export.ipynb
-def _harmony_summary(cfg: Config, out: Path, session) -> dict:
-    "export.json's `harmony`: the graph's file, size and time for 10 s of audio (the clip's rows, once per clip)."
+def _harmony_summary(cfg: Config, out: Path, session, phone: dict | None = None) -> dict:
+    """export.json's `harmony`: the graph's file, size and time for 10 s of audio (the clip's rows,
+    once per clip); with `phone` (`_phone_rows`), the same for harmony.pte, its rows' distance."""
     y = np.random.default_rng(0).normal(scale=0.1, size=10 * cfg.sample_rate).astype(np.float32)
     t = median_ms(lambda y: graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), y,
                   min(cfg.latency_repeats, 5), warmup_calls(min(cfg.latency_repeats, 5)))
     return dict(graph=f'export/{_HARMONY_FILE}', size_mb=(out / _HARMONY_FILE).stat().st_size / 2**20, ms_per_10s_clip=t,
-                what='transcriber + key-invariant rows of a whole clip, run once per clip before the windows')
+                what='transcriber + key-invariant rows of a whole clip, run once per clip before '
+                     'the windows',
+                **(dict(program=phone) if phone else {}))
+
+def _phone_rows(cfg: Config, data, program: Path, R: np.ndarray, progress: bool = False) -> tuple:
+    """The test windows' harmony rows [N, 16, win_frames] as a phone makes them (`harmony.pte`'s
+    methods in `clip_rows`, cut as `wave_check_set` cuts them), and a summary: their distance from
+    harmony.onnx's (`R`) and their time."""
+    from tqdm.auto import tqdm
+    transcribe, rows = load_harmony_pte(program)
+    rows_of = lambda y: clip_rows(y, cfg.sample_rate, 1 + len(y) // cfg.hop_length, transcribe,
+                                  rows)
+    cut = lambda H: harmony_windows(H, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+    clips = tqdm(clip_audio(cfg, data, 'test'), total=int((data.clips.split == 'test').sum()),
+                 desc=f'export: {_HARMONY_PTE} on the test clips', disable=not progress,
+                 leave=False)
+    Rp = np.concatenate([cut(rows_of(y)) for _, y in clips])
+    n = min(cfg.latency_repeats, 5)
+    y = np.random.default_rng(0).normal(scale=0.1, size=10 * cfg.sample_rate).astype(np.float32)
+    return Rp, dict(
+        file=f'export/{_HARMONY_PTE}', size_mb=program.stat().st_size / 2**20,
+        rows_max_abs_diff=float(np.abs(Rp - R).max()), rows_scale=float(np.abs(R).max()),
+        ms_per_window=median_ms(transcribe, torch.zeros(1, BP_WINDOW), n, warmup_calls(n)),
+        ms_per_10s_clip=median_ms(rows_of, y, n, warmup_calls(n)),
+        what=f"ExecuTorch program of two methods, 'transcribe' (one {BP_WINDOW}-sample window at "
+             f"{BP_RATE} Hz) and 'rows' (a clip's frames to its rows): harmony.onnx on a phone; "
+             "rows_max_abs_diff: against harmony.onnx's rows on the test windows")
 
 def run(ctx: StageContext) -> dict:
     "The export stage: `export_stage` of the student the validation gate shipped (`ctx['evaluate']['kd_gate']`)."

@@ -86,7 +86,7 @@ def test_transcriber_and_student_bundle(tmp_path):
     assert set(fe['models']) == {'fp32', 'int8', 'wave_fp32', 'wave_int8'} and (out / 'export' / fe['harmony']['graph']).is_file()
     rep = json.loads((out / 'report.json').read_text())['export']
     assert rep['artefacts']['onnx_wave_fp32']['max_abs_diff'] < 1e-4 and rep['harmony']['size_mb'] > 0.2   # the transcriber is inside
-    assert rep['executorch']['written'] is False and 'ONNX Runtime' in rep['executorch']['reason']
+    assert rep['executorch']['written'] is False and rep['executorch']['reason'] == 'export_pte=False'   # smoke: lowering is test_mobile's
     # the ridge baseline hears what the shipped student hears: pooled log-mel and harmony rows (mean and std per row)
     assert json.loads((out / 'report.json').read_text())['baseline']['params'] == 2 * 2 * (cfg.n_mels + 16) + 2
     data = load_dataset(cfg, progress=False)
