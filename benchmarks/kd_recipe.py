@@ -60,7 +60,9 @@ The comparison, fixed before any result was read:
   harmony teacher and both students hear the rows (`harmony=true student_harmony=true`, the arms of the earlier
   transcriber + student runs, now the pipeline's own KD and no-KD students); the ridge baseline sees what they see
   (pooled log-mel and harmony rows). `--preset cpu --seeds 0 1 2 --no-other --name kd_recipe_harmony_default` is the
-  default model's benchmark; the README's results table is read from it. Issue 34's goals are read on it and reported
+  default model's benchmark (not run on 2026-12-07 for lack of machine time: until it is, the README reads the
+  default's three seeds from `kd_recipe_transcriber_kd`'s transcriber + student arms, the same models, whose seed 0
+  gives make run's numbers to three decimals, and the song bootstrap from make run). Issue 34's goals are read on it and reported
   whether met or not: teacher valence test CCC ≥ 0.55, the shipped student's (the pipeline's `kd_gate`: the student
   with the higher validation CCC) valence ≥ 0.55, KD − no-KD ≥ +0.02 mean test CCC over 3 seeds with its song
   bootstrap interval above zero (the t interval beside it). Nothing is chosen on test;

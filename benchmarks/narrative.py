@@ -55,6 +55,10 @@ def main():
     ap.add_argument('--presets', nargs='+', default=['smoke', 'cpu'])
     ap.add_argument('--reuse', action='store_true', help="reuse each preset's notebook run kept in runs/narrative-PRESET.json "
                                                           "(e.g. after refreshing a stale pipeline reference) instead of executing it again")
+    ap.add_argument('--make-from', default=None, metavar='RUN_DIR',
+                    help="use this finished `make run` of the same code and preset as the reference instead of running it "
+                         "again (e.g. benchmarks/pipeline.py --out RUN_DIR, run alone just before: the same seeds, the "
+                         "same numbers; the report says which run it was); only with one preset besides smoke")
     ap.add_argument('--one', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--make', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--dst', default=None, help=argparse.SUPPRESS)
@@ -66,16 +70,24 @@ def main():
     sys.path.insert(0, str(ROOT))
     from distilled_vit.rundir import atomic_write_json, atomic_write_text
     from distilled_vit.core import get_config
-    res = dict(command='.venv/bin/python benchmarks/narrative.py --presets ' + ' '.join(a.presets), date=time.strftime('%Y-%m-%d'),
+    res = dict(command='.venv/bin/python benchmarks/narrative.py --presets ' + ' '.join(a.presets)
+               + (f' --make-from {Path(a.make_from).name}' if a.make_from else ''), date=time.strftime('%Y-%m-%d'),
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count()), presets={})
     for p in a.presets:
         tmp = ROOT / 'runs' / f'narrative-{p}.json'; tmp.parent.mkdir(exist_ok=True)
         if not (a.reuse and tmp.exists()): subprocess.run([sys.executable, __file__, '--one', p, '--dst', str(tmp)], check=True)
         r = json.loads(tmp.read_text())
         mk = ROOT / 'runs' / f'narrative-{p}-make-run.json'            # make run of the same code, after the notebook
-        if not (a.reuse and mk.exists()): subprocess.run([sys.executable, __file__, '--make', p, '--dst', str(mk)], check=True)
+        ref = f'distilled-vit run --preset {p} (same code, run by this script)'
+        if a.make_from and p != 'smoke':                               # a finished make run of the same code and preset
+            rd = Path(a.make_from); rep = json.loads((rd / 'report.json').read_text())
+            assert json.loads((rd / 'config.json').read_text()) == get_config(p).to_dict(), f'{rd} is not a {p} run of today'
+            mk.write_text(json.dumps(dict(preset=p, wall_s=None, timings_s=rep['timings_s'],
+                                          report={m: {k: rep[m][k] for k in KEYS} for m in MODELS})))
+            ref = f'distilled-vit run --preset {p} (same code: the run of benchmarks/pipeline.py --out {rd.name}, alone just before)'
+        elif not (a.reuse and mk.exists()): subprocess.run([sys.executable, __file__, '--make', p, '--dst', str(mk)], check=True)
         made = json.loads(mk.read_text())['report']
-        r['parity'] = dict(reference=f'distilled-vit run --preset {p} (same code, run by this script)', **_diffs(r['report'], made),
+        r['parity'] = dict(reference=ref, **_diffs(r['report'], made),
                            notebook={m: {k: r['report'][m][k] for k in KEYS} for m in MODELS}, make_run=made)
         r['make_run_timings_s'] = json.loads(mk.read_text())['timings_s']
         r['config'] = get_config(p).to_dict()             # the preset measured (the guide checks it is the preset of today)
