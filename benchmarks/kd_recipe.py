@@ -62,7 +62,7 @@ The comparison, fixed before any result was read:
   (pooled log-mel and harmony rows). `--preset cpu --seeds 0 1 2 --no-other --name kd_recipe_harmony_default` is the
   default model's benchmark (not run on 2026-12-07 for lack of machine time: until it is, the README reads the
   default's three seeds from `kd_recipe_transcriber_kd`'s transcriber + student arms, the same models, whose seed 0
-  gives make run's numbers to three decimals, and the song bootstrap from make run). Issue 34's goals are read on it and reported
+  gives make run's numbers within 6e-4, and the song bootstrap from make run). Issue 34's goals are read on it and reported
   whether met or not: teacher valence test CCC ≥ 0.55, the shipped student's (the pipeline's `kd_gate`: the student
   with the higher validation CCC) valence ≥ 0.55, KD − no-KD ≥ +0.02 mean test CCC over 3 seeds with its song
   bootstrap interval above zero (the t interval beside it). Nothing is chosen on test;
