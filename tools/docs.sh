@@ -8,7 +8,7 @@ BIN=${BIN:-.venv/bin}
 rm -rf _proc _docs _exec
 "$BIN/nbdev_sidebar" --force >/dev/null 2>&1 || true     # sidebar.yml is generated from the notebooks present
 # The committed notebooks carry no outputs: execute a copy (smoke sizes, as nbdev_test does) so pages show figures.
-mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/ && cp -r nbs/images _exec/
+mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/ && cp -r nbs/images nbs/fixtures _exec/   # fixtures: reference outputs the notebooks test against
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then "$BIN/python" tools/exec_nbs.py _exec; fi
 # the index and the results page link figures of the committed benchmark results as ../benchmarks/... (right from
 # nbs/); make them site-relative and ship the images with the site
