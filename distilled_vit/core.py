@@ -76,6 +76,8 @@ class Data:
     test_frac: float = opt(0.15, gt=0, lt=1)
     max_windows: int = opt(8, ge=0)                     # at most this many windows per clip (0 = all)
     harmony: bool = True            # the teacher also hears key-invariant harmony rows from a pretrained transcriber (01b_harmony)
+    musicnn: bool = False           # MusiCNN's 200-d embedding of every window (01c_musicnn), for
+                                    # the teacher_musicnn / kd_musicnn options
 
 @dataclass
 class FrontEnd:
@@ -125,6 +127,9 @@ class Teacher:
     teacher_epochs: int = opt(8, ge=1)                  # cpu: 8 (benchmarks/results/kd_recipe_t8.md: 10 is better on dev, but over make run's 20 min)
     teacher_lr: float = opt(5e-4, gt=0, le=1)
     teacher_pretrain: int = opt(0, ge=0, le=1000)       # epochs of attribute pretraining on the procedural corpus (04a_pretrain; 0 = off)
+    teacher_musicnn: str = opt('off', choices=('off', 'token', 'head'))  # MusiCNN's embedding as
+                                    # privileged input: one more token, or beside the pooled
+                                    # features (05_teacher)
 
 @dataclass
 class Student:
@@ -153,6 +158,8 @@ class Distillation:
                                                         # 2,000: chosen on a development set, benchmarks/results/kd_recipe_dev.md
     unlabelled: str = ''            # folder of the user's unlabelled audio: teacher-labelled transfer set ('' = none; 02_data)
     unlabelled_max: int = opt(20000, ge=1, le=1_000_000)  # at most this many windows of it (a seeded random subset beyond)
+    kd_musicnn: float = opt(0.0, ge=0)  # weight of a term pulling the student's pooled features
+                                    # (projected) to MusiCNN's embedding, where a window has one
 
 @dataclass
 class Optimiser:
@@ -282,6 +289,13 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
      lambda c: not (c.harmony and c.gan)),
     (('harmony', 'teacher_pretrain'), 'teacher_pretrain = 0 when harmony is on (the pretrained backbone has no harmony rows)',
      lambda c: not (c.harmony and c.teacher_pretrain)),
+    (('teacher_musicnn', 'kd_musicnn', 'musicnn'),
+     "musicnn = true when teacher_musicnn != 'off' or kd_musicnn > 0 (the embedding comes from the "
+     "data stage)",
+     lambda c: c.musicnn or (c.teacher_musicnn == 'off' and not c.kd_musicnn)),
+    (('musicnn', 'gan'),
+     'gan = false when musicnn is on (generated spectrograms have no MusiCNN embedding)',
+     lambda c: not (c.musicnn and c.gan)),
     (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )

@@ -20,9 +20,10 @@ from .harmony import HARMONY_ROWS
 from .metrics import ccc
 
 # %% auto 0
-__all__ = ['SYNTH_VERSION', 'TIMBRES', 'sample_music_params', 'true_emotion', 'annotate', 'synth_clip', 'ManifestError',
-           'validate_manifest', 'read_manifest', 'deam_manifest', 'pmemo_manifest', 'source_label_range', 'group_split',
-           'cache_dir', 'EmotionData', 'load_dataset', 'clip_audio', 'load_unlabelled', 'pooled_features',
+__all__ = ['SYNTH_VERSION', 'TIMBRES', 'MUSICNN_DIM', 'sample_music_params', 'true_emotion', 'annotate', 'synth_clip',
+           'ManifestError', 'validate_manifest', 'read_manifest', 'deam_manifest', 'pmemo_manifest',
+           'source_label_range', 'group_split', 'cache_dir', 'EmotionData', 'load_dataset', 'window_embedding',
+           'musicnn_rows', 'pack_embedding', 'musicnn_windows', 'clip_audio', 'load_unlabelled', 'pooled_features',
            'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
@@ -276,6 +277,9 @@ class EmotionData:
     info: dict = field(default_factory=dict)
     H: np.ndarray | None = None   # [N, HARMONY_ROWS, win_frames] float16 harmony rows (01b_harmony) when `harmony`: the teacher's privileged input
     hnorm: Normalizer | None = None   # their training-split statistics
+    E: np.ndarray | None = None   # [N, MUSICNN_DIM] float32 MusiCNN embedding of each window
+                                  # (01c_musicnn) when `musicnn`
+    enorm: Normalizer | None = None   # its training-split statistics, per dimension
 
     def split_of_windows(self) -> np.ndarray: return self.clips.split.to_numpy()[self.clip]
     def index(self, split: str) -> np.ndarray:
@@ -294,16 +298,27 @@ class EmotionData:
         Xn = self.norm(np.asarray(X, np.float32))
         if self.H is None: return Xn
         return np.concatenate([Xn, self.hnorm(np.asarray(H, np.float32))], 1)
-    def teacher_arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
-        "The teacher's windows (log-mel, and the harmony rows when `harmony`) and labels of `split`."
+    def teacher_arrays(self, split: str, musicnn: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The teacher's windows (log-mel, and the harmony rows when `harmony`) and labels of
+        `split`; with `musicnn` (a `teacher_musicnn` teacher), MusiCNN's normalised embedding
+        packed below them (`pack_embedding`)."""
         i = self.index(split)
-        return self.teacher_input(self.X[i], None if self.H is None else self.H[i]), self.y[i]
+        X = self.teacher_input(self.X[i], None if self.H is None else self.H[i])
+        return (pack_embedding(X, self.musicnn_arrays(split)) if musicnn else X), self.y[i]
+    def musicnn_input(self, E: np.ndarray) -> np.ndarray:
+        "MusiCNN embeddings `E` [n, 200], normalised per dimension with the training statistics."
+        if self.E is None: raise ConfigError("no MusiCNN embedding in this data: set musicnn=true")
+        return self.enorm(np.asarray(E, np.float32)[:, :, None])[:, :, 0]  # [n, 200, 1] -> [n, 200]
+    def musicnn_arrays(self, split: str) -> np.ndarray:
+        "The normalised MusiCNN embedding [n, 200] of the windows of `split` (a `musicnn` dataset)."
+        return self.musicnn_input(self.E[self.index(split)] if self.E is not None else None)
     def fingerprint(self) -> str:
         "Hash of the content every later stage reads: windows, labels, clip of each window, split, normalisation."
         h = hashlib.sha256()
         for a in (self.X, self.y, self.clip, self.split_of_windows().astype(str)) + \
                  ((self.norm.mean, self.norm.std) if self.norm is not None else ()) + \
-                 ((self.H, self.hnorm.mean, self.hnorm.std) if self.H is not None else ()):
+                 ((self.H, self.hnorm.mean, self.hnorm.std) if self.H is not None else ()) + \
+                 ((self.E, self.enorm.mean, self.enorm.std) if self.E is not None else ()):
             a = np.ascontiguousarray(a); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(a.tobytes())
         return h.hexdigest()[:20]
 
@@ -325,22 +340,30 @@ def _embedded_audio_job(cfg: Config, job: tuple) -> np.ndarray:
     "Worker (`parallel_map`): the audio of embedded clip `job` = (params, i)."
     return _embedded_audio(cfg, *job)
 
-def _windows(cfg: Config, audio: np.ndarray) -> tuple[np.ndarray, bool, bool]:
-    """Model input windows of `audio`, whether it was padded, whether it is silent. With `harmony` each window holds
-    the `HARMONY_ROWS` harmony rows (01b_harmony) below its n_mels log-mel rows, on the same frames."""
+def _windows(cfg: Config, audio: np.ndarray) -> tuple[np.ndarray, bool, bool, int]:
+    """Model input windows of `audio`, whether it was padded, whether it is silent, and its
+    log-mel's frame count (where the windows start, for `musicnn_windows`). With `harmony` each
+    window holds the `HARMONY_ROWS` harmony rows (01b_harmony) below its n_mels log-mel rows, on
+    the same frames."""
     mel = log_mel(audio, cfg)
     w, padded = frame_windows(mel, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
     if cfg.harmony:
         from distilled_vit.harmony import harmony_features, harmony_windows
         h = harmony_windows(harmony_features(audio, cfg, mel.shape[1]), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
         w = np.concatenate([w, h], 1)
-    return w, padded, bool(np.abs(audio).max() < 1e-6)
+    return w, padded, bool(np.abs(audio).max() < 1e-6), mel.shape[1]
 
 def _harmony_key(cfg: Config) -> dict:
     "What feature cache keys add for the harmony rows: the transcriber's hash (nothing without `harmony`: keys stay as they were)."
     if not cfg.harmony: return {}
     from distilled_vit.harmony import transcriber_key
     return dict(harmony=transcriber_key())
+
+def _musicnn_key(cfg: Config) -> dict:
+    "What feature cache keys add for MusiCNN's embedding: its checkpoint's key (none without it)."
+    if not cfg.musicnn: return {}
+    from distilled_vit.musicnn import musicnn_key   # imports torch: only when it is asked for
+    return dict(musicnn=musicnn_key())
 
 def _embedded_job(cfg: Config, job: tuple) -> tuple:
     "Worker (`parallel_map`): windows of embedded clip `job` = (params, i)."
@@ -349,11 +372,11 @@ def _embedded_job(cfg: Config, job: tuple) -> tuple:
 def _file_job(cfg: Config, path: str, half: bool = False) -> tuple | str:
     """Worker (`parallel_map`): windows of audio file `path` (float16 with `half`); with `skip_bad`, an unreadable file
     gives its error text instead."""
-    try: w, padded, silent = _windows(cfg, load_audio(path, cfg.sample_rate))
+    try: w, padded, silent, n_frames = _windows(cfg, load_audio(path, cfg.sample_rate))
     except AudioError as e:
         if not cfg.skip_bad: raise
         return str(e)
-    return (w.astype(np.float16) if half else w), padded, silent
+    return (w.astype(np.float16) if half else w), padded, silent, n_frames
 
 def _source(cfg: Config) -> tuple[pd.DataFrame | None, list[str], str]:
     "The manifest rows of a file-based source (None for embedded), skipped rows, and a description."
@@ -372,7 +395,8 @@ def _cache_key(cfg: Config, manifest: pd.DataFrame | None) -> str:
     if manifest is None: src = dict(kind='embedded', v=SYNTH_VERSION, seed=cfg.data_seed, n=cfg.n_clips, s=cfg.clip_seconds)
     else: src = dict(kind='files', rows=[(r.path, os.path.getsize(r.path), os.path.getmtime(r.path), round(r.valence, 6),
                                           round(r.arousal, 6), r.group) for r in manifest.itertuples()])
-    h.update(json.dumps(dict(front=front, src=src, **_harmony_key(cfg)), sort_keys=True, default=str).encode())
+    key = dict(front=front, src=src, **_harmony_key(cfg), **_musicnn_key(cfg))
+    h.update(json.dumps(key, sort_keys=True, default=str).encode())
     return h.hexdigest()[:20]
 
 def _same_audio_same_group(clips: pd.DataFrame) -> pd.Series:
@@ -394,12 +418,15 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
     key = _cache_key(cfg, manifest)
     def check(a: dict):                                   # a corrupt or truncated entry is rebuilt, never trusted
         X, y, clip, clips, H = a['X'], a['y'], a['clip'], json.loads(str(a['clips'])), (a['H'] if cfg.harmony else None)
+        E = a['E'] if cfg.musicnn else None
         json.loads(str(a['skipped']))
         if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()
-                and (H is None or (len(H) == len(X) and np.isfinite(H).all()))):
+                and (H is None or (len(H) == len(X) and np.isfinite(H).all()))
+                and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))):
             raise ValueError('inconsistent or non-finite arrays')
     def build() -> dict:
         rows, Xs, audio_skipped, n_proc = [], [], [], worker_count(cfg.workers)   # clips in parallel processes
+        jobs = []                                         # MusiCNN's work, one per clip kept
         import librosa                                    # noqa: F401 (imported once here, not in every worker)
         if manifest is None:
             meta = list(_embedded_params(cfg)); candidates = [row for _, row, _ in meta]
@@ -408,35 +435,101 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
         else:
             recs = list(manifest.itertuples(index=False)); candidates = [r._asdict() for r in recs]
             results = parallel_map(partial(_file_job, cfg), [r.path for r in recs], n_proc, progress, 'reading audio', chunksize=4)
-        for row, r in zip(candidates, results):
+        sources = ([partial(_embedded_audio, cfg, p, i) for i, _, p in meta] if manifest is None
+                   else [r.path for r in recs])           # what MusiCNN reads
+        for row, r, src in zip(candidates, results, sources):
             if isinstance(r, str): audio_skipped.append(r); continue       # unreadable, skipped (skip_bad)
-            w, padded, silent = r
+            w, padded, silent, n_frames = r
             row.update(n_windows=len(w), padded=padded, silent=silent)
             rows.append(row); Xs.append(w)
+            jobs.append(src if manifest is None else (src, n_frames))
         if not rows: raise ManifestError(f"{desc}: no usable audio ({len(skipped) + len(audio_skipped)} skipped)")
         clips = pd.DataFrame(rows)
         clip = np.repeat(np.arange(len(rows)), [len(w) for w in Xs])
         X = np.concatenate(Xs).astype(np.float16)
         X, H = (X[:, :cfg.n_mels], X[:, cfg.n_mels:]) if cfg.harmony else (X, None)
+        E = musicnn_windows(cfg, jobs, progress=progress) if cfg.musicnn else None  # spawned: torch
         return dict(X=X, y=clips[list(DIMS)].to_numpy(np.float32)[clip], clip=clip, clips=np.array(clips.to_json(orient='records')),
-                    skipped=np.array(json.dumps(audio_skipped)), **(dict(H=H) if H is not None else {}))
+                    skipped=np.array(json.dumps(audio_skipped)),
+                    **(dict(H=H) if H is not None else {}), **(dict(E=E) if E is not None else {}))
     a, hit = cached_arrays(cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache')
     X, y, clip, H = a['X'], a['y'], a['clip'], (a['H'] if cfg.harmony else None)
+    E = a['E'] if cfg.musicnn else None
     clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + json.loads(str(a['skipped']))
     if len(skipped) > len(clips):                        # --skip_bad is for a few bad files, not for a dataset that is mostly bad
         raise ManifestError(f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad (more than half), "
                             f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left")
     if manifest is not None: clips['group'] = _same_audio_same_group(clips)   # a copy under another name never straddles splits
     clips['split'] = group_split(clips.group, cfg.val_frac, cfg.test_frac, cfg.data_seed)
-    data = EmotionData(X, y, clip, clips, H=H)
+    data = EmotionData(X, y, clip, clips, H=H, E=E)
     data.norm = Normalizer.fit(X[data.index('train')])
     if H is not None: data.hnorm = Normalizer.fit(H[data.index('train')])
+    if E is not None: data.enorm = Normalizer.fit(E[data.index('train')][:, :, None])  # per dim
     data.info = dict(source=desc, cache_key=key, cache_hit=bool(hit), clips=len(clips), windows=len(X),
                      **{f'{s}_windows': int(len(data.index(s))) for s in ('train', 'val', 'test')},
                      **{f'{s}_clips': int((clips.split == s).sum()) for s in ('train', 'val', 'test')},
                      padded=int(clips.padded.sum()), silent=int(clips.silent.sum()),
                      skipped=len(skipped), skipped_reasons=skipped[:50], seconds=round(time.perf_counter() - t0, 2))
     return data
+
+# %% ../nbs/02_data.ipynb
+MUSICNN_DIM = 200                        # MusiCNN's penultimate layer (01c_musicnn)
+
+def window_embedding(emb: np.ndarray, starts: np.ndarray, patch_seconds: float, win_starts,
+                     fe: FrontEnd) -> np.ndarray:
+    """Per-patch embeddings `emb` [P, D] (patch p spans [starts[p], starts[p] + patch_seconds)
+    seconds) on the model windows that start at frames `win_starts` [W] (window k spans
+    [s_k, s_k + win_frames) · hop_length / sample_rate seconds): each window gets the mean of the
+    patches overlapping it, weighted by the overlap; a window overlapping none gets the patch whose
+    centre is nearest its own. Returns [W, D] float32."""
+    hop = fe.hop_length / fe.sample_rate
+    w0 = np.asarray(win_starts, np.float64) * hop; w1 = w0 + fe.win_frames * hop    # [W] seconds
+    p0 = np.asarray(starts, np.float64); p1 = p0 + patch_seconds                   # [P] seconds
+    ov = np.clip(np.minimum(w1[:, None], p1) - np.maximum(w0[:, None], p0), 0, None)   # [W, P]
+    near = np.abs((w0 + w1)[:, None] - (p0 + p1)).argmin(1)           # [W] nearest centre
+    wts = np.where(ov.sum(1, keepdims=True) > 0, ov, np.eye(len(p0))[near])
+    return ((wts / wts.sum(1, keepdims=True)) @ np.asarray(emb, np.float64)).astype(np.float32)
+
+def musicnn_rows(win_frames: int) -> int:
+    "Rows of `win_frames` values holding one embedding in a packed input: ceil(200 / win_frames)."
+    return -(-MUSICNN_DIM // win_frames)
+
+def pack_embedding(X: np.ndarray, E: np.ndarray) -> np.ndarray:
+    """Windows `X` [n, R, T] with embeddings `E` [n, MUSICNN_DIM] below them, zero-padded to
+    whole rows: [n, R + musicnn_rows(T), T] float32 (row-major: value d of window i at row
+    R + d // T, column d % T)."""
+    n, R, T = X.shape
+    pad = np.zeros((n, musicnn_rows(T) * T), np.float32); pad[:, :MUSICNN_DIM] = E
+    pad = pad.reshape(n, -1, T)                                        # [n, k·T] -> [n, k, T]
+    return np.concatenate([np.asarray(X, np.float32), pad], 1)
+
+def _musicnn_job(cfg: Config, hop: int, max_windows: int, job) -> np.ndarray:
+    """Worker (spawned: it runs torch): MusiCNN's embedding [W, MUSICNN_DIM] of the windows of one
+    clip (`win_frames` every `hop` frames, at most `max_windows`). `job` is an audio file's
+    (path, log-mel frame count), read through `musicnn_file`'s cache, or a picklable function
+    returning the clip's audio at `sample_rate` (made again here)."""
+    from distilled_vit.musicnn import PATCH_SECONDS, musicnn_embed, musicnn_file
+    from distilled_vit.metrics import torch_threads
+    with torch_threads(1):
+        if isinstance(job, tuple): path, n_frames = job; out = musicnn_file(path)
+        else:
+            y = job(); n_frames = 1 + len(y) // cfg.hop_length
+            out = musicnn_embed(y, cfg.sample_rate)
+    return window_embedding(out['penultimate'], out['starts'], PATCH_SECONDS,
+                            window_starts(n_frames, cfg.win_frames, hop, max_windows), cfg)
+
+def musicnn_windows(cfg: Config, jobs: list, hop: int | None = None, max_windows: int | None = None,
+                    progress: bool = True) -> np.ndarray:
+    """MusiCNN's embedding [ΣW, MUSICNN_DIM] float32 of the windows of each clip of `jobs` (see
+    `_musicnn_job`; windows every `hop` frames, default `win_hop_frames`, at most `max_windows`,
+    default `cfg.max_windows`), in order, computed by `cfg.workers` spawned processes."""
+    from distilled_vit.musicnn import musicnn_model
+    musicnn_model()                        # checked and converted here, not by each worker at once
+    hop = cfg.win_hop_frames if hop is None else hop
+    mw = cfg.max_windows if max_windows is None else max_windows
+    parts = parallel_map(partial(_musicnn_job, cfg, hop, mw), jobs, worker_count(cfg.workers),
+                         progress, 'MusiCNN', start='spawn')
+    return np.concatenate(parts) if parts else np.zeros((0, MUSICNN_DIM), np.float32)
 
 # %% ../nbs/02_data.ipynb
 def clip_audio(cfg: Config, data: EmotionData, split: str = 'test'):
@@ -457,25 +550,33 @@ def _file_identity(path: Path) -> tuple:
 def _unlabelled_key(cfg: Config, root: Path) -> str:
     "The unlabelled cache entry's key: what `_unlabelled_windows` makes its windows from, and the folder's files."
     return fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}, files=folder_signature(root),
-                            max_windows=cfg.max_windows, skip_bad=cfg.skip_bad, **_harmony_key(cfg)))
+                            max_windows=cfg.max_windows, skip_bad=cfg.skip_bad, **_harmony_key(cfg),
+                            **_musicnn_key(cfg)))
 
-def _unlabelled_windows(cfg: Config, files: list, progress: bool = False) -> tuple[np.ndarray, np.ndarray, list]:
-    "What the unlabelled cache holds: every window of `files` (float16), the file each came from, the skipped files' reasons."
-    Xs, owners, skipped = [], [], []
+def _unlabelled_windows(cfg: Config, files: list, progress: bool = False) -> tuple:
+    """What the unlabelled cache holds: every window of `files` (float16), the file each came
+    from, the skipped files' reasons, and with `musicnn` MusiCNN's embedding of each window (else
+    None)."""
+    Xs, owners, skipped, jobs = [], [], [], []
     import librosa                                        # noqa: F401 (imported once here, not in every worker)
     results = parallel_iter(partial(_file_job, cfg, half=True), [str(f) for f in files], worker_count(cfg.workers),
                             progress, 'reading unlabelled audio', chunksize=4)
     for i, r in enumerate(results):
         if isinstance(r, str): skipped.append(r); continue                 # unreadable, skipped (skip_bad)
-        Xs.append(r[0]); owners.append(np.full(len(r[0]), i))
+        Xs.append(r[0]); owners.append(np.full(len(r[0]), i)); jobs.append((str(files[i]), r[3]))
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)          # with `harmony`, the harmony rows below the log-mel
     X = np.concatenate(Xs) if Xs else np.zeros((0, rows, cfg.win_frames), np.float16)
-    return X, (np.concatenate(owners) if owners else np.zeros(0, int)), skipped
+    E = musicnn_windows(cfg, jobs, progress=progress) if cfg.musicnn else None
+    return X, (np.concatenate(owners) if owners else np.zeros(0, int)), skipped, E
 
 def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
-                    use_cache: bool = True) -> tuple[np.ndarray, dict]:
+                    use_cache: bool = True, embedding: bool = False) -> tuple:
     """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not normalised) of the audio under `cfg.unlabelled`, and a
-    summary (files, windows, excluded, skipped). Files that are validation/test clips of `data` are left out."""
+    summary (files, windows, excluded, skipped). Files that are validation/test clips of `data` are
+    left out. With `embedding` (needs `musicnn`), a third value: MusiCNN's embedding of each window
+    [N, MUSICNN_DIM] (not normalised)."""
+    if embedding and not cfg.musicnn:
+        raise ConfigError("load_unlabelled(embedding=True) needs musicnn=true")
     root = Path(cfg.unlabelled)
     if not root.is_dir(): raise ConfigError(f"unlabelled={cfg.unlabelled!r}: folder does not exist")
     files = audio_files(root)
@@ -483,11 +584,15 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     rel = [f.relative_to(root).as_posix() for f in files]
     def check(a: dict):
         X, owner = a['X'], a['owner']; json.loads(str(a['skipped']))
-        if not (len(X) == len(owner) and (not len(owner) or owner.max() < len(files)) and np.isfinite(X).all()):
+        E = a['E'] if cfg.musicnn else None
+        if not (len(X) == len(owner) and (not len(owner) or owner.max() < len(files))
+                and np.isfinite(X).all()
+                and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))):
             raise ValueError('inconsistent or non-finite arrays')
     def build() -> dict:
-        X, owner, skipped = _unlabelled_windows(cfg, files, progress)
-        return dict(X=X, owner=owner, skipped=np.array(json.dumps(skipped)))
+        X, owner, skipped, E = _unlabelled_windows(cfg, files, progress)
+        return dict(X=X, owner=owner, skipped=np.array(json.dumps(skipped)),
+                    **(dict(E=E) if E is not None else {}))
     key = _unlabelled_key(cfg, root)
     a, hit = cached_arrays(cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache')
     X, owner, skipped = a['X'], a['owner'], json.loads(str(a['skipped']))
@@ -507,7 +612,7 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     info = dict(folder=str(root), files=len(files), files_used=int(len(np.unique(owner[idx]))), windows=int(len(idx)),
                 windows_available=int(keep.sum()), excluded_heldout=[rel[i] for i in excluded], skipped=len(skipped),
                 skipped_reasons=skipped[:20], cache_key=key, cache_hit=bool(hit))
-    return X[idx], info
+    return (X[idx], info, a['E'][idx]) if embedding else (X[idx], info)
 
 # %% ../nbs/02_data.ipynb
 def pooled_features(X: np.ndarray) -> np.ndarray:

@@ -17,7 +17,8 @@ from .metrics import va_metrics
 from .teacher import forward_distill
 from .student import create_student, model_size
 from .pretrain import procedural_corpus, pretrain_backbone, load_pretrained
-from .data import load_unlabelled
+from .data import load_unlabelled, pack_embedding, MUSICNN_DIM
+from .harmony import HARMONY_ROWS
 
 # %% auto 0
 __all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'mixup_windows', 'distill',
@@ -58,14 +59,18 @@ class KnowledgeDistillationLoss(nn.Module):
         layers: (student block, teacher block) pairs.
         student_grid, teacher_grid: patch-token grids (h, w); tokens are interpolated when they differ.
         alpha, beta, gamma, temperature: the seed's weights (0.5, 0.3, 0.2) and T (4).
-        response: 'mse' (seed) or 'ccc'. num_prefix: prefix (CLS) tokens in front of the patch tokens."""
+        response: 'mse' (seed) or 'ccc'. num_prefix: prefix (CLS) tokens before the patch tokens.
+        musicnn: weight of the MusiCNN term (`kd_musicnn`; 0 = off, and no projection for it)."""
     def __init__(self, student_dim: int, teacher_dim: int, layers: list[tuple[int, int]], student_grid, teacher_grid,
-                 alpha=0.5, beta=0.3, gamma=0.2, temperature=4.0, response='mse', num_prefix: int = 1):
+                 alpha=0.5, beta=0.3, gamma=0.2, temperature=4.0, response='mse',
+                 num_prefix: int = 1, musicnn: float = 0.0):
         super().__init__()
         if response not in ('mse', 'ccc'): raise ConfigError(f"kd_response must be 'mse' or 'ccc', got {response!r}")
         self.layers, self.alpha, self.beta, self.gamma, self.T, self.response = layers, alpha, beta, gamma, temperature, response
         self.sgrid, self.tgrid, self.npre = tuple(student_grid), tuple(teacher_grid), num_prefix
         self.proj = nn.ModuleList(nn.Linear(student_dim, teacher_dim) for _ in layers)
+        self.musicnn = musicnn       # made only when used: weight 0 adds no parameter, no draw
+        if musicnn: self.musicnn_proj = nn.Linear(student_dim, MUSICNN_DIM)
 
     def response_loss(self, s, t, y):
         if self.response == 'ccc': return self.alpha * ccc_loss(s, y) + (1 - self.alpha) * ccc_loss(s, t)
@@ -91,12 +96,28 @@ class KnowledgeDistillationLoss(nn.Module):
             out = out + (a_t * (torch.log(a_t + 1e-8) - torch.log(a_s + 1e-8))).sum(-1).mean()
         return out / max(1, len(s_attn))
 
-    def forward(self, s_pred, s_hidden, s_attn, t_pred, t_hidden, t_attn, y) -> tuple[torch.Tensor, dict]:
-        "Total loss and its parts."
+    def musicnn_loss(self, s_pooled, e, mask=None):
+        """MSE between the student's pooled features projected to MusiCNN's 200 dimensions,
+        `musicnn_proj(s_pooled)` [B, 200], and MusiCNN's normalised embedding `e` [B, 200]: mean
+        over the dimensions, then over the windows `mask` [B] marks (all without one); 0 when it
+        marks none."""
+        per = (self.musicnn_proj(s_pooled.float()) - e.float()).pow(2).mean(-1)             # [B]
+        if mask is None: return per.mean()
+        m = mask.float(); return (per * m).sum() / m.sum().clamp_min(1.0)
+
+    def forward(self, s_pred, s_hidden, s_attn, t_pred, t_hidden, t_attn, y, s_pooled=None, e=None,
+                e_mask=None) -> tuple[torch.Tensor, dict]:
+        """Total loss and its parts; with `musicnn` > 0 also `musicnn` × `musicnn_loss(s_pooled, e,
+        e_mask)`: the student's pooled features [B, D] against MusiCNN's normalised embedding
+        [B, 200] on the windows `e_mask` [B] marks."""
         parts = dict(response=self.response_loss(s_pred.float(), t_pred.float(), y))
         parts['feature'] = self.feature_loss(s_hidden, t_hidden) if self.beta else torch.zeros((), device=y.device)
         parts['attention'] = self.attention_loss(s_attn, t_attn) if self.gamma else torch.zeros((), device=y.device)
-        return parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention'], parts
+        total = parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention']
+        if self.musicnn:             # only when asked: weight 0 is the loss without it, bit for bit
+            parts['musicnn'] = self.musicnn_loss(s_pooled, e, e_mask)
+            total = total + self.musicnn * parts['musicnn']
+        return total, parts
 
 # %% ../nbs/07_distill.ipynb
 def _gather_shards(t: torch.Tensor, n: int, rank: int, world: int) -> torch.Tensor:
@@ -153,6 +174,10 @@ def _arrays(data, cfg: Config, split: str):
     "What the students hear: the log-mel windows of `split`, with the harmony rows below them when `student_harmony`."
     return data.teacher_arrays(split) if cfg.student_harmony else data.arrays(split)
 
+def _with_embedding(X: np.ndarray, E: np.ndarray | None, pack: bool) -> np.ndarray:
+    "Teacher windows `X`, with the normalised MusiCNN embedding `E` packed below them when `pack`."
+    return pack_embedding(X, E) if pack else X
+
 def _student_data(data, synthetic, cfg: Config):
     Xtr, ytr = _arrays(data, cfg, 'train')
     if synthetic is not None and len(synthetic[0]):
@@ -174,36 +199,60 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     student, pre = _new_student(cfg, progress)
     pairs = layer_map(cfg, len(student.blocks), len(teacher.blocks))
     s_idx, t_idx = [s for s, _ in pairs], [t for _, t in pairs]
-    # The teacher's windows: with `harmony` the harmony rows sit below the log-mel (its privileged input); the student
-    # is trained on the log-mel rows alone, so it must learn from the teacher's targets what the harmony told the teacher.
-    Xtr, ytr = data.teacher_arrays('train')
+    # The teacher's windows: with `harmony` the harmony rows sit below the log-mel, with
+    # `teacher_musicnn` MusiCNN's embedding below them (its privileged input); the student is
+    # trained on its own rows alone, so it must learn from the teacher's targets what the
+    # privileged input told the teacher. With `kd_musicnn` the student's pooled features also learn
+    # MusiCNN's embedding itself (`E`: one row per window, NaN where a window has none).
+    tmus, smus = cfg.teacher_musicnn != 'off', cfg.kd_musicnn > 0
+    Xtr, ytr = data.teacher_arrays('train', tmus)
+    E = [data.musicnn_arrays('train')] if smus else []
     if synthetic is not None and len(synthetic[0]):
+        if tmus or smus:
+            raise ConfigError("gan = false when musicnn is on (generated spectrograms have no "
+                              "MusiCNN embedding)")
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
     n_transfer = int(round(cfg.kd_transfer * len(Xtr)))
     extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []   # mixes harmony rows with their log-mel
+    if smus and n_transfer:                       # a mixture's embedding is no mixture of theirs
+        E.append(np.full((n_transfer, MUSICNN_DIM), np.nan, np.float32))
     if cfg.kd_corpus:                                    # unlabelled procedural windows, cached; the same for every seed
-        extra.append(data.teacher_input(procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony)['X']))
+        corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
+                                   musicnn=tmus or smus)
+        Ec = data.musicnn_input(corpus['E']) if tmus or smus else None
+        extra.append(_with_embedding(data.teacher_input(corpus['X']), Ec, tmus))
+        E += [Ec] if smus else []
     n_transfer += cfg.kd_corpus
     if cfg.unlabelled:                                   # the user's unlabelled audio (02_data), without validation/test clips
-        U, uinfo = load_unlabelled(cfg, data, progress)
-        extra.append(data.teacher_input(U)); n_transfer += len(U)
+        U, uinfo, *EU = load_unlabelled(cfg, data, progress, embedding=tmus or smus)
+        EU = data.musicnn_input(EU[0]) if EU else None
+        extra.append(_with_embedding(data.teacher_input(U), EU, tmus)); n_transfer += len(U)
+        E += [EU] if smus else []
         pre['unlabelled'] = {k: uinfo[k] for k in ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped')}
     if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels (+ 16), T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()
-    if not cfg.student_harmony: Xtr = np.ascontiguousarray(Xtr[:, :cfg.n_mels])     # what the student hears: the log-mel rows
+    rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)   # what the student hears
+    if Xtr.shape[1] > rows: Xtr = np.ascontiguousarray(Xtr[:, :rows])
     if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])  # transfer windows: the teacher is the label
     kd = KnowledgeDistillationLoss(student.embed_dim, teacher.embed_dim, pairs, student.patch_embed.grid_size,
                                    teacher.patch_embed.grid_size, cfg.kd_alpha, cfg.kd_beta, cfg.kd_gamma,
-                                   cfg.kd_temperature, cfg.kd_response, student.num_prefix_tokens)
+                                   cfg.kd_temperature, cfg.kd_response, student.num_prefix_tokens,
+                                   cfg.kd_musicnn)
+    E = torch.from_numpy(np.concatenate(E)) if smus else None              # [N + n_transfer, 200]
     def kd_loss(model, x, y, idx):
-        p, h, a = forward_distill(model, x, s_idx, attention=cfg.kd_gamma > 0)
+        p, h, a, *z = forward_distill(model, x, s_idx, attention=cfg.kd_gamma > 0, pooled=smus)
         t_h = [th[idx].to(x.device) for th in targets['hidden']]
         t_a = [ta[idx].to(x.device) for ta in targets['attn']]
-        loss, _ = kd(p, h, a, targets['pred'][idx].to(x.device), t_h, t_a, y)
+        mus = {}
+        if smus:
+            e = E[idx].to(x.device)
+            mus = dict(s_pooled=z[0], e=torch.nan_to_num(e), e_mask=~torch.isnan(e[:, 0]))
+        loss, _ = kd(p, h, a, targets['pred'][idx].to(x.device), t_h, t_a, y, **mus)
         return loss, p
     hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr, loss_fn=kd_loss,
                loss_module=kd, name='student', progress=progress, extra_tensors=data.norm.tensors())
+    if smus: pre['musicnn_windows'] = int((~torch.isnan(E[:, 0])).sum())
     return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer, **pre))
 
 def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,

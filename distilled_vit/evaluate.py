@@ -235,6 +235,8 @@ def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: 
     for name, model in dict(teacher=teacher, student=student, student_nokd=student_nokd).items():
         model = model.cpu().eval()
         X = Xte_teacher if name == 'teacher' or cfg.student_harmony else Xte   # student_harmony: the students hear them too
+        if name == 'teacher' and cfg.teacher_musicnn != 'off':       # and MusiCNN's embedding
+            X = data.teacher_arrays('test', musicnn=True)[0]
         preds[name] = predict_windows(model, X)
         size = model_size(model)
         sections[name], samples[name] = _section(yte, preds[name], w, clip, dict(params=size['params'], size_mb=size['size_mb']))

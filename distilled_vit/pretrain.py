@@ -14,6 +14,7 @@ from .rundir import *
 from .parallel import *
 from .audio import *
 from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir
+from .data import musicnn_windows, MUSICNN_DIM
 from .harmony import HARMONY_ROWS
 import dataclasses, math
 import torch
@@ -52,11 +53,21 @@ def _corpus_key(cfg: Config, n: int, seed: int, harmony: bool = False) -> str:
         hk = dict(harmony=transcriber_key())
     return fingerprint(dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed, **hk))
 
+def _corpus_audio(cfg: Config, seed: int, p: dict, i: int) -> np.ndarray:
+    "The audio of corpus clip `i` with parameters `p` (its own seed: any process can render it)."
+    rng = np.random.default_rng([seed, 90210, i])
+    return synth_clip(p, cfg.sample_rate, corpus_seconds(cfg), rng)
+
+def _corpus_params(n: int, seed: int) -> list[dict]:
+    "The musical parameters of the corpus's `n` clips."
+    rng = np.random.default_rng([seed, 90210])            # a stream of its own: never the embedded dataset's clips
+    return [sample_music_params(rng) for _ in range(n)]
+
 def _corpus_window(cfg: Config, seed: int, job: tuple, harmony: bool = False) -> np.ndarray:
     """Worker (`parallel_map`): the log-mel window of corpus clip `job` = (params, i), float16 (its own seed); with
     `harmony`, its harmony rows (01b_harmony) below it."""
     p, i = job
-    y = synth_clip(p, cfg.sample_rate, corpus_seconds(cfg), np.random.default_rng([seed, 90210, i]))
+    y = _corpus_audio(cfg, seed, p, i)
     mel = log_mel(y, cfg)
     w = frame_windows(mel, cfg.win_frames, cfg.win_frames, 1)[0][0]
     if harmony:
@@ -65,8 +76,7 @@ def _corpus_window(cfg: Config, seed: int, job: tuple, harmony: bool = False) ->
     return w.astype(np.float16)
 
 def _render_corpus(cfg: Config, n: int, seed: int, progress: bool, harmony: bool = False):
-    rng = np.random.default_rng([seed, 90210])            # a stream of its own: never the embedded dataset's clips
-    params = [sample_music_params(rng) for _ in range(n)]
+    params = _corpus_params(n, seed)
     A = np.stack([clip_attributes(p) for p in params]).astype(np.float32)
     timbre = np.array([TIMBRES.index(p['timbre']) for p in params], np.int64)
     X = np.empty((n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames), np.float16)
@@ -76,10 +86,13 @@ def _render_corpus(cfg: Config, n: int, seed: int, progress: bool, harmony: bool
     return X, A, timbre
 
 def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True, use_cache: bool = True,
-                      harmony: bool = False) -> dict:
+                      harmony: bool = False, musicnn: bool = False) -> dict:
     """`n` unlabelled procedural windows: `X` [n, n_mels, win_frames] float16 log-mel dB (not normalised), `attributes`
     [n, len(ATTRIBUTES)] in [-1, 1], `timbre` [n] (index into `TIMBRES`) and `info` (cache key, hit, seconds). With
-    `harmony`, `X` holds the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [n, n_mels + 16, win_frames]."""
+    `harmony`, `X` holds the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [n, n_mels + 16, win_frames].
+    With `musicnn`, also `E` [n, MUSICNN_DIM] float32: MusiCNN's embedding of each window
+    (02_data `musicnn_windows`, spawned processes), in a cache entry of its own
+    (`corpus-musicnn-<key>`: the windows' entry stays as it was)."""
     if n < 1: raise ConfigError(f"procedural_corpus: n must be at least 1, got {n}")
     t0 = time.perf_counter()
     def check(a: dict):                                   # a corrupt or mismatched entry is rebuilt, never trusted
@@ -92,14 +105,31 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
     key = _corpus_key(cfg, n, seed, harmony)
     a, hit = cached_arrays(cache_dir() / f'corpus-{key}.npz', build, check, use_cache, 'corpus cache')
     X, A, timbre = a['X'], a['attributes'], a['timbre']
-    return dict(X=X, attributes=A, timbre=timbre,
-                info=dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit), seconds=round(time.perf_counter() - t0, 2)))
+    info = dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit))
+    out = dict(X=X, attributes=A, timbre=timbre, info=info)
+    if musicnn:
+        from distilled_vit.musicnn import musicnn_key
+        mkey = fingerprint(dict(corpus=_corpus_key(cfg, n, seed), musicnn=musicnn_key()))
+        def check_e(e: dict):
+            if e['E'].shape != (n, MUSICNN_DIM) or not np.isfinite(e['E']).all():
+                raise ValueError(f"an embedding of shape {e['E'].shape} or non-finite values")
+        def build_e() -> dict:                   # each clip synthesised again in a spawned process
+            jobs = [partial(_corpus_audio, cfg, seed, p, i)
+                    for i, p in enumerate(_corpus_params(n, seed))]
+            E = musicnn_windows(cfg, jobs, hop=cfg.win_frames, max_windows=1, progress=progress)
+            return dict(E=E)
+        e, ehit = cached_arrays(cache_dir() / f'corpus-musicnn-{mkey}.npz', build_e, check_e,
+                                use_cache, 'corpus cache')
+        out['E'] = e['E']; info.update(musicnn_cache_key=mkey, musicnn_cache_hit=bool(ehit))
+    info['seconds'] = round(time.perf_counter() - t0, 2)
+    return out
 
 # %% ../nbs/04a_pretrain.ipynb
 PRETRAIN_VERSION = 2           # 2: batch order and masks drawn per epoch (resumable)
 # what a pretrained backbone is made from: the model's section and the optimiser, less what only the run after it
 # reads (its epochs, its starting weights, its early stopping)
-_PRETRAIN_FIELDS = dict(teacher=config_fields('teacher', 'model', exclude=('teacher_weights', 'teacher_epochs')),
+_PRETRAIN_FIELDS = dict(teacher=config_fields('teacher', 'model', exclude=(  # (it hears no MusiCNN)
+                            'teacher_weights', 'teacher_epochs', 'teacher_musicnn')),
                         student=config_fields('student', 'model', exclude=('student_harmony', 'kd_epochs')))
 _PRETRAIN_COMMON = config_fields('optim', 'data.data_seed', exclude=('patience', 'max_batches'))
 MASK_RATIO = 0.5             # share of patches hidden by the masked objective
@@ -179,7 +209,8 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
     n_val = max(2, len(X) // 10); tr, va = np.arange(n_val, len(X)), np.arange(n_val)
     seed_everything(cfg.data_seed, cfg.num_threads)
     device = get_device(cfg)
-    model = create_teacher(dataclasses.replace(cfg, teacher_weights='')) if which == 'teacher' else create_student(cfg)
+    backbone = dataclasses.replace(cfg, teacher_weights='', teacher_musicnn='off')   # no MusiCNN
+    model = create_teacher(backbone) if which == 'teacher' else create_student(cfg)
     k, masked = len(ATTRIBUTES), cfg.pretrain_objective == 'masked'
     Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
     if masked:                                            # label-free: the windows themselves are the target
@@ -268,7 +299,9 @@ def run(ctx: StageContext) -> dict:
     if cfg.teacher_pretrain: info['teacher'] = pretrain_backbone(cfg, 'teacher', ctx.progress)[1]
     if cfg.student_pretrain: info['student'] = pretrain_backbone(cfg, 'student', ctx.progress)[1]
     if cfg.kd_corpus:                                     # the KD transfer set, with the teacher's harmony rows when `harmony`
-        info['corpus'] = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, ctx.progress, harmony=cfg.harmony)['info']
+        mus = cfg.teacher_musicnn != 'off' or cfg.kd_musicnn > 0     # and MusiCNN's embedding of it
+        info['corpus'] = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, ctx.progress,
+                                           harmony=cfg.harmony, musicnn=mus)['info']
     if ctx.progress and not info: print("nothing to pretrain (teacher_pretrain = student_pretrain = kd_corpus = 0)")
     atomic_write_json(ctx.run.stage('pretrain') / 'pretrain.json', info)
     return _keys(info)

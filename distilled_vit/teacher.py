@@ -20,10 +20,12 @@ from .train import *
 from .metrics import va_metrics
 from .student import DSConvPatchEmbed
 from .harmony import HARMONY_ROWS
+from .data import MUSICNN_DIM
+from timm.models.vision_transformer import VisionTransformer, feature_take_indices
 
 # %% auto 0
 __all__ = ['create_teacher', 'check_teacher_weights', 'load_timm_checkpoint', 'load_timm_pretrained', 'record_attention',
-           'forward_distill', 'train_teacher']
+           'forward_distill', 'MusiCNNViT', 'with_musicnn', 'train_teacher']
 
 # %% ../nbs/05_teacher.ipynb
 _TEACHER_STEMS = ('conv', 'patch')
@@ -34,7 +36,9 @@ def create_teacher(cfg: Config) -> nn.Module:
     one more row of patches per 16 / patch_size (the privileged input). `cfg.teacher_stem`
     'conv' swaps timm's linear patchify for the student's `DSConvPatchEmbed` (same token grid); 'patch' keeps it.
     `cfg.teacher_weights` is a local checkpoint, or `timm:<model tag>` for timm's own pretrained weights (downloaded
-    by timm only when online; offline it fails at once with one line)."""
+    by timm only when online; offline it fails at once with one line). With `cfg.teacher_musicnn`
+    it is a `MusiCNNViT`: MusiCNN's embedding packed below the rows (02_data `pack_embedding`) is
+    privileged input too."""
     if cfg.teacher_stem not in _TEACHER_STEMS:
         raise ConfigError(f"teacher_stem must be one of {', '.join(_TEACHER_STEMS)}, got {cfg.teacher_stem!r}")
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)
@@ -47,6 +51,8 @@ def create_teacher(cfg: Config) -> nn.Module:
     except (RuntimeError, TypeError) as e: raise ConfigError(f"teacher_arch {cfg.teacher_arch!r}: {e}") from None
     if cfg.teacher_weights.startswith('timm:'): load_timm_pretrained(model, cfg.teacher_weights[5:])
     elif cfg.teacher_weights: load_timm_checkpoint(model, cfg.teacher_weights)
+    if cfg.teacher_musicnn != 'off':                # after the weights: its new layers start fresh
+        model = with_musicnn(model, cfg.teacher_musicnn, rows)
     return model
 
 # %% ../nbs/05_teacher.ipynb
@@ -101,7 +107,7 @@ def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = N
     if bad: raise CheckpointError(f"{path}: {len(bad)} tensor(s) have another shape than the model's (checkpoint vs model): "
                                   f"{'; '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}; is teacher_arch (and depth/dim) the checkpoint's?")
     missing, unexpected = model.load_state_dict(sd, strict=False)
-    missing = [k for k in missing if not k.startswith('head.')]
+    missing = [k for k in missing if not k.startswith(('head.', 'musicnn_proj.'))]  # new: MusiCNN's
     if missing or unexpected:
         raise CheckpointError(f"{path}: weights do not fit {type(model).__name__} (missing {missing[:3]}, unexpected "
                               f"{unexpected[:3]}); is teacher_arch the architecture of this checkpoint?")
@@ -130,13 +136,102 @@ def record_attention(model: nn.Module, indices: list[int]):
         for h in handles: h.remove()
         for i, f in fused.items(): model.blocks[i].attn.fused_attn = f
 
-def forward_distill(model: nn.Module, x: torch.Tensor, indices: list[int], attention: bool = True):
-    "Predictions [B, 2], hidden states [B, N, D] (prefix tokens included) and attention maps of blocks `indices`."
+def forward_distill(model: nn.Module, x: torch.Tensor, indices: list[int], attention: bool = True,
+                    pooled: bool = False):
+    """Predictions [B, 2], hidden states [B, N, D] (prefix tokens included) and attention maps of
+    blocks `indices`; with `pooled`, a fourth value: the pooled features the head reads [B, D]
+    (`forward_head(pre_logits=True)`). A `MusiCNNViT` teacher's MusiCNN token
+    (`teacher_musicnn='token'`) is in neither: its hidden states are the prefix and grid tokens
+    alone, and its attention maps lose the token's row and column, each row renormalised over the
+    tokens left (those a student has), so the layer map and the attention-transfer term are those
+    of a plain teacher."""
     with record_attention(model, indices if attention else []) as maps:
         final, inter = model.forward_intermediates(x, indices=indices, return_prefix_tokens=True, output_fmt='NLC')
-        pred = model.forward_head(final)
+        if pooled: z = model.forward_head(final, pre_logits=True); pred = model.head(z)
+        else: pred = model.forward_head(final)
     hidden = [torch.cat([prefix, tokens], 1) for tokens, prefix in inter]     # [B, n_prefix + N, D]
-    return pred, hidden, list(maps)
+    maps = list(maps)
+    if getattr(model, 'musicnn_mode', 'off') == 'token':     # [B, H, N + 1, N + 1] -> [B, H, N, N]
+        maps = [a[..., :-1, :-1] / a[..., :-1, :-1].sum(-1, keepdim=True) for a in maps]
+    return (pred, hidden, maps, z) if pooled else (pred, hidden, maps)
+
+# %% ../nbs/05_teacher.ipynb
+class MusiCNNViT(VisionTransformer):
+    """A timm `VisionTransformer` that also hears MusiCNN's embedding, packed below its `image_rows`
+    rows (02_data `pack_embedding`): input [B, 1, image_rows + ceil(200 / T), T]. `musicnn_mode`
+    'token': `musicnn_proj(E)` is one more token after the patch tokens; 'head': it is concatenated
+    to the pooled features before the head. Made by `with_musicnn`; the forward methods are timm's,
+    with the embedding split off first."""
+    musicnn_mode: str = 'token'
+    image_rows: int = 0
+
+    def split_input(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        "[B, 1, image_rows + k, T] -> windows [B, 1, image_rows, T], embeddings [B, MUSICNN_DIM]."
+        e = x[:, 0, self.image_rows:].flatten(1)[:, :MUSICNN_DIM]   # [B, k, T] -> [B, 200]
+        return x[:, :, :self.image_rows], e
+
+    def _tokens(self, x):
+        x, e = self.split_input(x)
+        t = self.norm_pre(self.patch_drop(self._pos_embed(self.patch_embed(x))))  # [B, 1 + N, D]
+        if self.musicnn_mode == 'token':
+            t = torch.cat([t, self.musicnn_proj(e)[:, None]], 1)         # [B, 1 + N + 1, D]
+        return t, e
+
+    def _final(self, t, e):
+        "The final tokens; with 'head', the embedding's projection appended (after the blocks)."
+        if self.musicnn_mode == 'head': return torch.cat([t, self.musicnn_proj(e)[:, None]], 1)
+        return t
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        "Final tokens [B, n_prefix + N + 1, D]: the last is the MusiCNN token or E's projection."
+        t, e = self._tokens(x)
+        return self._final(self.norm(self.blocks(t)), e)
+
+    def forward_head(self, x: torch.Tensor, pre_logits: bool = False) -> torch.Tensor:
+        "Prefix and grid tokens pooled as timm pools them ('head': E's projection beside)."
+        z = self.fc_norm(self.pool(x[:, :-1]))
+        if self.musicnn_mode == 'head': z = torch.cat([z, x[:, -1]], 1)     # [B, D] -> [B, 2D]
+        z = self.head_drop(z)
+        return z if pre_logits else self.head(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+    def forward_intermediates(self, x: torch.Tensor, indices=None, return_prefix_tokens=False,
+                              norm=False, stop_early=False, output_fmt='NCHW',
+                              intermediates_only=False):
+        """timm's `forward_intermediates` (final tokens as `forward_features`, and the hidden states
+        of blocks `indices`); the intermediates are the prefix and grid tokens only: the MusiCNN
+        token is left out (`stop_early` changes nothing)."""
+        take, _ = feature_take_indices(len(self.blocks), indices)
+        t, e = self._tokens(x); inter = []
+        for i, blk in enumerate(self.blocks):
+            t = blk(t)
+            if i in take: inter.append(self.norm(t) if norm else t)
+        npre = self.num_prefix_tokens; end = npre + self.patch_embed.num_patches
+        prefix = [y[:, :npre] for y in inter]
+        inter = [y[:, npre:end] for y in inter]              # the grid: the MusiCNN token left out
+        if output_fmt == 'NCHW':
+            H, W = self.patch_embed.grid_size                    # [B, N, D] -> [B, D, H, W]
+            inter = [y.reshape(len(y), H, W, -1).permute(0, 3, 1, 2).contiguous() for y in inter]
+        if return_prefix_tokens: inter = list(zip(inter, prefix))
+        return inter if intermediates_only else (self._final(self.norm(t), e), inter)
+
+def with_musicnn(model: nn.Module, mode: str, image_rows: int) -> MusiCNNViT:
+    """`model` (a timm `VisionTransformer` for windows of `image_rows` rows) as a `MusiCNNViT`
+    hearing MusiCNN's embedding by `mode` ('token' or 'head'): a new `musicnn_proj`
+    (Linear(MUSICNN_DIM, D)) and, for 'head', a new head Linear(2·D, outputs); every other layer
+    (and its state-dict name) unchanged."""
+    if mode not in ('token', 'head'):
+        raise ConfigError(f"teacher_musicnn must be 'off', 'token' or 'head', got {mode!r}")
+    if type(model) is not VisionTransformer:
+        raise ConfigError(f"teacher_musicnn={mode!r} needs a timm VisionTransformer teacher; "
+                          f"{type(model).__name__} is not one")
+    model.__class__ = MusiCNNViT
+    model.musicnn_mode, model.image_rows = mode, image_rows
+    model.musicnn_proj = nn.Linear(MUSICNN_DIM, model.embed_dim)
+    if mode == 'head': model.head = nn.Linear(2 * model.embed_dim, model.num_classes)
+    return model
 
 # %% ../nbs/05_teacher.ipynb
 def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,
@@ -155,12 +250,14 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
         load_timm_checkpoint(model, pretrained)           # the head stays freshly initialised
         with safe_open(str(pretrained), 'pt') as f: info = json.loads(f.metadata()['info'])
         pre = dict(key=info['key'], epochs=info['epochs'], windows=info['windows'], final=info['final'], seconds=info['seconds'])
-    Xtr, ytr = data.teacher_arrays('train')             # with `harmony`, the harmony rows below the log-mel
+    mus = cfg.teacher_musicnn != 'off'                   # MusiCNN's embedding packed below them
+    Xtr, ytr = data.teacher_arrays('train', mus)        # with `harmony`, the harmony rows too
     if synthetic is not None and len(synthetic[0]):
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
-    hist = fit(model, (Xtr, ytr), data.teacher_arrays('val'), cfg, out, cfg.teacher_epochs, cfg.teacher_lr, name='teacher',
+    hist = fit(model, (Xtr, ytr), data.teacher_arrays('val', mus), cfg,
+               out, cfg.teacher_epochs, cfg.teacher_lr, name='teacher',
                progress=progress, extra_tensors=data.norm.tensors())
-    Xte, yte = data.teacher_arrays('test')
+    Xte, yte = data.teacher_arrays('test', mus)
     m = va_metrics(yte, predict_windows(model, Xte))
     m.update(train_windows=len(Xtr), synthetic_windows=0 if synthetic is None else len(synthetic[0]),
              epochs_run=len(hist), params=sum(p.numel() for p in model.parameters()))

@@ -126,6 +126,31 @@ def test_transcriber_and_student_bundle(tmp_path):
     with pytest.raises(ModelBundleError, match="harmony.onnx: SHA-256 .* differs from the one frontend.json recorded"):
         load_predictor(out / 'export')
 
+def test_musicnn_teacher_and_student_end_to_end(tmp_path):
+    """`musicnn=true teacher_musicnn=token kd_musicnn=0.5` (issue 33): the data and pretrain stages
+    compute MusiCNN's embedding in spawned processes, the teacher hears it as one more token (and is
+    evaluated on its packed windows), the student learns it on the labelled and corpus windows, and
+    the exported student hears the log-mel alone."""
+    from distilled_vit.core import get_config
+    from distilled_vit.train import load_weights
+    from distilled_vit.teacher import create_teacher, MusiCNNViT
+    out = tmp_path / 'm'
+    sets = ('musicnn=true', 'teacher_musicnn=token', 'kd_musicnn=0.5', 'kd_corpus=8', 'n_clips=12')
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', *sets)
+    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = get_config('smoke', **dict(s.split('=') for s in sets))
+    t = load_weights(create_teacher(cfg), out / 'teacher' / 'model.safetensors')
+    assert isinstance(t, MusiCNNViT) and t.musicnn_mode == 'token'
+    m = json.loads((out / 'student' / 'metrics.json').read_text())
+    data = json.loads((out / 'data' / 'summary.json').read_text())
+    assert m['transfer_windows'] == 8 and m['musicnn_windows'] == data['train_windows'] + 8
+    corpus = json.loads((out / 'pretrain' / 'pretrain.json').read_text())['corpus']
+    assert corpus['musicnn_cache_key'] and not corpus['musicnn_cache_hit']
+    rep = json.loads((out / 'report.json').read_text())
+    assert rep['teacher']['params'] == sum(p.numel() for p in t.parameters())
+    fe = json.loads((out / 'export' / 'frontend.json').read_text())
+    assert fe['input']['shape'][2] == cfg.n_mels                      # the student: log-mel only
+
 def test_paper_preset_dry_run(tmp_path):
     r = cli_here('run', '--preset', 'paper', '--dry-run', '--out', str(tmp_path / 'paper'))   # in process: no second torch start-up
     assert r.returncode == 0, r.stderr[-3000:]
