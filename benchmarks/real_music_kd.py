@@ -1,7 +1,7 @@
 """Can the phone-sized student learn what MusiCNN knows about real music? Every teacher and student arm of issue 33,
 trained by the package's own pipeline on real recordings, scored on artists it never saw.
 
-The comparison, fixed before any run (2026-12-08, issue 33 items 2 and 3(a); nothing below has been run at full
+The comparison, fixed before any run (2026-12-07, issue 33 items 2 and 3(a); nothing below has been run at full
 scale when this was written):
 - data: a manifest of real recordings with quadrant labels (valence and arousal each two-valued, the quadrant
   centres ±0.5), by default `../shared/data/4q_dev/manifest.csv` (200 ~30 s MP3 previews, 147 artists; development
