@@ -509,7 +509,7 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
                 onnx_va = batched(lambda s: ows.run(None, dict(zip(names, feeds(s))))[0], len(A))
                 make('pte_harmony', _HARMONY_PTE, 'ExecuTorch phone path: harmony.pte rows -> '
                      'student_wave.pte (fp32), against the ONNX bundle (harmony.onnx -> '
-                     'student_wave.onnx)', lambda p: p,
+                     'student_wave.onnx); latency: one harmony.pte window', lambda p: p,
                      lambda p: load_pte(out / 'student_wave.pte'),
                      lambda m: (pte_outputs(m, A, Rp), dict(latency_ms_b1=phone['ms_per_window'])),
                      (onnx_va, yw, wagainst[2]))
