@@ -451,6 +451,31 @@ MUTATIONS = [
      "params = list(model.parameters())", ['07_distill'], []),
     ('musicnn_cross_check_dropped', 'core', "lambda c: c.musicnn or (c.teacher_musicnn == 'off' and not c.kd_musicnn)),",
      "lambda c: True),", ['00_core'], []),
+    # --- issue 37 (tests, round four): survivors of an independent audit, and the blind spots beside them
+    ('harmony_key_version_dropped', 'harmony',
+     'return f"{check_transcriber(transcriber_path()) and NMP_SHA256[:16]}-v{HARMONY_VERSION}"',
+     'return f"{check_transcriber(transcriber_path()) and NMP_SHA256[:16]}"', ['01b_harmony'], []),
+    ('harmony_activity_row_is_the_loudest_note', 'harmony', "one * mi, R.sum(1)])", "one * mi, R.max(1)])",
+     ['01b_harmony'], []),
+    ('harmony_major_minor_rows_swapped', 'harmony', "np.stack([one * (ma - mi), one * ma, one * mi,",
+     "np.stack([one * (ma - mi), one * mi, one * ma,", ['01b_harmony'], []),
+    ('harmony_grid_at_the_model_rate', 'harmony', "tb = np.arange(H.shape[1]) * BP_HOP / BP_RATE",
+     "tb = np.arange(H.shape[1]) * BP_HOP / fe.sample_rate", ['01b_harmony'], []),
+    ('learner_ignores_warmup_frac', 'train', "warmup_cosine(total_steps, cfg.warmup_frac))", "warmup_cosine(total_steps))",
+     ['03_train'], []),
+    ('total_steps_floored', 'train', "epochs * math.ceil(len(Xtr) / cfg.batch_size)", "epochs * (len(Xtr) // cfg.batch_size)",
+     ['03_train'], []),
+    ('kd_transfer_mixes_logmel_rows_only', 'distill',
+     "extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []",
+     "extra = [np.pad(mixup_windows(Xtr[:, :cfg.n_mels], n_transfer, cfg.seed), "
+     "((0, 0), (0, Xtr.shape[1] - cfg.n_mels), (0, 0)))] if n_transfer else []", ['07_distill'], []),
+    ('ccc_identical_constants_zero', 'metrics', "(1.0 if np.allclose(t, p) else 0.0)", "0.0", ['00a_metrics'], []),
+    ('ccc_one_window_defined', 'metrics', "if len(t) < 2: return float('nan')", "if len(t) < 1: return float('nan')",
+     ['00a_metrics'], []),
+    ('weighted_ccc_identical_constants_zero', 'metrics', "np.where(den > 0, 2 * cov / np.where(den > 0, den, 1), 1.0)",
+     "np.where(den > 0, 2 * cov / np.where(den > 0, den, 1), 0.0)", ['00a_metrics'], []),
+    ('pearson_constant_labels_not_zero', 'metrics', "if st < 1e-12 or sp < 1e-12: return 0.0", "if sp < 1e-12: return 0.0",
+     ['00a_metrics'], []),
 ]
 
 
