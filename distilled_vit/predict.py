@@ -4,7 +4,7 @@
 
 # %% ../nbs/09a_predict.ipynb 1
 from __future__ import annotations
-import csv, hashlib, io, json, sys
+import csv, hashlib, io, json, os, sys
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -49,13 +49,13 @@ class Predictor:
         return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)
 
 def _inside(fe_path: Path, name: str, what: str) -> Path:
-    "`fe_path`'s folder / `name`, refused (one line naming `fe_path`) when it lies outside that folder."
-    folder = fe_path.parent.resolve()
-    f = (folder / name).resolve()
-    if Path(name).is_absolute() or f.parent != folder:        # '../x.onnx', '/etc/x', 'sub/../../x'
+    """`fe_path`'s folder / `name` when `name` is a file name there (no folder part once normalised: a link in the
+    folder is fine), else one line naming `fe_path`."""
+    n = os.path.normpath(name)
+    if Path(name).is_absolute() or n in ('.', '..') or Path(n).name != n:     # '../x.onnx', '/etc/x', 'sub/../../x'
         raise ModelBundleError(f"{fe_path}: {what} {name!r} is outside the bundle folder; a bundle's files lie "
                                f"beside its {FRONTEND_FILE}")
-    return f
+    return fe_path.parent / n
 
 def file_sha256(path) -> str:
     "SHA-256 (hex) of the file `path`, read in 1 MiB blocks."
@@ -81,7 +81,8 @@ def _check_sums(fe: dict, fe_path: Path, onnx_file: Path):
         raise ModelBundleError(f"{fe_path}: front-end settings or normalisation differ from those recorded at export "
                                f"(SHA-256 {got[:16]}… vs {sums['frontend'][:16]}…): the file was edited; predictions "
                                "would silently differ; export again")
-    want = sums['files'].get(onnx_file.name) if onnx_file.name in fe['models'].values() else None
+    listed = {os.path.normpath(v) for v in fe['models'].values()}
+    want = sums['files'].get(onnx_file.name) if onnx_file.name in listed else None
     if want is not None and (got := file_sha256(onnx_file)) != want:
         raise ModelBundleError(f"{onnx_file}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded "
                                f"({str(want)[:16]}…); export again")

@@ -471,7 +471,7 @@ MUTATIONS = [
      ['09a_predict'], []),
     ('bundle_model_hash_unchecked', 'predict', "    if want is not None and (got := file_sha256(onnx_file)) != want:",
      "    if False:", ['09a_predict'], []),
-    ('bundle_file_outside_accepted', 'predict', "    if Path(name).is_absolute() or f.parent != folder:",
+    ('bundle_file_outside_accepted', 'predict', "    if Path(name).is_absolute() or n in ('.', '..') or Path(n).name != n:",
      "    if Path(name).is_absolute():", ['09a_predict'], []),
 ]
 
