@@ -20,7 +20,7 @@ from .wave import WaveStudent, WaveHarmonyStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
-from .predict import BUNDLE_FORMAT, FRONTEND_FILE
+from .predict import BUNDLE_FORMAT, FRONTEND_FILE, file_sha256, frontend_sha256
 from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
 from .harmony import BP_RATE, BP_HOP, BP_OVERLAP
 from .transcriber import PTE_MAX_SECONDS, BP_WINDOW, harmony_methods, clip_rows
@@ -317,6 +317,11 @@ def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: 
                training_data=trained_on or training_data(cfg),
                **(dict(executorch=_executorch_section(cfg, Path(out_dir), programs))
                   if programs else {}))
+    # checked by predict (09a_predict.load_predictor): an edited front end (a sample rate, a statistic) or a
+    # replaced model is one line, not silently different predictions
+    doc['checksums'] = dict(frontend=frontend_sha256(json.loads(json.dumps(  # as predict reads it back
+                                {k: doc[k] for k in ('frontend', 'normalisation')}))),
+                            files={f: file_sha256(Path(out_dir) / f) for f in sorted(set(models.values()))})
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 def write_harmony_graph(cfg: Config, out_dir) -> Path:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09a_predict.ipynb 1
 from __future__ import annotations
-import csv, io, json, sys
+import csv, hashlib, io, json, os, sys
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -17,8 +17,9 @@ from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samp
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'CSV_COLUMNS', 'CSV_MAGIC', 'ModelBundleError', 'Predictor', 'load_predictor',
-           'training_note', 'hop_frames', 'predict', 'plot_va_curve', 'audio_inputs', 'predict_files']
+__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'CSV_COLUMNS', 'CSV_MAGIC', 'ModelBundleError', 'Predictor', 'file_sha256',
+           'frontend_sha256', 'load_predictor', 'training_note', 'hop_frames', 'predict', 'wave_segments',
+           'plot_va_curve', 'audio_inputs', 'predict_files']
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
@@ -47,6 +48,45 @@ class Predictor:
         lo, hi = self.label_range
         return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)
 
+def _inside(fe_path: Path, name: str, what: str) -> Path:
+    """`fe_path`'s folder / `name` when `name` is a file name there (no folder part once normalised: a link in the
+    folder is fine), else one line naming `fe_path`."""
+    n = os.path.normpath(name)
+    if Path(name).is_absolute() or n in ('.', '..') or Path(n).name != n:     # '../x.onnx', '/etc/x', 'sub/../../x'
+        raise ModelBundleError(f"{fe_path}: {what} {name!r} is outside the bundle folder; a bundle's files lie "
+                               f"beside its {FRONTEND_FILE}")
+    return fe_path.parent / n
+
+def file_sha256(path) -> str:
+    "SHA-256 (hex) of the file `path`, read in 1 MiB blocks."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()
+
+def frontend_sha256(fe: dict) -> str:
+    """SHA-256 of a bundle description's `frontend` and `normalisation` entries (canonical JSON: sorted keys): what
+    turns audio into the model's input. Recorded at export (`checksums.frontend`) and checked by `load_predictor`."""
+    doc = {k: fe.get(k) for k in ('frontend', 'normalisation')}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
+
+def _check_sums(fe: dict, fe_path: Path, onnx_file: Path):
+    """The checksums export recorded in `frontend.json` (bundles from before them have none: not checked): the front
+    end and normalisation (`frontend_sha256`), and the model file's SHA-256 when `models` lists it."""
+    sums = fe.get('checksums')
+    if sums is None: return
+    if not isinstance(sums, dict) or not isinstance(sums.get('frontend'), str) or not isinstance(sums.get('files'), dict):
+        raise ModelBundleError(f"{fe_path}: checksums must hold 'frontend' (SHA-256) and 'files' ({{file: SHA-256}})")
+    if (got := frontend_sha256(fe)) != sums['frontend']:
+        raise ModelBundleError(f"{fe_path}: front-end settings or normalisation differ from those recorded at export "
+                               f"(SHA-256 {got[:16]}… vs {sums['frontend'][:16]}…): the file was edited; predictions "
+                               "would silently differ; export again")
+    listed = {os.path.normpath(v) for v in fe['models'].values()}
+    want = sums['files'].get(onnx_file.name) if onnx_file.name in listed else None
+    if want is not None and (got := file_sha256(onnx_file)) != want:
+        raise ModelBundleError(f"{onnx_file}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded "
+                               f"({str(want)[:16]}…); export again")
+
 def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     "Parse and validate `frontend.json`."
     try: fe = json.loads(path.read_text())
@@ -60,6 +100,7 @@ def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     if missing: raise ModelBundleError(f"{path}: missing field(s) {', '.join(missing)}")
     if not isinstance(fe['models'], dict) or not fe['models'] or not all(isinstance(v, str) for v in fe['models'].values()):
         raise ModelBundleError(f"{path}: 'models' must map variants to ONNX file names")
+    for v, name in fe['models'].items(): _inside(path, name, f'model file of variant {v!r}')
     try: cfg = get_config('cpu', only_check=FRONTEND_FIELDS, **{k: fe['frontend'][k] for k in FRONTEND_FIELDS})
     except ConfigError as e: raise ModelBundleError(f"{path}: bad front-end setting ({e})") from None
     try: mean, std = (np.asarray(fe['normalisation'][k], np.float32) for k in ('mean', 'std'))
@@ -96,7 +137,7 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
         variant = variant or fe.get('default_model', 'fp32')
         if variant not in fe['models']:
             raise ModelBundleError(f"{folder / FRONTEND_FILE}: no model variant {variant!r} (has {', '.join(fe['models'])})")
-        onnx_file = folder / fe['models'][variant]
+        onnx_file = _inside(folder / FRONTEND_FILE, fe['models'][variant], f'model file of variant {variant!r}')
     else: variant = next((k for k, v in fe['models'].items() if v == onnx_file.name), variant or onnx_file.stem)
     if not onnx_file.is_file(): raise ModelBundleError(f"{onnx_file}: model file does not exist")
     so = ort.SessionOptions(); so.log_severity_level = 4
@@ -137,6 +178,7 @@ def load_predictor(model: str | Path, variant: str | None = None, threads: int =
     if harmony is not None and kind == 'wave' and not rows_in:
         raise ModelBundleError(f"{onnx_file}: this bundle's student hears harmony rows, but the model takes audio only; the model and "
                                f"its {FRONTEND_FILE} come from different exports")
+    _check_sums(fe, folder / FRONTEND_FILE, onnx_file)   # last: a specific mismatch above says more
     td = fe.get('training_data')          # optional: bundles exported before the field still load
     td = td if isinstance(td, dict) and isinstance(td.get('kind'), str) else None
     return Predictor(onnx_file, variant, cfg, norm, sess, folder / FRONTEND_FILE,
@@ -162,10 +204,9 @@ def training_note(pred: Predictor) -> str:
 def _read_harmony(folder: Path, fe: dict, threads: int = 0) -> tuple:
     """(ONNX Runtime session, row statistics) of the `harmony.onnx` of a bundle whose student hears the harmony rows
     (01b_harmony: the transcriber and the rows of a clip in one graph), checked against the SHA-256 the bundle recorded."""
-    import hashlib
     from distilled_vit.harmony import HARMONY_ROWS, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     h = fe['harmony']
-    try: f, want = folder / h['graph'], str(h['sha256']); mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std'))
+    try: f, want = _inside(folder / FRONTEND_FILE, h['graph'], 'harmony graph'), str(h['sha256']); mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std'))
     except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name its graph, its SHA-256 and the "
                                                                      "rows' normalisation (an export from before the graph; export again)") from None
     if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all() \
@@ -173,7 +214,7 @@ def _read_harmony(folder: Path, fe: dict, threads: int = 0) -> tuple:
         raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} finite values each (std > 0)")
     if h.get('rows') != HARMONY_ROWS: raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony rows {h.get('rows')!r}, this version reads {HARMONY_ROWS}")
     if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's harmony graph (note transcriber) is missing")
-    got = hashlib.sha256(f.read_bytes()).hexdigest()
+    got = file_sha256(f)
     if got != want: raise ModelBundleError(f"{f}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded ({want[:16]}…); export again")
     so = ort.SessionOptions(); so.log_severity_level = 4
     if threads: so.intra_op_num_threads = threads
@@ -208,22 +249,26 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     cfg = pred.cfg
     hop = hop_frames(hop_seconds, cfg)
     y = load_audio(path, cfg.sample_rate)                          # soundfile (+ soxr for other rates): no librosa
-    rows = None
+    H = None
     if pred.harmony is not None:                                   # a student that hears the harmony rows: harmony.onnx, once per clip
         from distilled_vit.harmony import graph_rows, harmony_windows
-        rows = harmony_windows(graph_rows(pred.harmony[0], y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), cfg.win_frames, hop, 0)
-    if pred.kind == 'wave': X, starts, padded = wave_windows(y, cfg, hop)   # [W, samples]: the model computes its log-mel
-    else:                                                          # log-mel model: librosa front end here
-        mel = log_mel(y, cfg)                                      # [n_mels, T]
-        X, padded = frame_windows(mel, cfg.win_frames, hop, 0)     # [W, n_mels, win]
-        starts = window_starts(mel.shape[1], cfg.win_frames, hop)
-        X = pred.norm(X)
-        if rows is not None: X, rows = np.concatenate([X, pred.harmony[1](rows)], 1), None   # normalised after padding, as in training
-        X = X[:, None]                                             # [W, rows, win] -> [W, 1, rows, win]
+        H = graph_rows(pred.harmony[0], y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)   # [16, T]
+    mel = None if pred.kind == 'wave' else log_mel(y, cfg)         # [n_mels, T]: log-mel model, librosa front end here
+    T = 1 + len(y) // cfg.hop_length if mel is None else mel.shape[1]
+    starts, padded = window_starts(T, cfg.win_frames, hop), T < cfg.win_frames
+    # the windows are cut batch by batch, never all at once: memory is bounded by `batch_size`, not by the file's length
+    # (a 20-minute file at a 32 ms hop was 3 GB of windows); each batch's are those the whole clip's cut would give
+    def inputs(s: slice) -> list:
+        "The model's inputs for the windows `starts[s]`, cut from the frames `[a, b)` they span."
+        a, b = starts[s.start], starts[s.stop - 1] + cfg.win_frames
+        rows = None if H is None else harmony_windows(H[:, a:b], cfg.win_frames, hop, 0)   # [B, 16, win]
+        if mel is None: return [wave_segments(y, cfg, starts[s])] + ([] if rows is None else [rows])   # [B, samples]
+        X = pred.norm(frame_windows(mel[:, a:b], cfg.win_frames, hop, 0)[0])               # [B, n_mels, win]
+        if rows is not None: X = np.concatenate([X, pred.harmony[1](rows)], 1)   # normalised after padding, as in training
+        return [X[:, None]]                                        # [B, rows, win] -> [B, 1, rows, win]
     names = [i.name for i in pred.session.get_inputs()]
     if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
-    feed = (lambda s: {names[0]: X[s]}) if rows is None else (lambda s: {names[0]: X[s], names[1]: rows[s]})
-    va = batched(lambda s: pred.session.run(None, feed(s))[0], len(X), batch_size)
+    va = batched(lambda s: pred.session.run(None, dict(zip(names, inputs(s))))[0], len(starts), batch_size)
     if not np.isfinite(va).all():                  # never a NaN "prediction" (and no bare NaN in --json_out's JSON)
         raise ModelBundleError(f"{pred.path}: the model gave non-finite outputs for {path}: its weights or "
                                f"{FRONTEND_FILE} are damaged; export again")
@@ -237,6 +282,17 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
                padded=bool(padded), label_range=list(pred.label_range), windows=wins)
     if plot is not None: res['plot'] = str(plot_va_curve(res, plot))
     return res
+
+def wave_segments(y: np.ndarray, fe, starts) -> np.ndarray:
+    """The audio-in model's windows [len(starts), window_samples(fe)] at the start frames `starts` alone: those
+    `wave_windows` cuts (`y` with `n_fft // 2` zeros in front, zeros past its end), for any subset of its starts."""
+    L, off = window_samples(fe), fe.n_fft // 2
+    out = np.zeros((len(starts), L), np.float32)
+    for k, s in enumerate(starts):
+        i0 = s * fe.hop_length - off                               # the window's first sample in `y` (< 0: front padding)
+        seg = y[max(0, i0):max(0, i0 + L)]
+        out[k, max(0, -i0):max(0, -i0) + len(seg)] = seg
+    return out
 
 def plot_va_curve(result: dict, path) -> Path:
     "PNG of valence and arousal over time (window centres) with the clip means, from a `predict` result."

@@ -58,6 +58,28 @@ def test_log_mel_model_is_refused_with_a_clear_line(site):
     r = run_page(f'{url}/demo.html?audio=clip.wav&model=student.onnx')
     assert r['state'] == 'error' and 'student.onnx: its input is not an audio window of' in r['status'], r['status']
 
+def test_page_checks_what_predict_checks(site):
+    """The page refuses, with one line, what `predict` refuses: a model whose SHA-256 is not the one frontend.json
+    recorded, a harmony graph likewise, and a labels.range that is not two finite numbers low < high."""
+    s, d, url = site
+    fe = json.loads((d / 'frontend.json').read_text())
+    t = d / 'tampered'; t.mkdir(exist_ok=True)
+    (t / 'frontend.json').write_text(json.dumps(fe))
+    shutil.copy(d / 'student_wave.onnx', t / 'student_wave_int8.onnx')    # a valid audio-in model, other bytes
+    r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=tampered/frontend.json&model=tampered/student_wave_int8.onnx')
+    assert r['state'] == 'error' and 'student_wave_int8.onnx: SHA-256 differs from the one frontend.json recorded' \
+        in r['status'] and '\n' not in r['status'], r['status']
+    for bad in (['x', 9], [9, 1], [1]):
+        (t / 'labels.json').write_text(json.dumps(dict(fe, labels=dict(range=bad))))
+        r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=tampered/labels.json&model=student_wave_int8.onnx')
+        assert r['state'] == 'error' and 'frontend.json: labels.range must be two finite numbers' in r['status'], r['status']
+    (t / 'graph.onnx').write_bytes(b'not the graph frontend.json names')
+    harm = dict(graph='graph.onnx', sha256='0' * 64, rows=16, input=dict(name='harmony', shape=['batch', 16, 32]))
+    (t / 'harmony.json').write_text(json.dumps(dict(fe, harmony=harm)))
+    r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=tampered/harmony.json&model=student_wave_int8.onnx')
+    assert r['state'] == 'error' and 'graph.onnx: SHA-256 differs from the one frontend.json recorded' in r['status'], \
+        r['status']
+
 @pytest.fixture(scope='module')
 def harmony_site(tmp_path_factory):
     "A transcriber + student bundle (`student_harmony=true`, smoke preset) served with the demo."

@@ -256,6 +256,13 @@ def _bad_bundle(kind, s, tmp_path):
         fe['frontend']['n_fft'] = -1; (b / 'frontend.json').write_text(json.dumps(fe)); return b, "'n_fft' must be ≥ 16"
     if kind == 'inconsistent settings':
         fe['frontend']['fmin'] = 9000.0; (b / 'frontend.json').write_text(json.dumps(fe)); return b, 'fmin < min(fmax, sample_rate / 2)'
+    if kind == 'tampered sample rate':           # loads, but every prediction would silently differ
+        fe['frontend']['sample_rate'] = 22050; (b / 'frontend.json').write_text(json.dumps(fe))
+        return b, 'frontend.json: front-end settings or normalisation differ from those recorded at export'
+    if kind == 'model outside bundle':           # a valid model one folder up
+        shutil.copy(default, tmp_path / default.name); fe['models'][fe['default_model']] = f'../{default.name}'
+        (b / 'frontend.json').write_text(json.dumps(fe))
+        return b, f"model file of variant {fe['default_model']!r} '../{default.name}' is outside the bundle folder"
     if kind == 'onnx without bundle':
         lone = tmp_path / 'lone'; lone.mkdir(); shutil.copy(b / 'student.onnx', lone)
         return lone / 'student.onnx', 'no frontend.json beside the model'
@@ -263,7 +270,7 @@ def _bad_bundle(kind, s, tmp_path):
 
 BAD_BUNDLES = ['missing folder', 'no bundle', 'missing onnx', 'corrupt onnx', 'truncated onnx', 'other input shape',
                'corrupt json', 'foreign json', 'missing field', 'bad stats', 'bad setting', 'setting out of range',
-               'inconsistent settings', 'onnx without bundle']
+               'inconsistent settings', 'tampered sample rate', 'model outside bundle', 'onnx without bundle']
 
 @pytest.mark.parametrize('kind', BAD_BUNDLES)
 def test_bad_model_is_one_clear_error(tmp_path, kind):

@@ -21,11 +21,24 @@ function windowStarts(nFrames, win, hop) {          // distilled_vit.audio.windo
   return s;
 }
 
+async function sha256(bytes) {                       // hex SHA-256 (Web Crypto: a secure context, e.g. https or localhost)
+  if (!(globalThis.crypto && crypto.subtle)) throw new Error('this page needs https (or localhost) to check the model files\' SHA-256');
+  return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 async function loadModel(modelBytes, feText, name, harmonyBytes = null) {
   let fe;
   try { fe = JSON.parse(feText); } catch (e) { throw new Error(`frontend.json: not readable JSON (${e.message})`); }
   if (!fe || fe.format !== 'distilled_vit-onnx-bundle' || !fe.wave_input)
     throw new Error('frontend.json: not a distilled_vit export description with an audio-in model (wave_input missing; export again)');
+  const lr = (fe.labels && fe.labels.range) || [-1, 1];    // as predict checks it (09a_predict)
+  if (!Array.isArray(lr) || lr.length !== 2 || !lr.every(Number.isFinite) || !(lr[0] < lr[1]))
+    throw new Error(`frontend.json: labels.range must be two finite numbers [low, high] with low < high, got ${JSON.stringify(lr)}`);
+  const want = fe.checksums && fe.checksums.files && fe.checksums.files[name];   // recorded at export (bundles before: none)
+  if (want && (await sha256(modelBytes)) !== want)
+    throw new Error(`${name}: SHA-256 differs from the one frontend.json recorded (another export's model, or damaged); export again`);
+  if (fe.harmony && harmonyBytes && (await sha256(harmonyBytes)) !== fe.harmony.sha256)
+    throw new Error(`${fe.harmony.graph}: SHA-256 differs from the one frontend.json recorded; export again`);
   ort.env.wasm.numThreads = 1;                      // no cross-origin isolation on a static site: single-threaded wasm
   let session;
   try { session = await ort.InferenceSession.create(modelBytes, { executionProviders: ['wasm'] }); }
@@ -101,6 +114,8 @@ async function predict(y, name) {
     }
     const r = await session.run(feeds);
     const v = r[session.outputNames[0]].data;
+    if (!Array.from(v).every(Number.isFinite))          // never a NaN "prediction", as in predict
+      throw new Error(`${state.modelName}: the model gave non-finite outputs for ${name}: its weights or frontend.json are damaged; export again`);
     part.forEach((s, j) => out.push({ start_s: +(s * hop / sr).toFixed(3), end_s: +Math.min((s + win) * hop / sr, y.length / sr).toFixed(3),
                                       valence: toLabel(v[2 * j]), arousal: toLabel(v[2 * j + 1]) }));
     status(`Scoring ${name}: ${Math.min(i + B, starts.length)} / ${starts.length} windows…`);
