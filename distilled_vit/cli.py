@@ -191,11 +191,29 @@ class RunContext(StageContext):
         if self.progress: print(f"[{STAGES.index(stage) + 1}/{STAGES.index(self.last) + 1}] {stage:<13} {msg}  "
                                 f"(elapsed {time.perf_counter() - self.t_start:.0f}s)", flush=True)
 
+def _preflight(ctx: RunContext, out: Path):
+    """Rank 0, in a folder that already holds a run: the `always_run` stages that can be `preview`ed (the data, read
+    from the feature cache) are computed into `ctx.results` before anything is written, so the refusal of new inputs
+    for a finished teacher (`_guard_protected`) comes before `config.json` or any stage file is replaced. A refusal
+    first says which of them changed (their record's `changed` line), as the run would have."""
+    if not (out / RUN_MARKER).is_file(): return          # a new folder: nothing of a run to keep
+    old, fps = RunDir(out, write=False), {}              # reads only
+    for s, st in ctx.route.items():
+        if not st.always_run or st.preview is None: continue
+        ctx.results[s] = st.preview(ctx); fps[s] = _content_fingerprint(ctx.results[s])
+    if ctx.prior_dry: return                             # a dry run's one-batch models: nothing to protect
+    try: _guard_protected(old, ctx.cfg, fps, ctx.forced, ctx.route)
+    except ConfigError:
+        for s, f in fps.items():
+            if (_done_info(old, s) or {}).get('fingerprint') not in (None, f): ctx.log(s, ctx.route[s].changed)
+        raise
+
 def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None, progress: bool = True) -> RunContext:
     """Everything before the first stage: the arguments checked, the processes of a `torchrun` job joined, the run
     folder locked against a second run (`RunLock`: rank 0 holds it until `ctx.close()` or the process ends), the
-    refusals that must come before anything is written (`_guard_other_kind`), the run directory opened (and, with
-    `force`, that stage and every later one discarded). Returns the context `run_stage` takes."""
+    refusals that must come before anything is written (`_guard_other_kind`, and `_preflight`: new inputs for a
+    finished teacher), the run directory opened and its `config.json` written (and, with `force`, that stage and every
+    later one discarded). Returns the context `run_stage` takes."""
     from distilled_vit.train import init_distributed, _barrier
     for name, v in (('force', force), ('until', until)):
         if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
@@ -203,21 +221,23 @@ def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str 
     from distilled_vit.teacher import check_teacher_weights
     check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
     lock = RunLock(out) if main else None                # two runs into one folder would resume each other's checkpoints
+    ctx = RunContext(cfg, None, rank, world, progress and main, route=pipeline(), lock=lock,
+                     forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1])
     try:
-        prior_dry = _guard_other_kind(out, cfg, force)   # every rank decides alike, before anything is written
+        ctx.prior_dry = _guard_other_kind(out, cfg, force)   # every rank decides alike, before anything is written
+        if main: _preflight(ctx, Path(out))              # (the other ranks wait below; torchrun ends them if it refuses)
         _barrier()
         if main:
-            run = RunDir(out, cfg, check=False)          # another config is fine: fingerprints decide what to redo
-            if force: _invalidate(run, force)
+            ctx.run = RunDir(out, cfg, check=False)      # only now config.json: another config is fine, fingerprints
+            if force: _invalidate(ctx.run, force)        # decide what to redo
     except BaseException:
         if lock is not None: lock.release(tidy=True)     # refused: a folder made for the lock is removed again
         raise
     _barrier()
-    if not main: run = RunDir(out, cfg, write=False)
-    tpath = run.path / 'timings.json'
-    return RunContext(cfg, run, rank, world, progress and main, route=pipeline(), prior_dry=prior_dry,
-                      timings=json.loads(tpath.read_text()) if tpath.exists() else {},
-                      forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1], lock=lock)
+    if not main: ctx.run = RunDir(out, cfg, write=False)
+    tpath = ctx.run.path / 'timings.json'
+    ctx.timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    return ctx
 
 def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]:
     """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`. A stage to do whose

@@ -253,7 +253,8 @@ _TYPES = {'int': int, 'float': float, 'str': str, 'bool': bool}
 
 def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, **overrides) -> Config:
     """The `preset`'s configuration with `overrides` applied and checked (`validate_config`, restricted to the fields
-    `only_check` when given); values may be strings (from a command line)."""
+    `only_check` when given); values may be strings (from a command line). `dry_run=true` is `dry_run_config`'s dry
+    run (a full-size run flagged as a dry one would leave a finished teacher unprotected)."""
     if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     types = {f.name: _TYPES[f.type] if isinstance(f.type, str) else f.type for f in fields(Config)}
     vals, given = dict(PRESETS[preset], preset=preset), {}
@@ -267,7 +268,8 @@ def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, *
         vals[k], given[k] = v, key
     if 'harmony' in given and 'student_harmony' not in given and not _coerce('harmony', vals['harmony'], bool):
         vals['student_harmony'] = False                  # `--set harmony=false` alone: the audio-only pipeline
-    return validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
+    cfg = validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
+    return dry_run_config(cfg) if cfg.dry_run else cfg
 
 CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fields, checked after each field's own range
     (('label_min', 'label_max'), 'label_min < label_max', lambda c: c.label_min < c.label_max),

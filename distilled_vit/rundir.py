@@ -83,14 +83,27 @@ def atomic_write_json(dst: str | Path, obj: Any) -> Path:
     "Write `json_ready(obj)` as indented JSON to `dst` atomically."
     return atomic_write_text(dst, json.dumps(json_ready(obj), indent=2, allow_nan=False) + '\n')
 
+_UNUSABLE_CACHES: set[str] = set()                      # cache folders already warned about: one warning each
+
+def _cache_unusable(folder: Path, what: str, e: OSError):
+    "Warn, once per folder, that a cache folder cannot be used (a file, read-only, another user's, full)."
+    if str(folder) in _UNUSABLE_CACHES: return
+    _UNUSABLE_CACHES.add(str(folder))
+    print(f"warning: the {what} folder {folder} cannot be used ({e.strerror or type(e).__name__}); running without it "
+          f"(set DISTILLED_VIT_CACHE to a folder you can write)", file=sys.stderr)
+
 def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[dict], None] = lambda a: None,
                   use_cache: bool = True, what: str = 'cache') -> tuple[dict, bool]:
     """The one cache of the project (features, unlabelled windows, the procedural corpus): the arrays of the `.npz` at
     `path` (its key is in its name), or, when there is none, `build()`'s arrays, written there atomically. An entry that
     cannot be read back whole, or that `check(arrays)` rejects (it raises), is rebuilt with a one-line warning naming
-    it, never trusted. Nothing is read or written without `use_cache`. Returns (arrays, whether they came from `path`)."""
+    it, never trusted. A cache folder that cannot be written (a file, read-only, another user's, a full disk) is a
+    warning, once, and the arrays are used without it: the cache saves time, it is never why a run fails. Nothing is
+    read or written without `use_cache`. Returns (arrays, whether they came from `path`)."""
     path = Path(path)
-    if use_cache and path.exists():
+    try: present = use_cache and path.is_file()
+    except OSError as e: _cache_unusable(path.parent, what, e); present = use_cache = False   # a folder we may not enter
+    if present:
         try:
             with np.load(path, allow_pickle=False) as z: arrays = {k: z[k] for k in z.files}
             check(arrays); return arrays, True
@@ -98,8 +111,10 @@ def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[
             print(f"warning: {what} entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
     arrays = build()
     if use_cache:
-        with atomic_path(path) as tmp:
-            with open(tmp, 'wb') as f: np.savez(f, **arrays)
+        try:
+            with atomic_path(path) as tmp:
+                with open(tmp, 'wb') as f: np.savez(f, **arrays)
+        except OSError as e: _cache_unusable(path.parent, what, e)
     return arrays, False
 
 # %% ../nbs/00b_rundir.ipynb
@@ -214,7 +229,10 @@ class Stage:
     every rank together (`ddp`), also kept in the stage cache for any run directory (`cached`), or run every time and
     fingerprinted by its content (`always_run`, `changed`: one line on what a changed content means); `finish(ctx)`,
     when given, runs after the stage is recorded, on every rank, and decides itself what rank 0 alone does (the export
-    stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back)."""
+    stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back).
+    `preview(ctx)`, for an `always_run` stage: its result computed without writing into the run folder (the data from
+    the feature cache), so that `10_cli.open_run` can make its refusals before anything of the run is written; the
+    stage's `run` then finds it in `ctx` and does not compute it again."""
     name: str
     run: Callable
     load: Callable
@@ -226,6 +244,7 @@ class Stage:
     warm: Callable | None = None
     changed: str = ''
     finish: Callable | None = None
+    preview: Callable | None = None
     @property
     def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)   # the config fields in its fingerprint
 
