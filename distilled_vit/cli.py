@@ -18,10 +18,11 @@ __all__ = ['PROTECTED', 'STAGE_COMMANDS', 'COMMANDS', 'code_version', 'stage_cac
            'score_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
-def code_version() -> str:
-    "Fingerprint of this package's source and of the torch and timm versions: a cached stage is trusted only by the code that made it."
+def code_version(pkg: Path | None = None) -> str:
+    """Fingerprint of this package's source (every module's bytes; `pkg`: another copy's folder) and of the torch and
+    timm versions: a cached stage is trusted only by the code that made it."""
     import distilled_vit, torch, timm
-    pkg = Path(distilled_vit.__file__).resolve().parent
+    pkg = Path(pkg or Path(distilled_vit.__file__).resolve().parent)
     src = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py']
     return fingerprint(dict(src=src, torch=torch.__version__, timm=timm.__version__))
 
@@ -254,8 +255,10 @@ def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]
         before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
     _barrier()                                           # every rank has decided before rank 0 changes anything
     if ctx.main and inputs is not None and not done:
-        if before is not None and before.get('fingerprint') != fps[stage]:
-            ctx.log(stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
+        unknown = before is None and run.owns(stage) and \
+            any(p.name != STAGE_MARKER for p in (run.path / stage).iterdir())   # an attempt that says nothing of its inputs
+        if unknown or before is not None and before.get('fingerprint') != fps[stage]:
+            ctx.log(stage, f"inputs changed since the last run ({inputs_changed((before or {}).get('inputs'), inputs)}): redoing it")
             run.remove_stage(stage)                      # an interrupted attempt resumes only when its inputs are the same
         atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
     if ctx.main and not done: _sweep_temp(run, stage)    # a killed run's temp files: removed before the stage works
