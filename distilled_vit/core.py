@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['SECTIONS', 'PRESETS', 'CROSS_CHECKS', 'FRONTEND_FIELDS', 'DATA_FIELDS', 'NO_RESULT_FIELDS', 'DIMS',
+__all__ = ['SECTIONS', 'PRESETS', 'CROSS_CHECKS', 'INERT_WHEN_OFF', 'FRONTEND_FIELDS', 'DATA_FIELDS', 'NO_RESULT_FIELDS', 'DIMS',
            'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'RunOptions', 'Common', 'Data', 'FrontEnd', 'GAN',
            'Pretraining', 'Model', 'Teacher', 'Student', 'Distillation', 'Optimiser', 'Evaluation', 'Export', 'Config',
-           'config_fields', 'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything']
+           'config_fields', 'get_config', 'inert_fields', 'validate_config', 'dry_run_config', 'parse_overrides',
+           'seed_everything']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -301,6 +302,21 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
+
+INERT_WHEN_OFF = (   # (switches, fields that change no result while every switch is off: 0, False or ''); a stage's
+    # fingerprint records such a field at its preset's value (`inert_fields`), so changing it is no change (10_cli)
+    (('gan',), config_fields('gan', exclude=('gan',))),
+    (('teacher_pretrain', 'student_pretrain'), config_fields('pretrain')),
+    (('unlabelled',), ('unlabelled_max',)),
+)
+
+def inert_fields(cfg: Config) -> dict[str, Any]:
+    "The fields of `cfg` that its switches turn off (`INERT_WHEN_OFF`), each with its preset's value."
+    out = {}
+    for switches, names in INERT_WHEN_OFF:
+        if not any(getattr(cfg, s) for s in switches):
+            out |= {k: PRESETS[cfg.preset].get(k, Config.__dataclass_fields__[k].default) for k in names}
+    return out
 
 def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
     """`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError`

@@ -276,8 +276,12 @@ CONTENT_FIELDS = {'unlabelled': folder_signature, 'teacher_weights': weights_sig
 
 def stage_inputs(cfg: Config, stage: Stage, fingerprints: dict[str, str]) -> dict:
     """What `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
-    that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count."""
-    val = lambda k: f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
+    that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count;
+    a field its switch turns off (`00_core.inert_fields`: a GAN field with gan=false) at its preset's value, so
+    changing it is no change."""
+    inert = inert_fields(cfg)
+    val = lambda k: inert[k] if k in inert else f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" \
+        if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
     return dict(config={k: val(k) for k in stage.fields}, stages={s: fingerprints[s] for s in stage.reads})
 
 def inputs_changed(old: dict | None, new: dict) -> str:

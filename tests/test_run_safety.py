@@ -129,6 +129,11 @@ def test_dry_run_or_other_preset_never_replaces_a_finished_run(tmp_path):
         assert r.returncode == 2 and err.startswith('error: ') and says in err and 'Traceback' not in r.stderr, (extra, err)
         assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob('*') if p.is_file()} == before, extra
     assert 'the data changed since the last run' not in r.stdout
+    # a field of a stage its switch turns off (pretraining and the GAN are off in smoke) is no change: the finished
+    # teacher and GAN are reused, not refused
+    r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0',
+                 'pretrain_windows=99', 'gan_epochs=7')
+    assert r.returncode == 0 and _lines(r.stdout, 'done earlier') == ['gan', 'teacher'], (r.stdout, r.stderr[-2000:])
     r = cli_here('train-teacher', '--preset', 'smoke', '--dry_run', '--out', str(out), '--force', 'gan')   # asked for
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((out / 'config.json').read_text())['dry_run'] is True
