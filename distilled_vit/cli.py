@@ -14,8 +14,8 @@ from .parallel import *
 
 # %% auto 0
 __all__ = ['PROTECTED', 'STAGE_COMMANDS', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
-           'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'predict_cmd',
-           'score_cmd', 'build_parser', 'main']
+           'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'files_summary',
+           'predict_cmd', 'score_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def code_version(pkg: Path | None = None) -> str:
@@ -354,6 +354,20 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     return ctx.results.get('report') or dict(timings_s=ctx.timings)
 
 # %% ../nbs/10_cli.ipynb
+def files_summary(out: str | Path) -> str | None:
+    """One line on what run `out` read: its clips, those skipped (`--skip_bad`) and the first reasons why, and the
+    unlabelled folder's files (used, left out as held-out clips, skipped); None before the data stage has run."""
+    def read(rel):
+        with contextlib.suppress(OSError, ValueError): return json.loads((Path(out) / rel).read_text())
+    if not isinstance(d := read('data/summary.json'), dict) or 'clips' not in d: return None
+    n = d.get('skipped') or 0
+    line = f"read: {d['clips']} clips, " + (f"{n} skipped (--skip_bad): " + '; '.join(d.get('skipped_reasons', [])[:3])
+                                           + (' ...' if n > 3 else '') if n else 'none skipped')
+    if isinstance(u := (read('student/metrics.json') or {}).get('unlabelled'), dict):
+        line += (f"; unlabelled {u.get('folder')}: {u.get('files')} files, {u.get('files_used')} used, "
+                 f"{len(u.get('excluded_heldout') or [])} left out (validation/test clips), {u.get('skipped')} skipped")
+    return line
+
 def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
     ov = parse_overrides(overrides)
     if data: ov['data'] = data
@@ -376,10 +390,13 @@ def _stage_command(until: str, doc: str):
         cfg = _config(preset, data, set, skip_bad, dry_run)
         import torch.distributed as dist
         try:
-            res = run_pipeline(cfg, out or f'runs/{preset}' + ('-dry' if dry_run else ''), force=force, until=until)
-            if until == STAGES[-1] and not (dist.is_initialized() and dist.get_rank()):   # the summary once, from rank 0
-                from distilled_vit.evaluate import summary_table
-                print(summary_table(res))
+            out_ = out or f'runs/{preset}' + ('-dry' if cfg.dry_run else '')
+            res = run_pipeline(cfg, out_, force=force, until=until)
+            if not (dist.is_initialized() and dist.get_rank()):                   # the summaries once, from rank 0
+                if until == STAGES[-1]:
+                    from distilled_vit.evaluate import summary_table
+                    print(summary_table(res))
+                if (line := files_summary(out_)): print(line)    # the last line: what was read, skipped and why
         finally:
             if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()   # torchrun: leave together
         return res

@@ -469,7 +469,10 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
     a, hit = cached_arrays(cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache')
     X, y, clip, H = a['X'], a['y'], a['clip'], (a['H'] if cfg.harmony else None)
     E = a['E'] if cfg.musicnn else None
-    clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + json.loads(str(a['skipped']))
+    if (bad := json.loads(str(a['skipped']))) and not cfg.skip_bad:   # an entry made with --skip_bad, read without it
+        raise ManifestError(f"{desc}: {len(bad)} audio file(s) cannot be read, e.g. {bad[0]}; fix them, or pass "
+                            f"--skip_bad to skip them")
+    clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + bad
     if len(skipped) > len(clips):                        # --skip_bad is for a few bad files, not for a dataset that is mostly bad
         raise ManifestError(f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad (more than half), "
                             f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left")
@@ -610,6 +613,8 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     key = _unlabelled_key(cfg, root)
     a, hit = cached_arrays(cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache')
     X, owner, skipped = a['X'], a['owner'], json.loads(str(a['skipped']))
+    if skipped: print(f"warning: {len(skipped)} of {len(files)} unlabelled files skipped (--skip_bad): "
+                      + '; '.join(skipped[:3]) + (' ...' if len(skipped) > 3 else ''), file=sys.stderr)
     held_out = set()                                     # identities of the labelled data's validation and test clips
     if data is not None:
         for r in data.clips[data.clips.split != 'train'].itertuples():
