@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_rundir.ipynb 1
 from __future__ import annotations
-import contextlib, fcntl, hashlib, json, math, os, shutil, sys, tempfile, time
+import contextlib, errno, fcntl, hashlib, json, math, os, shutil, sys, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +20,8 @@ __all__ = ['PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AU
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
 def atomic_path(dst: str | Path):
-    "Yield a temporary path beside `dst`; on success it is renamed to `dst`, on error it is removed."
+    """Yield a temporary path beside `dst`; on success it is renamed to `dst`, on error it is removed. A full disk is
+    an `OSError` naming `dst` (a writer's own error names no file, or the temporary one)."""
     dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)
     os.close(fd)
@@ -30,8 +31,10 @@ def atomic_path(dst: str | Path):
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~umask)                  # again: some writers (safetensors) replace the file with a 0600 one
         os.replace(tmp, dst)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst)) from e
         raise
 
 def atomic_write_text(dst: str | Path, text: str) -> Path:
