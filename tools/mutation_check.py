@@ -476,6 +476,29 @@ MUTATIONS = [
      "np.where(den > 0, 2 * cov / np.where(den > 0, den, 1), 0.0)", ['00a_metrics'], []),
     ('pearson_constant_labels_not_zero', 'metrics', "if st < 1e-12 or sp < 1e-12: return 0.0", "if sp < 1e-12: return 0.0",
      ['00a_metrics'], []),
+    # --- issue 35/37, round five: refusals before any write, the feature cache, the cross-checks, the stage cache's code
+    # version, interrupted attempts (10_cli, 00_core, 00b_rundir, 02_data)
+    ('refusal_after_data_written', 'cli', "        if main: _preflight(ctx, Path(out))", "        pass", [],
+     ['tests/test_run_safety.py::test_dry_run_or_other_preset_never_replaces_a_finished_run']),
+    ('set_dry_run_is_full_size', 'core', "    return dry_run_config(cfg) if cfg.dry_run else cfg", "    return cfg", ['00_core'], []),
+    ('cache_folder_error_fails_the_run', 'rundir',
+     "        except OSError as e: _cache_unusable(path.parent, what, e)\n    return arrays, False",
+     "        except ValueError as e: _cache_unusable(path.parent, what, e)\n    return arrays, False", ['00b_rundir'], []),
+    ('empty_cache_variable_is_the_cwd', 'data',
+     "return Path(os.environ.get('DISTILLED_VIT_CACHE') or Path.home() / '.cache' / 'distilled_vit')",
+     "return Path(os.environ.get('DISTILLED_VIT_CACHE', Path.home() / '.cache' / 'distilled_vit'))", ['02_data'], []),
+    ('cache_entry_labels_trusted', 'data', "        _check_labels(cfg, manifest, clips, y, clip)\n", "", ['02_data'], []),
+    ('harmony_gan_check_copied', 'core', "lambda c: not (c.harmony and c.gan))", "lambda c: not (c.harmony and c.teacher_pretrain))",
+     ['00_core'], []),
+    ('cached_arrays_reads_without_use_cache', 'rundir', "    try: present = use_cache and path.is_file()",
+     "    try: present = path.is_file()", ['00b_rundir'], []),
+    ('code_version_ignores_source', 'cli', "hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py'))",
+     "'') for p in sorted(pkg.glob('*.py'))", ['10_cli'], []),
+    ('interrupted_attempt_kept_with_other_inputs', 'cli', "        before = info or _done_info(run, stage, 'started.json')",
+     "        before = info", ['10_cli'], []),
+    ('unrecorded_attempt_resumed', 'cli', "        if unknown or before is not None", "        if before is not None", ['10_cli'], []),
+    ('switched_off_field_counts_as_change', 'core', "        if not any(getattr(cfg, s) for s in switches):", "        if False:",
+     ['00_core', '00b_rundir'], []),
 ]
 
 
