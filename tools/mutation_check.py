@@ -499,6 +499,13 @@ MUTATIONS = [
     ('unrecorded_attempt_resumed', 'cli', "        if unknown or before is not None", "        if before is not None", ['10_cli'], []),
     ('switched_off_field_counts_as_change', 'core', "        if not any(getattr(cfg, s) for s in switches):", "        if False:",
      ['00_core', '00b_rundir'], []),
+    ('cached_skip_bad_entry_skips_silently', 'data', "    if (bad := json.loads(str(a['skipped']))) and not cfg.skip_bad:",
+     "    if (bad := json.loads(str(a['skipped']))) and False:", [],
+     ['tests/test_user_errors.py::test_a_run_ends_saying_what_it_read_and_skipped']),
+    ('run_ends_without_saying_what_it_read', 'cli', "if (line := files_summary(out_)): print(line)", "pass", [],
+     ['tests/test_user_errors.py::test_a_run_ends_saying_what_it_read_and_skipped']),
+    ('full_disk_names_no_file', 'rundir', "            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst)) from e",
+     "            raise", ['00b_rundir', '10_cli'], []),
 ]
 
 
