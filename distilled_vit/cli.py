@@ -14,14 +14,15 @@ from .parallel import *
 
 # %% auto 0
 __all__ = ['PROTECTED', 'STAGE_COMMANDS', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
-           'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'predict_cmd',
-           'score_cmd', 'build_parser', 'main']
+           'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'files_summary',
+           'predict_cmd', 'score_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
-def code_version() -> str:
-    "Fingerprint of this package's source and of the torch and timm versions: a cached stage is trusted only by the code that made it."
+def code_version(pkg: Path | None = None) -> str:
+    """Fingerprint of this package's source (every module's bytes; `pkg`: another copy's folder) and of the torch and
+    timm versions: a cached stage is trusted only by the code that made it."""
     import distilled_vit, torch, timm
-    pkg = Path(distilled_vit.__file__).resolve().parent
+    pkg = Path(pkg or Path(distilled_vit.__file__).resolve().parent)
     src = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py']
     return fingerprint(dict(src=src, torch=torch.__version__, timm=timm.__version__))
 
@@ -191,11 +192,29 @@ class RunContext(StageContext):
         if self.progress: print(f"[{STAGES.index(stage) + 1}/{STAGES.index(self.last) + 1}] {stage:<13} {msg}  "
                                 f"(elapsed {time.perf_counter() - self.t_start:.0f}s)", flush=True)
 
+def _preflight(ctx: RunContext, out: Path):
+    """Rank 0, in a folder that already holds a run: the `always_run` stages that can be `preview`ed (the data, read
+    from the feature cache) are computed into `ctx.results` before anything is written, so the refusal of new inputs
+    for a finished teacher (`_guard_protected`) comes before `config.json` or any stage file is replaced. A refusal
+    first says which of them changed (their record's `changed` line), as the run would have."""
+    if not (out / RUN_MARKER).is_file(): return          # a new folder: nothing of a run to keep
+    old, fps = RunDir(out, write=False), {}              # reads only
+    for s, st in ctx.route.items():
+        if not st.always_run or st.preview is None: continue
+        ctx.results[s] = st.preview(ctx); fps[s] = _content_fingerprint(ctx.results[s])
+    if ctx.prior_dry: return                             # a dry run's one-batch models: nothing to protect
+    try: _guard_protected(old, ctx.cfg, fps, ctx.forced, ctx.route)
+    except ConfigError:
+        for s, f in fps.items():
+            if (_done_info(old, s) or {}).get('fingerprint') not in (None, f): ctx.log(s, ctx.route[s].changed)
+        raise
+
 def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None, progress: bool = True) -> RunContext:
     """Everything before the first stage: the arguments checked, the processes of a `torchrun` job joined, the run
     folder locked against a second run (`RunLock`: rank 0 holds it until `ctx.close()` or the process ends), the
-    refusals that must come before anything is written (`_guard_other_kind`), the run directory opened (and, with
-    `force`, that stage and every later one discarded). Returns the context `run_stage` takes."""
+    refusals that must come before anything is written (`_guard_other_kind`, and `_preflight`: new inputs for a
+    finished teacher), the run directory opened and its `config.json` written (and, with `force`, that stage and every
+    later one discarded). Returns the context `run_stage` takes."""
     from distilled_vit.train import init_distributed, _barrier
     for name, v in (('force', force), ('until', until)):
         if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
@@ -203,21 +222,23 @@ def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str 
     from distilled_vit.teacher import check_teacher_weights
     check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
     lock = RunLock(out) if main else None                # two runs into one folder would resume each other's checkpoints
+    ctx = RunContext(cfg, None, rank, world, progress and main, route=pipeline(), lock=lock,
+                     forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1])
     try:
-        prior_dry = _guard_other_kind(out, cfg, force)   # every rank decides alike, before anything is written
+        ctx.prior_dry = _guard_other_kind(out, cfg, force)   # every rank decides alike, before anything is written
+        if main: _preflight(ctx, Path(out))              # (the other ranks wait below; torchrun ends them if it refuses)
         _barrier()
         if main:
-            run = RunDir(out, cfg, check=False)          # another config is fine: fingerprints decide what to redo
-            if force: _invalidate(run, force)
+            ctx.run = RunDir(out, cfg, check=False)      # only now config.json: another config is fine, fingerprints
+            if force: _invalidate(ctx.run, force)        # decide what to redo
     except BaseException:
         if lock is not None: lock.release(tidy=True)     # refused: a folder made for the lock is removed again
         raise
     _barrier()
-    if not main: run = RunDir(out, cfg, write=False)
-    tpath = run.path / 'timings.json'
-    return RunContext(cfg, run, rank, world, progress and main, route=pipeline(), prior_dry=prior_dry,
-                      timings=json.loads(tpath.read_text()) if tpath.exists() else {},
-                      forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1], lock=lock)
+    if not main: ctx.run = RunDir(out, cfg, write=False)
+    tpath = ctx.run.path / 'timings.json'
+    ctx.timings = json.loads(tpath.read_text()) if tpath.exists() else {}
+    return ctx
 
 def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]:
     """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`. A stage to do whose
@@ -234,8 +255,10 @@ def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]
         before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
     _barrier()                                           # every rank has decided before rank 0 changes anything
     if ctx.main and inputs is not None and not done:
-        if before is not None and before.get('fingerprint') != fps[stage]:
-            ctx.log(stage, f"inputs changed since the last run ({inputs_changed(before.get('inputs'), inputs)}): redoing it")
+        unknown = before is None and run.owns(stage) and \
+            any(p.name != STAGE_MARKER for p in (run.path / stage).iterdir())   # an attempt that says nothing of its inputs
+        if unknown or before is not None and before.get('fingerprint') != fps[stage]:
+            ctx.log(stage, f"inputs changed since the last run ({inputs_changed((before or {}).get('inputs'), inputs)}): redoing it")
             run.remove_stage(stage)                      # an interrupted attempt resumes only when its inputs are the same
         atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
     if ctx.main and not done: _sweep_temp(run, stage)    # a killed run's temp files: removed before the stage works
@@ -331,6 +354,20 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     return ctx.results.get('report') or dict(timings_s=ctx.timings)
 
 # %% ../nbs/10_cli.ipynb
+def files_summary(out: str | Path) -> str | None:
+    """One line on what run `out` read: its clips, those skipped (`--skip_bad`) and the first reasons why, and the
+    unlabelled folder's files (used, left out as held-out clips, skipped); None before the data stage has run."""
+    def read(rel):
+        with contextlib.suppress(OSError, ValueError): return json.loads((Path(out) / rel).read_text())
+    if not isinstance(d := read('data/summary.json'), dict) or 'clips' not in d: return None
+    n = d.get('skipped') or 0
+    line = f"read: {d['clips']} clips, " + (f"{n} skipped (--skip_bad): " + '; '.join(d.get('skipped_reasons', [])[:3])
+                                           + (' ...' if n > 3 else '') if n else 'none skipped')
+    if isinstance(u := (read('student/metrics.json') or {}).get('unlabelled'), dict):
+        line += (f"; unlabelled {u.get('folder')}: {u.get('files')} files, {u.get('files_used')} used, "
+                 f"{len(u.get('excluded_heldout') or [])} left out (validation/test clips), {u.get('skipped')} skipped")
+    return line
+
 def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
     ov = parse_overrides(overrides)
     if data: ov['data'] = data
@@ -353,10 +390,13 @@ def _stage_command(until: str, doc: str):
         cfg = _config(preset, data, set, skip_bad, dry_run)
         import torch.distributed as dist
         try:
-            res = run_pipeline(cfg, out or f'runs/{preset}' + ('-dry' if dry_run else ''), force=force, until=until)
-            if until == STAGES[-1] and not (dist.is_initialized() and dist.get_rank()):   # the summary once, from rank 0
-                from distilled_vit.evaluate import summary_table
-                print(summary_table(res))
+            out_ = out or f'runs/{preset}' + ('-dry' if cfg.dry_run else '')
+            res = run_pipeline(cfg, out_, force=force, until=until)
+            if not (dist.is_initialized() and dist.get_rank()):                   # the summaries once, from rank 0
+                if until == STAGES[-1]:
+                    from distilled_vit.evaluate import summary_table
+                    print(summary_table(res))
+                if (line := files_summary(out_)): print(line)    # the last line: what was read, skipped and why
         finally:
             if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()   # torchrun: leave together
         return res

@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['SECTIONS', 'PRESETS', 'CROSS_CHECKS', 'FRONTEND_FIELDS', 'DATA_FIELDS', 'NO_RESULT_FIELDS', 'DIMS',
+__all__ = ['SECTIONS', 'PRESETS', 'CROSS_CHECKS', 'INERT_WHEN_OFF', 'FRONTEND_FIELDS', 'DATA_FIELDS', 'NO_RESULT_FIELDS', 'DIMS',
            'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'RunOptions', 'Common', 'Data', 'FrontEnd', 'GAN',
            'Pretraining', 'Model', 'Teacher', 'Student', 'Distillation', 'Optimiser', 'Evaluation', 'Export', 'Config',
-           'config_fields', 'get_config', 'validate_config', 'dry_run_config', 'parse_overrides', 'seed_everything']
+           'config_fields', 'get_config', 'inert_fields', 'validate_config', 'dry_run_config', 'parse_overrides',
+           'seed_everything']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -253,7 +254,8 @@ _TYPES = {'int': int, 'float': float, 'str': str, 'bool': bool}
 
 def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, **overrides) -> Config:
     """The `preset`'s configuration with `overrides` applied and checked (`validate_config`, restricted to the fields
-    `only_check` when given); values may be strings (from a command line)."""
+    `only_check` when given); values may be strings (from a command line). `dry_run=true` is `dry_run_config`'s dry
+    run (a full-size run flagged as a dry one would leave a finished teacher unprotected)."""
     if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     types = {f.name: _TYPES[f.type] if isinstance(f.type, str) else f.type for f in fields(Config)}
     vals, given = dict(PRESETS[preset], preset=preset), {}
@@ -267,7 +269,8 @@ def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, *
         vals[k], given[k] = v, key
     if 'harmony' in given and 'student_harmony' not in given and not _coerce('harmony', vals['harmony'], bool):
         vals['student_harmony'] = False                  # `--set harmony=false` alone: the audio-only pipeline
-    return validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
+    cfg = validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
+    return dry_run_config(cfg) if cfg.dry_run else cfg
 
 CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fields, checked after each field's own range
     (('label_min', 'label_max'), 'label_min < label_max', lambda c: c.label_min < c.label_max),
@@ -299,6 +302,21 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
     (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
+
+INERT_WHEN_OFF = (   # (switches, fields that change no result while every switch is off: 0, False or ''); a stage's
+    # fingerprint records such a field at its preset's value (`inert_fields`), so changing it is no change (10_cli)
+    (('gan',), config_fields('gan', exclude=('gan',))),
+    (('teacher_pretrain', 'student_pretrain'), config_fields('pretrain')),
+    (('unlabelled',), ('unlabelled_max',)),
+)
+
+def inert_fields(cfg: Config) -> dict[str, Any]:
+    "The fields of `cfg` that its switches turn off (`INERT_WHEN_OFF`), each with its preset's value."
+    out = {}
+    for switches, names in INERT_WHEN_OFF:
+        if not any(getattr(cfg, s) for s in switches):
+            out |= {k: PRESETS[cfg.preset].get(k, Config.__dataclass_fields__[k].default) for k in names}
+    return out
 
 def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
     """`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError`

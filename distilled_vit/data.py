@@ -263,8 +263,8 @@ def group_split(groups, val_frac: float, test_frac: float, seed: int) -> np.ndar
 
 # %% ../nbs/02_data.ipynb
 def cache_dir() -> Path:
-    "Folder of the feature cache."
-    return Path(os.environ.get('DISTILLED_VIT_CACHE', Path.home() / '.cache' / 'distilled_vit'))
+    "Folder of the feature cache: `DISTILLED_VIT_CACHE`, or `~/.cache/distilled_vit` when it is unset or empty."
+    return Path(os.environ.get('DISTILLED_VIT_CACHE') or Path.home() / '.cache' / 'distilled_vit')   # '' is not the cwd
 
 @dataclass
 class EmotionData:
@@ -411,6 +411,19 @@ def _same_audio_same_group(clips: pd.DataFrame) -> pd.Series:
                 f"(and split)", file=sys.stderr)
     return pd.Series(merged, index=clips.index)
 
+def _check_labels(cfg: Config, manifest: pd.DataFrame | None, clips: list[dict], y: np.ndarray, clip: np.ndarray):
+    """Raise `ValueError` unless a feature-cache entry's labels are its source's: each clip's valence and arousal those
+    the manifest (or the embedded synthesis) gives its path now, and each window's those of its clip. An entry edited
+    and re-encoded (a valid `.npz`, negated labels) is rebuilt, never trained on."""
+    rows = manifest.itertuples(index=False) if manifest is not None else (r for _, r, _ in _embedded_params(cfg))
+    truth = {(r.path if manifest is not None else r['path']): (r.valence, r.arousal) if manifest is not None
+             else (r['valence'], r['arousal']) for r in rows}
+    try: want = np.array([truth[c['path']] for c in clips], np.float64)   # [clips, 2]
+    except (KeyError, TypeError): raise ValueError('a clip of the entry is not in the data source') from None
+    have = np.array([[c.get('valence', np.nan), c.get('arousal', np.nan)] for c in clips], np.float64)
+    if not (np.allclose(have, want, rtol=0, atol=1e-6) and np.allclose(y, want[clip], rtol=0, atol=1e-6)):
+        raise ValueError("its labels are not the data source's")
+
 def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> EmotionData:
     "Windows, labels and splits of `cfg.data`, from the feature cache when possible; normaliser fitted on train."
     t0 = time.perf_counter()
@@ -424,6 +437,7 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
                 and (H is None or (len(H) == len(X) and np.isfinite(H).all()))
                 and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))):
             raise ValueError('inconsistent or non-finite arrays')
+        _check_labels(cfg, manifest, clips, y, clip)
     def build() -> dict:
         rows, Xs, audio_skipped, n_proc = [], [], [], worker_count(cfg.workers)   # clips in parallel processes
         jobs = []                                         # MusiCNN's work, one per clip kept
@@ -455,7 +469,10 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
     a, hit = cached_arrays(cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache')
     X, y, clip, H = a['X'], a['y'], a['clip'], (a['H'] if cfg.harmony else None)
     E = a['E'] if cfg.musicnn else None
-    clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + json.loads(str(a['skipped']))
+    if (bad := json.loads(str(a['skipped']))) and not cfg.skip_bad:   # an entry made with --skip_bad, read without it
+        raise ManifestError(f"{desc}: {len(bad)} audio file(s) cannot be read, e.g. {bad[0]}; fix them, or pass "
+                            f"--skip_bad to skip them")
+    clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + bad
     if len(skipped) > len(clips):                        # --skip_bad is for a few bad files, not for a dataset that is mostly bad
         raise ManifestError(f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad (more than half), "
                             f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left")
@@ -596,6 +613,8 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
     key = _unlabelled_key(cfg, root)
     a, hit = cached_arrays(cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache')
     X, owner, skipped = a['X'], a['owner'], json.loads(str(a['skipped']))
+    if skipped: print(f"warning: {len(skipped)} of {len(files)} unlabelled files skipped (--skip_bad): "
+                      + '; '.join(skipped[:3]) + (' ...' if len(skipped) > 3 else ''), file=sys.stderr)
     held_out = set()                                     # identities of the labelled data's validation and test clips
     if data is not None:
         for r in data.clips[data.clips.split != 'train'].itertuples():
@@ -659,10 +678,10 @@ def plot_data_summary(data: EmotionData, path=None):
     return save_figure(fig, path)
 
 # %% ../nbs/02_data.ipynb
-def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData:
-    "Run the data stage into `run.stage('data')`; returns the dataset."
+def prepare_data(cfg: Config, run: RunDir, progress: bool = True, data: EmotionData | None = None) -> EmotionData:
+    "Run the data stage into `run.stage('data')` (`data`: `load_dataset`'s result, when already read); returns the dataset."
     out = run.stage('data')
-    data = load_dataset(cfg, progress=progress)
+    data = load_dataset(cfg, progress=progress) if data is None else data
     i = data.info; n = {s: i[f'{s}_clips'] for s in ('train', 'val', 'test')}
     if progress: print(f"data: {i['clips']} clips in {data.clips.group.nunique()} groups, split {n['train']} / {n['val']} / "
                        f"{n['test']} (train / val / test)" + (f"; {i['skipped']} skipped (--skip_bad)" if i['skipped'] else ''), flush=True)
@@ -683,12 +702,16 @@ def prepare_data(cfg: Config, run: RunDir, progress: bool = True) -> EmotionData
 
 # %% ../nbs/02_data.ipynb
 def run(ctx: StageContext) -> EmotionData:
-    "The data stage: `prepare_data` into `ctx.run`."
-    return prepare_data(ctx.cfg, ctx.run, progress=ctx.progress)
+    "The data stage: `prepare_data` into `ctx.run` (of the data `preview` read, when it did)."
+    return prepare_data(ctx.cfg, ctx.run, progress=ctx.progress, data=ctx.get('data'))
+
+def preview(ctx: StageContext) -> EmotionData:
+    "The data, read (from the feature cache) before anything of the run is written: `open_run` decides with it."
+    return load_dataset(ctx.cfg, progress=ctx.progress)
 
 def load(ctx: StageContext) -> EmotionData:
     "The data stage's result, from the feature cache `run` filled (how the other ranks of a torchrun job read it)."
     return load_dataset(ctx.cfg, progress=False)
 
-STAGE = Stage('data', run, load, always_run=True,      # backed by the feature cache; fingerprinted by its content
+STAGE = Stage('data', run, load, always_run=True, preview=preview,      # backed by the feature cache; fingerprinted by its content
               changed="the data changed since the last run (labels, audio or front-end fields): later stages are redone")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_rundir.ipynb 1
 from __future__ import annotations
-import contextlib, fcntl, hashlib, json, math, os, shutil, sys, tempfile, time
+import contextlib, errno, fcntl, hashlib, json, math, os, shutil, sys, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,7 +20,8 @@ __all__ = ['PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AU
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
 def atomic_path(dst: str | Path):
-    "Yield a temporary path beside `dst`; on success it is renamed to `dst`, on error it is removed."
+    """Yield a temporary path beside `dst`; on success it is renamed to `dst`, on error it is removed. A full disk is
+    an `OSError` naming `dst` (a writer's own error names no file, or the temporary one)."""
     dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)
     os.close(fd)
@@ -30,8 +31,10 @@ def atomic_path(dst: str | Path):
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~umask)                  # again: some writers (safetensors) replace the file with a 0600 one
         os.replace(tmp, dst)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
+        if isinstance(e, OSError) and e.errno == errno.ENOSPC:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst)) from e
         raise
 
 def atomic_write_text(dst: str | Path, text: str) -> Path:
@@ -83,14 +86,27 @@ def atomic_write_json(dst: str | Path, obj: Any) -> Path:
     "Write `json_ready(obj)` as indented JSON to `dst` atomically."
     return atomic_write_text(dst, json.dumps(json_ready(obj), indent=2, allow_nan=False) + '\n')
 
+_UNUSABLE_CACHES: set[str] = set()                      # cache folders already warned about: one warning each
+
+def _cache_unusable(folder: Path, what: str, e: OSError):
+    "Warn, once per folder, that a cache folder cannot be used (a file, read-only, another user's, full)."
+    if str(folder) in _UNUSABLE_CACHES: return
+    _UNUSABLE_CACHES.add(str(folder))
+    print(f"warning: the {what} folder {folder} cannot be used ({e.strerror or type(e).__name__}); running without it "
+          f"(set DISTILLED_VIT_CACHE to a folder you can write)", file=sys.stderr)
+
 def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[dict], None] = lambda a: None,
                   use_cache: bool = True, what: str = 'cache') -> tuple[dict, bool]:
     """The one cache of the project (features, unlabelled windows, the procedural corpus): the arrays of the `.npz` at
     `path` (its key is in its name), or, when there is none, `build()`'s arrays, written there atomically. An entry that
     cannot be read back whole, or that `check(arrays)` rejects (it raises), is rebuilt with a one-line warning naming
-    it, never trusted. Nothing is read or written without `use_cache`. Returns (arrays, whether they came from `path`)."""
+    it, never trusted. A cache folder that cannot be written (a file, read-only, another user's, a full disk) is a
+    warning, once, and the arrays are used without it: the cache saves time, it is never why a run fails. Nothing is
+    read or written without `use_cache`. Returns (arrays, whether they came from `path`)."""
     path = Path(path)
-    if use_cache and path.exists():
+    try: present = use_cache and path.is_file()
+    except OSError as e: _cache_unusable(path.parent, what, e); present = use_cache = False   # a folder we may not enter
+    if present:
         try:
             with np.load(path, allow_pickle=False) as z: arrays = {k: z[k] for k in z.files}
             check(arrays); return arrays, True
@@ -98,8 +114,10 @@ def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[
             print(f"warning: {what} entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
     arrays = build()
     if use_cache:
-        with atomic_path(path) as tmp:
-            with open(tmp, 'wb') as f: np.savez(f, **arrays)
+        try:
+            with atomic_path(path) as tmp:
+                with open(tmp, 'wb') as f: np.savez(f, **arrays)
+        except OSError as e: _cache_unusable(path.parent, what, e)
     return arrays, False
 
 # %% ../nbs/00b_rundir.ipynb
@@ -214,7 +232,10 @@ class Stage:
     every rank together (`ddp`), also kept in the stage cache for any run directory (`cached`), or run every time and
     fingerprinted by its content (`always_run`, `changed`: one line on what a changed content means); `finish(ctx)`,
     when given, runs after the stage is recorded, on every rank, and decides itself what rank 0 alone does (the export
-    stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back)."""
+    stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back).
+    `preview(ctx)`, for an `always_run` stage: its result computed without writing into the run folder (the data from
+    the feature cache), so that `10_cli.open_run` can make its refusals before anything of the run is written; the
+    stage's `run` then finds it in `ctx` and does not compute it again."""
     name: str
     run: Callable
     load: Callable
@@ -226,6 +247,7 @@ class Stage:
     warm: Callable | None = None
     changed: str = ''
     finish: Callable | None = None
+    preview: Callable | None = None
     @property
     def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)   # the config fields in its fingerprint
 
@@ -257,8 +279,12 @@ CONTENT_FIELDS = {'unlabelled': folder_signature, 'teacher_weights': weights_sig
 
 def stage_inputs(cfg: Config, stage: Stage, fingerprints: dict[str, str]) -> dict:
     """What `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
-    that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count."""
-    val = lambda k: f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
+    that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count;
+    a field its switch turns off (`00_core.inert_fields`: a GAN field with gan=false) at its preset's value, so
+    changing it is no change."""
+    inert = inert_fields(cfg)
+    val = lambda k: inert[k] if k in inert else f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" \
+        if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
     return dict(config={k: val(k) for k in stage.fields}, stages={s: fingerprints[s] for s in stage.reads})
 
 def inputs_changed(old: dict | None, new: dict) -> str:

@@ -118,6 +118,22 @@ def test_dry_run_or_other_preset_never_replaces_a_finished_run(tmp_path):
         assert r.returncode == 2 and r.stderr.count('\n') == 1 and 'holds a finished smoke run (trained: gan, teacher)' in r.stderr, (extra, r.stderr)
         assert '--force gan' in r.stderr and 'Traceback' not in r.stderr
         assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob('*') if p.is_file()} == before   # nothing touched
+    # issue 35: the refusals that need the data (new inputs for the finished teacher) come before anything is written
+    # too (a refused front-end field used to replace data/norm.safetensors and config.json, a refused teacher_lr to
+    # stay in config.json); `--set dry_run=true` is a --dry_run, refused the same way
+    for extra, says in ((('frontend.n_mels=48',), 'would be trained again (data stage changed, gan stage changed)'),
+                        (('teacher_lr=0.001',), 'would be trained again (teacher_lr 0.0005 -> 0.001)'),
+                        (('dry_run=true',), 'a --dry_run would replace its models')):
+        r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0', *extra)
+        err = r.stderr.rstrip().split('\n')[-1]
+        assert r.returncode == 2 and err.startswith('error: ') and says in err and 'Traceback' not in r.stderr, (extra, err)
+        assert {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob('*') if p.is_file()} == before, extra
+    assert 'the data changed since the last run' not in r.stdout
+    # a field of a stage its switch turns off (pretraining and the GAN are off in smoke) is no change: the finished
+    # teacher and GAN are reused, not refused
+    r = cli_here('train-teacher', '--preset', 'smoke', '--out', str(out), '--set', 'n_clips=12', 'kd_corpus=0',
+                 'pretrain_windows=99', 'gan_epochs=7')
+    assert r.returncode == 0 and _lines(r.stdout, 'done earlier') == ['gan', 'teacher'], (r.stdout, r.stderr[-2000:])
     r = cli_here('train-teacher', '--preset', 'smoke', '--dry_run', '--out', str(out), '--force', 'gan')   # asked for
     assert r.returncode == 0, r.stderr[-2000:]
     assert json.loads((out / 'config.json').read_text())['dry_run'] is True

@@ -136,3 +136,39 @@ def test_a_test_split_without_label_variance_reports_ccc_as_undefined(tmp_path):
         assert ev[m]['ccc_valence'] is None and ev[m]['ccc_arousal'] is None and ev[m]['ccc_mean'] is None, m
     assert 'CCC V – A –' in r.stdout and 'CCC is undefined on valence, arousal' in ev['verdict']['text']
     assert json.loads((tmp_path / 'r' / 'data' / 'summary.json').read_text()).get('ridge_ccc') is None   # not computed on one clip
+
+
+def test_a_run_ends_saying_what_it_read_and_skipped(tmp_path):
+    "Issue 35: the count of clips read and skipped, and why, is the run's last line; a skipped file is never silent."
+    from conftest import cli_here
+    rows = ['path,valence,arousal']
+    for i in range(10): write_tone(tmp_path / f'ok{i}.wav', seconds=1.5, freq=300 + 50 * i); rows.append(f'ok{i}.wav,{i / 10},{-i / 10}')
+    (tmp_path / 'bad.wav').write_bytes(b''); rows.append('bad.wav,0.1,0.2')
+    (tmp_path / 'm.csv').write_text('\n'.join(rows) + '\n')
+    args = ('prepare-data', '--preset', 'smoke', '--data', str(tmp_path / 'm.csv'))
+    r = cli_here(*args, '--out', str(tmp_path / 'run1'), '--skip_bad')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == f"read: 10 clips, 1 skipped (--skip_bad): {tmp_path / 'bad.wav'}: file is empty (0 bytes)"
+    # the same data without --skip_bad: the feature cache holds the entry made with it, which must not skip silently
+    r = cli_here(*args, '--out', str(tmp_path / 'run2'))
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and last.startswith('error: ') and 'bad.wav: file is empty' in last and '--skip_bad' in last, r.stderr
+    assert not (tmp_path / 'run2' / 'data' / 'done.json').exists()
+
+
+def test_an_unusable_feature_cache_is_one_warning_and_the_run_goes_on(tmp_path, monkeypatch):
+    "Issue 35: DISTILLED_VIT_CACHE naming a file used to fail the run after the features were made ('File exists', a .tmp)."
+    from conftest import cli_here
+    (tmp_path / 'cache-file').write_text('not a folder')
+    monkeypatch.setenv('DISTILLED_VIT_CACHE', str(tmp_path / 'cache-file'))
+    r = cli_here('prepare-data', '--preset', 'smoke', '--set', 'n_clips=8', '--out', str(tmp_path / 'run'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    warn = [l for l in r.stderr.splitlines() if 'warning:' in l]
+    assert len(warn) == 1 and f"feature cache folder {tmp_path / 'cache-file'} cannot be used" in warn[0], warn
+    assert (tmp_path / 'cache-file').read_text() == 'not a folder' and (tmp_path / 'run' / 'data' / 'done.json').is_file()
+    # set but empty: the default folder under HOME, never the working directory
+    monkeypatch.setenv('DISTILLED_VIT_CACHE', ''); monkeypatch.setenv('HOME', str(tmp_path / 'home'))
+    (tmp_path / 'cwd').mkdir(); monkeypatch.chdir(tmp_path / 'cwd')
+    r = cli_here('prepare-data', '--preset', 'smoke', '--set', 'n_clips=8', '--out', str(tmp_path / 'run2'))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert list((tmp_path / 'cwd').iterdir()) == [] and list((tmp_path / 'home' / '.cache' / 'distilled_vit').glob('features-*.npz'))
