@@ -107,3 +107,24 @@ def test_transcriber_and_student_in_the_page(harmony_site):
     (d / 'harmony.onnx').unlink()                                          # served without its graph: one clear line
     r = run_page(f'{url}/demo.html?audio=clip.wav&model=student_wave.onnx')
     assert r['state'] == 'error' and 'harmony.onnx: HTTP 404' in r['status'] and '\n' not in r['status'], r['status']
+
+def test_bundle_files_lie_beside_its_frontend_json(site, harmony_site):
+    """`?frontend=` alone loads a whole bundle from its folder: the model frontend.json names and its harmony.onnx come
+    from beside that frontend.json, not from the page's folder (which holds another export's model of the same name and
+    no harmony.onnx); a file name reaching outside that folder is refused with one line, as `predict` refuses it."""
+    _, d, url = site
+    export = harmony_site[0]
+    hb = d / 'hb'; hb.mkdir(exist_ok=True)
+    fe = json.loads((export / 'frontend.json').read_text())
+    for f in ['frontend.json', 'harmony.onnx', *fe['models'].values()]: shutil.copy(export / f, hb / f)
+    assert not (d / 'harmony.onnx').exists() and (d / fe['models'][fe['default_model']]).is_file()
+    r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=hb/frontend.json')
+    assert r['state'] == 'done', r['status']
+    web, py = json.loads(r['text']), predict(d / 'clip.wav', export)
+    assert web['model'] == fe['models'][fe['default_model']] == 'student_wave_int8.onnx'
+    assert [w['start_s'] for w in web['windows']] == [w['start_s'] for w in py['windows']]
+    assert np.abs(_windows(web) - _windows(py)).max() <= 1e-2
+    (hb / 'outside.json').write_text(json.dumps(dict(fe, models=dict(fe['models'], wave_int8='../student_wave_int8.onnx'))))
+    r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=hb/outside.json')
+    assert r['state'] == 'error' and "frontend.json: model file of variant 'wave_int8' \"../student_wave_int8.onnx\" is " \
+        'outside the bundle folder' in r['status'] and '\n' not in r['status'], r['status']
