@@ -4,10 +4,11 @@
 // graph) once per clip on the audio resampled to 22.05 kHz, and takes the rows' windows as its second input.
 // URL parameters (for tests and links): ?audio=URL runs on that file; ?frontend=URL loads another bundle, whose models
 // and harmony graph are files beside that frontend.json; ?model=URL (relative to the page, like any link) another model.
+// "Use your own model" takes the same files from the user's disk, matched by the names frontend.json lists.
 'use strict';
 const $ = (id) => document.getElementById(id);
 let state = { session: null, fe: null, modelName: null, harmony: null };
-let busy = false;                                    // one file at a time: a session must not run two files at once
+let busy = false;                                    // one file or model at a time: a session must not run two files at once
 
 function status(msg, kind = 'busy') {               // kind: busy | ready (waits for a file) | done | error
   const s = $('status'); s.textContent = msg; s.className = kind === 'error' ? 'error' : '';
@@ -184,7 +185,7 @@ async function main() {
     await loadModel(await fetchBytes(modelUrl), fe, modelUrl.split('/').pop(), graph);
     status('Ready: drop an audio file.', 'ready');
   } catch (e) {
-    status(`No default model here (${e.message || e}); choose a model and its frontend.json below.`,
+    status(`No default model here (${e.message || e}); choose an export's files below.`,
            q.get('model') || q.get('frontend') ? 'error' : 'ready');
   } finally { busy = false; }
   if (q.get('audio') && state.session) {
@@ -193,11 +194,24 @@ async function main() {
   }
 }
 
-async function ownModel() {
-  const m = $('model').files[0], f = $('frontend').files[0];
-  if (!m || !f || busy) return;
-  try { await loadModel(await m.arrayBuffer(), readFrontend(await f.text()), m.name); status(`Ready with ${m.name}: drop an audio file.`, 'ready'); }
-  catch (e) { status(String(e.message || e), 'error'); }
+async function ownModel(e) {                          // the files of one export, chosen together
+  const files = Array.from(e.target.files);
+  if (!files.length) return;
+  if (busy) { status('Still busy with a file or model; choose the model again when it is done.'); return; }
+  busy = true; status(`Loading ${files.length} file(s)…`);
+  try {
+    const byName = new Map(files.map((f) => [f.name, f]));
+    const need = (name, why) => { if (!byName.has(name)) throw new Error(`${name} missing: ${why}`); return byName.get(name); };
+    const fe = readFrontend(await need('frontend.json', 'choose it together with the model (the files of one export)').text());
+    const graph = fe.harmony && fe.harmony.graph, def = fe.models[fe.default_model];
+    const onnx = files.filter((f) => f.name.endsWith('.onnx') && f.name !== graph);   // the model: the only one, or the default
+    const m = onnx.length === 1 ? onnx[0] : need(def, onnx.length ? `choose one model, or ${def} among them`
+                                                                    : 'choose the model together with frontend.json');
+    const g = graph ? need(graph, 'this student hears harmony rows; choose it together with frontend.json and the model') : null;
+    await loadModel(await m.arrayBuffer(), fe, m.name, g && await g.arrayBuffer());
+    status(`Ready with ${m.name}: drop an audio file.`, 'ready');
+  } catch (err) { status(String(err.message || err), 'error'); }
+  finally { busy = false; }
 }
 
 $('audio').addEventListener('change', (e) => { const f = e.target.files[0]; if (f) run(f.arrayBuffer(), f.name); });
@@ -205,5 +219,5 @@ const drop = $('drop');
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
 drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer.files[0]; if (f) run(f.arrayBuffer(), f.name); });
-$('model').addEventListener('change', ownModel); $('frontend').addEventListener('change', ownModel);
+$('bundle').addEventListener('change', ownModel);
 main();
