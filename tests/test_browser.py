@@ -107,3 +107,48 @@ def test_transcriber_and_student_in_the_page(harmony_site):
     (d / 'harmony.onnx').unlink()                                          # served without its graph: one clear line
     r = run_page(f'{url}/demo.html?audio=clip.wav&model=student_wave.onnx')
     assert r['state'] == 'error' and 'harmony.onnx: HTTP 404' in r['status'] and '\n' not in r['status'], r['status']
+
+def test_bundle_files_lie_beside_its_frontend_json(site, harmony_site):
+    """`?frontend=` alone loads a whole bundle from its folder: the model frontend.json names and its harmony.onnx come
+    from beside that frontend.json, not from the page's folder (which holds another export's model of the same name and
+    no harmony.onnx); a file name reaching outside that folder is refused with one line, as `predict` refuses it."""
+    _, d, url = site
+    export = harmony_site[0]
+    hb = d / 'hb'; hb.mkdir(exist_ok=True)
+    fe = json.loads((export / 'frontend.json').read_text())
+    for f in ['frontend.json', 'harmony.onnx', *fe['models'].values()]: shutil.copy(export / f, hb / f)
+    assert not (d / 'harmony.onnx').exists() and (d / fe['models'][fe['default_model']]).is_file()
+    r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=hb/frontend.json')
+    assert r['state'] == 'done', r['status']
+    web, py = json.loads(r['text']), predict(d / 'clip.wav', export)
+    assert web['model'] == fe['models'][fe['default_model']] == 'student_wave_int8.onnx'
+    assert [w['start_s'] for w in web['windows']] == [w['start_s'] for w in py['windows']]
+    assert np.abs(_windows(web) - _windows(py)).max() <= 1e-2
+    (hb / 'outside.json').write_text(json.dumps(dict(fe, models=dict(fe['models'], wave_int8='../student_wave_int8.onnx'))))
+    r = run_page(f'{url}/demo.html?audio=clip.wav&frontend=hb/outside.json')
+    assert r['state'] == 'error' and "frontend.json: model file of variant 'wave_int8' \"../student_wave_int8.onnx\" is " \
+        'outside the bundle folder' in r['status'] and '\n' not in r['status'], r['status']
+
+def test_own_model_picker_takes_a_harmony_bundle(harmony_site, tmp_path):
+    """"Use your own model" takes the files of a harmony bundle chosen together (the model is the one .onnx besides the
+    harmony graph, or the default one among all of an export folder's files), gives what `predict` gives; refuses with one line
+    a set without its harmony.onnx or frontend.json (naming it) and a model whose SHA-256 is not the recorded one."""
+    export, d, url = harmony_site
+    fe = json.loads((export / 'frontend.json').read_text())
+    chosen = [export / 'frontend.json', export / fe['models']['wave_fp32'], export / 'harmony.onnx']
+    for files, variant, tol in ((chosen, 'wave_fp32', 2e-3),
+                                ([p for p in export.iterdir() if p.is_file()], 'wave_int8', 1e-2)):
+        r = run_page(f'{url}/demo.html', files=[('bundle', files), ('audio', [d / 'clip.wav'])])
+        assert r['state'] == 'done', (variant, r['status'])
+        web, py = json.loads(r['text']), predict(d / 'clip.wav', export, variant=variant)
+        assert web['model'] == fe['models'][variant], (variant, web['model'])
+        assert [w['start_s'] for w in web['windows']] == [w['start_s'] for w in py['windows']]
+        assert np.abs(_windows(web) - _windows(py)).max() <= tol, (variant, np.abs(_windows(web) - _windows(py)).max())
+    (tmp_path / 'student_wave_int8.onnx').write_bytes((export / fe['models']['wave_fp32']).read_bytes())
+    for files, line in (
+            (chosen[:2], 'harmony.onnx missing: this student hears harmony rows; choose it together with frontend.json'),
+            (chosen[1:], 'frontend.json missing: choose it together with the model'),
+            ([chosen[0], tmp_path / 'student_wave_int8.onnx', chosen[2]],
+             'student_wave_int8.onnx: SHA-256 differs from the one frontend.json recorded')):
+        r = run_page(f'{url}/demo.html', files=[('bundle', files), ('audio', [d / 'clip.wav'])])
+        assert r['state'] == 'error' and r['status'].startswith(line) and '\n' not in r['status'], r['status']

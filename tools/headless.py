@@ -1,6 +1,8 @@
 """Run a page in Debian's headless Chromium and read it back through the DevTools protocol: wait until the page says
 it is finished (`document.body.dataset.state` is 'done' or 'error'), then return the text of an element and, on
-request, a PNG screenshot. Used by tests/test_browser.py and tools/demo_site.py (the docs screenshot).
+request, a PNG screenshot. Used by tests/test_browser.py and tools/demo_site.py (the docs screenshot). With `files`
+it first chooses files in the page's file inputs, one input after the other, as a user would (DevTools'
+`DOM.setFileInputFiles`), each once the page waits for input again (state 'ready').
 
 `--dump-dom`/`--screenshot` alone do not wait for asynchronous work (audio decoding, WebAssembly inference), hence
 the protocol. Needs `chromium` on PATH (`apt-get install -y chromium`) and `websocket-client`."""
@@ -18,8 +20,9 @@ def _free_port() -> int:
 
 
 def run_page(url: str, element: str = 'result', screenshot: str | Path | None = None, timeout: float = 90,
-             size=(960, 820)) -> dict:
-    "Open `url`, wait for the page to finish; returns {state, status, text} (text of #element) and writes `screenshot`."
+             size=(960, 820), files=()) -> dict:
+    """Open `url`, choose `files` ([(input id, [paths])]) in turn, wait for the page to finish; returns
+    {state, status, text} (text of #element) and writes `screenshot`. A step that ends in an error ends the run."""
     import websocket
     exe = chromium()
     if exe is None: raise RuntimeError('chromium not found (apt-get install -y chromium)')
@@ -44,11 +47,20 @@ def run_page(url: str, element: str = 'result', screenshot: str | Path | None = 
                 msg = json.loads(ws.recv())
                 if msg.get('id') == n[0]: return msg.get('result', {})
         def js(expr): return call('Runtime.evaluate', expression=expr, returnByValue=True).get('result', {}).get('value')
-        state = None
-        while time.time() - t0 < timeout:
-            state = js("document.body && document.body.dataset.state")
-            if state in ('done', 'error'): break
-            time.sleep(0.25)
+        def settle(ends, before=None):      # the page's state once it is in `ends` with a status other than `before`
+            state = None
+            while time.time() - t0 < timeout:
+                state = js("document.body && document.body.dataset.state")
+                if state in ends and js("document.getElementById('status').textContent") != before: break
+                time.sleep(0.25)
+            return state
+        state = settle(('ready', 'done', 'error') if files else ('done', 'error'))
+        for step, (input_id, paths) in enumerate(files):
+            if state == 'error': break
+            before = js("document.getElementById('status').textContent")
+            el = call('Runtime.evaluate', expression=f"document.getElementById({input_id!r})")['result']
+            call('DOM.setFileInputFiles', files=[str(Path(p).resolve()) for p in paths], objectId=el['objectId'])
+            state = settle(('ready', 'done', 'error') if step < len(files) - 1 else ('done', 'error'), before)
         out = dict(state=state, status=js("(document.getElementById('status') || {}).textContent"),
                    text=js(f"(document.getElementById({element!r}) || {{}}).textContent"))
         if screenshot is not None:

@@ -2,15 +2,17 @@
 // run the audio-in student with onnxruntime-web, draw valence/arousal over time and on the plane.
 // A student that hears harmony rows (student_harmony) also runs the bundle's harmony.onnx (note transcriber + rows, one
 // graph) once per clip on the audio resampled to 22.05 kHz, and takes the rows' windows as its second input.
-// URL parameters (for tests and links): ?audio=URL runs on that file; ?model=URL&frontend=URL pick another model.
+// URL parameters (for tests and links): ?audio=URL runs on that file; ?frontend=URL loads another bundle, whose models
+// and harmony graph are files beside that frontend.json; ?model=URL (relative to the page, like any link) another model.
+// "Use your own model" takes the same files from the user's disk, matched by the names frontend.json lists.
 'use strict';
 const $ = (id) => document.getElementById(id);
 let state = { session: null, fe: null, modelName: null, harmony: null };
-let busy = false;                                    // one file at a time: a session must not run two files at once
+let busy = false;                                    // one file or model at a time: a session must not run two files at once
 
-function status(msg, error = false) {
-  const s = $('status'); s.textContent = msg; s.className = error ? 'error' : '';
-  document.body.dataset.state = error ? 'error' : (msg.startsWith('Done') ? 'done' : 'busy');
+function status(msg, kind = 'busy') {               // kind: busy | ready (waits for a file) | done | error
+  const s = $('status'); s.textContent = msg; s.className = kind === 'error' ? 'error' : '';
+  document.body.dataset.state = kind;                // what tests/test_browser.py waits on
 }
 
 function windowStarts(nFrames, win, hop) {          // distilled_vit.audio.window_starts
@@ -26,14 +28,23 @@ async function sha256(bytes) {                       // hex SHA-256 (Web Crypto:
   return Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function loadModel(modelBytes, feText, name, harmonyBytes = null) {
+function readFrontend(feText) {                      // the bundle description, checked as predict checks it (09a_predict)
   let fe;
   try { fe = JSON.parse(feText); } catch (e) { throw new Error(`frontend.json: not readable JSON (${e.message})`); }
-  if (!fe || fe.format !== 'distilled_vit-onnx-bundle' || !fe.wave_input)
+  if (!fe || fe.format !== 'distilled_vit-onnx-bundle' || !fe.wave_input || !fe.models)
     throw new Error('frontend.json: not a distilled_vit export description with an audio-in model (wave_input missing; export again)');
-  const lr = (fe.labels && fe.labels.range) || [-1, 1];    // as predict checks it (09a_predict)
+  const lr = (fe.labels && fe.labels.range) || [-1, 1];
   if (!Array.isArray(lr) || lr.length !== 2 || !lr.every(Number.isFinite) || !(lr[0] < lr[1]))
     throw new Error(`frontend.json: labels.range must be two finite numbers [low, high] with low < high, got ${JSON.stringify(lr)}`);
+  const files = Object.entries(fe.models).map(([v, f]) => [`model file of variant '${v}'`, f]);
+  if (fe.harmony) files.push(['harmony graph', fe.harmony.graph]);
+  for (const [what, f] of files)                      // a bundle's files lie beside its frontend.json: plain file names
+    if (typeof f !== 'string' || !f || /[\\/]/.test(f) || f === '.' || f === '..')
+      throw new Error(`frontend.json: ${what} ${JSON.stringify(f)} is outside the bundle folder; a bundle's files lie beside its frontend.json`);
+  return fe;
+}
+
+async function loadModel(modelBytes, fe, name, harmonyBytes = null) {
   const want = fe.checksums && fe.checksums.files && fe.checksums.files[name];   // recorded at export (bundles before: none)
   if (want && (await sha256(modelBytes)) !== want)
     throw new Error(`${name}: SHA-256 differs from the one frontend.json recorded (another export's model, or damaged); export again`);
@@ -146,17 +157,17 @@ function draw(res) {
   q.fillStyle = '#000'; q.beginPath(); q.arc(sc(res.valence), S - sc(res.arousal), 6, 0, 7); q.fill();
 }
 
-async function run(bytes, name) {
-  if (busy) { status(`Still scoring the previous file; drop ${name} again when it is done.`); return; }
+async function run(bytes, name) {                    // bytes: an ArrayBuffer or a promise of one
+  if (busy) { status(`Still busy with the previous file or model; drop ${name} again when it is done.`); return; }
   busy = true;
   try {
     if (!state.session) throw new Error('no model loaded');
     status(`Decoding ${name}…`);
-    const y = await decode(bytes, name, state.fe.frontend.sample_rate);
+    const y = await decode(await bytes, name, state.fe.frontend.sample_rate);
     const res = await predict(y, name);
     draw(res); $('result').textContent = JSON.stringify(res, null, 1);
-    status(`Done: ${name}: valence ${res.valence.toFixed(2)}, arousal ${res.arousal.toFixed(2)} (${res.windows.length} windows).`);
-  } catch (e) { status(String(e.message || e), true); }
+    status(`Done: ${name}: valence ${res.valence.toFixed(2)}, arousal ${res.arousal.toFixed(2)} (${res.windows.length} windows).`, 'done');
+  } catch (e) { status(String(e.message || e), 'error'); }
   finally { busy = false; }
 }
 
@@ -165,29 +176,48 @@ const fetchText = async (url) => { const r = await fetch(url); if (!r.ok) throw 
 
 async function main() {
   const q = new URLSearchParams(location.search);
+  busy = true;                                        // the picker waits until the default model is in
   try {
-    const feUrl = q.get('frontend') || 'frontend.json', feText = await fetchText(feUrl);
-    const fe = JSON.parse(feText), modelUrl = q.get('model') || fe.models[fe.default_model];
-    const graph = fe.harmony ? await fetchBytes(new URL(fe.harmony.graph, new URL(feUrl, location.href)).href) : null;
-    await loadModel(await fetchBytes(modelUrl), feText, modelUrl.split('/').pop(), graph);
-    status('Ready: drop an audio file.');
-  } catch (e) { status(`No default model here (${e.message || e}); choose a model and its frontend.json below.`, !!q.get('model')); }
+    const feUrl = new URL(q.get('frontend') || 'frontend.json', location.href), fe = readFrontend(await fetchText(feUrl.href));
+    const beside = (f) => new URL(f, feUrl).href;     // the bundle's own files: in the folder of the frontend.json loaded
+    const modelUrl = q.get('model') ? new URL(q.get('model'), location.href).href : beside(fe.models[fe.default_model]);
+    const graph = fe.harmony ? await fetchBytes(beside(fe.harmony.graph)) : null;
+    await loadModel(await fetchBytes(modelUrl), fe, modelUrl.split('/').pop(), graph);
+    status('Ready: drop an audio file.', 'ready');
+  } catch (e) {
+    status(`No default model here (${e.message || e}); choose an export's files below.`,
+           q.get('model') || q.get('frontend') ? 'error' : 'ready');
+  } finally { busy = false; }
   if (q.get('audio') && state.session) {
     const url = q.get('audio');
-    try { await run(await fetchBytes(url), url.split('/').pop()); } catch (e) { status(String(e.message || e), true); }
+    try { await run(await fetchBytes(url), url.split('/').pop()); } catch (e) { status(String(e.message || e), 'error'); }
   }
 }
 
-$('audio').addEventListener('change', async (e) => { const f = e.target.files[0]; if (f) run(await f.arrayBuffer(), f.name); });
+async function ownModel(e) {                          // the files of one export, chosen together
+  const files = Array.from(e.target.files);
+  if (!files.length) return;
+  if (busy) { status('Still busy with a file or model; choose the model again when it is done.'); return; }
+  busy = true; status(`Loading ${files.length} file(s)…`);
+  try {
+    const byName = new Map(files.map((f) => [f.name, f]));
+    const need = (name, why) => { if (!byName.has(name)) throw new Error(`${name} missing: ${why}`); return byName.get(name); };
+    const fe = readFrontend(await need('frontend.json', 'choose it together with the model (the files of one export)').text());
+    const graph = fe.harmony && fe.harmony.graph, def = fe.models[fe.default_model];
+    const onnx = files.filter((f) => f.name.endsWith('.onnx') && f.name !== graph);   // the model: the only one, or the default
+    const m = onnx.length === 1 ? onnx[0] : need(def, onnx.length ? `choose one model, or ${def} among them`
+                                                                    : 'choose the model together with frontend.json');
+    const g = graph ? need(graph, 'this student hears harmony rows; choose it together with frontend.json and the model') : null;
+    await loadModel(await m.arrayBuffer(), fe, m.name, g && await g.arrayBuffer());
+    status(`Ready with ${m.name}: drop an audio file.`, 'ready');
+  } catch (err) { status(String(err.message || err), 'error'); }
+  finally { busy = false; }
+}
+
+$('audio').addEventListener('change', (e) => { const f = e.target.files[0]; if (f) run(f.arrayBuffer(), f.name); });
 const drop = $('drop');
 drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
 drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-drop.addEventListener('drop', async (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer.files[0]; if (f) run(await f.arrayBuffer(), f.name); });
-async function ownModel() {
-  const m = $('model').files[0], f = $('frontend').files[0];
-  if (!m || !f || busy) return;
-  try { await loadModel(await m.arrayBuffer(), await f.text(), m.name); status(`Ready with ${m.name}: drop an audio file.`); }
-  catch (e) { status(String(e.message || e), true); }
-}
-$('model').addEventListener('change', ownModel); $('frontend').addEventListener('change', ownModel);
+drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); const f = e.dataTransfer.files[0]; if (f) run(f.arrayBuffer(), f.name); });
+$('bundle').addEventListener('change', ownModel);
 main();
