@@ -41,12 +41,6 @@ def _stage_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob('*') if p.is_file() and p.name not in _BOOKKEEPING
                   and not p.name.startswith('checkpoint') and not p.name.endswith('.tmp'))
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''): h.update(block)
-    return h.hexdigest()
-
 def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool = False) -> Path | None:
     """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary folder renamed into place);
     returns the entry (None when it could not be written: a warning, not an error; the run itself is complete).
@@ -61,7 +55,7 @@ def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool
         files = {}
         for p in _stage_files(src):
             rel = p.relative_to(src).as_posix(); (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, tmp / rel); files[rel] = _sha256(tmp / rel)
+            shutil.copyfile(p, tmp / rel); files[rel] = file_sha256(tmp / rel)
         atomic_write_json(tmp / 'entry.json', dict(stage=stage, key=key, seconds=seconds, files=files,
                                                    stored=time.strftime('%Y-%m-%d %H:%M:%S')))
         if replace and dst.is_dir():                     # moved aside first: a reader never sees half of either entry
@@ -92,7 +86,7 @@ def restore_stage(run: RunDir, stage: str, key: str) -> dict | None:
         if (odd := sorted(set(entry['files']) - held)):     # '../x', '/etc/x', a link, a file it lacks: never followed
             raise ValueError(f'entry.json lists {odd[0]!r}, which is not a file of the entry')
         for rel, h in entry['files'].items():
-            if _sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
+            if file_sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
     except (OSError, ValueError) as e:
         print(f"warning: stage cache entry {src} is unusable ({type(e).__name__}: {str(e)[:120]}); deleting it and "
               f"making the {stage} stage again", file=sys.stderr)

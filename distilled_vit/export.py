@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_export.ipynb 1
 from __future__ import annotations
-import contextlib, copy, hashlib, io, json, logging, os, warnings
+import contextlib, copy, io, json, logging, os, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -20,7 +20,7 @@ from .wave import WaveStudent, WaveHarmonyStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
-from .predict import BUNDLE_FORMAT, FRONTEND_FILE, file_sha256, frontend_sha256
+from .predict import BUNDLE_FORMAT, FRONTEND_FILE, frontend_sha256
 from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
 from .harmony import BP_RATE, BP_HOP, BP_OVERLAP
 from .transcriber import PTE_MAX_SECONDS, BP_WINDOW, harmony_methods, clip_rows
@@ -336,7 +336,7 @@ def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
     from distilled_vit.harmony import NMP_SHA256, HARMONY_VERSION, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     (a, t), o = HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     return dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, graph=_HARMONY_FILE,
-                sha256=hashlib.sha256((out / _HARMONY_FILE).read_bytes()).hexdigest(),
+                sha256=file_sha256(out / _HARMONY_FILE),
                 transcriber=dict(name="basic-pitch 0.4.0 icassp_2022/nmp.onnx (Apache-2.0), inside the graph", sha256=NMP_SHA256),
                 graph_inputs={a: 'the whole clip, mono float32 at 22050 Hz (resampled from the model rate, soxr HQ)',
                               t: f"int64 scalar: the clip's log-mel frame count, 1 + floor(samples at {cfg.sample_rate} Hz / {cfg.hop_length})"},
@@ -350,7 +350,7 @@ def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
 
 def _executorch_section(cfg: Config, out: Path, programs: dict) -> dict:
     "frontend.json's `executorch`: the `.pte` programs (SHA-256 each), how an app runs harmony.pte."
-    sha = lambda f: hashlib.sha256((out / f).read_bytes()).hexdigest()
+    sha = lambda f: file_sha256(out / f)
     ins = [WAVE_INPUT_NAME] + ([HARMONY_INPUT_NAME] if cfg.student_harmony else [])
     d = dict(programs={k: dict(file=f, sha256=sha(f)) for k, f in programs.items()},
              student=dict(inputs=ins, batch=1, meaning='wave_input (and harmony.input) above, one '

@@ -10,16 +10,16 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, get_config
-from .rundir import PNG_MAGIC, atomic_path, check_user_output, save_figure
+from .rundir import PNG_MAGIC, atomic_path, check_user_output, save_figure, file_sha256
 from .rundir import AUDIO_SUFFIXES, audio_files
 from .parallel import batched
-from .audio import load_audio, log_mel, frame_windows, wave_windows, window_samples, window_starts, Normalizer, AudioError
+from .audio import load_audio, log_mel, frame_windows, window_samples, window_starts, Normalizer, AudioError
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'CSV_COLUMNS', 'CSV_MAGIC', 'ModelBundleError', 'Predictor', 'file_sha256',
-           'frontend_sha256', 'load_predictor', 'training_note', 'hop_frames', 'predict', 'wave_segments',
-           'plot_va_curve', 'audio_inputs', 'predict_files']
+__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'CSV_COLUMNS', 'CSV_MAGIC', 'ModelBundleError', 'Predictor', 'frontend_sha256',
+           'load_predictor', 'training_note', 'hop_frames', 'predict', 'wave_segments', 'plot_va_curve', 'audio_inputs',
+           'predict_files']
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
@@ -56,13 +56,6 @@ def _inside(fe_path: Path, name: str, what: str) -> Path:
         raise ModelBundleError(f"{fe_path}: {what} {name!r} is outside the bundle folder; a bundle's files lie "
                                f"beside its {FRONTEND_FILE}")
     return fe_path.parent / n
-
-def file_sha256(path) -> str:
-    "SHA-256 (hex) of the file `path`, read in 1 MiB blocks."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
-    return h.hexdigest()
 
 def frontend_sha256(fe: dict) -> str:
     """SHA-256 of a bundle description's `frontend` and `normalisation` entries (canonical JSON: sorted keys): what

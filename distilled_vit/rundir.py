@@ -13,9 +13,9 @@ from .core import *
 
 # %% auto 0
 __all__ = ['PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'atomic_path',
-           'atomic_write_text', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json', 'cached_arrays',
-           'RunDir', 'RunLock', 'Stage', 'fingerprint', 'audio_files', 'folder_signature', 'weights_signature',
-           'stage_inputs', 'inputs_changed', 'StageContext']
+           'atomic_write_text', 'file_sha256', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json',
+           'cached_arrays', 'RunDir', 'RunLock', 'Stage', 'fingerprint', 'audio_files', 'folder_signature',
+           'weights_signature', 'stage_inputs', 'inputs_changed', 'StageContext']
 
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
@@ -41,6 +41,13 @@ def atomic_write_text(dst: str | Path, text: str) -> Path:
     "Write `text` to `dst` atomically."
     with atomic_path(dst) as tmp: Path(tmp).write_text(text)
     return Path(dst)
+
+def file_sha256(path) -> str:
+    "SHA-256 (hex) of the file `path`, read in 1 MiB blocks (the stage cache's and the bundles' checksums)."
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
+    return h.hexdigest()
 
 def json_ready(o):
     """JSON-ready copy of `o`: NumPy and torch scalars/arrays to Python, paths to strings, non-finite floats to None
