@@ -150,9 +150,24 @@ def main():
     print((out / f'{a.name}.md').read_text())
 
 
+def num(x) -> str:
+    "A score to three decimals, '–' where undefined."
+    return '–' if x is None else f'{x:.3f}'
+
+
+def with_ci(v: dict, key: str) -> str:
+    "`v[key]` with its 95 % interval `v[key + '_ci95']` when there is one."
+    c = v.get(f'{key}_ci95')
+    return num(v[key]) + ('' if not c else f' [{c[0]:.2f}, {c[1]:.2f}]')
+
+
+def score_cells(v: dict, signs: bool = True) -> list:
+    "A table row's score cells: AUC per axis with intervals, (sign accuracy per axis,) quadrant accuracy."
+    return ([with_ci(v, f'{x}_auc') for x in AXES] + ([num(v[f'{x}_sign_accuracy']) for x in AXES] if signs else [])
+            + [num(v['quadrant_accuracy'])])
+
+
 def markdown(r: dict) -> str:
-    f = lambda x: '–' if x is None else f'{x:.3f}'
-    ci = lambda c: '' if not c else f' [{c[0]:.2f}, {c[1]:.2f}]'
     lines = [f"# Real recorded music: `{r['data']}`, {r['clips']} clips, {r['artists']} artists", '',
              f"Command: `{r['command']}` ({r['date']}). Quadrants {r['quadrants']}; first {r['seconds']:.0f} s of each clip. "
              "Linear heads: artist-grouped 5-fold (the same folds for every arm), out-of-fold predictions pooled; "
@@ -160,8 +175,7 @@ def markdown(r: dict) -> str:
              '| arm | valence AUC | arousal AUC | valence sign acc. | arousal sign acc. | quadrant acc. | what |',
              '|---|---|---|---|---|---|---|']
     for k, v in r['arms'].items():
-        lines.append(f"| `{k}` | {f(v['valence_auc'])}{ci(v['valence_auc_ci95'])} | {f(v['arousal_auc'])}{ci(v['arousal_auc_ci95'])} | "
-                     f"{f(v['valence_sign_accuracy'])} | {f(v['arousal_sign_accuracy'])} | {f(v['quadrant_accuracy'])} | {v['what']} |")
+        lines.append(' | '.join([f"| `{k}`", *score_cells(v), v['what']]) + ' |')
     return '\n'.join(lines) + '\n'
 
 

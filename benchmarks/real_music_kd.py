@@ -52,7 +52,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / 'benchmarks'))
-from real_music import AXES, scores          # noqa: E402  (the scoring of real_music.py, not a copy)
+from real_music import AXES, scores, score_cells   # noqa: E402  (real_music.py's scoring and table cells)
 
 ARMS = {   # name: the settings of its pipeline run (--set), in the tie-breaking order of the selection rule
     'logmel': dict(harmony='false', student_harmony='false'),
@@ -219,8 +219,6 @@ def main():
 
 
 def markdown(r: dict) -> str:
-    f = lambda x: '–' if x is None else f'{x:.3f}'
-    ci = lambda c: '' if not c else f' [{c[0]:.2f}, {c[1]:.2f}]'
     lines = [f"# Real recorded music, trained on it: `{r['data']}`, {r['clips']} clips, {r['artists']} artists", '',
              f"Command: `{r['command']}` ({r['date']}, preset `{r['preset']}`, folds {r['folds']}). Each arm is the "
              "package's pipeline trained on the other folds; its held-out clips' scores (mean over windows) are pooled "
@@ -229,9 +227,8 @@ def markdown(r: dict) -> str:
              '| model | valence AUC | arousal AUC | valence sign acc. | arousal sign acc. | quadrant acc. | params | MB |',
              '|---|---|---|---|---|---|---|---|']
     for k, v in r['models'].items():
-        lines.append(f"| `{k}` | {f(v['valence_auc'])}{ci(v['valence_auc_ci95'])} | {f(v['arousal_auc'])}"
-                     f"{ci(v['arousal_auc_ci95'])} | {f(v['valence_sign_accuracy'])} | {f(v['arousal_sign_accuracy'])} | "
-                     f"{f(v['quadrant_accuracy'])} | {v.get('params') or '–'} | {v.get('size_mb') or '–'} |")
+        lines.append(' | '.join([f"| `{k}`", *score_cells(v), str(v.get('params') or '–'), str(v.get('size_mb') or '–')])
+                     + ' |')
     lines += ['', '| fold | selected on validation | its validation AUC |', '|---|---|---|']
     for k, c in r['selection'].items():
         lines.append(f"| {int(k) + 1} | `{c['model']}` | {c['val_auc'][c['model']]:.3f} |")
@@ -240,8 +237,7 @@ def markdown(r: dict) -> str:
         lines += ['', f"From `{fr['file']}` ({fr['date']}, {fr['clips']} clips, same folds; not run here):", '',
                   '| arm | valence AUC | arousal AUC | quadrant acc. |', '|---|---|---|---|']
         for k, v in fr['arms'].items():
-            lines.append(f"| `{k}` | {f(v['valence_auc'])}{ci(v['valence_auc_ci95'])} | {f(v['arousal_auc'])}"
-                         f"{ci(v['arousal_auc_ci95'])} | {f(v['quadrant_accuracy'])} |")
+            lines.append(' | '.join([f"| `{k}`", *score_cells(v, signs=False)]) + ' |')
     return '\n'.join(lines) + '\n'
 
 

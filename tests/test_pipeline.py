@@ -44,19 +44,22 @@ def test_rerun_skips_finished_stages_and_force_redoes(smoke_run):
     assert ran == sorted(['data', 'pretrain', 'student', 'student_nokd', 'evaluate', 'export']), r.stdout   # X and every later stage
     assert 'teacher       done earlier' in r.stdout and 'gan           done earlier' in r.stdout
 
+def run_smoke_with(out, *sets):
+    """`distilled-vit run --preset smoke --set *sets` into `out` (must succeed); its config and its trained teacher."""
+    from distilled_vit.core import get_config
+    from distilled_vit.train import load_weights
+    from distilled_vit.teacher import create_teacher
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', *sets)
+    assert r.returncode == 0, r.stderr[-3000:]
+    cfg = get_config('smoke', **dict(s.split('=') for s in sets))
+    return cfg, load_weights(create_teacher(cfg), out / 'teacher' / 'model.safetensors')
+
 def test_harmony_teacher_and_log_bands_end_to_end(tmp_path):
     """`harmony=true` with `freq_scale=log`: the teacher hears the 16 harmony rows below its bands, the students and every
     exported model hear audio only (the audio-in ONNX computes the log bands itself), and `predict` works on the bundle."""
     import numpy as np
-    from distilled_vit.core import get_config
-    from distilled_vit.train import load_weights
-    from distilled_vit.teacher import create_teacher
     out = tmp_path / 'h'
-    sets = ('harmony=true', 'freq_scale=log', 'n_fft=2048', 'kd_corpus=16', 'n_clips=16')
-    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', *sets)
-    assert r.returncode == 0, r.stderr[-3000:]
-    cfg = get_config('smoke', **dict(s.split('=') for s in sets))
-    t = load_weights(create_teacher(cfg), out / 'teacher' / 'model.safetensors')
+    cfg, t = run_smoke_with(out, 'harmony=true', 'freq_scale=log', 'n_fft=2048', 'kd_corpus=16', 'n_clips=16')
     assert tuple(t.patch_embed.img_size) == (cfg.n_mels + 16, cfg.win_frames)          # log bands + harmony rows
     fe = json.loads((out / 'export' / 'frontend.json').read_text())
     assert fe['frontend']['freq_scale'] == 'log' and fe['input']['shape'][2] == cfg.n_mels   # the student: bands only
@@ -131,15 +134,9 @@ def test_musicnn_teacher_and_student_end_to_end(tmp_path):
     compute MusiCNN's embedding in spawned processes, the teacher hears it as one more token (and is
     evaluated on its packed windows), the student learns it on the labelled and corpus windows, and
     the exported student hears the log-mel alone."""
-    from distilled_vit.core import get_config
-    from distilled_vit.train import load_weights
-    from distilled_vit.teacher import create_teacher, MusiCNNViT
+    from distilled_vit.teacher import MusiCNNViT
     out = tmp_path / 'm'
-    sets = ('musicnn=true', 'teacher_musicnn=token', 'kd_musicnn=0.5', 'kd_corpus=8', 'n_clips=12')
-    r = cli_here('run', '--preset', 'smoke', '--out', str(out), '--set', *sets)
-    assert r.returncode == 0, r.stderr[-3000:]
-    cfg = get_config('smoke', **dict(s.split('=') for s in sets))
-    t = load_weights(create_teacher(cfg), out / 'teacher' / 'model.safetensors')
+    cfg, t = run_smoke_with(out, 'musicnn=true', 'teacher_musicnn=token', 'kd_musicnn=0.5', 'kd_corpus=8', 'n_clips=12')
     assert isinstance(t, MusiCNNViT) and t.musicnn_mode == 'token'
     m = json.loads((out / 'student' / 'metrics.json').read_text())
     data = json.loads((out / 'data' / 'summary.json').read_text())
