@@ -357,9 +357,12 @@ def files_summary(out: str | Path) -> str | None:
     n = d.get('skipped') or 0
     line = f"read: {d['clips']} clips, " + (f"{n} skipped (--skip_bad): " + '; '.join(d.get('skipped_reasons', [])[:3])
                                            + (' ...' if n > 3 else '') if n else 'none skipped')
+    def why(n, reasons):                                 # the first three reasons of n skipped files
+        return (': ' + '; '.join(reasons[:3]) + (' ...' if n > 3 else '')) if n and reasons else ''
     if isinstance(u := (read('student/metrics.json') or {}).get('unlabelled'), dict):
         line += (f"; unlabelled {u.get('folder')}: {u.get('files')} files, {u.get('files_used')} used, "
-                 f"{len(u.get('excluded_heldout') or [])} left out (validation/test clips), {u.get('skipped')} skipped")
+                 f"{len(u.get('excluded_heldout') or [])} left out (validation/test clips), {u.get('skipped')} skipped"
+                 + why(u.get('skipped') or 0, u.get('skipped_reasons') or []))
     return line
 
 def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:

@@ -228,7 +228,8 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
         EU = data.musicnn_input(EU[0]) if EU else None
         extra.append(_with_embedding(data.teacher_input(U), EU, tmus)); n_transfer += len(U)
         E += [EU] if smus else []
-        pre['unlabelled'] = {k: uinfo[k] for k in ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped')}
+        pre['unlabelled'] = {k: uinfo[k] for k in ('folder', 'files', 'files_used', 'windows', 'excluded_heldout',
+                                                    'skipped', 'skipped_reasons')}
     if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels (+ 16), T]
     targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
     teacher.cpu()

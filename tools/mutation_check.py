@@ -526,6 +526,10 @@ MUTATIONS = [
      ['tests/test_user_errors.py::test_a_run_ends_saying_what_it_read_and_skipped']),
     ('run_ends_without_saying_what_it_read', 'cli', "if (line := files_summary(out_)): print(line)", "pass", [],
      ['tests/test_user_errors.py::test_a_run_ends_saying_what_it_read_and_skipped']),
+    ('unlabelled_skip_reasons_dropped', 'distill', "'excluded_heldout',\n                                                    'skipped', 'skipped_reasons')}",
+     "'excluded_heldout',\n                                                    'skipped')}", ['07_distill'], []),
+    ('run_end_line_hides_unlabelled_reasons', 'cli', "                 + why(u.get('skipped') or 0, u.get('skipped_reasons') or []))",
+     "                 + '')", ['10_cli'], []),
     ('full_disk_names_no_file', 'rundir', "            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst)) from e",
      "            raise", ['00b_rundir', '10_cli'], []),
 ]
