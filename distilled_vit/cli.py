@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
-import argparse, contextlib, errno, hashlib, inspect, json, os, re, shutil, sys, tempfile, time
+import argparse, contextlib, errno, inspect, json, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
@@ -13,144 +13,32 @@ from .rundir import *
 from .parallel import *
 
 # %% auto 0
-__all__ = ['PROTECTED', 'STAGE_COMMANDS', 'COMMANDS', 'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage',
-           'restore_stage', 'pipeline', 'RunContext', 'open_run', 'run_stage', 'run_pipeline', 'files_summary',
+__all__ = ['COMMANDS', 'RunContext', 'open_run', 'Decision', 'run_stage', 'run_pipeline', 'files_summary', 'stage_commands',
            'predict_cmd', 'score_cmd', 'build_parser', 'main']
 
 # %% ../nbs/10_cli.ipynb
-def code_version(pkg: Path | None = None) -> str:
-    """Fingerprint of this package's source (every module's bytes; `pkg`: another copy's folder) and of the torch and
-    timm versions: a cached stage is trusted only by the code that made it."""
-    import distilled_vit, torch, timm
-    pkg = Path(pkg or Path(distilled_vit.__file__).resolve().parent)
-    src = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py']
-    return fingerprint(dict(src=src, torch=torch.__version__, timm=timm.__version__))
-
-def stage_cache_key(stage: str, stage_fingerprint: str) -> str:
-    "The stage cache's key of a stage made from inputs with fingerprint `stage_fingerprint` by this code."
-    return fingerprint(dict(stage=stage, inputs=stage_fingerprint, code=code_version()))
-
-def stage_cache_path(stage: str, key: str) -> Path:
-    from distilled_vit.data import cache_dir
-    return cache_dir() / f'stage-{stage}-{key}'
-
-_BOOKKEEPING = ('done.json', 'started.json', STAGE_MARKER, 'entry.json')
-
-def _stage_files(folder: Path) -> list[Path]:
-    "A finished stage's result files: everything but bookkeeping and resume checkpoints."
-    return sorted(p for p in folder.rglob('*') if p.is_file() and p.name not in _BOOKKEEPING
-                  and not p.name.startswith('checkpoint') and not p.name.endswith('.tmp'))
-
-def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool = False) -> Path | None:
-    """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary folder renamed into place);
-    returns the entry (None when it could not be written: a warning, not an error; the run itself is complete).
-    `replace` (a stage trained with `--force`) swaps out an existing entry of that key, which may be the bad one the
-    user forced past; otherwise an existing entry is kept (another run stored the same result)."""
-    dst = stage_cache_path(stage, key)
-    if dst.is_dir() and not replace: return dst
-    src, tmp = run.path / stage, None
-    try:
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent))
-        files = {}
-        for p in _stage_files(src):
-            rel = p.relative_to(src).as_posix(); (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, tmp / rel); files[rel] = file_sha256(tmp / rel)
-        atomic_write_json(tmp / 'entry.json', dict(stage=stage, key=key, seconds=seconds, files=files,
-                                                   stored=time.strftime('%Y-%m-%d %H:%M:%S')))
-        if replace and dst.is_dir():                     # moved aside first: a reader never sees half of either entry
-            old = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)); os.replace(dst, old / 'e')
-            shutil.rmtree(old, ignore_errors=True)
-        os.rename(tmp, dst); return dst
-    except OSError as e:
-        if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
-        if dst.is_dir(): return dst                      # another process renamed the same entry into place first
-        print(f"warning: could not store the {stage} stage in the stage cache {dst.parent} ({e}); the run is unaffected",
-              file=sys.stderr)
-        return None
-
-def restore_stage(run: RunDir, stage: str, key: str) -> dict | None:
-    """Copy the stage cache's entry `key` of `stage` into `run` (replacing what the stage folder held); returns what the
-    entry says (`seconds` it took to make, `key`) or None when there is no entry. An entry whose files do not match their
-    recorded checksums, or whose `entry.json` names a file it does not hold (an absolute name, `..`, a link: a
-    name that could point outside the run's stage folder), is deleted with a warning and None returned: the caller
-    makes the stage again. Nothing is copied before the whole entry has been checked."""
-    src = stage_cache_path(stage, key)
-    if not src.is_dir(): return None
-    try:
-        entry = json.loads((src / 'entry.json').read_text())
-        if entry.get('stage') != stage or entry.get('key') != key or not isinstance(entry.get('files'), dict) \
-                or not entry['files'] or not isinstance(entry.get('seconds'), (int, float)):
-            raise ValueError('entry.json does not describe this entry')
-        held = {p.relative_to(src).as_posix() for p in _stage_files(src) if not p.is_symlink()}
-        if (odd := sorted(set(entry['files']) - held)):     # '../x', '/etc/x', a link, a file it lacks: never followed
-            raise ValueError(f'entry.json lists {odd[0]!r}, which is not a file of the entry')
-        for rel, h in entry['files'].items():
-            if file_sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
-    except (OSError, ValueError) as e:
-        print(f"warning: stage cache entry {src} is unusable ({type(e).__name__}: {str(e)[:120]}); deleting it and "
-              f"making the {stage} stage again", file=sys.stderr)
-        shutil.rmtree(src, ignore_errors=True); return None
-    run.remove_stage(stage); dst = run.stage(stage)
-    for rel in entry['files']:
-        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(dst / rel) as t: shutil.copyfile(src / rel, t)
-    return dict(key=key, seconds=entry['seconds'], stored=entry.get('stored'))
-
-# %% ../nbs/10_cli.ipynb
-def _done_info(run: RunDir, stage: str, name: str = 'done.json') -> dict | None:
-    "The stage's `done.json` (None when the stage has not finished), or another of its bookkeeping files."
-    p = run.path / stage / name
-    try: return json.loads(p.read_text()) if p.exists() else None
-    except ValueError: return None                       # unreadable: treat as not done
-
-def _mark_done(run: RunDir, stage: str, seconds: float, **info):
-    atomic_write_json(run.stage(stage) / 'done.json', dict(stage=stage, seconds=round(seconds, 2), **info))
-
-def _invalidate(run: RunDir, first: str):
-    "Remove `first` and every later stage's outputs (only stage folders this run created)."
-    for s in STAGES[STAGES.index(first):]: run.remove_stage(s)
-
-def _sweep_temp(run: RunDir, stage: str):
-    """Remove what a killed process left half-written in stage `stage`'s folder: an atomic write's temporary
-    `.NAME.XXXX.tmp` (SIGKILL cannot be caught, so the write could not clean it up). Such a file is never read."""
-    d = run.path / stage
-    if not run.owns(stage): return
-    for t in list(d.rglob('.*.tmp')):
-        with contextlib.suppress(OSError): t.unlink() if t.is_file() else shutil.rmtree(t)
-
-def pipeline() -> dict[str, Stage]:
-    """The route of a run, in order: each stage's `Stage` record, declared beside its code in its notebook (the stage
-    modules are imported here, not at the top: `predict` and `--help` need neither torch nor librosa)."""
-    from distilled_vit import data, gan, pretrain, teacher, distill, evaluate, export
-    route = (data.STAGE, gan.STAGE, pretrain.STAGE, teacher.STAGE, distill.STAGE, distill.NOKD_STAGE, evaluate.STAGE, export.STAGE)
-    assert tuple(s.name for s in route) == STAGES, 'the route and the run folders (core.STAGES) disagree'
-    return {s.name: s for s in route}
-
 def _content_fingerprint(result) -> str:
     "An `always_run` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
-_TRAINED = ('gan', 'teacher', 'student', 'student_nokd')  # stages whose result is a trained model
-PROTECTED = ('teacher',)                                 # the hours of a run: never trained again without being asked
-
-def _guard_other_kind(out: str | Path, cfg: Config, force: str | None) -> bool:
+def _guard_other_kind(out: str | Path, cfg: Config, force: str | None, route: dict[str, Stage]) -> bool:
     """Refuse (before anything is written) a dry run, or a run of another preset, into a folder that holds a finished
-    run's trained models: it would replace them all. `--force STAGE` at or before the first trained stage asks for it.
+    run's trained models (its records' `trained`): it would replace them all. `--force STAGE` at or before the first
+    trained stage asks for it.
     Returns whether the folder holds a dry run (whose one-batch models any run may replace)."""
     path = Path(out)
     try: old = json.loads((path / 'config.json').read_text()) if (path / RUN_MARKER).is_file() else None
     except (OSError, ValueError): return False           # RunDir names an unreadable config
     if not old or old.get('dry_run'): return bool(old)   # nothing, or a dry run's one-batch models: nothing to lose
-    trained = [s for s in _TRAINED if (path / s / 'done.json').is_file()]
-    if not trained or (force is not None and STAGES.index(force) <= STAGES.index(trained[0])): return False
+    trained, names = [s for s, st in route.items() if st.trained and (path / s / 'done.json').is_file()], list(route)
+    if not trained or (force is not None and names.index(force) <= names.index(trained[0])): return False
     what = 'a --dry_run' if cfg.dry_run else f"a {cfg.preset} run" if cfg.preset != old.get('preset') else None
     if what: raise ConfigError(f"{path} holds a finished {old.get('preset')} run (trained: {', '.join(trained)}); {what} "
                                f"would replace its models: use a new --out, or --force {trained[0]} to replace them")
     return False
 
 def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced, route: dict[str, Stage]) -> None:
-    """Refuse, before any stage after the data is touched, to train a finished `PROTECTED` stage (the teacher) again
+    """Refuse, before any stage after the data is touched, to train a finished `protected` stage (the teacher) again
     because its inputs changed (an edited label, another teacher field): the fingerprints would redo it, but discarding
     it is for the user to ask (`--force teacher`, or a new `--out` that keeps this run)."""
     fp = dict(fps)
@@ -158,8 +46,8 @@ def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced, route: dict[st
         if st.always_run: continue
         if any(d not in fp for d in st.reads): return
         inputs = stage_inputs(cfg, st, fp); fp[s] = fingerprint(inputs)
-        info = _done_info(run, s)
-        if s in PROTECTED and s not in forced and info is not None and info.get('fingerprint') != fp[s]:
+        info = run.done(s)
+        if st.protected and s not in forced and info is not None and info.get('fingerprint') != fp[s]:
             raise ConfigError(f"{run.path}: the finished {s} would be trained again ({inputs_changed(info.get('inputs'), inputs)}); "
                               f"pass --force {s} to replace it, or use a new --out to keep this run")
 
@@ -173,7 +61,7 @@ class RunContext(StageContext):
     restored: dict = field(default_factory=dict)
     forced: tuple = ()
     prior_dry: bool = False
-    last: str = STAGES[-1]
+    last: str = ''                                       # the last stage this run runs (`until`)
     t_start: float = field(default_factory=time.perf_counter)
     lock: RunLock | None = None                          # rank 0's hold on the run folder (`close` lets the next run in)
 
@@ -183,7 +71,8 @@ class RunContext(StageContext):
 
     def log(self, stage: str, msg: str):
         "One progress line: `[3/8] teacher  running...  (elapsed 12s)`."
-        if self.progress: print(f"[{STAGES.index(stage) + 1}/{STAGES.index(self.last) + 1}] {stage:<13} {msg}  "
+        at = list(self.route).index
+        if self.progress: print(f"[{at(stage) + 1}/{at(self.last) + 1}] {stage:<13} {msg}  "
                                 f"(elapsed {time.perf_counter() - self.t_start:.0f}s)", flush=True)
 
 def _preflight(ctx: RunContext, out: Path):
@@ -200,7 +89,7 @@ def _preflight(ctx: RunContext, out: Path):
     try: _guard_protected(old, ctx.cfg, fps, ctx.forced, ctx.route)
     except ConfigError:
         for s, f in fps.items():
-            if (_done_info(old, s) or {}).get('fingerprint') not in (None, f): ctx.log(s, ctx.route[s].changed)
+            if (old.done(s) or {}).get('fingerprint') not in (None, f): ctx.log(s, ctx.route[s].changed)
         raise
 
 def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None, progress: bool = True) -> RunContext:
@@ -210,70 +99,59 @@ def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str 
     finished teacher), the run directory opened and its `config.json` written (and, with `force`, that stage and every
     later one discarded). Returns the context `run_stage` takes."""
     from distilled_vit.train import init_distributed, _barrier
+    route = pipeline(); names = list(route)
     for name, v in (('force', force), ('until', until)):
-        if v is not None and v not in STAGES: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(STAGES)}")
+        if v is not None and v not in route: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(route)}")
     rank, world = init_distributed(); main = rank == 0
     from distilled_vit.teacher import check_teacher_weights
     check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
     lock = RunLock(out) if main else None                # two runs into one folder would resume each other's checkpoints
-    ctx = RunContext(cfg, None, rank, world, progress and main, route=pipeline(), lock=lock,
-                     forced=STAGES[STAGES.index(force):] if force else (), last=until or STAGES[-1])
+    ctx = RunContext(cfg, None, rank, world, progress and main, route=route, lock=lock,
+                     forced=tuple(names[names.index(force):]) if force else (), last=until or names[-1])
     try:
-        ctx.prior_dry = _guard_other_kind(out, cfg, force)   # every rank decides alike, before anything is written
+        ctx.prior_dry = _guard_other_kind(out, cfg, force, route)   # every rank decides alike, before anything is written
         if main: _preflight(ctx, Path(out))              # (the other ranks wait below; torchrun ends them if it refuses)
         _barrier()
         if main:
-            ctx.run = RunDir(out, cfg, check=False)      # only now config.json: another config is fine, fingerprints
-            if force: _invalidate(ctx.run, force)        # decide what to redo
+            ctx.run = RunDir(out, cfg, check=False, stages=tuple(names))   # only now config.json: another config is
+            for s in ctx.forced: ctx.run.remove_stage(s)   # fine, fingerprints decide what to redo
     except BaseException:
         if lock is not None: lock.release(tidy=True)     # refused: a folder made for the lock is removed again
         raise
     _barrier()
-    if not main: ctx.run = RunDir(out, cfg, write=False)
+    if not main: ctx.run = RunDir(out, cfg, write=False, stages=tuple(names))
     tpath = ctx.run.path / 'timings.json'
     ctx.timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     return ctx
 
-def _decide(ctx: RunContext, st: Stage) -> tuple[dict | None, dict | None, bool]:
-    """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`. A stage to do whose
-    folder holds another attempt (finished or interrupted) with other inputs loses that folder, saying why; an
-    interrupted attempt with the same inputs is kept, so it resumes. Returns (its `done.json`, its inputs, done)."""
-    from distilled_vit.train import _barrier
-    run, stage, fps = ctx.run, st.name, ctx.fingerprints
-    info, inputs, done = _done_info(run, stage), None, False
-    if not st.always_run:
-        if not ctx.prior_dry and not any(s in fps for s, r in ctx.route.items() if not r.always_run):
-            _guard_protected(run, ctx.cfg, fps, ctx.forced, ctx.route)
-        inputs = stage_inputs(ctx.cfg, st, fps); fps[stage] = fingerprint(inputs)
-        done = info is not None and info.get('fingerprint') == fps[stage]
-        before = info or _done_info(run, stage, 'started.json')     # a finished, or an interrupted, earlier attempt
-    _barrier()                                           # every rank has decided before rank 0 changes anything
-    if ctx.main and inputs is not None and not done:
-        unknown = before is None and run.owns(stage) and \
-            any(p.name != STAGE_MARKER for p in (run.path / stage).iterdir())   # an attempt that says nothing of its inputs
-        if unknown or before is not None and before.get('fingerprint') != fps[stage]:
-            ctx.log(stage, f"inputs changed since the last run ({inputs_changed((before or {}).get('inputs'), inputs)}): redoing it")
-            run.remove_stage(stage)                      # an interrupted attempt resumes only when its inputs are the same
-        atomic_write_json(run.stage(stage) / 'started.json', dict(fingerprint=fps[stage], inputs=inputs))
-    if ctx.main and not done: _sweep_temp(run, stage)    # a killed run's temp files: removed before the stage works
-    return info, inputs, done
+@dataclass
+class Decision:
+    """What `run_stage` found of a stage (`found`: its `done.json`), does (`action`: `load` it, done earlier or restored
+    from the stage `cache`; `run` it, new or resuming; `redo` it, an attempt with other inputs) and `why`."""
+    found: dict | None
+    inputs: dict | None = None                           # `stage_inputs` (None: `always_run`, fingerprinted by content)
+    action: str = 'run'
+    why: str = ''
+    key: str | None = None                               # its stage cache key (a `cached` stage, the cache on)
+    cache: dict | None = None                            # the stage cache entry it was restored from
 
-def _restore(ctx: RunContext, st: Stage, inputs: dict | None, done: bool) -> tuple[dict | None, str | None, bool]:
-    """A `cached` stage this run directory lacks, restored from the stage cache when an earlier run made it from the
-    same inputs with the same code (rank 0 copies, every rank then reads). A forced stage is never restored, but keeps
-    its key: what it trains replaces the entry (which may be the bad one the user forced past). Returns (the entry's
-    info, its key, done)."""
-    from distilled_vit.train import _barrier
-    stage = st.name
-    if not (st.cached and ctx.cfg.stage_cache): return None, None, done
-    ckey, cached = stage_cache_key(stage, ctx.fingerprints[stage]), None
-    if not done and stage not in ctx.forced:
-        if ctx.main and (cached := restore_stage(ctx.run, stage, ckey)) is not None:
-            _mark_done(ctx.run, stage, 0.0, fingerprint=ctx.fingerprints[stage], inputs=inputs, cache=cached)
-        _barrier()                                       # every rank reads what rank 0 restored
-        cached = (_done_info(ctx.run, stage) or {}).get('cache') if not ctx.main else cached
-        done = cached is not None and (_done_info(ctx.run, stage) or {}).get('fingerprint') == ctx.fingerprints[stage]
-    return cached, ckey, done
+def _decide(ctx: RunContext, st: Stage) -> Decision:
+    """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`, or, for an attempt that
+    did not finish, its `started.json` (one that records nothing of its inputs is redone). Reads only."""
+    run, stage, fps = ctx.run, st.name, ctx.fingerprints
+    d = Decision(run.done(stage))
+    if st.always_run: return d
+    if not ctx.prior_dry and not any(s in fps for s, r in ctx.route.items() if not r.always_run):
+        _guard_protected(run, ctx.cfg, fps, ctx.forced, ctx.route)   # before the first stage that is not always_run
+    d.inputs = stage_inputs(ctx.cfg, st, fps); fps[stage] = fingerprint(d.inputs)
+    if st.cached and ctx.cfg.stage_cache: d.key = stage_cache_key(stage, fps[stage])
+    before = d.found or run.done(stage, 'started.json')     # a finished, or an interrupted, earlier attempt
+    unknown = before is None and run.owns(stage) and \
+        any(p.name != STAGE_MARKER for p in (run.path / stage).iterdir())   # an attempt that says nothing of its inputs
+    if d.found is not None and d.found.get('fingerprint') == fps[stage]: d.action, d.why = 'load', 'done earlier'
+    elif unknown or before is not None and before.get('fingerprint') != fps[stage]:
+        d.action, d.why = 'redo', f"inputs changed since the last run ({inputs_changed((before or {}).get('inputs'), d.inputs)})"
+    return d
 
 def _execute(ctx: RunContext, st: Stage, done: bool):
     """The one rank rule: a finished stage is `load`ed by every rank; a `ddp` stage is `run` by every rank together
@@ -290,59 +168,48 @@ def _execute(ctx: RunContext, st: Stage, done: bool):
         _barrier()
         if not ctx.main: ctx.results[st.name] = st.load(ctx)
 
-def _record(ctx: RunContext, st: Stage, info: dict | None, inputs: dict | None, done: bool, cached: dict | None,
-            ckey: str | None, t0: float):
-    """After the stage: an `always_run` stage's fingerprint from its content (saying, in the record's words, when that
-    changed); the time, `done.json` and `timings.json` of work done now; a newly trained `cached` stage into the cache."""
-    stage, fps = st.name, ctx.fingerprints
+def run_stage(ctx: RunContext, stage: str):
+    """Stage `stage` of `ctx.route` (the stages it reads already run): decide (`_decide`), rank 0's run directory
+    prepares it (`RunDir.begin`: a `cached` stage, unless forced, restored from the stage cache), execute (the one rank
+    rule), record (`RunDir.record`; an `always_run` stage's fingerprint from its content), then the record's `finish`.
+    Returns its result (also `ctx[stage]`). `run_pipeline` loops over it; the narrative notebook calls it stage by stage."""
+    from distilled_vit.train import _barrier
+    st, fps = ctx.route[stage], ctx.fingerprints; ctx.stage = stage
+    d = _decide(ctx, st)
+    _barrier()                                           # every rank has decided before rank 0 changes anything
+    t0 = time.perf_counter()
+    if d.action != 'load':
+        if d.action == 'redo': ctx.log(stage, d.why + ': redoing it')
+        if ctx.main: ctx.run.begin(stage, d.inputs, fps.get(stage), d.action == 'redo', None if stage in ctx.forced else d.key)
+        _barrier()                                       # every rank reads what rank 0 restored
+        if d.key and (c := ctx.run.done(stage) or {}).get('cache') and c.get('fingerprint') == fps[stage]:
+            d.action, d.cache = 'load', c['cache']
+    ctx.log(stage, f"restored from the stage cache (trained in {d.cache['seconds']:.0f}s by an earlier run from the same "
+                   f"inputs; --set stage_cache=false trains it again)" if d.cache else
+                   'done earlier: reusing its outputs' if d.action == 'load' else 'running...')
+    _execute(ctx, st, d.action == 'load')
     if st.always_run:
         fps[stage] = _content_fingerprint(ctx.results[stage])
-        if info is not None and info.get('fingerprint') not in (None, fps[stage]): ctx.log(stage, st.changed or f"{stage} changed since the last run")
-    if not done or cached:
+        if d.found is not None and d.found.get('fingerprint') not in (None, fps[stage]): ctx.log(stage, st.changed or f"{stage} changed since the last run")
+    if d.action != 'load' or d.cache:
         ctx.timings[stage] = round(time.perf_counter() - t0, 2)
-        if ctx.main:
-            _mark_done(ctx.run, stage, ctx.timings[stage], fingerprint=fps[stage], inputs=inputs, **(dict(cache=cached) if cached else {}))
-            atomic_write_json(ctx.run.path / 'timings.json', ctx.timings)
-            if ckey and not cached: store_stage(ctx.run, stage, ckey, ctx.timings[stage], replace=stage in ctx.forced)
-    if ctx.main and st.cached and (c := (_done_info(ctx.run, stage) or {}).get('cache')): ctx.restored[stage] = c   # now or earlier
+        if ctx.main: ctx.run.record(stage, ctx.timings[stage], fps[stage], d.inputs, d.cache, ctx.timings, d.key, stage in ctx.forced)
+    if ctx.main and st.cached and (c := (ctx.run.done(stage) or {}).get('cache')): ctx.restored[stage] = c   # now or earlier
     ctx.log(stage, f"finished in {time.perf_counter() - t0:.1f}s")
-
-def run_stage(ctx: RunContext, stage: str):
-    """Stage `stage` of `ctx.route` (the stages it reads already run): decide (done / restore / run), execute (with the
-    one rank rule), record; then the record's `finish`. Returns its result (also in `ctx[stage]`). `run_pipeline` is a
-    loop over it, and the narrative notebook calls it stage by stage, so the two cannot drift apart."""
-    st = ctx.route[stage]; ctx.stage = stage
-    info, inputs, done = _decide(ctx, st)
-    t0 = time.perf_counter()
-    cached, ckey, done = _restore(ctx, st, inputs, done)
-    ctx.log(stage, f"restored from the stage cache (trained in {cached['seconds']:.0f}s by an earlier run from the same "
-                   f"inputs; --set stage_cache=false trains it again)" if cached else
-                   'done earlier: reusing its outputs' if done else 'running...')
-    _execute(ctx, st, done)
-    _record(ctx, st, info, inputs, done, cached, ckey, t0)
     if st.finish: st.finish(ctx)
     return ctx.results[stage]
 
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
-    """Run the stages of `core.STAGES` (up to `until`) into run directory `out`; returns the report (or, when stopping
-    before the report, the timings). Each stage's module does the work (`run(ctx)`) or reads a finished result back
-    (`load(ctx)`, the stage protocol of `00b_rundir`). A finished stage is reused while its inputs' fingerprint is
-    unchanged and redone (saying why in one line) when it changed; `force` redoes a stage and all after it. Two
-    changes are refused instead, with one line, because they would discard training nobody asked to discard: a dry run
-    or another preset into a finished run's folder (`_guard_other_kind`), and new inputs for a finished teacher
-    (`_guard_protected`); `--force` (or a new `--out`) asks for them. A stage of
-    `cached` record (the teacher) that this run directory lacks is restored from the stage cache when an earlier run,
-    in any directory, made it from the same inputs with the same code (`cfg.stage_cache`; `force` bypasses it).
-
-    Under `torchrun` (WORLD_SIZE > 1) every rank calls this: rank 0 alone writes files (run folder, stage bookkeeping
-    and every stage whose record is not `ddp`) while the others wait at a barrier and then `load` what it wrote; the
-    `ddp` stages are run by all ranks together, after rank 0 has built the cache entries they read (`warm`). Every
-    rank returns the same report."""
+    """Run the route (`pipeline`) up to `until` into run directory `out`: `open_run`, then `run_stage` for each stage
+    (a finished one reused while its inputs are unchanged; `force` redoes a stage and all after it). Returns the report
+    (or, stopping before it, the timings). Under `torchrun` every rank calls this and returns the same report: rank 0
+    alone writes (the run folder, the bookkeeping, every stage whose record is not `ddp`), the others wait and `load`;
+    the `ddp` stages are run by all ranks together, after rank 0 has built what they read (`warm`)."""
     from distilled_vit.train import _barrier
     ctx = open_run(cfg, out, force, until, progress)
     try:
-        for stage in STAGES[:STAGES.index(ctx.last) + 1]: run_stage(ctx, stage)
+        for stage in (names := list(ctx.route))[:names.index(ctx.last) + 1]: run_stage(ctx, stage)
     finally: ctx.close()
     _barrier()                                           # all ranks leave together
     return ctx.results.get('report') or dict(timings_s=ctx.timings)
@@ -380,7 +247,7 @@ _COMMON = dict(preset=Param("configuration preset: smoke, cpu or paper", str),
                skip_bad=Param("skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true),
                dry_run=Param("build every model of the preset and run one batch per stage on a few clips", store_true))
 
-def _stage_command(until: str, doc: str):
+def _stage_command(until: str, st: Stage, last: bool):
     def cmd(preset: _COMMON['preset'] = 'cpu', data: _COMMON['data'] = None, out: _COMMON['out'] = None,
             set: _COMMON['set'] = None, force: _COMMON['force'] = None, skip_bad: _COMMON['skip_bad'] = False,
             dry_run: _COMMON['dry_run'] = False):
@@ -390,28 +257,23 @@ def _stage_command(until: str, doc: str):
             out_ = out or f'runs/{preset}' + ('-dry' if cfg.dry_run else '')
             res = run_pipeline(cfg, out_, force=force, until=until)
             if not (dist.is_initialized() and dist.get_rank()):                   # the summaries once, from rank 0
-                if until == STAGES[-1]:
+                if last:
                     from distilled_vit.evaluate import summary_table
                     print(summary_table(res))
                 if (line := files_summary(out_)): print(line)    # the last line: what was read, skipped and why
         finally:
             if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()   # torchrun: leave together
         return res
-    cmd.__doc__ = doc
-    cmd.__name__ = until
+    cmd.__doc__, cmd.__name__, cmd.aliases = st.about, until, st.command[1:]
     return cmd
 
-STAGE_COMMANDS = {                                       # command: (last stage it runs, what it does)
-    'run': ('export', "Run the whole pipeline (data, GAN, pretraining, teacher, distillation + no-KD baseline, evaluation, "
-                      "export) and print the summary; `export` is another name for it."),
-    'prepare-data': ('data', "Prepare the dataset: features, splits, normalisation, summary."),
-    'train-gan': ('gan', "Run the pipeline up to the conditional GAN stage."),
-    'pretrain': ('pretrain', "Run the pipeline up to the pretrain stage (pretrained backbones and corpus in the feature cache)."),
-    'train-teacher': ('teacher', "Run the pipeline up to the teacher."),
-    'distill': ('student_nokd', "Run the pipeline up to distillation (KD student and no-KD student)."),
-    'evaluate': ('evaluate', "Run the pipeline up to the evaluation."),
-}
-_ALIASES = {'run': ['export']}
+def stage_commands(route: dict[str, Stage]) -> dict:
+    """The sub-commands the route's records name (`Stage.command`), each running the pipeline up to its stage: the
+    whole pipeline's first, then in the route's order."""
+    last = next(reversed(route), None)
+    return {st.command[0]: _stage_command(s, st, s == last) for s, st in sorted(route.items(), key=lambda r: r[0] != last)
+            if st.command}
+
 
 def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3, ...) of any length; several files "
                              "or folders (searched recursively) give one CSV", str, nargs='+'),
@@ -470,18 +332,18 @@ def score_cmd(model: Param("exported model folder (RUN_DIR/export) or .onnx file
     print(score_table(res) + (f"\nJSON: {json_out}" if json_out else ''))
     return res
 
-COMMANDS = {name: _stage_command(until, doc) for name, (until, doc) in STAGE_COMMANDS.items()} | {
-    'predict': predict_cmd, 'score': score_cmd}
+COMMANDS = {'predict': predict_cmd, 'score': score_cmd}     # those that run no stage (`stage_commands`: those that do)
 
 # %% ../nbs/10_cli.ipynb
-def build_parser() -> argparse.ArgumentParser:
-    """`distilled-vit` with one argparse sub-parser per command of `COMMANDS`; a command's options are its function's
-    `Param` annotations, read by fastcore's `anno_parser` (the parser behind `call_parse`)."""
+def build_parser(route: dict[str, Stage] | None = None) -> argparse.ArgumentParser:
+    """`distilled-vit` with one argparse sub-parser per command: the stage commands of `route` (default `pipeline()`;
+    `{}` for none: `predict` and `score` import no stage module, hence no torch) and `COMMANDS`; a command's options are
+    its function's `Param` annotations, read by fastcore's `anno_parser` (the parser behind `call_parse`)."""
     p = argparse.ArgumentParser(prog='distilled-vit', description="Audio to valence/arousal: a ViT teacher distilled into "
                                 "a phone-sized student. `distilled-vit COMMAND --help` lists a command's options.")
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
-    for name, fn in COMMANDS.items():
-        sub.add_parser(name, parents=[anno_parser(fn)], add_help=False, aliases=_ALIASES.get(name, []),
+    for name, fn in (stage_commands(pipeline() if route is None else route) | COMMANDS).items():
+        sub.add_parser(name, parents=[anno_parser(fn)], add_help=False, aliases=list(getattr(fn, 'aliases', ())),
                        help=fn.__doc__.split('\n')[0], description=fn.__doc__).set_defaults(func=fn)
     return p
 
@@ -494,7 +356,7 @@ def _opt(a: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     "Entry point of `distilled-vit`: parse, run the command; user errors become one line and exit status 2."
     argv = list(sys.argv[1:] if argv is None else argv)
-    try: args = build_parser().parse_args([_opt(a) for a in argv])
+    try: args = build_parser({} if argv[:1] and _opt(argv[0]) in COMMANDS else None).parse_args([_opt(a) for a in argv])
     except SystemExit as e: return e.code               # --help (0) or a usage error (2), printed by argparse
     fn = args.func
     try:

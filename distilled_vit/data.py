@@ -714,4 +714,5 @@ def load(ctx: StageContext) -> EmotionData:
     return load_dataset(ctx.cfg, progress=False)
 
 STAGE = Stage('data', run, load, always_run=True, preview=preview,      # backed by the feature cache; fingerprinted by its content
-              changed="the data changed since the last run (labels, audio or front-end fields): later stages are redone")
+              changed="the data changed since the last run (labels, audio or front-end fields): later stages are redone",
+              command=('prepare-data',), about="Prepare the dataset: features, splits, normalisation, summary.")

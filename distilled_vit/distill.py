@@ -288,5 +288,7 @@ def warm(ctx: StageContext) -> None:
     if _stage(ctx) == 'student' and ctx.cfg.unlabelled: load_unlabelled(ctx.cfg, ctx['data'], ctx.progress)
 
 _STUDENT_KEYS = ('student', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed')
-STAGE = Stage('student', run, load, reads=('data', 'gan', 'teacher'), keys=_STUDENT_KEYS + ('distill',), ddp=True, warm=warm)
-NOKD_STAGE = Stage('student_nokd', run, load, reads=('data', 'gan'), keys=_STUDENT_KEYS, ddp=True, warm=warm)
+STAGE = Stage('student', run, load, reads=('data', 'gan', 'teacher'), keys=_STUDENT_KEYS + ('distill',), ddp=True, warm=warm,
+              trained=True)
+NOKD_STAGE = Stage('student_nokd', run, load, reads=('data', 'gan'), keys=_STUDENT_KEYS, ddp=True, warm=warm, trained=True,
+                   command=('distill',), about="Run the pipeline up to distillation (KD student and no-KD student).")

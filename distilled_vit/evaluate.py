@@ -294,7 +294,8 @@ def load(ctx: StageContext) -> dict:
     "The evaluation, from `evaluate/evaluation.json`."
     return json.loads((ctx.run.path / 'evaluate' / 'evaluation.json').read_text())
 
-STAGE = Stage('evaluate', run, load, reads=('data', 'teacher', 'student', 'student_nokd'), keys=('evaluate', 'common'))
+STAGE = Stage('evaluate', run, load, reads=('data', 'teacher', 'student', 'student_nokd'), keys=('evaluate', 'common'),
+              command=('evaluate',), about="Run the pipeline up to the evaluation.")
 
 # %% ../nbs/08_evaluate.ipynb
 def _f(v, fmt='.3f', none='–'):

@@ -630,4 +630,6 @@ def load(ctx: StageContext) -> dict:
     return json.loads((ctx.run.path / 'export' / 'export.json').read_text())
 
 STAGE = Stage('export', run, load, reads=('data', 'student', 'student_nokd', 'evaluate'),
-              keys=('export', 'evaluate.latency_repeats', 'common.num_threads'), finish=finish_run)   # then the report
+              keys=('export', 'evaluate.latency_repeats', 'common.num_threads'), finish=finish_run,   # then the report
+              command=('run', 'export'), about="Run the whole pipeline (data, GAN, pretraining, teacher, distillation + "
+              "no-KD baseline, evaluation, export) and print the summary; `export` is another name for it.")

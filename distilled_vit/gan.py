@@ -377,4 +377,5 @@ def load(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
     if not ctx.cfg.gan: return None
     with np.load(ctx.run.path / 'gan' / 'synthetic.npz', allow_pickle=False) as z: return z['X'], z['y']
 
-STAGE = Stage('gan', run, load, reads=('data',), keys=('gan', 'common.seed', 'optim.max_batches'))
+STAGE = Stage('gan', run, load, reads=('data',), keys=('gan', 'common.seed', 'optim.max_batches'), trained=True,
+              command=('train-gan',), about="Run the pipeline up to the conditional GAN stage.")

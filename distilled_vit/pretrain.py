@@ -321,4 +321,5 @@ def load(ctx: StageContext) -> dict:
     return _keys(json.loads((ctx.run.path / 'pretrain' / 'pretrain.json').read_text()))
 
 STAGE = Stage('pretrain', run, load, always_run=True,  # fingerprinted by its cache keys, which hold what it reads
-              changed="the pretraining cache entries changed since the last run")
+              changed="the pretraining cache entries changed since the last run", command=('pretrain',),
+              about="Run the pipeline up to the pretrain stage (pretrained backbones and corpus in the feature cache).")

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_rundir.ipynb 1
 from __future__ import annotations
-import contextlib, errno, fcntl, hashlib, json, math, os, shutil, sys, tempfile, time
+import contextlib, errno, fcntl, hashlib, importlib, json, math, os, shutil, sys, tempfile, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -12,10 +12,11 @@ import numpy as np
 from .core import *
 
 # %% auto 0
-__all__ = ['PNG_MAGIC', 'STAGES', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'atomic_path',
-           'atomic_write_text', 'file_sha256', 'json_ready', 'save_figure', 'check_user_output', 'atomic_write_json',
-           'cached_arrays', 'RunDir', 'RunLock', 'Stage', 'fingerprint', 'audio_files', 'folder_signature',
-           'weights_signature', 'stage_inputs', 'inputs_changed', 'StageContext']
+__all__ = ['PNG_MAGIC', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES',
+           'atomic_path', 'atomic_write_text', 'file_sha256', 'json_ready', 'save_figure', 'check_user_output',
+           'atomic_write_json', 'cached_arrays', 'RunDir', 'RunLock', 'Stage', 'fingerprint', 'audio_files',
+           'folder_signature', 'weights_signature', 'stage_inputs', 'inputs_changed', 'StageContext', 'pipeline',
+           'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage', 'restore_stage']
 
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
@@ -128,7 +129,6 @@ def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[
     return arrays, False
 
 # %% ../nbs/00b_rundir.ipynb
-STAGES = ('data', 'gan', 'pretrain', 'teacher', 'student', 'student_nokd', 'evaluate', 'export')
 RUN_MARKER, STAGE_MARKER, LOCK_FILE = '.distilled-vit-run', '.distilled-vit-stage', '.distilled-vit-lock'
 
 def _ours(name: str, marker: str) -> bool:
@@ -144,16 +144,18 @@ def _check_run_folder(path: Path):
                           f"the pipeline writes only into folders it created: give --out a new or empty folder")
 
 class RunDir:
-    "A run's folder: `config.json`, one sub-folder per stage in `STAGES`, `report.json`/`report.md` at the top."
-    def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True, write: bool = True):
-        self.path = Path(path)
+    """A run's folder: `config.json`, one sub-folder per stage (`stages`, the route's names when the pipeline opens it:
+    another name is refused), `report.json`/`report.md` at the top."""
+    def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True, write: bool = True,
+                 stages: tuple[str, ...] = ()):
+        self.path, self.stages = Path(path), stages
         _check_run_folder(self.path)
         if not write:                                    # a second process of a torchrun job: rank 0 made the folder
             if not (self.path/RUN_MARKER).exists(): raise ConfigError(f"{self.path}: not a distilled-vit run directory (no {RUN_MARKER})")
             self.cfg = cfg; return
         if not (self.path/RUN_MARKER).exists():
             self.path.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(self.path/RUN_MARKER, dict(made_by='distilled_vit', stages=list(STAGES)))
+            atomic_write_json(self.path/RUN_MARKER, dict(made_by='distilled_vit', stages=list(stages)))
         self.cfg = cfg
         if cfg is not None:
             if check and (self.path/'config.json').exists(): self.check_config(cfg)
@@ -161,7 +163,7 @@ class RunDir:
 
     def stage(self, name: str) -> Path:
         "The folder of stage `name` (created on demand, with the stage marker)."
-        if name not in STAGES: raise ValueError(f"unknown stage {name!r}; stages are {STAGES}")
+        if self.stages and name not in self.stages: raise ValueError(f"unknown stage {name!r}; stages are {self.stages}")
         p = self.path/name
         if not (p/STAGE_MARKER).exists():
             if p.exists() and (not p.is_dir() or any(not _ours(e.name, STAGE_MARKER) for e in p.iterdir())):
@@ -180,6 +182,31 @@ class RunDir:
         if not self.owns(name):
             raise ConfigError(f"{p} was not created by this run (no {STAGE_MARKER}); refusing to delete it: move it away")
         shutil.rmtree(p)
+
+    def done(self, name: str, file: str = 'done.json') -> dict | None:
+        "Stage `name`'s `done.json` (None while it has not finished), or another of its bookkeeping files."
+        p = self.path/name/file
+        try: return json.loads(p.read_text()) if p.exists() else None
+        except ValueError: return None                   # unreadable: treat as not done
+
+    def begin(self, name: str, inputs: dict | None, fp: str | None, redo: bool = False, key: str | None = None):
+        """Rank 0, before stage `name` works: its folder dropped when `redo`, its `inputs` and fingerprint `fp` recorded
+        (`started.json`: an interrupted attempt resumes only with the same), a killed write's `.NAME.XXXX.tmp` swept
+        away (SIGKILL cannot be caught), and the stage cache's entry `key` restored when it holds one."""
+        if redo: self.remove_stage(name)
+        if inputs is not None: atomic_write_json(self.stage(name)/'started.json', dict(fingerprint=fp, inputs=inputs))
+        for t in list((self.path/name).rglob('.*.tmp')) if self.owns(name) else []:
+            with contextlib.suppress(OSError): t.unlink() if t.is_file() else shutil.rmtree(t)
+        if key and (entry := restore_stage(self, name, key)) is not None: self.record(name, 0.0, fp, inputs, entry)
+
+    def record(self, name: str, seconds: float, fp: str, inputs: dict | None, cache: dict | None = None,
+               timings: dict | None = None, key: str | None = None, replace: bool = False):
+        """Rank 0, after stage `name`: its `done.json` (time, fingerprint `fp`, inputs, the `cache` entry it came from),
+        `timings.json` (given), and a stage made now stored in the stage cache under `key` (`store_stage`)."""
+        atomic_write_json(self.stage(name)/'done.json', dict(stage=name, seconds=round(seconds, 2), fingerprint=fp,
+                                                             inputs=inputs, **(dict(cache=cache) if cache else {})))
+        if timings is not None: atomic_write_json(self.path/'timings.json', timings)
+        if key and not cache: store_stage(self, name, key, seconds, replace)
 
     def saved_config(self) -> Config:
         "The config this run was created with."
@@ -242,7 +269,10 @@ class Stage:
     stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back).
     `preview(ctx)`, for an `always_run` stage: its result computed without writing into the run folder (the data from
     the feature cache), so that `10_cli.open_run` can make its refusals before anything of the run is written; the
-    stage's `run` then finds it in `ctx` and does not compute it again."""
+    stage's `run` then finds it in `ctx` and does not compute it again. For the command line: `command`, the names of
+    the sub-command that runs the pipeline up to this stage (the first shown, the others aliases), `about` its one
+    line; `trained`, its result is a trained model (a dry run or another preset into a finished run's folder is
+    refused); `protected`, it is never trained again because its inputs changed unless the user asks (the teacher)."""
     name: str
     run: Callable
     load: Callable
@@ -255,6 +285,10 @@ class Stage:
     changed: str = ''
     finish: Callable | None = None
     preview: Callable | None = None
+    command: tuple[str, ...] = ()
+    about: str = ''
+    trained: bool = False
+    protected: bool = False
     @property
     def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)   # the config fields in its fingerprint
 
@@ -316,3 +350,98 @@ class StageContext:
     def main(self) -> bool: return self.rank == 0
     def __getitem__(self, stage: str): return self.results[stage]
     def get(self, stage: str, default=None): return self.results.get(stage, default)
+
+# %% ../nbs/00b_rundir.ipynb
+STAGE_MODULES = ('distilled_vit.data', 'distilled_vit.gan', 'distilled_vit.pretrain', 'distilled_vit.teacher',
+                 'distilled_vit.distill', 'distilled_vit.evaluate', 'distilled_vit.export')   # in the order they run
+
+def pipeline() -> dict[str, Stage]:
+    """The route of a run, in order: the `Stage` records of the modules of `STAGE_MODULES`, each module's in the order
+    it declares them (imported here, not at the top: `predict` and `score` need neither torch nor librosa)."""
+    route = {}
+    for st in (v for m in map(importlib.import_module, STAGE_MODULES) for v in vars(m).values() if isinstance(v, Stage)):
+        assert route.setdefault(st.name, st) is st, f"two records name the stage {st.name!r}"
+    return route
+
+def __getattr__(name: str):                              # `rundir.STAGES`: the route's stage names, in order
+    if name == 'STAGES': return tuple(pipeline())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def code_version(pkg: Path | None = None) -> str:
+    """Fingerprint of this package's source (every module's bytes; `pkg`: another copy's folder) and of the torch and
+    timm versions: a cached stage is trusted only by the code that made it."""
+    import distilled_vit, torch, timm
+    pkg = Path(pkg or Path(distilled_vit.__file__).resolve().parent)
+    src = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py']
+    return fingerprint(dict(src=src, torch=torch.__version__, timm=timm.__version__))
+
+def stage_cache_key(stage: str, stage_fingerprint: str) -> str:
+    "The stage cache's key of a stage made from inputs with fingerprint `stage_fingerprint` by this code."
+    return fingerprint(dict(stage=stage, inputs=stage_fingerprint, code=code_version()))
+
+def stage_cache_path(stage: str, key: str) -> Path:
+    from distilled_vit.data import cache_dir
+    return cache_dir() / f'stage-{stage}-{key}'
+
+_BOOKKEEPING = ('done.json', 'started.json', STAGE_MARKER, 'entry.json')
+
+def _stage_files(folder: Path) -> list[Path]:
+    "A finished stage's result files: everything but bookkeeping and resume checkpoints."
+    return sorted(p for p in folder.rglob('*') if p.is_file() and p.name not in _BOOKKEEPING
+                  and not p.name.startswith('checkpoint') and not p.name.endswith('.tmp'))
+
+def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool = False) -> Path | None:
+    """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary folder renamed into place);
+    returns the entry (None when it could not be written: a warning, not an error; the run itself is complete).
+    `replace` (a stage trained with `--force`) swaps out an existing entry of that key, which may be the bad one the
+    user forced past; otherwise an existing entry is kept (another run stored the same result)."""
+    dst = stage_cache_path(stage, key)
+    if dst.is_dir() and not replace: return dst
+    src, tmp = run.path / stage, None
+    try:
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent))
+        files = {}
+        for p in _stage_files(src):
+            rel = p.relative_to(src).as_posix(); (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, tmp / rel); files[rel] = file_sha256(tmp / rel)
+        atomic_write_json(tmp / 'entry.json', dict(stage=stage, key=key, seconds=seconds, files=files,
+                                                   stored=time.strftime('%Y-%m-%d %H:%M:%S')))
+        if replace and dst.is_dir():                     # moved aside first: a reader never sees half of either entry
+            old = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)); os.replace(dst, old / 'e')
+            shutil.rmtree(old, ignore_errors=True)
+        os.rename(tmp, dst); return dst
+    except OSError as e:
+        if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
+        if dst.is_dir(): return dst                      # another process renamed the same entry into place first
+        print(f"warning: could not store the {stage} stage in the stage cache {dst.parent} ({e}); the run is unaffected",
+              file=sys.stderr)
+        return None
+
+def restore_stage(run: RunDir, stage: str, key: str) -> dict | None:
+    """Copy the stage cache's entry `key` of `stage` into `run` (replacing what the stage folder held); returns what the
+    entry says (`seconds` it took to make, `key`) or None when there is no entry. An entry whose files do not match their
+    recorded checksums, or whose `entry.json` names a file it does not hold (an absolute name, `..`, a link: a
+    name that could point outside the run's stage folder), is deleted with a warning and None returned: the caller
+    makes the stage again. Nothing is copied before the whole entry has been checked."""
+    src = stage_cache_path(stage, key)
+    if not src.is_dir(): return None
+    try:
+        entry = json.loads((src / 'entry.json').read_text())
+        if entry.get('stage') != stage or entry.get('key') != key or not isinstance(entry.get('files'), dict) \
+                or not entry['files'] or not isinstance(entry.get('seconds'), (int, float)):
+            raise ValueError('entry.json does not describe this entry')
+        held = {p.relative_to(src).as_posix() for p in _stage_files(src) if not p.is_symlink()}
+        if (odd := sorted(set(entry['files']) - held)):     # '../x', '/etc/x', a link, a file it lacks: never followed
+            raise ValueError(f'entry.json lists {odd[0]!r}, which is not a file of the entry')
+        for rel, h in entry['files'].items():
+            if file_sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
+    except (OSError, ValueError) as e:
+        print(f"warning: stage cache entry {src} is unusable ({type(e).__name__}: {str(e)[:120]}); deleting it and "
+              f"making the {stage} stage again", file=sys.stderr)
+        shutil.rmtree(src, ignore_errors=True); return None
+    run.remove_stage(stage); dst = run.stage(stage)
+    for rel in entry['files']:
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(dst / rel) as t: shutil.copyfile(src / rel, t)
+    return dict(key=key, seconds=entry['seconds'], stored=entry.get('stored'))

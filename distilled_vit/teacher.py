@@ -276,4 +276,5 @@ def load(ctx: StageContext) -> nn.Module:
     return load_weights(create_teacher(dataclasses.replace(ctx.cfg, teacher_weights='')), ctx.run.path / 'teacher' / 'model.safetensors')
 
 STAGE = Stage('teacher', run, load, reads=('data', 'gan'), ddp=True, cached=True,   # the hours of a run: also in the stage cache
-              keys=('teacher', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed'))
+              keys=('teacher', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed'), trained=True, protected=True,
+              command=('train-teacher',), about="Run the pipeline up to the teacher.")

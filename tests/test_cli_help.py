@@ -1,12 +1,14 @@
 "Every sub-command's `--help` explains every option (the CLI's documentation is its --help)."
 import pytest
 from fastcore.script import anno_parser
-from distilled_vit.cli import COMMANDS, main
+from distilled_vit.cli import COMMANDS, main, pipeline, stage_commands
 from conftest import cli
 
-@pytest.mark.parametrize('cmd', list(COMMANDS))
+ALL = stage_commands(pipeline()) | COMMANDS                 # the stage commands come from the stage records
+
+@pytest.mark.parametrize('cmd', list(ALL))
 def test_every_option_has_help(cmd):
-    p = anno_parser(COMMANDS[cmd], prog=f'distilled-vit {cmd}')
+    p = anno_parser(ALL[cmd], prog=f'distilled-vit {cmd}')
     assert p.description and p.description.strip(), f'{cmd}: no description'
     opts = [a for a in p._actions if a.dest not in ('help', 'pdb', 'xtra')]
     assert opts, cmd
@@ -15,7 +17,7 @@ def test_every_option_has_help(cmd):
 def test_help_exits_zero_and_lists_commands(capsys):
     assert main(['--help']) == 0
     out = capsys.readouterr().out
-    assert all(c in out for c in COMMANDS)
+    assert len(ALL) == 9 and all(c in out for c in ALL)
     assert main(['run', '--help']) == 0 and '--preset' in capsys.readouterr().out
     assert main(['export', '--help']) == 0 and 'usage: distilled-vit run' in capsys.readouterr().out   # run's other name
     assert main(['frobnicate']) == 2 and "invalid choice: 'frobnicate'" in capsys.readouterr().err
