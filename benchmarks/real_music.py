@@ -98,7 +98,7 @@ def main():
     from distilled_vit.audio import load_audio, log_mel
     from distilled_vit.harmony import harmony_features, transcriber_session
     from distilled_vit.musicnn import musicnn_embed, musicnn_model, MUSICNN_RATE
-    from distilled_vit.predict import load_predictor, predict
+    from distilled_vit.inference import load_predictor, predict
     from distilled_vit.rundir import atomic_write_json, atomic_write_text
     t0 = time.perf_counter()
     man = Path(a.data).resolve(); rows = list(csv.DictReader(open(man)))

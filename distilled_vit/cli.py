@@ -289,7 +289,7 @@ def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3, ...) of any lengt
     """Predict valence and arousal per window and for the whole clip, with ONNX Runtime only (no
     torch). Several files or a folder: one CSV (file, valence, arousal, windows, seconds); a file
     that cannot be read is named on stderr and skipped, and the exit status is then 1."""
-    from distilled_vit.predict import predict, predict_files, load_predictor, training_note
+    from distilled_vit.inference import predict, predict_files, load_predictor, training_note
     if len(audio) > 1 or Path(audio[0]).is_dir() or csv is not None or curves:
         if plot is not None or json_out:
             raise ConfigError("--plot and --json_out take one audio file; several files give a CSV "
@@ -324,7 +324,7 @@ def score_cmd(model: Param("exported model folder (RUN_DIR/export) or .onnx file
     """Judge an exported model on your own labelled clips: CCC and MAE per dimension, or, for
     two-valued (quadrant) labels, AUC and sign accuracy per axis and quadrant accuracy; 95 %
     intervals over songs."""
-    from distilled_vit.score import score, score_table
+    from distilled_vit.scoring import score, score_table
     try: res = score(model, data, hop_seconds=hop, skip_bad=skip_bad, label_min=label_min,
                      label_max=label_max, json_out=json_out)
     except KeyboardInterrupt:                    # main would say 'rerun to resume': nothing resumes

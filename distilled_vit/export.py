@@ -20,7 +20,7 @@ from .wave import WaveStudent, WaveHarmonyStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
 from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
-from .predict import BUNDLE_FORMAT, FRONTEND_FILE, frontend_sha256
+from .inference import BUNDLE_FORMAT, FRONTEND_FILE, frontend_sha256
 from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
 from .harmony import BP_RATE, BP_HOP, BP_OVERLAP
 from .transcriber import PTE_MAX_SECONDS, BP_WINDOW, harmony_methods, clip_rows

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from conftest import ROOT
-from distilled_vit.predict import predict
+from distilled_vit.inference import predict
 from smoke_export import smoke_export
 sys.path.insert(0, str(ROOT / 'tools'))
 from headless import chromium, run_page

@@ -148,7 +148,7 @@ def test_the_phone_path_gives_predicts_valence_and_arousal(mobile_harmony, tmp_p
     import soundfile as sf
     from distilled_vit.audio import load_audio, wave_windows
     from distilled_vit.harmony import harmony_windows, harmony_features
-    from distilled_vit.predict import predict, load_predictor
+    from distilled_vit.inference import predict, load_predictor
     from distilled_vit.transcriber import clip_rows
     m = mobile_harmony; cfg = m.cfg
     transcribe, rows = E.load_harmony_pte(m.out / 'harmony.pte')

@@ -77,7 +77,7 @@ def test_transcriber_and_student_bundle(tmp_path):
     import numpy as np, onnxruntime as ort
     from distilled_vit.core import get_config
     from distilled_vit.data import load_dataset, clip_audio
-    from distilled_vit.predict import predict, load_predictor, ModelBundleError
+    from distilled_vit.inference import predict, load_predictor, ModelBundleError
     from distilled_vit.harmony import NMP_SHA256
     import soundfile as sf
     out = tmp_path / 's'; sets = ('harmony=true', 'student_harmony=true', 'kd_corpus=16', 'n_clips=16')

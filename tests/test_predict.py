@@ -8,7 +8,7 @@ import soundfile as sf
 from conftest import write_tone, cli, ROOT
 from distilled_vit.core import get_config, ConfigError
 from distilled_vit.audio import AudioError, audio_windows
-from distilled_vit.predict import predict, load_predictor, ModelBundleError, window_starts
+from distilled_vit.inference import predict, load_predictor, ModelBundleError, window_starts
 from smoke_export import smoke_export
 
 def _music(path, seconds, sr=22050, channels=2, seed=3):
@@ -26,7 +26,7 @@ def _subprocess(code: str):
 def test_predict_runs_without_torch_and_matches_pytorch(tmp_path):
     s = smoke_export()
     wav = _music(tmp_path / 'song.wav', 9.0)
-    code = (f"import sys, json\nfrom distilled_vit.predict import predict\n"
+    code = (f"import sys, json\nfrom distilled_vit.inference import predict\n"
             f"r = predict({str(wav)!r}, {str(s.export_dir)!r}, variant='fp32')\n"
             f"print(json.dumps(dict(result=r, torch='torch' in sys.modules, mods=sorted(m for m in sys.modules if m.startswith('torch')))))")
     p = _subprocess(code)
@@ -49,7 +49,7 @@ def test_audio_in_model_needs_neither_torch_nor_librosa(tmp_path):
     "The bundle's default (audio-in) model: predict runs where torch and librosa cannot even be imported, and gives the log-mel model's numbers."
     s = smoke_export()
     wav = _music(tmp_path / 'song.wav', 9.0)                   # 22.05 kHz stereo: resampled on the predictor's side
-    code = (_BLOCK + f"import json\nfrom distilled_vit.predict import predict\n"
+    code = (_BLOCK + f"import json\nfrom distilled_vit.inference import predict\n"
             f"r = predict({str(wav)!r}, {str(s.export_dir)!r}, variant='wave_fp32')\n"
             f"d = predict({str(wav)!r}, {str(s.export_dir)!r})\nprint(json.dumps(dict(result=r, default=d['variant'])))")
     p = _subprocess(code)
@@ -311,7 +311,7 @@ def test_unknown_variant(tmp_path):
 
 def _toy_clips(tmp_path, bad=False):
     "`score.toy_bundle` (predictions known: no training) and a folder of its clips; returns (bundle, folder, {file: (V, A)})."
-    from distilled_vit.score import toy_bundle, toy_clip
+    from distilled_vit.scoring import toy_bundle, toy_clip
     d = tmp_path / 'clips'; (d / 'sub').mkdir(parents=True); (d / '.hidden').mkdir()
     known = {d / 'a.wav': (0.625, -0.25), d / 'sub' / 'b.wav': (-0.375, 0.5), tmp_path / 'c.wav': (0.0, 1.0)}
     for f, va in known.items(): toy_clip(f, *va)
@@ -363,7 +363,7 @@ def test_non_finite_model_outputs_are_an_error_not_a_prediction(tmp_path):
     line naming the model and the file."""
     import onnx
     from onnx import numpy_helper
-    from distilled_vit.score import toy_bundle, toy_clip
+    from distilled_vit.scoring import toy_bundle, toy_clip
     b = toy_bundle(tmp_path / 'b'); clip = toy_clip(tmp_path / 'c.wav', 0.25, -0.5)
     assert predict(clip, b)['valence'] == pytest.approx(0.25, abs=1e-5)          # the toy model as made
     m = onnx.load(str(b / 'toy.onnx'))

@@ -4,7 +4,7 @@ counted by hand (nbs/09b_score.ipynb explains the counts and tests the function 
 import json, os, subprocess, sys
 import pytest
 from conftest import cli, ROOT
-from distilled_vit.score import toy_bundle, toy_clip
+from distilled_vit.scoring import toy_bundle, toy_clip
 
 LABELS = [(.5, .5), (.5, -.5), (-.5, .5), (-.5, -.5), (.5, .5), (-.5, -.5), (.5, -.5), (-.5, .5)]   # quadrants, as 4Q
 PREDICTED = [(0.625, 0.25), (0.25, -0.625), (-0.375, 0.625), (0.125, -0.25), (-0.25, 0.375), (-0.625, 0.25),
