@@ -136,15 +136,15 @@ def main():
             res = predict(man.parent / r['path'], pred); V.append([res['valence'], res['arousal']])
         V = (np.array(V) - lo) / (hi - lo)                             # the bundle's label scale -> [0, 1]: 0.5 is neutral
         arms['default_bundle_as_is'] = scores(Y, V, groups, "the make run bundle (trained on synthetic music only), applied as it is")
-        fe = json.loads(Path(pred.frontend_file).read_text())
-        bundle = dict(trained_on=fe.get('trained_on') or fe.get('data'), variant=pred.variant, kind=pred.kind,
+        bundle = dict(trained_on=pred.training_data, variant=pred.variant, kind=pred.kind,
                       hears_harmony=pred.harmony is not None)
         print('default_bundle_as_is', {k: round(v, 3) for k, v in arms['default_bundle_as_is'].items() if isinstance(v, float)})
     res = dict(data=man.parent.name, clips=len(rows), artists=int(len(np.unique(groups))), folds=5, seconds=a.seconds,
                quadrants={q: int(((Y[:, 0] == v) & (Y[:, 1] == w)).sum()) for q, (v, w) in
                           dict(Q1=(1, 1), Q2=(0, 1), Q3=(0, 0), Q4=(1, 0)).items()},
                bundle=bundle, arms=arms, date=time.strftime('%Y-%m-%d'), wall_s=round(time.perf_counter() - t0, 1),
-               command=f".venv/bin/python benchmarks/real_music.py --name {a.name}")
+               command=f".venv/bin/python benchmarks/real_music.py --name {a.name}"
+                       + (f" --model {a.model}" if a.model != ap.get_default('model') else ''))
     out = ROOT / 'benchmarks' / 'results'
     atomic_write_json(out / f'{a.name}.json', res); atomic_write_text(out / f'{a.name}.md', markdown(res))
     print((out / f'{a.name}.md').read_text())
