@@ -4,10 +4,9 @@
 
 # %% ../nbs/08_evaluate.ipynb 1
 from __future__ import annotations
-import contextlib, json, math, os, platform, sys, time
+import json, math, os, platform
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 import numpy as np
 import pandas as pd
 import torch

@@ -20,7 +20,7 @@ from .rundir import *
 from .parallel import *
 from .audio import plot_spectrograms
 from .metrics import va_metrics
-from .train import fit, predict_windows, epoch_loop, load_checkpoint, NonFiniteLossError, CheckpointError, _batches
+from .train import fit, predict_windows, epoch_loop, NonFiniteLossError, CheckpointError, _batches
 from .student import create_student
 
 # %% auto 0

@@ -289,7 +289,7 @@ def wave_segments(y: np.ndarray, fe, starts) -> np.ndarray:
 
 def plot_va_curve(result: dict, path) -> Path:
     "PNG of valence and arousal over time (window centres) with the clip means, from a `predict` result."
-    import matplotlib; import matplotlib.pyplot as plt       # imported here: only a plot needs it
+    import matplotlib.pyplot as plt                          # imported here: only a plot needs it
     t = [(w['start_s'] + w['end_s']) / 2 for w in result['windows']]
     fig, ax = plt.subplots(figsize=(6, 2.6), dpi=80)
     for d, c in zip(DIMS, ('C0', 'C3')):

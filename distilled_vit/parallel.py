@@ -4,7 +4,7 @@
 
 # %% ../nbs/00c_parallel.ipynb 1
 from __future__ import annotations
-import os, sys, time
+import os, time
 import numpy as np
 from .core import *
 

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_pretrain.ipynb 1
 from __future__ import annotations
-import hashlib, json, sys, time
+import json, sys, time
 from functools import partial
 from pathlib import Path
 import numpy as np

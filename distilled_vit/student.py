@@ -4,8 +4,7 @@
 
 # %% ../nbs/06_student.ipynb 1
 from __future__ import annotations
-import io, math
-import torch
+import math
 import torch.nn as nn
 from timm.layers import to_2tuple
 from timm.models.vision_transformer import VisionTransformer

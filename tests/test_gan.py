@@ -12,7 +12,7 @@ import torch
 
 from distilled_vit.core import DistilledViTError, get_config
 from distilled_vit.rundir import RunDir
-from distilled_vit.train import CheckpointError, NonFiniteLossError
+from distilled_vit.train import CheckpointError, NonFiniteLossError, load_checkpoint
 import distilled_vit.gan as gan
 
 
@@ -75,7 +75,7 @@ def test_interrupted_mid_epoch_resumes_to_the_same_weights(cfg, data, trained, t
     with pytest.raises(KeyboardInterrupt): gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
     monkeypatch.setattr(torch.optim.Adam, 'step', real_step)
     assert sorted(p.name for p in tmp_path.iterdir()) == ['checkpoint.pt']        # one checkpoint file, no temp files
-    assert gan.load_checkpoint(tmp_path / 'checkpoint.pt')['epoch'] == 0                           # epoch 1 saved
+    assert load_checkpoint(tmp_path / 'checkpoint.pt')['epoch'] == 0                           # epoch 1 saved
     G = gan.train_gan(cfg, None, data, progress=False, out_dir=tmp_path)
     _same_weights(G, trained[0])
     assert len(pd.read_csv(tmp_path / 'history.csv')) == cfg.gan_epochs
