@@ -238,6 +238,8 @@ def test_resume_key_changes_exactly_when_what_the_gan_learns_does(tmp_path, monk
     finally: recording[0] = False
     k0 = gan._gan_key(base, *(torch.as_tensor(a, dtype=torch.float32) for a in (X0, y0)))
     assert {'gan_lr', 'gan_vicinity', 'seed', 'n_mels'} <= reads and 'kd_alpha' not in reads, sorted(reads)
+    # fields only: a copy, pickle or __dict__ of the config would read fields unseen (then train for every field)
+    assert reads <= set(Config.__dataclass_fields__), sorted(reads - set(Config.__dataclass_fields__))
     refused, compared = [], []
     for f, fd in Config.__dataclass_fields__.items():
         if f in ('data', 'unlabelled', 'teacher_weights', 'gan_epochs', 'num_threads'): continue   # paths; by design (above)
