@@ -212,28 +212,50 @@ def test_resume_key_changes_exactly_when_what_the_gan_learns_does(tmp_path, monk
     """Generated over every Config field, against behaviour: the checkpoint key changes exactly when one epoch of
     training gives another generator. By design the key leaves out `gan_epochs` (a run resumes to more epochs) and
     `num_threads` (another thread count sums floats in another order, the same training); the GAN refuses some
-    shapes (it needs n_mels and win_frames divisible by 4), so those values cannot be compared."""
+    shapes (it needs n_mels and win_frames divisible by 4), so those values cannot be compared.
+    Training is compared where the generator can change: a field that `train_gan` reads (every attribute read of its
+    config is recorded, in the functions it calls too) or one that changes the training windows or labels. Any other
+    field leaves every value the training reads as it was (a field read nowhere cannot steer which fields are read),
+    so its generator is the base one without training it again (~5 s each), and its key must be the base key."""
     import dataclasses
     from distilled_vit.core import Config
     from distilled_vit.data import load_dataset
     monkeypatch.setenv('DISTILLED_VIT_CACHE', str(tmp_path / 'cache'))
-    base = get_config('smoke', device='cpu', gan_epochs=1, workers=1)
-    def trained(c, name):
-        try: d = load_dataset(c, progress=False)
-        except DistilledViTError as e: return type(e).__name__, None
+    base, reads, recording = get_config('smoke', device='cpu', gan_epochs=1, workers=1), set(), [False]
+    class Recorded(Config):
+        "The config, noting every attribute the training reads."
+        def __getattribute__(self, k):
+            if recording[0]: reads.add(k)
+            return object.__getattribute__(self, k)
+    def trained(c, name, d):
         Xtr, ytr = (torch.as_tensor(a, dtype=torch.float32) for a in d.arrays('train'))
-        try: G = gan.train_gan(c, None, d, progress=False, out_dir=tmp_path / name)
-        except gan.GANError as e: return type(e).__name__, None
-        return torch.cat([p.detach().flatten() for p in G.state_dict().values() if p.dtype.is_floating_point]), gan._gan_key(c, Xtr, ytr)
-    w0, k0 = trained(base, 'base')
-    refused = []
+        try: G = gan.train_gan(c, None, TrainOnly(d), progress=False, out_dir=tmp_path / name)
+        except gan.GANError as e: return type(e).__name__
+        return torch.cat([p.detach().flatten() for p in G.state_dict().values() if p.dtype.is_floating_point])
+    d0 = load_dataset(base, progress=False); X0, y0 = d0.arrays('train')
+    rec = Recorded(**dataclasses.asdict(base)); recording[0] = True
+    try: w0 = trained(rec, 'base', d0)
+    finally: recording[0] = False
+    k0 = gan._gan_key(base, *(torch.as_tensor(a, dtype=torch.float32) for a in (X0, y0)))
+    assert {'gan_lr', 'gan_vicinity', 'seed', 'n_mels'} <= reads and 'kd_alpha' not in reads, sorted(reads)
+    # fields only: a copy, pickle or __dict__ of the config would read fields unseen (then train for every field)
+    assert reads <= set(Config.__dataclass_fields__), sorted(reads - set(Config.__dataclass_fields__))
+    refused, compared = [], []
     for f, fd in Config.__dataclass_fields__.items():
         if f in ('data', 'unlabelled', 'teacher_weights', 'gan_epochs', 'num_threads'): continue   # paths; by design (above)
         v, m = getattr(base, f), fd.metadata
         o = (next(c for c in m['choices'] if c != v) if m.get('choices') else (not v) if isinstance(v, bool) else
              v + 1 if isinstance(v, int) else v * 0.5 + 0.01 if isinstance(v, float) else v + 'x')
-        w, k = trained(dataclasses.replace(base, **{f: o}), f)
+        c = dataclasses.replace(base, **{f: o})
+        try: d = load_dataset(c, progress=False)
+        except DistilledViTError: refused.append(f); continue
+        X, y = d.arrays('train')
+        k = gan._gan_key(c, *(torch.as_tensor(a, dtype=torch.float32) for a in (X, y)))
+        if f not in reads and X.shape == X0.shape and np.array_equal(X, X0) and np.array_equal(y, y0):
+            assert k == k0, (f, 'key changed', 'same generator: train_gan reads nothing that differs'); continue
+        w = trained(c, f, d); compared.append(f)
         if isinstance(w, str): refused.append(f); continue
         same = w.shape == w0.shape and torch.equal(w, w0)
         assert (k != k0) == (not same), (f, 'key changed' if k != k0 else 'key same', 'same generator' if same else 'another generator')
     assert sorted(refused) == ['n_mels', 'win_frames'], refused
+    assert {'gan_lr', 'gan_vicinity', 'gan_width', 'seed', 'n_clips', 'data_seed', 'hop_length'} <= set(compared), compared

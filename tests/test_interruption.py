@@ -3,7 +3,7 @@ checkpoint and ends with the metrics of an uninterrupted run; the same holds for
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from conftest import cli, ROOT
+from conftest import cli_here, ROOT
 from distilled_vit.train import load_checkpoint, CheckpointError
 
 def _teacher_cmd(out, epochs=6):
@@ -13,7 +13,7 @@ def _teacher_cmd(out, epochs=6):
 
 def test_sigkill_mid_training_resumes_to_identical_metrics(tmp_path):
     env = dict(os.environ)
-    ref = cli(*_teacher_cmd(tmp_path / 'ref'))
+    ref = cli_here(*_teacher_cmd(tmp_path / 'ref'))        # in process: only the killed run needs a process of its own
     assert ref.returncode == 0, ref.stderr
     # the same command, killed with SIGKILL once two epochs are checkpointed
     proc = subprocess.Popen([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())',
@@ -34,7 +34,7 @@ def test_sigkill_mid_training_resumes_to_identical_metrics(tmp_path):
     left = list((tmp_path / 'killed' / 'teacher').glob('.*.tmp'))
     assert all(t.name.startswith('.') and t.name.endswith('.tmp') for t in left)
     assert load_checkpoint(ck)['epoch'] >= 1                                 # the checkpoint under its name is whole
-    res = cli(*_teacher_cmd(tmp_path / 'killed'))
+    res = cli_here(*_teacher_cmd(tmp_path / 'killed'))
     assert res.returncode == 0, res.stderr
     assert not list((tmp_path / 'killed' / 'teacher').glob('.*.tmp')), 'a killed write\'s temp file was left behind'
     assert 'resuming after epoch' in res.stdout + res.stderr
@@ -61,7 +61,7 @@ def test_sigkill_during_pipeline_resumes_at_stage_level(tmp_path, smoke_run):
     while time.time() - t0 < 300 and not (out / 'teacher' / 'done.json').exists(): time.sleep(0.05)
     proc.send_signal(signal.SIGKILL); proc.wait()
     assert (out / 'teacher' / 'done.json').exists() and not (out / 'report.json').exists()
-    r = cli('run', '--preset', 'smoke', '--out', str(out))
+    r = cli_here('run', '--preset', 'smoke', '--out', str(out))
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'teacher       done earlier' in r.stdout
     a = json.loads((ref_out / 'report.json').read_text()); b = json.loads((out / 'report.json').read_text())

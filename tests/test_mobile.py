@@ -12,37 +12,33 @@ from distilled_vit.rundir import RunDir
 from distilled_vit.core import DIMS
 from distilled_vit.audio import window_samples
 from distilled_vit import export as E
+from distilled_vit.wave import WaveHarmonyStudent
 from smoke_export import smoke_export
 
 pytestmark = pytest.mark.skipif(bool(E.executorch_missing()) and not os.environ.get('CI'),
                                 reason='executorch not installed (the [mobile] extra; make test installs it)')
 
-@pytest.fixture(scope='module')
-def mobile():
-    s = smoke_export()
-    cfg = s.cfg.__class__(**{**s.cfg.to_dict(), 'export_pte': True})
-    run = RunDir(s.root / 'run_mobile', cfg)
-    with contextlib.redirect_stdout(io.StringIO()) as out:
-        ex = E.export_stage(cfg, run, s.student, s.data, progress=True)
-    return s, cfg, run, ex, out.getvalue()
-
 def test_executorch_is_installed_by_the_test_command():
     assert E.executorch_missing() == ''
 
-def test_pte_programs_run_in_executorch_and_match_the_eager_model(mobile):
-    s, cfg, run, ex, log = mobile
+def test_pte_programs_run_in_executorch_and_match_the_eager_model(mobile_harmony):
+    """The student's two programs (here a student that hears the rows: the programs take two inputs, the audio-only
+    student's one; the lowering, the parity check and the table are the same code for both), run by ExecuTorch's own
+    runtime. One lowered student serves the whole file: lowering costs ~30 s a program."""
+    m = mobile_harmony; cfg, run, ex, log = m.cfg, m.run, m.ex, m.log
     a32, a8 = ex['artefacts']['pte_wave_fp32'], ex['artefacts']['pte_wave_int8']
-    assert ex['executorch']['written'] and ex['executorch']['input']['shape'] == [1, window_samples(cfg)]
+    assert ex['executorch']['written'] and ex['executorch']['input']['shape'][0] == [1, window_samples(cfg)]
     assert a32['max_abs_diff'] <= E.PARITY_TOLERANCE                       # fp32 program = eager student on the same audio
     assert 0 < a8['max_abs_diff'] < 0.1 and a8['size_mb'] < a32['size_mb']  # 8-bit weights: close, smaller, not identical
     for a in (a32, a8):
         assert (run.path / a['path']).is_file() and a['latency_ms_b1'] > 0 and np.isfinite(a['ccc_drop'])
     assert 'pte_wave_fp32' in log and 'pte_wave_int8' in log
-    # the runtime itself, on one window of real-looking audio, against WaveStudent
+    # the runtime itself, on one window of real-looking audio (and its rows), against the eager audio-in student
     meth = E.load_pte(run.path / a32['path'])
-    x = torch.from_numpy(E.wave_check_set(cfg, s.data)[0][:1])
-    want = E.WaveStudent(s.student, cfg, s.data.norm).eval()(x).detach()
-    got = meth.execute([x])[0]
+    A, _, _, _, R = E.wave_check_set(cfg, m.data, harmony=E.ort_session(m.out / 'harmony.onnx', 1))
+    x, r = torch.from_numpy(A[:1]), torch.from_numpy(R[:1])
+    want = WaveHarmonyStudent(m.student, cfg, m.data.norm, m.data.hnorm).eval()(x, r).detach()
+    got = meth.execute([x, r])[0]
     assert got.shape == (1, len(DIMS)) and torch.allclose(got, want, atol=1e-4)
 
 def test_a_file_that_is_not_a_program_is_one_clear_error(tmp_path):
@@ -62,6 +58,7 @@ def test_without_executorch_the_stage_says_so_and_writes_the_rest(monkeypatch, t
     assert lines == ['export: ExecuTorch programs skipped: executorch is not installed (test)']
     assert ex['executorch'] == {**ex['executorch'], 'written': False, 'reason': 'executorch is not installed (test)', 'programs': {}}
     assert 'pte_wave_fp32' not in ex['artefacts'] and ex['checks']['wave_parity_ok']
+    assert ex['executorch']['input']['shape'] == [1, window_samples(cfg)]     # the audio-only student: one input
 
 class _DataDependent(torch.nn.Module):
     "A model torch.export cannot capture (control flow on a tensor's value): its lowering fails."
@@ -104,7 +101,8 @@ def mobile_harmony(tmp_path_factory):
     finally:
         if old is None: os.environ.pop('DISTILLED_VIT_CACHE', None)
         else: os.environ['DISTILLED_VIT_CACHE'] = old
-    return SimpleNamespace(cfg=cfg, data=data, run=run, ex=ex, log=out.getvalue(), out=run.path / 'export')
+    return SimpleNamespace(cfg=cfg, data=data, run=run, ex=ex, log=out.getvalue(), out=run.path / 'export',
+                           student=student.eval())
 
 def test_a_harmony_student_gets_its_programs_and_harmony_pte(mobile_harmony):
     m = mobile_harmony; arts, cfg = m.ex['artefacts'], m.cfg
