@@ -4,7 +4,7 @@
 
 # %% ../nbs/10_cli.ipynb 1
 from __future__ import annotations
-import argparse, contextlib, errno, inspect, json, os, re, sys, time
+import argparse, contextlib, errno, inspect, io, json, os, re, sys, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
@@ -353,9 +353,23 @@ def _opt(a: str) -> str:
     name, eq, val = a[2:].partition('=')
     return '--' + name.replace('-', '_') + eq + val
 
+def _early_config_error(argv: list[str]) -> str | None:
+    """The config error of a stage command's options (`--preset`, `--set`, ...), found before the stage modules, hence
+    torch and timm (~10 s of CPU), are imported: a typo is answered at once, with the line the command would give.
+    None when there is none, or when the options do not parse here (the full parser then says why)."""
+    if not argv or argv[0].startswith('-') or argv[0] in COMMANDS or {'-h', '--help'} & set(argv): return None
+    probe = _stage_command('', argparse.Namespace(about='', command=(argv[0],)), False)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()): a, _ = anno_parser(probe).parse_known_args(argv[1:])
+        _config(a.preset, a.data, a.set, a.skip_bad, a.dry_run)
+    except SystemExit: return None
+    except DistilledViTError as e: return _plain_text(e)
+    return None
+
 def main(argv: list[str] | None = None) -> int:
     "Entry point of `distilled-vit`: parse, run the command; user errors become one line and exit status 2."
     argv = list(sys.argv[1:] if argv is None else argv)
+    if (err := _early_config_error([_opt(a) for a in argv])): print(f"error: {err}", file=sys.stderr); return 2
     try: args = build_parser({} if argv[:1] and _opt(argv[0]) in COMMANDS else None).parse_args([_opt(a) for a in argv])
     except SystemExit as e: return e.code               # --help (0) or a usage error (2), printed by argparse
     fn = args.func

@@ -1,4 +1,5 @@
 "Every sub-command's `--help` explains every option (the CLI's documentation is its --help)."
+import subprocess, sys
 import pytest
 from fastcore.script import anno_parser
 from distilled_vit.cli import COMMANDS, main, pipeline, stage_commands
@@ -36,3 +37,16 @@ def test_make_run_installs_what_its_artefacts_need():
     assert '-e ".[mobile]"' in recipe and 'basic-pitch==0.4.0' in recipe, recipe
     assert '--no-deps musicnn==0.1.0' in recipe, recipe          # MusiCNN's checkpoint (01c_musicnn)
     assert re.search(r'^run: install\b', mk, re.M)
+
+
+def test_a_config_error_is_answered_before_torch_is_imported():
+    "A bad `--set`/`--preset` of a stage command is its one error line, found before the stage modules (torch, timm) load."
+    code = ("import sys; from distilled_vit.cli import main; rc = main(['run', '--preset', 'smoke', '--set', 'batch_size=0']); "
+            "print(rc, sorted(m for m in ('torch', 'timm') if m in sys.modules))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.stdout.strip() == "2 []", (r.stdout, r.stderr[-2000:])
+    assert r.stderr == "error: config field 'batch_size' must be ≥ 1, got 0\n", r.stderr
+    from distilled_vit.cli import _early_config_error
+    assert _early_config_error(['run', '--preset', 'nope']) == "unknown preset 'nope'; choose one of smoke, cpu, paper"
+    for ok in (['run', '--preset', 'smoke'], ['run', '--help'], ['predict', 'x.wav'], ['--help'], [], ['run', '--bogus']):
+        assert _early_config_error(ok) is None, ok

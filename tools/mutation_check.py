@@ -530,6 +530,9 @@ MUTATIONS = [
      "'excluded_heldout',\n                                                    'skipped')}", ['07_distill'], []),
     ('run_end_line_hides_unlabelled_reasons', 'cli', "                 + why(u.get('skipped') or 0, u.get('skipped_reasons') or []))",
      "                 + '')", ['10_cli'], []),
+    ('config_error_found_after_torch', 'cli',
+     "    if (err := _early_config_error([_opt(a) for a in argv])): print(f\"error: {err}\", file=sys.stderr); return 2",
+     "    pass", [], ['tests/test_cli_help.py::test_a_config_error_is_answered_before_torch_is_imported']),
     ('full_disk_names_no_file', 'rundir', "            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst)) from e",
      "            raise", ['00b_rundir', '10_cli'], []),
 ]
