@@ -12,17 +12,17 @@ import soundfile as sf
 import soxr
 from .core import *
 from .rundir import *
+from .rundir import save_figure
 from .parallel import *
 
 # %% auto 0
-__all__ = ['MIN_SAMPLE_RATE', 'BLOCK_DECODE_SAMPLES', 'BLOCK_FRAMES', 'SILENCE_DB', 'AudioError', 'max_audio_seconds',
-           'load_audio', 'resample', 'log_filterbank', 'filterbank', 'log_mel', 'window_starts', 'frame_windows',
-           'audio_windows', 'window_samples', 'wave_windows', 'Normalizer', 'plot_spectrograms']
+__all__ = ['AudioError', 'load_audio', 'log_mel', 'frame_windows', 'wave_windows', 'Normalizer', 'plot_spectrograms']
 
 # %% ../nbs/01_audio.ipynb
 class AudioError(DistilledViTError):
     "An audio file that cannot be used; the message names the file and what is wrong."
 
+# %% ../nbs/01_audio.ipynb
 _MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
 MIN_SAMPLE_RATE = 4000                                   # below this a header is damaged, not audio (1 Hz read as 55 hours)
 _UNKNOWN_FRAMES = 2 ** 62       # libsndfile: 2**63 - 1 frames where a header gives no length
@@ -32,6 +32,7 @@ def max_audio_seconds() -> float:
     try: return 60 * float(os.environ.get('DISTILLED_VIT_MAX_AUDIO_MINUTES', 120))
     except ValueError: return 7200.0
 
+# %% ../nbs/01_audio.ipynb
 def _mpeg_header(b: bytes, i: int) -> tuple[int, int, bool, bool] | None:
     """The MPEG audio frame header at `b[i:i + 4]` as (version, layer, crc?, mono?), or None where
     it is not one: version 1 for MPEG-1, 2 for MPEG-2 and 2.5; layer 1–3; crc?: a CRC follows."""
@@ -154,6 +155,7 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
     if info.samplerate != sr: y = resample(y, info.samplerate, sr)
     return np.ascontiguousarray(y, dtype=np.float32)
 
+# %% ../nbs/01_audio.ipynb
 BLOCK_DECODE_SAMPLES = 2 ** 25   # longer files (~6 min of 48 kHz stereo) are decoded in blocks: memory stays bounded
 BLOCK_FRAMES = 2 ** 18           # frames per block (2 MB of float32 stereo)
 
@@ -285,6 +287,7 @@ def filterbank(fe: FrontEnd) -> np.ndarray:
     if fe.freq_scale == 'log': return log_filterbank(fe.sample_rate, fe.n_fft, fe.n_mels, fe.fmin, fmax)
     return librosa.filters.mel(sr=fe.sample_rate, n_fft=fe.n_fft, n_mels=fe.n_mels, fmin=fe.fmin, fmax=fmax)
 
+# %% ../nbs/01_audio.ipynb
 def log_mel(y: np.ndarray, fe: FrontEnd) -> np.ndarray:
     """Log-mel power spectrogram in dB of mono audio `y` at `fe.sample_rate`: float32 [n_mels, frames]. With
     `freq_scale='log'` the bands are log-spaced (`filterbank`), so pitch classes can be told apart; same STFT and dB."""
@@ -310,6 +313,7 @@ def window_starts(n_frames: int, win: int, hop: int, max_windows: int = 0) -> li
         starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]
     return starts
 
+# %% ../nbs/01_audio.ipynb
 def frame_windows(mel: np.ndarray, win: int, hop: int, max_windows: int = 0) -> tuple[np.ndarray, bool]:
     "Cut `mel` [n_mels, T] into windows [W, n_mels, win]; returns (windows, padded?)."
     n_mels, T = mel.shape
@@ -319,6 +323,7 @@ def frame_windows(mel: np.ndarray, win: int, hop: int, max_windows: int = 0) -> 
     starts = window_starts(T, win, hop, max_windows)
     return np.stack([mel[:, s:s + win] for s in starts]).astype(np.float32), False
 
+# %% ../nbs/01_audio.ipynb
 def audio_windows(path: str | Path, cfg: Config) -> tuple[np.ndarray, bool]:
     "Load `path` and return its log-mel windows [W, n_mels, win_frames] and whether it was padded."
     return frame_windows(log_mel(load_audio(path, cfg.sample_rate), cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
@@ -328,6 +333,7 @@ def window_samples(fe: FrontEnd) -> int:
     "Samples in one model window's waveform: the span of its `win_frames` centred STFT frames."
     return (fe.win_frames - 1) * fe.hop_length + fe.n_fft
 
+# %% ../nbs/01_audio.ipynb
 def wave_windows(y: np.ndarray, fe: FrontEnd, hop: int | None = None, max_windows: int = 0) -> tuple[np.ndarray, list[int], bool]:
     """Waveform segments [W, window_samples(fe)] of mono audio `y` whose log-mel windows are those `frame_windows` cuts
     from `log_mel(y, fe)` (hop `hop` frames, default `win_hop_frames`): `y` padded with `n_fft // 2` zeros in front,

@@ -9,12 +9,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from fastcore.script import anno_parser, Param, store_true
 from .core import *
+from .core import dry_run_config
 from .rundir import *
+from .rundir import PNG_MAGIC, RUN_MARKER, RunLock, STAGE_MARKER, check_user_output
+from .rundir import fingerprint, inputs_changed, stage_cache_key
 from .parallel import *
 
 # %% auto 0
-__all__ = ['COMMANDS', 'RunContext', 'open_run', 'Decision', 'run_stage', 'run_pipeline', 'files_summary', 'stage_commands',
-           'predict_cmd', 'score_cmd', 'build_parser', 'main']
+__all__ = ['open_run', 'run_stage', 'run_pipeline', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def _content_fingerprint(result) -> str:
@@ -75,6 +77,7 @@ class RunContext(StageContext):
         if self.progress: print(f"[{at(stage) + 1}/{at(self.last) + 1}] {stage:<13} {msg}  "
                                 f"(elapsed {time.perf_counter() - self.t_start:.0f}s)", flush=True)
 
+# %% ../nbs/10_cli.ipynb
 def _preflight(ctx: RunContext, out: Path):
     """Rank 0, in a folder that already holds a run: the `always_run` stages that can be `preview`ed (the data, read
     from the feature cache) are computed into `ctx.results` before anything is written, so the refusal of new inputs
@@ -124,6 +127,7 @@ def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str 
     ctx.timings = json.loads(tpath.read_text()) if tpath.exists() else {}
     return ctx
 
+# %% ../nbs/10_cli.ipynb
 @dataclass
 class Decision:
     """What `run_stage` found of a stage (`found`: its `done.json`), does (`action`: `load` it, done earlier or restored
@@ -135,6 +139,7 @@ class Decision:
     key: str | None = None                               # its stage cache key (a `cached` stage, the cache on)
     cache: dict | None = None                            # the stage cache entry it was restored from
 
+# %% ../nbs/10_cli.ipynb
 def _decide(ctx: RunContext, st: Stage) -> Decision:
     """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`, or, for an attempt that
     did not finish, its `started.json` (one that records nothing of its inputs is redone). Reads only."""
@@ -347,6 +352,7 @@ def build_parser(route: dict[str, Stage] | None = None) -> argparse.ArgumentPars
                        help=fn.__doc__.split('\n')[0], description=fn.__doc__).set_defaults(func=fn)
     return p
 
+# %% ../nbs/10_cli.ipynb
 def _opt(a: str) -> str:
     "`--skip-bad[=x]` -> `--skip_bad[=x]`: option names accept `-` or `_`."
     if not a.startswith('--'): return a

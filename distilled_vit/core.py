@@ -11,11 +11,9 @@ from typing import Any
 import numpy as np
 
 # %% auto 0
-__all__ = ['SECTIONS', 'PRESETS', 'CROSS_CHECKS', 'INERT_WHEN_OFF', 'FRONTEND_FIELDS', 'DATA_FIELDS', 'NO_RESULT_FIELDS', 'DIMS',
-           'DistilledViTError', 'ConfigError', 'opt', 'allowed', 'RunOptions', 'Common', 'Data', 'FrontEnd', 'GAN',
-           'Pretraining', 'Model', 'Teacher', 'Student', 'Distillation', 'Optimiser', 'Evaluation', 'Export', 'Config',
-           'config_fields', 'get_config', 'inert_fields', 'validate_config', 'dry_run_config', 'parse_overrides',
-           'seed_everything']
+__all__ = ['CROSS_CHECKS', 'DistilledViTError', 'ConfigError', 'RunOptions', 'Common', 'Data', 'FrontEnd', 'GAN', 'Pretraining',
+           'Model', 'Teacher', 'Student', 'Distillation', 'Optimiser', 'Evaluation', 'Export', 'Config', 'get_config',
+           'validate_config', 'parse_overrides', 'seed_everything']
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
@@ -195,6 +193,7 @@ class Config(RunOptions, Common, Data, FrontEnd, GAN, Pretraining, Model, Teache
         "Section `name` of this config as its own small dataclass (e.g. `cfg.section('frontend')` for `log_mel`)."
         return SECTIONS[name](**{k: getattr(self, k) for k in config_fields(name)})
 
+# %% ../nbs/00_core.ipynb
 SECTIONS = dict(run=RunOptions, common=Common, data=Data, frontend=FrontEnd, gan=GAN, pretrain=Pretraining, model=Model,
                 teacher=Teacher, student=Student, distill=Distillation, optim=Optimiser, evaluate=Evaluation, export=Export)
 
@@ -303,6 +302,7 @@ CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fiel
      lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
 )
 
+# %% ../nbs/00_core.ipynb
 INERT_WHEN_OFF = (   # (switches, fields that change no result while every switch is off: 0, False or ''); a stage's
     # fingerprint records such a field at its preset's value (`inert_fields`), so changing it is no change (10_cli)
     (('gan',), config_fields('gan', exclude=('gan',))),
@@ -318,6 +318,7 @@ def inert_fields(cfg: Config) -> dict[str, Any]:
             out |= {k: PRESETS[cfg.preset].get(k, Config.__dataclass_fields__[k].default) for k in names}
     return out
 
+# %% ../nbs/00_core.ipynb
 def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
     """`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError`
     line. `only`: check just these fields and the relations among them (e.g. the front end of an exported model)."""
@@ -330,6 +331,7 @@ def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
         if not ok(cfg): raise ConfigError(f"config fields must satisfy {what}; got " + ', '.join(f"{k}={getattr(cfg, k)!r}" for k in names))
     return cfg
 
+# %% ../nbs/00_core.ipynb
 def dry_run_config(cfg: Config) -> Config:
     """`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds.
     The ExecuTorch lowering (`export_pte`, ~30 s a program, the same code at every size) is left to `tests/test_mobile.py`;
@@ -340,6 +342,7 @@ def dry_run_config(cfg: Config) -> Config:
                                max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1, export_pte=False,
                                stage_cache=False, dry_run=True)
 
+# %% ../nbs/00_core.ipynb
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
     "Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types them)."
     out = {}

@@ -12,24 +12,27 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 from .core import *
+from .core import DIMS, FRONTEND_FIELDS
 from .rundir import *
+from .rundir import AUDIO_SUFFIXES, atomic_write_json, audio_files, fingerprint
+from .rundir import folder_signature, save_figure
 from .parallel import *
+from .parallel import parallel_iter, worker_count
 from .audio import *
+from .audio import window_starts
 from .harmony import HARMONY_ROWS
 from .metrics import ccc
 
 # %% auto 0
-__all__ = ['SYNTH_VERSION', 'TIMBRES', 'MUSICNN_DIM', 'sample_music_params', 'true_emotion', 'annotate', 'synth_clip',
-           'ManifestError', 'validate_manifest', 'read_manifest', 'deam_manifest', 'pmemo_manifest',
-           'source_label_range', 'group_split', 'cache_dir', 'EmotionData', 'load_dataset', 'window_embedding',
-           'musicnn_rows', 'pack_embedding', 'musicnn_windows', 'clip_audio', 'load_unlabelled', 'pooled_features',
-           'fit_ridge_baseline', 'label_ceiling', 'plot_data_summary', 'prepare_data']
+__all__ = ['sample_music_params', 'synth_clip', 'ManifestError', 'read_manifest', 'group_split', 'EmotionData', 'load_dataset',
+           'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
 _MAJOR, _MINOR = np.array([0, 2, 4, 5, 7, 9, 11]), np.array([0, 2, 3, 5, 7, 8, 10])
 TIMBRES = ('sine', 'saw', 'square', 'pluck', 'fm')
 
+# %% ../nbs/02_data.ipynb
 def sample_music_params(rng: np.random.Generator) -> dict:
     "Draw one clip's musical parameters; `z_*` are the cue strengths in [-1, 1] that drive the emotion."
     p = {k: rng.uniform(-1, 1) for k in ('z_tempo', 'z_density', 'z_loud', 'z_staccato', 'z_bright', 'z_perc',
@@ -41,6 +44,7 @@ def sample_music_params(rng: np.random.Generator) -> dict:
     p['phase'] = float(rng.uniform(0, 1))
     return p
 
+# %% ../nbs/02_data.ipynb
 def true_emotion(p: dict) -> tuple[float, float]:
     "Valence and arousal in [-1, 1] implied by the cues (the weights follow the cue table above)."
     a = (0.35 * p['z_tempo'] + 0.25 * p['z_density'] + 0.25 * p['z_loud'] + 0.12 * p['z_staccato']
@@ -136,6 +140,7 @@ def synth_clip(p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Ge
 class ManifestError(DistilledViTError):
     "A manifest (or dataset folder) that cannot be used; the message names the file and row."
 
+# %% ../nbs/02_data.ipynb
 _REQUIRED_COLUMNS = ('path', 'valence', 'arousal')
 
 def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: float, label_max: float,
@@ -189,6 +194,7 @@ def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: floa
                             f"[{label_min:g}, {label_max:g}]; the declared label range probably does not match the data")
     return out, skipped
 
+# %% ../nbs/02_data.ipynb
 def read_manifest(path: str | Path, label_min: float = -1.0, label_max: float = 1.0, skip_bad: bool = False,
                   allow_absolute_paths: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Read and validate a CSV manifest (see `validate_manifest`)."
@@ -265,6 +271,7 @@ def cache_dir() -> Path:
     "Folder of the feature cache: `DISTILLED_VIT_CACHE`, or `~/.cache/distilled_vit` when it is unset or empty."
     return Path(os.environ.get('DISTILLED_VIT_CACHE') or Path.home() / '.cache' / 'distilled_vit')   # '' is not the cwd
 
+# %% ../nbs/02_data.ipynb
 @dataclass
 class EmotionData:
     "Log-mel windows with labels, clip table and split; `norm` holds the training split's statistics."
@@ -648,6 +655,7 @@ def fit_ridge_baseline(data: EmotionData, rows: bool = False):
     data._ridge = fits
     return fits[rows]
 
+# %% ../nbs/02_data.ipynb
 def _fit_ridge(data: EmotionData, rows: bool = False):
     from sklearn.linear_model import RidgeCV
     from sklearn.pipeline import make_pipeline

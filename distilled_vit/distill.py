@@ -11,8 +11,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import *
 from .rundir import *
+from .rundir import atomic_write_json
 from .parallel import *
 from .train import *
+from .train import dist_info, is_main_process, load_weights
 from .metrics import va_metrics
 from .teacher import forward_distill
 from .student import create_student, model_size
@@ -21,8 +23,7 @@ from .data import load_unlabelled, pack_embedding, MUSICNN_DIM
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['layer_map', 'ccc_loss', 'KnowledgeDistillationLoss', 'teacher_targets', 'mixup_windows', 'distill',
-           'train_student_nokd']
+__all__ = ['layer_map', 'KnowledgeDistillationLoss', 'distill', 'train_student_nokd']
 
 # %% ../nbs/07_distill.ipynb
 def layer_map(cfg: Config, student_depth: int, teacher_depth: int) -> list[tuple[int, int]]:
@@ -51,6 +52,7 @@ def ccc_loss(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     cov = ((p - mp) * (t - mt)).mean(0)
     return (1 - 2 * cov / (p.var(0, unbiased=False) + t.var(0, unbiased=False) + (mp - mt) ** 2 + 1e-8)).mean()
 
+# %% ../nbs/07_distill.ipynb
 class KnowledgeDistillationLoss(nn.Module):
     """Response + feature + attention-transfer distillation loss (see the formula above).
 
@@ -162,6 +164,7 @@ def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.nd
     lam = np.maximum(lam, 1 - lam)[:, None, None]
     return (lam * X[i] + (1 - lam) * X[j]).astype(np.float32)
 
+# %% ../nbs/07_distill.ipynb
 def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
     "A fresh student; with `student_pretrain` > 0 it starts from the attribute-pretrained backbone (04a_pretrain)."
     student = create_student(cfg)

@@ -14,21 +14,23 @@ import torch.nn as nn
 import matplotlib.pyplot as plt
 from safetensors.numpy import save_file as save_numpy
 from .core import *
+from .core import DIMS
 from .rundir import *
+from .rundir import atomic_write_json, atomic_write_text, save_figure
 from .parallel import *
 from .metrics import *
+from .metrics import LATENCY_BATCHES, METRICS, numpy_latency, percentile_ci
 from .data import pooled_features, fit_ridge_baseline
 from .train import predict_windows
 from .student import model_size
 
 # %% auto 0
-__all__ = ['MIN_TEACHER_CCC', 'MODELS', 'retention_pct', 'retention_by_metric', 'verdict', 'RidgeBaseline', 'plot_predictions',
-           'plot_retention', 'plot_latency', 'plot_va_plane', 'kd_gate', 'retention_ci', 'difference_ci',
-           'evaluate_stage', 'write_report', 'finish_run', 'summary_table']
+__all__ = ['retention_pct', 'verdict', 'kd_gate', 'evaluate_stage', 'write_report', 'summary_table']
 
 # %% ../nbs/08_evaluate.ipynb
 MIN_TEACHER_CCC = 0.2        # below this the teacher has learnt too little for a retention ratio to mean much
 
+# %% ../nbs/08_evaluate.ipynb
 def _pct(a, b):
     "100·a/b, None when b is 0 or either is missing."
     if a is None or b is None or not np.isfinite(a) or not np.isfinite(b) or b == 0: return None
@@ -40,10 +42,12 @@ def retention_pct(student: dict, teacher: dict) -> dict:
     r['mean'] = _pct(student['ccc_mean'], teacher['ccc_mean'])
     return r
 
+# %% ../nbs/08_evaluate.ipynb
 def retention_by_metric(student: dict, teacher: dict) -> dict:
     "Student / teacher (%) for every metric of `METRICS` per dimension (for MAE and RMSE, above 100 % is worse)."
     return {f'{k}_{d}': _pct(student[f'{k}_{d}'], teacher[f'{k}_{d}']) for k in METRICS for d in DIMS}
 
+# %% ../nbs/08_evaluate.ipynb
 _VERDICTS = (
     (90.0, 'excellent', "Ship the student: it keeps the teacher's accuracy at a fraction of the size and latency. "
                         "Prefer the INT8 ONNX model when its CCC drop (export table) is within 0.01."),
@@ -195,6 +199,7 @@ def kd_gate(run: RunDir) -> dict:
                      f"distillation not applied: the KD student does not beat the no-KD student on validation CCC ({s:.3f} vs "
                      f"{n:.3f}{tt}), so the no-KD student is the exported model")
 
+# %% ../nbs/08_evaluate.ipynb
 def retention_ci(student_samples: dict, teacher_samples: dict) -> dict:
     "95 % interval of CCC retention (%) per dimension and of the mean CCC, from paired bootstrap samples (same resamples)."
     ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)
@@ -204,6 +209,7 @@ def difference_ci(a_samples: dict, b_samples: dict) -> dict:
     "95 % interval of CCC(a) − CCC(b) per dimension and of the mean, from paired bootstrap samples (same resamples)."
     return {k: percentile_ci(a_samples[k] - b_samples[k]) for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
 
+# %% ../nbs/08_evaluate.ipynb
 def _section(y, p, w, clip, extra: dict) -> tuple[dict, dict]:
     "One model's report section and its bootstrap samples."
     samples = weighted_metrics(y, p, w)
@@ -306,6 +312,7 @@ def _ci(sec, key):
 
 MODELS = ('teacher', 'student', 'student_nokd', 'baseline')
 
+# %% ../nbs/08_evaluate.ipynb
 def _markdown(r: dict) -> str:
     v, L = r.get('verdict') or {}, []
     L += [f"# distilled_vit report: preset `{r['preset']}`", '',
@@ -371,6 +378,7 @@ def write_report(cfg: Config, run: RunDir, eval_result: dict, export_result: dic
     atomic_write_text(run.path / 'report.md', _markdown(rep))
     return rep
 
+# %% ../nbs/08_evaluate.ipynb
 def finish_run(ctx) -> dict:
     """The run's report, once the export stage is recorded (its record's `finish`): `write_report` from the evaluation, the
     export, every stage's time and the stages restored from the stage cache (a pipeline context, `10_cli.RunContext`).
@@ -382,6 +390,7 @@ def finish_run(ctx) -> dict:
     if not ctx.main: ctx.results['report'] = json.loads((ctx.run.path / 'report.json').read_text())
     return ctx.results['report']
 
+# %% ../nbs/08_evaluate.ipynb
 def summary_table(report: dict) -> str:
     "Teacher vs students vs baseline in a few lines of text: size, params, CCC, MAE, latency, retention, verdict."
     rows = [('model', 'size MB', 'params', 'CCC V', 'CCC A', 'MAE V', 'MAE A', 'ms b1', 'ms b32')]

@@ -12,8 +12,11 @@ import torch.nn as nn
 import onnx
 import onnxruntime as ort
 from .core import *
+from .core import DIMS, FRONTEND_FIELDS
 from .rundir import *
+from .rundir import atomic_write_json, file_sha256
 from .parallel import *
+from .parallel import worker_count
 from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows, window_samples
 from .data import source_label_range, clip_audio, SYNTH_VERSION
 from .wave import WaveStudent, WaveHarmonyStudent
@@ -27,22 +30,23 @@ from .transcriber import PTE_MAX_SECONDS, BP_WINDOW, harmony_methods, clip_rows
 from .evaluate import finish_run
 
 # %% auto 0
-__all__ = ['INPUT_NAME', 'WAVE_INPUT_NAME', 'HARMONY_INPUT_NAME', 'PARITY_TOLERANCE', 'PHONE_TOLERANCE', 'INT8_CCC_GOAL',
-           'BUNDLE_VERSION', 'ExportError', 'example_input', 'torch_outputs', 'to_torchscript', 'save_torchscript',
-           'load_torchscript', 'export_program', 'load_program', 'save_state_dict', 'load_student', 'export_onnx',
-           'check_onnx', 'quantize_onnx', 'ort_session', 'ort_outputs', 'ort_latency', 'quantize_torch',
-           'executorch_missing', 'export_pte', 'load_pte', 'pte_outputs', 'load_harmony_pte', 'training_data',
-           'write_bundle', 'write_harmony_graph', 'wave_check_set', 'export_stage']
+__all__ = ['PHONE_TOLERANCE', 'ExportError', 'export_onnx', 'export_pte', 'load_pte', 'load_harmony_pte', 'training_data',
+           'export_stage']
 
 # %% ../nbs/09_export.ipynb
 class ExportError(DistilledViTError):
     "An exported artefact that could not be written or does not reproduce the eager model."
 
+# %% ../nbs/09_export.ipynb
 INPUT_NAME, WAVE_INPUT_NAME, _OUTPUT_NAME, HARMONY_INPUT_NAME = 'mel', 'audio', 'valence_arousal', 'harmony'
 _HARMONY_FILE = 'harmony.onnx'   # a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
 _HARMONY_PTE = 'harmony.pte'    # the same, an ExecuTorch program of two methods (01d_transcriber)
 PARITY_TOLERANCE = 1e-4      # max abs difference allowed between an fp32 artefact's outputs and the eager model's
+
+# %% ../nbs/09_export.ipynb
 PHONE_TOLERANCE = 1e-3      # max abs difference allowed between the phone path (harmony.pte ->
+
+# %% ../nbs/09_export.ipynb
                             # student_wave.pte) and the ONNX bundle's outputs: the transcriber's
                             # float32 convolutions round differently in each runtime
 INT8_CCC_GOAL = 0.01         # an INT8 model whose CCC drops by more than this is not the bundle's default
@@ -136,6 +140,7 @@ def export_onnx(model: nn.Module, example: torch.Tensor | tuple, path, opset: in
         check_onnx(tmp)
     return Path(path)
 
+# %% ../nbs/09_export.ipynb
 def check_onnx(path) -> list:
     "Validate an ONNX file: checker-clean, self-contained (no external data) and a dynamic batch axis; returns the input shape."
     try: m = onnx.load(str(path), load_external_data=False); onnx.checker.check_model(m)
@@ -197,6 +202,7 @@ def executorch_missing() -> str:
     except Exception as e:
         return f"executorch is not installed ({type(e).__name__}: {str(e)[:80]}); pip install -e '.[mobile]' to write .pte programs"
 
+# %% ../nbs/09_export.ipynb
 def export_pte(model: nn.Module | dict, example: torch.Tensor | tuple | None, path,
                quantize: bool = False, quantize_module: str | None = 'model') -> Path:
     """Lower `model` to an ExecuTorch program for the XNNPACK backend and save it; its inputs:
@@ -249,12 +255,14 @@ def load_pte(path, method: str = 'forward'):
     except Exception as e: raise ExportError(f"{path}: not a loadable ExecuTorch program ({(str(e).splitlines() or [type(e).__name__])[0][:160]})") from None
     raise ExportError(f"{path}: no method {method!r} (has {', '.join(sorted(prog.method_names))})")
 
+# %% ../nbs/09_export.ipynb
 def pte_outputs(method, *X: np.ndarray) -> np.ndarray:
     """Outputs [N, 2] of a batch-1 ExecuTorch method for inputs `X` (one array [N, ...] per input),
     one window at a time."""
     X = [torch.as_tensor(np.asarray(x, np.float32)) for x in X]
     return batched(lambda s: method.execute([x[s] for x in X])[0].float(), len(X[0]), 1)
 
+# %% ../nbs/09_export.ipynb
 def load_harmony_pte(path) -> tuple:
     """(transcribe, rows): the two methods of a `harmony.pte` (`transcriber.harmony_methods`) as
     callables of torch tensors, for `transcriber.clip_rows(y, sr, n, transcribe, rows)`, the loop
@@ -265,6 +273,7 @@ def load_harmony_pte(path) -> tuple:
 # %% ../nbs/09_export.ipynb
 BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
 
+# %% ../nbs/09_export.ipynb
 def training_data(cfg: Config, data=None) -> dict:
     """What a bundle's model learnt from, for `frontend.json`'s optional `training_data` (`predict`
     and `score` print it): `kind` ('embedded' | 'manifest' | 'deam' | 'pmemo'), `synthetic`, a short
@@ -284,6 +293,7 @@ def training_data(cfg: Config, data=None) -> dict:
         out.update(clips=int(len(data.clips)), train_clips=int((data.clips.split == 'train').sum()))
     return out
 
+# %% ../nbs/09_export.ipynb
 def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
                  label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None,
                  trained_on: dict | None = None, programs: dict | None = None) -> Path:
@@ -393,6 +403,7 @@ def wave_check_set(cfg: Config, data, split: str = 'test', harmony=None) -> tupl
     out = np.concatenate(W), np.concatenate(M), np.concatenate(Y), np.asarray(S, bool)
     return out + (np.concatenate(R),) if harmony is not None else out
 
+# %% ../nbs/09_export.ipynb
 _SIGINT_SEEN: list = []
 
 @contextlib.contextmanager

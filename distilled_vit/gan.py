@@ -16,7 +16,9 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from safetensors.torch import save_model, load_model
 from .core import *
+from .core import config_fields
 from .rundir import *
+from .rundir import atomic_write_json, save_figure
 from .parallel import *
 from .audio import plot_spectrograms
 from .metrics import va_metrics
@@ -24,10 +26,7 @@ from .train import fit, predict_windows, epoch_loop, NonFiniteLossError, Checkpo
 from .student import create_student
 
 # %% auto 0
-__all__ = ['COLLAPSE_RATIO', 'GANError', 'GANCollapseError', 'label_embedding', 'ConditionalBatchNorm2d', 'Generator',
-           'Discriminator', 'create_gan', 'sample_labels', 'check_collapse', 'standing_statistics', 'plot_gan_history',
-           'train_gan', 'load_generator', 'generate_synthetic', 'generate_at', 'frechet_distance', 'embed',
-           'train_reference', 'gan_metrics', 'plot_real_vs_synthetic', 'plot_label_scatter', 'gan_stage']
+__all__ = ['GANError', 'GANCollapseError', 'Generator', 'train_gan', 'generate_synthetic', 'gan_stage']
 
 # %% ../nbs/04_gan.ipynb
 class GANError(DistilledViTError):
@@ -36,6 +35,7 @@ class GANError(DistilledViTError):
 class GANCollapseError(GANError):
     "The generator collapsed: its samples hardly vary any more; the message names the epoch and the variances."
 
+# %% ../nbs/04_gan.ipynb
 def label_embedding(dim: int, sn: bool = False) -> nn.Sequential:
     "MLP embedding of continuous (valence, arousal) [B, 2] -> [B, dim]; spectrally normalised when `sn` (for D)."
     wrap = spectral_norm if sn else (lambda m: m)
@@ -85,6 +85,7 @@ class Generator(nn.Module):
         for up, norm in zip(self.ups, self.norms): h = F.relu(norm(up(h), e))    # doubles H and T, halves channels
         return self.out(h)                                                        # [B, w/2, H/2, T/2] -> [B, 1, H, T]
 
+# %% ../nbs/04_gan.ipynb
 class Discriminator(nn.Module):
     """Projection discriminator with spectral norm: windows [B, 1, n_mels, T] and labels [B, 2] -> scores [B].
 
@@ -234,6 +235,7 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
     plt.close(plot_gan_history(h, out / 'curves.png'))
     return G.cpu().eval()
 
+# %% ../nbs/04_gan.ipynb
 def load_generator(path: str | Path, cfg: Config) -> Generator:
     "The generator saved by `train_gan` (`gan/generator.safetensors`), in eval mode."
     path = Path(path)
@@ -252,6 +254,7 @@ def generate_synthetic(generator: Generator, cfg: Config, data, n: int, seed: in
     y = sample_labels(data.arrays('train')[1], n, np.random.default_rng([seed, 4242]))
     return generate_at(generator, y, seed, batch_size), y
 
+# %% ../nbs/04_gan.ipynb
 @torch.no_grad()
 def generate_at(generator: Generator, y: np.ndarray, seed: int, batch_size: int = 256) -> np.ndarray:
     "Synthetic windows [n, n_mels, T] (float32) for given labels `y` [n, 2]; noise from `seed`."

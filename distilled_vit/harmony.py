@@ -13,13 +13,12 @@ from .parallel import *
 from .audio import window_starts, resample
 
 # %% auto 0
-__all__ = ['HARMONY_ROWS', 'HARMONY_VERSION', 'BP_RATE', 'BP_HOP', 'BP_OVERLAP', 'NMP_SHA256', 'KK_MAJOR', 'KK_MINOR', 'FOLD',
-           'HARMONY_GRAPH_INPUTS', 'HARMONY_GRAPH_OUTPUT', 'TranscriberError', 'check_transcriber', 'transcriber_path',
-           'transcriber_key', 'transcriber_session', 'note_activations', 'estimate_key', 'harmony_rows',
-           'harmony_features', 'harmony_windows', 'harmony_graph', 'graph_rows']
+__all__ = ['HARMONY_ROWS', 'TranscriberError', 'transcriber_path', 'note_activations', 'harmony_rows', 'harmony_features']
 
 # %% ../nbs/01b_harmony.ipynb
 HARMONY_ROWS = 16
+
+# %% ../nbs/01b_harmony.ipynb
 HARMONY_VERSION = 1                                   # bump when the rows change: part of every cache key that holds them
 BP_RATE, _BP_WINDOW, BP_HOP = 22050, 43844, 256        # basic-pitch: sample rate, samples per model window, samples per frame
 BP_OVERLAP = 30 * BP_HOP                              # samples shared by consecutive windows (basic-pitch's own windowing)
@@ -29,9 +28,11 @@ KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66,
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 FOLD = np.zeros((88, 12), np.float32); FOLD[np.arange(88), (np.arange(88) + 21) % 12] = 1   # piano key k (MIDI 21 + k) -> pitch class
 
+# %% ../nbs/01b_harmony.ipynb
 class TranscriberError(DistilledViTError):
     "basic-pitch's ONNX transcriber is missing or is not the file this code was measured with."
 
+# %% ../nbs/01b_harmony.ipynb
 _HINT = "install it with `pip install --no-deps basic-pitch==0.4.0` (the README's commands do), or --set harmony=false"
 
 def check_transcriber(path: str | Path) -> Path:
@@ -41,6 +42,7 @@ def check_transcriber(path: str | Path) -> Path:
                                                f"({NMP_SHA256[:16]}…): reinstall basic-pitch==0.4.0")
     return Path(path)
 
+# %% ../nbs/01b_harmony.ipynb
 @functools.lru_cache(maxsize=None)
 def transcriber_path() -> Path:
     "The installed `basic_pitch/saved_models/icassp_2022/nmp.onnx`, found through the package metadata (not imported) and checked."
@@ -52,6 +54,7 @@ def transcriber_path() -> Path:
     if p is None or not p.is_file(): raise TranscriberError(f"basic-pitch is installed but its nmp.onnx is missing: {_HINT}")
     return check_transcriber(p)
 
+# %% ../nbs/01b_harmony.ipynb
 def transcriber_key() -> str:
     "What every cache entry holding harmony rows is keyed by: the transcriber file's hash and `HARMONY_VERSION`."
     return f"{check_transcriber(transcriber_path()) and NMP_SHA256[:16]}-v{HARMONY_VERSION}"
@@ -95,6 +98,7 @@ def estimate_key(profile: np.ndarray) -> tuple[int, float, float]:
     km, kn = int(np.argmax(maj)), int(np.argmax(mnr))
     return (km if maj[km] >= mnr[kn] else kn), float(maj[km]), float(mnr[kn])
 
+# %% ../nbs/01b_harmony.ipynb
 def harmony_rows(R: np.ndarray) -> np.ndarray:
     "The `HARMONY_ROWS` rows [16, frames] of note activations `R` [frames, 88] (table above)."
     if len(R) == 0: return np.zeros((HARMONY_ROWS, 0), np.float32)
@@ -113,6 +117,7 @@ def harmony_features(y: np.ndarray, fe: FrontEnd, n_frames: int | None = None, s
     tm = np.arange(n_frames) * fe.hop_length / fe.sample_rate
     return np.stack([np.interp(tm, tb, h) for h in H]).astype(np.float32)
 
+# %% ../nbs/01b_harmony.ipynb
 def harmony_windows(H: np.ndarray, win: int, hop: int, max_windows: int = 0) -> np.ndarray:
     "Windows [W, 16, win] of `H` [16, T] at the frames `frame_windows` cuts the log-mel at; padding is 0 (no notes)."
     out = np.zeros((len(st := window_starts(H.shape[1], win, hop, max_windows)), H.shape[0], win), np.float32)

@@ -17,17 +17,17 @@ from .audio import load_audio, log_mel, frame_windows, window_samples, window_st
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
-__all__ = ['BUNDLE_FORMAT', 'FRONTEND_FILE', 'CSV_COLUMNS', 'CSV_MAGIC', 'ModelBundleError', 'Predictor', 'frontend_sha256',
-           'load_predictor', 'training_note', 'hop_frames', 'predict', 'wave_segments', 'plot_va_curve', 'audio_inputs',
-           'predict_files']
+__all__ = ['ModelBundleError', 'Predictor', 'load_predictor', 'training_note', 'predict', 'predict_files']
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
     "An exported model that cannot be used (missing, corrupt, or not matching its `frontend.json`); names the file."
 
+# %% ../nbs/09a_predict.ipynb
 # written by the export stage (`09_export`), read here; defined here so that this module needs no torch
 BUNDLE_FORMAT, FRONTEND_FILE = 'distilled_vit-onnx-bundle', 'frontend.json'
 
+# %% ../nbs/09a_predict.ipynb
 @dataclass
 class Predictor:
     "A loaded ONNX student with its front end: `cfg` holds the front-end settings, `norm` the normalisation statistics."
@@ -48,6 +48,7 @@ class Predictor:
         lo, hi = self.label_range
         return lo + (np.clip(va, -1.0, 1.0) + 1.0) / 2.0 * (hi - lo)
 
+# %% ../nbs/09a_predict.ipynb
 def _inside(fe_path: Path, name: str, what: str) -> Path:
     """`fe_path`'s folder / `name` when `name` is a file name there (no folder part once normalised: a link in the
     folder is fine), else one line naming `fe_path`."""
@@ -63,6 +64,7 @@ def frontend_sha256(fe: dict) -> str:
     doc = {k: fe.get(k) for k in ('frontend', 'normalisation')}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
+# %% ../nbs/09a_predict.ipynb
 def _check_sums(fe: dict, fe_path: Path, onnx_file: Path):
     """The checksums export recorded in `frontend.json` (bundles from before them have none: not checked): the front
     end and normalisation (`frontend_sha256`), and the model file's SHA-256 when `models` lists it."""
@@ -276,6 +278,7 @@ def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: fl
     if plot is not None: res['plot'] = str(plot_va_curve(res, plot))
     return res
 
+# %% ../nbs/09a_predict.ipynb
 def wave_segments(y: np.ndarray, fe, starts) -> np.ndarray:
     """The audio-in model's windows [len(starts), window_samples(fe)] at the start frames `starts` alone: those
     `wave_windows` cuts (`y` with `n_fft // 2` zeros in front, zeros past its end), for any subset of its starts."""
@@ -319,6 +322,7 @@ def audio_inputs(paths) -> list[Path]:
         out += found
     return out
 
+# %% ../nbs/09a_predict.ipynb
 def predict_files(paths, model: str | Path | Predictor, csv_out: str | Path | None = None,
                   curves: bool = False, hop_seconds: float | None = None,
                   variant: str | None = None, overwrite: bool = False,

@@ -8,12 +8,12 @@ import contextlib, time
 from typing import Callable
 import numpy as np
 from .core import *
+from .core import DIMS
 from .rundir import *
 from .parallel import *
 
 # %% auto 0
-__all__ = ['METRICS', 'LATENCY_BATCHES', 'ccc', 'mae', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights', 'weighted_metrics',
-           'percentile_ci', 'torch_threads', 'median_ms', 'warmup_calls', 'torch_latency', 'numpy_latency']
+__all__ = ['ccc', 'mae', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights', 'weighted_metrics', 'torch_latency']
 
 # %% ../nbs/00a_metrics.ipynb
 def ccc(y_true, y_pred) -> float:
@@ -44,7 +44,10 @@ def pearson_r(y_true, y_pred) -> float:
     if st < 1e-12 or sp < 1e-12: return 0.0
     return float(((t - t.mean()) * (p - p.mean())).mean() / (st * sp))
 
+# %% ../nbs/00a_metrics.ipynb
 METRICS = ('ccc', 'mae', 'rmse', 'r')
+
+# %% ../nbs/00a_metrics.ipynb
 _METRIC_FNS = dict(ccc=ccc, mae=mae, rmse=rmse, r=pearson_r)
 
 def va_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
@@ -81,6 +84,7 @@ def weighted_metrics(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, n
     out['ccc_mean'] = (out['ccc_valence'] + out['ccc_arousal']) / 2
     return out
 
+# %% ../nbs/00a_metrics.ipynb
 def percentile_ci(samples, level: float = 0.95) -> list[float] | None:
     "Percentile interval [lo, hi] of bootstrap `samples` (non-finite samples dropped; None when none are left)."
     s = np.asarray(samples, np.float64); s = s[np.isfinite(s)]
@@ -113,6 +117,7 @@ def warmup_calls(repeats: int) -> int:
     timed call (a dry run's: one call is not a measurement, and warming up a ViT-B/16 at batch 32 costs ~8 s on 2 cores)."""
     return min(3, repeats) if repeats > 1 else 0
 
+# %% ../nbs/00a_metrics.ipynb
 def torch_latency(model: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
     """`latency_ms_b{B}` of a torch model or callable on random CPU input [B, *input_shape] with `cfg.num_threads`
     threads (put an `nn.Module` in eval mode first)."""
@@ -124,6 +129,7 @@ def torch_latency(model: Callable, input_shape: tuple, cfg: Config, batches=LATE
                                                 warmup_calls(cfg.latency_repeats))
     return out
 
+# %% ../nbs/00a_metrics.ipynb
 def numpy_latency(fn: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
     "`latency_ms_b{B}` of a NumPy function on random input [B, *input_shape]."
     rng = np.random.default_rng(0)

@@ -13,16 +13,14 @@ import torch.nn.functional as F
 from torch import nn
 from .core import *
 from .rundir import *
+from .rundir import fingerprint
 from .parallel import *
+from .parallel import worker_count
 from .audio import AudioError, load_audio, resample
 from .metrics import torch_threads
 
 # %% auto 0
-__all__ = ['MUSICNN_WHEEL', 'CHECKPOINT_SHA256', 'MUSICNN_VERSION', 'BN_EPS', 'TEMPORAL_KERNELS', 'MSD_LABELS', 'MUSICNN_RATE',
-           'MUSICNN_FFT', 'MUSICNN_HOP', 'MUSICNN_MELS', 'PATCH_FRAMES', 'PATCH_SECONDS', 'MusiCNNError',
-           'check_checkpoint', 'checkpoint_folder', 'musicnn_key', 'TFCheckpointError', 'crc32c', 'masked_crc32c',
-           'read_table', 'read_tf_checkpoint', 'MusiCNN', 'musicnn_state_dict', 'convert_checkpoint',
-           'musicnn_weights_path', 'musicnn_model', 'musicnn_log_mel', 'patch_starts', 'mel_patches', 'musicnn_patches',
+__all__ = ['MusiCNNError', 'TFCheckpointError', 'read_tf_checkpoint', 'MusiCNN', 'musicnn_model', 'musicnn_patches',
            'musicnn_embed', 'musicnn_file', 'musicnn_files']
 
 # %% ../nbs/01c_musicnn.ipynb
@@ -32,9 +30,11 @@ CHECKPOINT_SHA256 = {    # MSD_musicnn's tensor bundle in the musicnn 0.1.0 whee
     '.data-00000-of-00001': '8579734ee6388f799ed0def4bbd0d1fdcbeaf213ef2a9dc860917bd76a303de6'}
 MUSICNN_VERSION = 1      # bump when the port's outputs change: part of the cache keys
 
+# %% ../nbs/01c_musicnn.ipynb
 class MusiCNNError(DistilledViTError):
     "musicnn 0.1.0's MSD_musicnn checkpoint is missing, or not the one the port was checked with."
 
+# %% ../nbs/01c_musicnn.ipynb
 _HINT = ("install it with: pip install --no-deps musicnn==0.1.0 (the README's commands do; "
          "without --no-deps its requirements would install TensorFlow and numpy < 1.17)")
 
@@ -76,6 +76,7 @@ class TFCheckpointError(DistilledViTError):
     """A TensorFlow checkpoint that cannot be read: not a tensor bundle, damaged (CRC), or of a
     kind this reader does not handle."""
 
+# %% ../nbs/01c_musicnn.ipynb
 _TABLE_MAGIC = 0xDB4775248B80FB57      # the last 8 bytes of a LevelDB-format table
 _TF_DTYPES = {1: np.float32, 2: np.float64, 3: np.int32, 4: np.uint8, 5: np.int16,   # TensorFlow's
               6: np.int8, 9: np.int64, 10: np.bool_, 17: np.uint16, 19: np.float16,  # types.proto
@@ -152,6 +153,7 @@ def read_table(path: str | Path) -> dict[bytes, bytes]:
     index = _block(data, footer[p:], path)                    # the index block: one entry per block
     return {k: v for _, h in _block_items(index) for k, v in _block_items(_block(data, h, path))}
 
+# %% ../nbs/01c_musicnn.ipynb
 def _tensor(e: dict, name: str, prefix, n_shards: int, files: dict) -> np.ndarray:
     """The tensor of the `BundleEntryProto` fields `e` (1 dtype, 2 shape, 3 shard, 4 offset, 5 size,
     6 masked CRC, 7 slices), read from its data file (opened once into `files`), its CRC checked."""
@@ -213,6 +215,7 @@ MSD_LABELS = (                     # MSD_musicnn's 50 tags, in the order of its 
     'catchy', 'funk', 'electro', 'heavy metal', 'Progressive rock', '60s', 'rnb', 'indie pop',
     'sad', 'House', 'happy')
 
+# %% ../nbs/01c_musicnn.ipynb
 class MusiCNN(nn.Module):
     """MusiCNN as `musicnn` 0.1.0 builds it (`models.build_musicnn`), for inference.
 
@@ -325,6 +328,7 @@ def musicnn_weights_path() -> Path:
     from distilled_vit.data import cache_dir
     return cache_dir() / f"musicnn-msd-{musicnn_key()}.safetensors"
 
+# %% ../nbs/01c_musicnn.ipynb
 @functools.lru_cache(maxsize=1)
 def musicnn_model() -> MusiCNN:
     """MusiCNN with MSD_musicnn's weights, in eval mode with gradients off, one per process: the
@@ -371,6 +375,7 @@ def mel_patches(mel: np.ndarray) -> np.ndarray:
         return np.tile(mel, (-(-PATCH_FRAMES // len(mel)), 1))[None, :PATCH_FRAMES]
     return np.stack([mel[s:s + PATCH_FRAMES] for s in patch_starts(len(mel))])
 
+# %% ../nbs/01c_musicnn.ipynb
 def musicnn_patches(y: np.ndarray, sr: int = MUSICNN_RATE) -> np.ndarray:
     "MusiCNN's input patches [P, 187, 96] (float32) of mono audio `y` at `sr` Hz."
     y = np.asarray(y, np.float32)

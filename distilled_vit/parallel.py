@@ -9,7 +9,7 @@ import numpy as np
 from .core import *
 
 # %% auto 0
-__all__ = ['batched', 'worker_count', 'parallel_iter', 'parallel_map', 'Timer', 'get_device']
+__all__ = ['batched', 'parallel_map', 'Timer', 'get_device']
 
 # %% ../nbs/00c_parallel.ipynb
 def _as_numpy(o) -> np.ndarray:
@@ -89,6 +89,7 @@ def parallel_iter(fn, items, workers: int = 1, progress: bool = False, desc: str
         finally: ex.shutdown(wait=True, cancel_futures=True)
     finally: bar.close()
 
+# %% ../nbs/00c_parallel.ipynb
 def parallel_map(fn, items, workers: int = 1, progress: bool = False, desc: str | None = None, chunksize: int = 1,
                  start: str | None = None) -> list:
     "`[fn(x) for x in items]` by `parallel_iter` (same arguments)."

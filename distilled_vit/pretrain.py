@@ -10,8 +10,11 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 from .core import *
+from .core import FRONTEND_FIELDS, config_fields
 from .rundir import *
+from .rundir import atomic_write_json, fingerprint
 from .parallel import *
+from .parallel import parallel_iter, worker_count
 from .audio import *
 from .data import SYNTH_VERSION, TIMBRES, sample_music_params, synth_clip, cache_dir
 from .data import musicnn_windows, MUSICNN_DIM
@@ -27,9 +30,7 @@ from .teacher import create_teacher
 from .student import create_student
 
 # %% auto 0
-__all__ = ['CORPUS_VERSION', 'ATTRIBUTES', 'PRETRAIN_VERSION', 'MASK_RATIO', 'corpus_seconds', 'clip_attributes',
-           'procedural_corpus', 'attribute_scores', 'patchify', 'MaskedPatches', 'random_mask', 'backbone_file',
-           'pretrain_backbone', 'pretrain_teacher', 'load_pretrained']
+__all__ = ['procedural_corpus', 'pretrain_backbone', 'pretrain_teacher']
 
 # %% ../nbs/04a_pretrain.ipynb
 CORPUS_VERSION = 1                     # bump when the corpus recipe changes: invalidates cached corpora
@@ -188,6 +189,7 @@ def backbone_file(key: str) -> Path:
     "Where `pretrain_backbone` keeps the backbone of cache key `key` (in the feature cache)."
     return cache_dir() / f'pretrain-{key}.safetensors'
 
+# %% ../nbs/04a_pretrain.ipynb
 def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
     """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or of the student
     (`'student'`: `student_pretrain` epochs at `lr`) after pretraining on `cfg.pretrain_windows` procedural windows
@@ -279,6 +281,7 @@ def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True)
     "`pretrain_backbone` for the teacher."
     return pretrain_backbone(cfg, 'teacher', progress, use_cache)
 
+# %% ../nbs/04a_pretrain.ipynb
 def load_pretrained(model, path: str | Path) -> None:
     "Load a backbone written by `pretrain_backbone` into `model` (its head stays as it is); any other mismatch is an error."
     try: missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)

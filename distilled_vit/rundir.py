@@ -10,13 +10,10 @@ from pathlib import Path
 from typing import Any, Callable
 import numpy as np
 from .core import *
+from .core import config_fields, inert_fields
 
 # %% auto 0
-__all__ = ['PNG_MAGIC', 'RUN_MARKER', 'STAGE_MARKER', 'LOCK_FILE', 'AUDIO_SUFFIXES', 'CONTENT_FIELDS', 'STAGE_MODULES',
-           'atomic_path', 'atomic_write_text', 'file_sha256', 'json_ready', 'save_figure', 'check_user_output',
-           'atomic_write_json', 'cached_arrays', 'RunDir', 'RunLock', 'Stage', 'fingerprint', 'audio_files',
-           'folder_signature', 'weights_signature', 'stage_inputs', 'inputs_changed', 'StageContext', 'pipeline',
-           'code_version', 'stage_cache_key', 'stage_cache_path', 'store_stage', 'restore_stage']
+__all__ = ['atomic_path', 'json_ready', 'cached_arrays', 'RunDir', 'Stage', 'stage_inputs', 'StageContext', 'pipeline']
 
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
@@ -38,6 +35,7 @@ def atomic_path(dst: str | Path):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst)) from e
         raise
 
+# %% ../nbs/00b_rundir.ipynb
 def atomic_write_text(dst: str | Path, text: str) -> Path:
     "Write `text` to `dst` atomically."
     with atomic_path(dst) as tmp: Path(tmp).write_text(text)
@@ -50,6 +48,7 @@ def file_sha256(path) -> str:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
     return h.hexdigest()
 
+# %% ../nbs/00b_rundir.ipynb
 def json_ready(o):
     """JSON-ready copy of `o`: NumPy and torch scalars/arrays to Python, paths to strings, non-finite floats to None
     (JSON has no NaN); anything else JSON cannot hold is a `TypeError`."""
@@ -64,6 +63,7 @@ def json_ready(o):
     if isinstance(o, int): return int(o)                   # int subclasses (IntEnum)
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
+# %% ../nbs/00b_rundir.ipynb
 def save_figure(fig, path: str | Path | None = None):
     "Save matplotlib figure `fig` as a PNG at `path` atomically (nothing when `path` is None); returns `fig`."
     if path is not None:
@@ -94,6 +94,7 @@ def atomic_write_json(dst: str | Path, obj: Any) -> Path:
     "Write `json_ready(obj)` as indented JSON to `dst` atomically."
     return atomic_write_text(dst, json.dumps(json_ready(obj), indent=2, allow_nan=False) + '\n')
 
+# %% ../nbs/00b_rundir.ipynb
 _UNUSABLE_CACHES: set[str] = set()                      # cache folders already warned about: one warning each
 
 def _cache_unusable(folder: Path, what: str, e: OSError):
@@ -131,6 +132,7 @@ def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[
 # %% ../nbs/00b_rundir.ipynb
 RUN_MARKER, STAGE_MARKER, LOCK_FILE = '.distilled-vit-run', '.distilled-vit-stage', '.distilled-vit-lock'
 
+# %% ../nbs/00b_rundir.ipynb
 def _ours(name: str, marker: str) -> bool:
     "The marker or an atomic write of it in progress (two runs may create the same folder at once)."
     return name == marker or name.startswith(f'.{marker}.')
@@ -292,6 +294,7 @@ class Stage:
     @property
     def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)   # the config fields in its fingerprint
 
+# %% ../nbs/00b_rundir.ipynb
 def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
@@ -318,6 +321,7 @@ def weights_signature(value: str) -> str:
 # fields naming a folder or file: the fingerprint holds its content's signature
 CONTENT_FIELDS = {'unlabelled': folder_signature, 'teacher_weights': weights_signature}
 
+# %% ../nbs/00b_rundir.ipynb
 def stage_inputs(cfg: Config, stage: Stage, fingerprints: dict[str, str]) -> dict:
     """What `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
     that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count;
@@ -328,6 +332,7 @@ def stage_inputs(cfg: Config, stage: Stage, fingerprints: dict[str, str]) -> dic
         if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
     return dict(config={k: val(k) for k in stage.fields}, stages={s: fingerprints[s] for s in stage.reads})
 
+# %% ../nbs/00b_rundir.ipynb
 def inputs_changed(old: dict | None, new: dict) -> str:
     "One line saying what differs between two `stage_inputs` (empty when nothing does)."
     if not old: return 'made by an older version (no fingerprint)'
@@ -355,6 +360,7 @@ class StageContext:
 STAGE_MODULES = ('distilled_vit.data', 'distilled_vit.gan', 'distilled_vit.pretrain', 'distilled_vit.teacher',
                  'distilled_vit.distill', 'distilled_vit.evaluate', 'distilled_vit.export')   # in the order they run
 
+# %% ../nbs/00b_rundir.ipynb
 def pipeline() -> dict[str, Stage]:
     """The route of a run, in order: the `Stage` records of the modules of `STAGE_MODULES`, each module's in the order
     it declares them (imported here, not at the top: `predict` and `score` need neither torch nor librosa)."""
@@ -363,6 +369,7 @@ def pipeline() -> dict[str, Stage]:
         assert route.setdefault(st.name, st) is st, f"two records name the stage {st.name!r}"
     return route
 
+# %% ../nbs/00b_rundir.ipynb
 def __getattr__(name: str):                              # `rundir.STAGES`: the route's stage names, in order
     if name == 'STAGES': return tuple(pipeline())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ from .inference import (BUNDLE_FORMAT, FRONTEND_FILE, Predictor, load_predictor,
                                    training_note)
 
 # %% auto 0
-__all__ = ['SCORE_FORMAT', 'SCORE_MAGIC', 'auc', 'label_mode', 'score', 'score_table', 'toy_bundle', 'toy_clip']
+__all__ = ['auc', 'label_mode', 'score', 'score_table', 'toy_bundle', 'toy_clip']
 
 # %% ../nbs/09b_score.ipynb
 def auc(positive, score, weight=None):

@@ -15,8 +15,10 @@ from safetensors import safe_open
 from safetensors.torch import load_file
 from .core import *
 from .rundir import *
+from .rundir import atomic_write_json
 from .parallel import *
 from .train import *
+from .train import is_main_process, load_weights
 from .metrics import va_metrics
 from .student import DSConvPatchEmbed
 from .harmony import HARMONY_ROWS
@@ -24,8 +26,7 @@ from .data import MUSICNN_DIM
 from timm.models.vision_transformer import VisionTransformer, feature_take_indices
 
 # %% auto 0
-__all__ = ['create_teacher', 'check_teacher_weights', 'load_timm_checkpoint', 'load_timm_pretrained', 'record_attention',
-           'forward_distill', 'MusiCNNViT', 'with_musicnn', 'train_teacher']
+__all__ = ['create_teacher', 'load_timm_checkpoint', 'forward_distill', 'train_teacher']
 
 # %% ../nbs/05_teacher.ipynb
 _TEACHER_STEMS = ('conv', 'patch')
@@ -69,6 +70,7 @@ def check_teacher_weights(value: str):
     if p.is_dir(): raise CheckpointError(f"{p}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)")
     if not p.is_file(): raise CheckpointError(f"{p}: teacher weights file does not exist")
 
+# %% ../nbs/05_teacher.ipynb
 def _read_state_dict(path: Path) -> dict:
     check_teacher_weights(str(path))
     if path.suffix == '.safetensors':
@@ -113,6 +115,7 @@ def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = N
                               f"{unexpected[:3]}); is teacher_arch the architecture of this checkpoint?")
     return notes
 
+# %% ../nbs/05_teacher.ipynb
 def load_timm_pretrained(model: nn.Module, tag: str) -> dict:
     "Load timm's pretrained weights for model tag `tag` (e.g. 'vit_small_patch16_224.augreg_in21k') into `model`, adapted as above."
     check_teacher_weights(f'timm:{tag}')
@@ -136,6 +139,7 @@ def record_attention(model: nn.Module, indices: list[int]):
         for h in handles: h.remove()
         for i, f in fused.items(): model.blocks[i].attn.fused_attn = f
 
+# %% ../nbs/05_teacher.ipynb
 def forward_distill(model: nn.Module, x: torch.Tensor, indices: list[int], attention: bool = True,
                     pooled: bool = False):
     """Predictions [B, 2], hidden states [B, N, D] (prefix tokens included) and attention maps of

@@ -16,14 +16,14 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from safetensors.torch import save_file, load_file
 from .core import *
+from .core import DIMS
 from .rundir import *
+from .rundir import save_figure
 from .parallel import *
 from .metrics import va_metrics
 
 # %% auto 0
-__all__ = ['predict_windows', 'warmup_cosine', 'init_distributed', 'dist_info', 'is_main_process', 'GlooSyncBatchNorm',
-           'NonFiniteLossError', 'CheckpointError', 'mse_loss', 'save_checkpoint', 'load_checkpoint', 'load_weights',
-           'load_state_checked', 'plot_history', 'epoch_loop', 'Learner', 'fit']
+__all__ = ['predict_windows', 'NonFiniteLossError', 'CheckpointError', 'load_checkpoint', 'Learner', 'fit']
 
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
@@ -104,6 +104,7 @@ class NonFiniteLossError(DistilledViTError):
 class CheckpointError(DistilledViTError):
     "A checkpoint that cannot be loaded (missing, corrupt, unsafe, or of another architecture)."
 
+# %% ../nbs/03_train.ipynb
 def mse_loss(model, x, y, idx):
     "Default loss: MSE of predictions against labels."
     p = model(x); return F.mse_loss(p.float(), y), p
@@ -127,6 +128,7 @@ def save_checkpoint(state: dict, path: Path):
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
         raise DistilledViTError(f"{path}: could not write the checkpoint ({why}); {free:.0f} MB free on that disk") from None
 
+# %% ../nbs/03_train.ipynb
 def load_checkpoint(path: str | Path) -> dict:
     "Load a training checkpoint without unpickling arbitrary objects (`weights_only=True`)."
     path = Path(path)
@@ -136,6 +138,7 @@ def load_checkpoint(path: str | Path) -> dict:
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
         raise CheckpointError(f"{path}: refused to load checkpoint ({why})") from None
 
+# %% ../nbs/03_train.ipynb
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
     "Load a `model.safetensors` into `model`, with a clear error when it is of another architecture or input size."
     path = Path(path)
@@ -199,6 +202,7 @@ def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], d
         if progress and main: tqdm.write(f"{name} epoch {epoch + 1}/{epochs}: {describe(row)}")
     return hist
 
+# %% ../nbs/03_train.ipynb
 class Learner:
     """The optimiser side of every gradient-trained model here (`fit`, and `04a_pretrain.pretrain_backbone`): AdamW with
     weight decay on weight matrices only (not on biases and norms), linear warm-up then cosine decay per step

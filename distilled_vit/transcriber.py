@@ -16,8 +16,7 @@ from .harmony import HARMONY_ROWS, BP_RATE, BP_HOP, BP_OVERLAP, _BP_WINDOW, FOLD
 from .harmony import KK_MAJOR, KK_MINOR, check_transcriber, transcriber_path
 
 # %% auto 0
-__all__ = ['BP_WINDOW', 'BP_FRAMES', 'BP_EDGE', 'CQT_OCTAVES', 'CQT_BINS', 'HARMONICS', 'PTE_MAX_SECONDS', 'nmp_weights',
-           'NoteTranscriber', 'TranscriberWindow', 'HarmonyRows', 'clip_rows', 'harmony_methods']
+__all__ = ['NoteTranscriber', 'HarmonyRows', 'clip_rows', 'harmony_methods']
 
 # %% ../nbs/01d_transcriber.ipynb
 BP_WINDOW = _BP_WINDOW                  # samples per transcriber window at 22.05 kHz (1.99 s)
@@ -49,6 +48,7 @@ def nmp_weights(transcriber: str | Path | None = None) -> dict[str, np.ndarray]:
         w[k], w[k + '_bias'] = layer('Conv', tag)
     return w
 
+# %% ../nbs/01d_transcriber.ipynb
 class NoteTranscriber(nn.Module):
     """basic-pitch's note network (Bittner et al., ICASSP 2022; `nmp.onnx` of basic-pitch 0.4.0)
     in torch: audio windows [B, 43844] at 22.05 kHz → note activations [B, 172, 88] in [0, 1]
@@ -107,6 +107,7 @@ class TranscriberWindow(nn.Module):
         notes = self.net(window)[:, BP_EDGE:-BP_EDGE]                      # [1, 142, 88]
         return torch.cat([notes @ self.fold, notes.sum(-1, keepdim=True)], -1)
 
+# %% ../nbs/01d_transcriber.ipynb
 class HarmonyRows(nn.Module):
     """The phone program's `rows` method: a clip's transcriber frames [F ≥ 2, 13] (the outputs of
     `TranscriberWindow`, one window after another, cut at round(samples / 256)) and the frame

@@ -6,7 +6,7 @@ from pathlib import Path
 import torch
 from safetensors.torch import load_file
 from conftest import cli_here
-from distilled_vit.cli import stage_cache_path
+from distilled_vit.rundir import stage_cache_path
 
 BASE = ('--preset', 'smoke', '--set', 'n_clips=12')
 
