@@ -19,6 +19,9 @@ def test_comments():
     out = w.fix_comments(f'{d}\nif True:\n{long}\n    pass').split('\n')
     assert out[0] == d and out[1] == 'if True:' and out[-1] == '    pass'
     assert out[2:-1] == ['    # ' + ' '.join(['word'] * 19), '    # ' + ' '.join(['word'] * 11)]   # 6 + 94 = 100
+    # the overflow goes to the start of the next line of the same comment, not to a list item
+    out = w.fix_comments(f'{long}\n    # end.\n    # - item\npass').split('\n')
+    assert out == ['    # ' + ' '.join(['word'] * 19), '    # ' + ' '.join(['word'] * 11) + ' end.', '    # - item', 'pass']
     # an inline comment that pushes its line over 100 goes above the line, same indentation
     src = f"def f():\n    y = '{X}'  # {X}\n    return y"
     assert w.fix_comments(src) == f"def f():\n    # {X}\n    y = '{X}'\n    return y"

@@ -141,10 +141,42 @@ def wrap_comment(indent: str, comment: str) -> list[str]:
                          break_long_words=False, break_on_hyphens=False)
 
 
+_LIST = re.compile(r'#+\s*([-*+>|]\s|\d+[.)]\s|$)')                # a comment line that starts its own item
+
+
+def _comment_lines(src: str) -> dict[int, tokenize.TokenInfo]:
+    "1-based line -> its comment, for the lines that hold only a comment."
+    code = {t.start[0] for t in _tokens(src) if t.type not in (
+        tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)}
+    return {t.start[0]: t for t in _tokens(src) if t.type == tokenize.COMMENT and t.start[0] not in code}
+
+
+def wrap_comment_lines(src: str) -> str:
+    """Re-wrap comment lines over `LIMIT` (not `#|` directives), top down; the overflow goes to the start of the next
+    comment line when that continues the same comment (same indentation, not a list item), else onto a new line."""
+    lines, r = src.split('\n'), 1
+    while True:
+        com = _comment_lines('\n'.join(lines))
+        todo = [i for i, t in com.items() if i >= r and len(lines[i - 1]) > LIMIT and not t.string.startswith('#|')]
+        if not todo: return '\n'.join(lines)
+        r = min(todo); t = com[r]; indent = lines[r - 1][:t.start[1]]
+        parts = wrap_comment(indent, t.string)
+        nxt = com.get(r + 1)
+        if (len(parts) > 1 and nxt is not None and lines[r][:nxt.start[1]] == indent and not nxt.string.startswith('#|')
+                and not _LIST.match(nxt.string) and re.match(r'#+ ?', nxt.string).group(0) == re.match(r'#+ ?', t.string).group(0)):
+            marker = re.match(r'#+ ?', nxt.string).group(0)
+            rest = ' '.join(p[len(indent):].lstrip('#').strip() for p in parts[1:])
+            lines[r - 1:r + 1] = [parts[0], indent + marker + rest + ' ' + nxt.string[len(marker):].lstrip()]
+        else:
+            lines[r - 1:r] = parts
+        r += 1
+
+
 def fix_comments(src: str) -> str:
     "Re-wrap long comment lines; move inline comments that push a line over `LIMIT` above it."
     lines = src.split('\n')
     if not any(len(l) > LIMIT for l in lines): return src
+    src = wrap_comment_lines(src); lines = src.split('\n')
     toks = _tokens(src)
     spans = _multiline_string_lines(toks)
     repl = {}
@@ -153,8 +185,7 @@ def fix_comments(src: str) -> str:
         r, col = t.start; l = lines[r - 1]
         if len(l) <= LIMIT or t.string.startswith('#|'): continue
         before = l[:col]
-        if not before.strip():                                        # a comment line
-            repl[r] = wrap_comment(before, t.string); continue
+        if not before.strip(): continue                               # a comment line: `wrap_comment_lines`
         code = before.rstrip()
         if PRAGMA.match(t.string):
             if len(code) + 2 + len(t.string) <= LIMIT: repl[r] = [f'{code}  {t.string}']
