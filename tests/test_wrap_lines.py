@@ -52,6 +52,7 @@ def test_format_cell_keeps_the_ast_and_the_short_lines():
     assert out.split('\n')[:3] == src.split('\n')[:3] and out.split('\n')[-1] == 'x = {"a":1}'
     assert max(map(len, out.split('\n'))) <= 100 and w.ast_key(out) == w.ast_key(src)
     assert w.format_cell(out) == out                               # idempotent
+    assert w.format_cell(src + '\n') == out + '\n'                 # a final newline stays one
     # a long string literal in brackets: split into implicitly joined pieces (the same constant)
     s = 'raise ValueError(f"{path}: ' + ' '.join(['word'] * 25) + '")'
     out = w.format_cell(s)

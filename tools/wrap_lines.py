@@ -292,9 +292,9 @@ def ruff_range(src: str, line: int) -> str:
     l = src.split('\n')[line - 1]
     start, end = len(_indent(l)) + 1, len(l) + 1    # not column 1: ruff would re-pad the line above's comment
     p = subprocess.run([RUFF, 'format', *RUFF_CONFIG, f'--range={line}:{start}-{line}:{end}', '--stdin-filename', 'cell.py',
-                        '-'], input=src + '\n', capture_output=True, text=True)
+                        '-'], input=src if src.endswith('\n') else src + '\n', capture_output=True, text=True)
     if p.returncode: raise Refused(f'ruff failed: {p.stderr.strip().splitlines()[-1:]}')
-    out = p.stdout
+    out = p.stdout                                    # a cell's source usually has no final newline: none added
     return out[:-1] if out.endswith('\n') and not src.endswith('\n') else out
 
 
