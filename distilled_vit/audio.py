@@ -23,8 +23,10 @@ class AudioError(DistilledViTError):
     "An audio file that cannot be used; the message names the file and what is wrong."
 
 # %% ../nbs/01_audio.ipynb
-_MAX_SAMPLE = 1e3   # float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
-MIN_SAMPLE_RATE = 4000                                   # below this a header is damaged, not audio (1 Hz read as 55 hours)
+# float audio may exceed ±1 a little; beyond this it is not audio (and its power overflows float32)
+_MAX_SAMPLE = 1e3
+# below this a header is damaged, not audio (1 Hz read as 55 hours)
+MIN_SAMPLE_RATE = 4000
 _UNKNOWN_FRAMES = 2 ** 62       # libsndfile: 2**63 - 1 frames where a header gives no length
 
 def max_audio_seconds() -> float:
@@ -108,11 +110,15 @@ def _reason(e: Exception, path: Path) -> str:
         f"Error opening {str(path)!r}: ", '')
 
 def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
-    "Read `path` as mono float32 at `sr` Hz. Raises `AudioError` for missing, empty, truncated or undecodable files."
+    """Read `path` as mono float32 at `sr` Hz. Raises `AudioError` for missing, empty, truncated or
+    undecodable files."""
     path = Path(path)
     if not path.exists(): raise AudioError(f"{path}: file does not exist")
     if path.is_dir(): raise AudioError(f"{path}: is a directory, not an audio file")
-    if not path.is_file(): raise AudioError(f"{path}: not a regular file (a device, FIFO or socket), not an audio file")
+    if not path.is_file():
+        raise AudioError(
+            f"{path}: not a regular file (a device, FIFO or socket), not an audio file"
+        )
     if path.stat().st_size == 0: raise AudioError(f"{path}: file is empty (0 bytes)")
     with open(path, 'rb') as f: magic = f.read(4)
     ogg = magic == b'OggS'
@@ -123,9 +129,13 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
         if magic[:3] == b'ID3' and _mpeg_span(path)[0] > path.stat().st_size:
             raise AudioError(f"{path}: truncated file (its ID3v2 tag runs past the end)") from None
         raise AudioError(f"{path}: cannot decode audio ({_reason(e, path)})") from None
-    # the header is checked before decoding: a damaged rate or length would ask for gigabytes of memory
+    # the header is checked before decoding: a damaged rate or length would ask for gigabytes of
+    # memory
     if info.samplerate < MIN_SAMPLE_RATE:
-        raise AudioError(f"{path}: sample rate {info.samplerate} Hz in its header is below {MIN_SAMPLE_RATE} Hz (a damaged header?)")
+        raise AudioError(
+            f"{path}: sample rate {info.samplerate} Hz in its header is below {MIN_SAMPLE_RATE} Hz "
+            "(a damaged header?)"
+        )
     # libsndfile shortens a cut WAV silently, only logging "data : N (should be M)"; a cut Ogg it
     # may log, or not
     if re.search(r'(lacks an|without an) end-of-stream', info.extra_info or '', re.I):
@@ -138,25 +148,34 @@ def load_audio(path: str | Path, sr: int = 16000) -> np.ndarray:
                          f"file holds {cut.group(2)})")
     frames = _exact_frames(path, info)               # None: counted while decoding, in _load_long
     if frames is not None and frames / info.samplerate > max_audio_seconds():
-        raise AudioError(f"{path}: {info.frames / info.samplerate / 60:.3g} min of audio by its header, over the "
-                         f"{max_audio_seconds() / 60:.3g} min limit (DISTILLED_VIT_MAX_AUDIO_MINUTES raises it)")
+        raise AudioError(
+            f"{path}: {info.frames / info.samplerate / 60:.3g} min of audio by its header, over "
+            "the "
+            f"{max_audio_seconds() / 60:.3g} min limit (DISTILLED_VIT_MAX_AUDIO_MINUTES raises it)"
+        )
     if frames is None or frames * info.channels > BLOCK_DECODE_SAMPLES:
         return _load_long(path, info, sr)
     try:
         with sf.SoundFile(str(path)) as f: y, err = _read(f, frames)
-    except Exception as e:  # libsndfile's own words say why ("Format not recognised", "unexpected end of file", ...)
+    # libsndfile's own words say why ("Format not recognised", "unexpected end of file", ...)
+    except Exception as e:
         raise AudioError(f"{path}: cannot decode audio ({_reason(e, path)})") from None
     _check_decoded(path, len(y), frames, err)
     if len(y) == 0: raise AudioError(f"{path}: contains no audio samples")
     if not np.isfinite(y).all(): raise AudioError(f"{path}: contains NaN or infinite samples")
-    if (peak := float(np.abs(y).max())) > _MAX_SAMPLE:        # float files may hold anything; squaring 1e30 overflows to inf
-        raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
+    # float files may hold anything; squaring 1e30 overflows to inf
+    if (peak := float(np.abs(y).max())) > _MAX_SAMPLE:
+        raise AudioError(
+            f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not "
+            "usable audio"
+        )
     y = y.mean(axis=1)                                   # [T, C] -> [T]
     if info.samplerate != sr: y = resample(y, info.samplerate, sr)
     return np.ascontiguousarray(y, dtype=np.float32)
 
 # %% ../nbs/01_audio.ipynb
-BLOCK_DECODE_SAMPLES = 2 ** 25   # longer files (~6 min of 48 kHz stereo) are decoded in blocks: memory stays bounded
+# longer files (~6 min of 48 kHz stereo) are decoded in blocks: memory stays bounded
+BLOCK_DECODE_SAMPLES = 2 ** 25
 BLOCK_FRAMES = 2 ** 18           # frames per block (2 MB of float32 stereo)
 
 def _read(f: sf.SoundFile, n: int) -> tuple[np.ndarray, str | None]:
@@ -228,7 +247,11 @@ def _load_long(path: Path, info, sr: int, block: int | None = None) -> np.ndarra
     frames = _exact_frames(path, info)
     piped = frames is None and info.format == 'MP3'
     limit = max_audio_seconds() * info.samplerate
-    rs = soxr.ResampleStream(info.samplerate, sr, 1, dtype='float32', quality='soxr_hq') if info.samplerate != sr else None
+    rs = (
+        soxr.ResampleStream(info.samplerate, sr, 1, dtype='float32', quality='soxr_hq')
+        if info.samplerate != sr
+        else None
+    )
     err = None
     try:
         with (_piped(path) if piped else sf.SoundFile(str(path))) as f:
@@ -236,7 +259,8 @@ def _load_long(path: Path, info, sr: int, block: int | None = None) -> np.ndarra
                 b, err = _read(f, block)
                 last = len(b) < block or err is not None
                 if len(b):
-                    if not np.isfinite(b).all(): raise AudioError(f"{path}: contains NaN or infinite samples")
+                    if not np.isfinite(b).all():
+                        raise AudioError(f"{path}: contains NaN or infinite samples")
                     peak = max(peak, float(np.abs(b).max())); n_in += len(b)
                     if n_in > limit:           # only without a recorded length: checked before
                         raise AudioError(f"{path}: more than {limit / info.samplerate / 60:.3g} min"
@@ -244,77 +268,120 @@ def _load_long(path: Path, info, sr: int, block: int | None = None) -> np.ndarra
                                          f" the limit (DISTILLED_VIT_MAX_AUDIO_MINUTES raises it)")
                     m = b.mean(axis=1)
                     out.append(rs.resample_chunk(m, last=last) if rs is not None else m)
-                elif rs is not None: out.append(rs.resample_chunk(np.zeros(0, np.float32), last=True))
+                elif rs is not None:
+                    out.append(rs.resample_chunk(np.zeros(0, np.float32), last=True))
                 if last: break
     except AudioError: raise
-    except Exception as e: raise AudioError(f"{path}: cannot decode audio ({str(e).splitlines()[0]})") from None
+    except Exception as e:
+        raise AudioError(f"{path}: cannot decode audio ({str(e).splitlines()[0]})") from None
     _check_decoded(path, n_in, frames, err, piped)
     if n_in == 0: raise AudioError(f"{path}: contains no audio samples")
-    if peak > _MAX_SAMPLE: raise AudioError(f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not usable audio")
+    if peak > _MAX_SAMPLE:
+        raise AudioError(
+            f"{path}: sample values reach {peak:.3g} (audio is expected within about ±1); not "
+            "usable audio"
+        )
     y = np.concatenate(out).astype(np.float32)
-    if rs is not None:                                   # the one-shot path's length: ceil(len · ratio)
+    # the one-shot path's length: ceil(len · ratio)
+    if rs is not None:
         n = int(np.ceil(n_in * sr / info.samplerate)); y = np.pad(y, (0, max(0, n - len(y))))[:n]
     return np.ascontiguousarray(y, dtype=np.float32)
 
 def resample(y: np.ndarray, orig_sr: int, target_sr: int) -> np.ndarray:
-    """`librosa.resample(y, orig_sr=..., target_sr=...)` with its default resampler (soxr 'HQ') and length
-    (ceil(len · ratio)), without importing librosa: the deployment path (`predict`) reads audio with soundfile and soxr only."""
+    """`librosa.resample(y, orig_sr=..., target_sr=...)` with its default resampler (soxr 'HQ') and
+    length (ceil(len · ratio)), without importing librosa: the deployment path (`predict`) reads
+    audio with soundfile and soxr only."""
     n = int(np.ceil(len(y) * target_sr / orig_sr))
     out = soxr.resample(y, orig_sr, target_sr, quality='soxr_hq')
     return np.pad(out, (0, max(0, n - len(out))))[:n].astype(y.dtype)
 
 # %% ../nbs/01_audio.ipynb
 def log_filterbank(sr: int, n_fft: int, n_bands: int, fmin: float, fmax: float) -> np.ndarray:
-    """[n_bands, n_fft // 2 + 1] weights of log-spaced triangular bands from `fmin` to `fmax` (centres a constant ratio
-    apart, each triangle reaching its neighbours' centres), each row summing to 1. A band narrower than two FFT bins
-    takes the power at its centre by linear interpolation between the two nearest bins, so no band is empty."""
+    """[n_bands, n_fft // 2 + 1] weights of log-spaced triangular bands from `fmin` to `fmax`
+    (centres a constant ratio apart, each triangle reaching its neighbours' centres), each row
+    summing to 1. A band narrower than two FFT bins takes the power at its centre by linear
+    interpolation between the two nearest bins, so no band is empty."""
     f = np.arange(n_fft // 2 + 1) * sr / n_fft; df = sr / n_fft
     centres = fmin * (fmax / fmin) ** (np.arange(n_bands) / max(1, n_bands - 1))
-    step = np.log2(fmax / fmin) / max(1, n_bands - 1)                # octaves between neighbouring centres
-    W = np.maximum(0.0, 1 - np.abs(np.log2(np.maximum(f, 1e-9))[None] - np.log2(centres)[:, None]) / step)
+    # octaves between neighbouring centres
+    step = np.log2(fmax / fmin) / max(1, n_bands - 1)
+    W = np.maximum(
+        0.0, 1 - np.abs(np.log2(np.maximum(f, 1e-9))[None] - np.log2(centres)[:, None]) / step
+    )
     for k, c in enumerate(centres):
-        if c * (2 ** step - 2 ** -step) < 2 * df:                      # narrower than two bins: interpolate at the centre
+        # narrower than two bins: interpolate at the centre
+        if c * (2 ** step - 2 ** -step) < 2 * df:
             i = c / df; lo = min(int(i), len(f) - 2)
             W[k] = 0; W[k, lo], W[k, lo + 1] = 1 - (i - lo), i - lo
     return (W / W.sum(1, keepdims=True)).astype(np.float32)
 
 def filterbank(fe: FrontEnd) -> np.ndarray:
-    """The front end's band weights [n_mels, n_fft // 2 + 1] on the power STFT: librosa's mel filters (slaney) when
-    `freq_scale='mel'`, `log_filterbank` from `fmin` to min(`fmax`, Nyquist) when 'log' (n_mels / log2(fmax / fmin)
-    bands per octave: 96 bands over 30 Hz–8 kHz are 12 per octave, semitones). `WaveFrontEnd` uses the same matrix."""
+    """The front end's band weights [n_mels, n_fft // 2 + 1] on the power STFT: librosa's mel
+    filters (slaney) when `freq_scale='mel'`, `log_filterbank` from `fmin` to min(`fmax`, Nyquist)
+    when 'log' (n_mels / log2(fmax / fmin) bands per octave: 96 bands over 30 Hz–8 kHz are 12 per
+    octave, semitones). `WaveFrontEnd` uses the same matrix."""
     import librosa
     fmax = min(fe.fmax, fe.sample_rate / 2)
-    if fe.freq_scale == 'log': return log_filterbank(fe.sample_rate, fe.n_fft, fe.n_mels, fe.fmin, fmax)
-    return librosa.filters.mel(sr=fe.sample_rate, n_fft=fe.n_fft, n_mels=fe.n_mels, fmin=fe.fmin, fmax=fmax)
+    if fe.freq_scale == 'log':
+        return log_filterbank(fe.sample_rate, fe.n_fft, fe.n_mels, fe.fmin, fmax)
+    return librosa.filters.mel(
+        sr=fe.sample_rate, n_fft=fe.n_fft, n_mels=fe.n_mels, fmin=fe.fmin, fmax=fmax
+    )
 
 # %% ../nbs/01_audio.ipynb
 def log_mel(y: np.ndarray, fe: FrontEnd) -> np.ndarray:
-    """Log-mel power spectrogram in dB of mono audio `y` at `fe.sample_rate`: float32 [n_mels, frames]. With
-    `freq_scale='log'` the bands are log-spaced (`filterbank`), so pitch classes can be told apart; same STFT and dB."""
-    import librosa                                       # here, not at the top: the waveform-in deployment path never needs it
+    """Log-mel power spectrogram in dB of mono audio `y` at `fe.sample_rate`: float32 [n_mels,
+    frames]. With `freq_scale='log'` the bands are log-spaced (`filterbank`), so pitch classes can
+    be told apart; same STFT and dB."""
+    # here, not at the top: the waveform-in deployment path never needs it
+    import librosa
     if fe.freq_scale == 'log':
-        P = np.abs(librosa.stft(y, n_fft=fe.n_fft, hop_length=fe.hop_length, window='hann', center=True, pad_mode='constant')) ** 2
+        P = (
+            np.abs(
+                librosa.stft(
+                    y,
+                    n_fft=fe.n_fft,
+                    hop_length=fe.hop_length,
+                    window='hann',
+                    center=True,
+                    pad_mode='constant',
+                )
+            )
+            ** 2
+        )
         S = filterbank(fe) @ P
     else:
-        S = librosa.feature.melspectrogram(y=y, sr=fe.sample_rate, n_fft=fe.n_fft, hop_length=fe.hop_length,
-                                           n_mels=fe.n_mels, fmin=fe.fmin, fmax=min(fe.fmax, fe.sample_rate / 2),
-                                           power=2.0)
+        S = librosa.feature.melspectrogram(
+            y=y,
+            sr=fe.sample_rate,
+            n_fft=fe.n_fft,
+            hop_length=fe.hop_length,
+            n_mels=fe.n_mels,
+            fmin=fe.fmin,
+            fmax=min(fe.fmax, fe.sample_rate / 2),
+            power=2.0,
+        )
     return librosa.power_to_db(S, ref=1.0, amin=1e-10, top_db=None).astype(np.float32)
 
 # %% ../nbs/01_audio.ipynb
 SILENCE_DB = -100.0
 
 def window_starts(n_frames: int, win: int, hop: int, max_windows: int = 0) -> list[int]:
-    "First frame of each window of `win` frames cut from `n_frames` frames: every `hop`, the last one end-aligned, at most `max_windows` evenly spaced."
+    """First frame of each window of `win` frames cut from `n_frames` frames: every `hop`, the last
+    one end-aligned, at most `max_windows` evenly spaced."""
     if n_frames <= win: return [0]
     starts = list(range(0, n_frames - win + 1, hop))
     if starts[-1] != n_frames - win: starts.append(n_frames - win)     # cover the clip's end too
     if max_windows and len(starts) > max_windows:
-        starts = [starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)]
+        starts = [
+            starts[i] for i in np.linspace(0, len(starts) - 1, max_windows).round().astype(int)
+        ]
     return starts
 
 # %% ../nbs/01_audio.ipynb
-def frame_windows(mel: np.ndarray, win: int, hop: int, max_windows: int = 0) -> tuple[np.ndarray, bool]:
+def frame_windows(
+    mel: np.ndarray, win: int, hop: int, max_windows: int = 0
+) -> tuple[np.ndarray, bool]:
     "Cut `mel` [n_mels, T] into windows [W, n_mels, win]; returns (windows, padded?)."
     n_mels, T = mel.shape
     if T <= win:
@@ -326,7 +393,12 @@ def frame_windows(mel: np.ndarray, win: int, hop: int, max_windows: int = 0) -> 
 # %% ../nbs/01_audio.ipynb
 def audio_windows(path: str | Path, cfg: Config) -> tuple[np.ndarray, bool]:
     "Load `path` and return its log-mel windows [W, n_mels, win_frames] and whether it was padded."
-    return frame_windows(log_mel(load_audio(path, cfg.sample_rate), cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+    return frame_windows(
+        log_mel(load_audio(path, cfg.sample_rate), cfg),
+        cfg.win_frames,
+        cfg.win_hop_frames,
+        cfg.max_windows,
+    )
 
 # %% ../nbs/01_audio.ipynb
 def window_samples(fe: FrontEnd) -> int:
@@ -334,17 +406,30 @@ def window_samples(fe: FrontEnd) -> int:
     return (fe.win_frames - 1) * fe.hop_length + fe.n_fft
 
 # %% ../nbs/01_audio.ipynb
-def wave_windows(y: np.ndarray, fe: FrontEnd, hop: int | None = None, max_windows: int = 0) -> tuple[np.ndarray, list[int], bool]:
-    """Waveform segments [W, window_samples(fe)] of mono audio `y` whose log-mel windows are those `frame_windows` cuts
-    from `log_mel(y, fe)` (hop `hop` frames, default `win_hop_frames`): `y` padded with `n_fft // 2` zeros in front,
-    segment w = samples `[s_w·hop_length, s_w·hop_length + window_samples)`, zeros past the end. Returns (segments, start
-    frames, padded?) where padded means the clip is shorter than one window."""
+def wave_windows(
+    y: np.ndarray, fe: FrontEnd, hop: int | None = None, max_windows: int = 0
+) -> tuple[np.ndarray, list[int], bool]:
+    """Waveform segments [W, window_samples(fe)] of mono audio `y` whose log-mel windows are those
+    `frame_windows` cuts from `log_mel(y, fe)` (hop `hop` frames, default `win_hop_frames`): `y`
+    padded with `n_fft // 2` zeros in front, segment w = samples `[s_w·hop_length, s_w·hop_length +
+    window_samples)`, zeros past the end. Returns (segments, start frames, padded?) where padded
+    means the clip is shorter than one window."""
     hop = fe.win_hop_frames if hop is None else hop
-    T, L = 1 + len(y) // fe.hop_length, window_samples(fe)          # frames librosa computes for `y`
+    # frames librosa computes for `y`
+    T, L = 1 + len(y) // fe.hop_length, window_samples(fe)
     starts = window_starts(T, fe.win_frames, hop, max_windows)
-    yp = np.concatenate([np.zeros(fe.n_fft // 2, np.float32), np.asarray(y, np.float32),
-                         np.zeros(max(0, starts[-1] * fe.hop_length + L - len(y) - fe.n_fft // 2), np.float32)])
-    return np.stack([yp[s * fe.hop_length: s * fe.hop_length + L] for s in starts]), starts, T < fe.win_frames
+    yp = np.concatenate(
+        [
+            np.zeros(fe.n_fft // 2, np.float32),
+            np.asarray(y, np.float32),
+            np.zeros(max(0, starts[-1] * fe.hop_length + L - len(y) - fe.n_fft // 2), np.float32),
+        ]
+    )
+    return (
+        np.stack([yp[s * fe.hop_length : s * fe.hop_length + L] for s in starts]),
+        starts,
+        T < fe.win_frames,
+    )
 
 # %% ../nbs/01_audio.ipynb
 class Normalizer:
@@ -360,19 +445,26 @@ class Normalizer:
             c = X[i:i + 256].astype(np.float64)
             s += c.sum((0, 2)); s2 += (c ** 2).sum((0, 2)); n += c.shape[0] * c.shape[2]
         mean = s / n; std = np.sqrt(np.maximum(s2 / n - mean ** 2, 0))
-        return cls(mean, np.where(std < 1e-3, 1.0, std))     # a constant bin (e.g. above fmax) is left unscaled
+        # a constant bin (e.g. above fmax) is left unscaled
+        return cls(mean, np.where(std < 1e-3, 1.0, std))
 
     def __call__(self, x):
         "Normalise a NumPy array or tensor [..., n_mels, frames]."
-        if type(x).__module__.startswith('torch'):        # torch is imported only by callers that use it
+        # torch is imported only by callers that use it
+        if type(x).__module__.startswith('torch'):
             import torch
-            return (x - torch.from_numpy(self.mean)[:, None].to(x)) / torch.from_numpy(self.std)[:, None].to(x)
+            return (x - torch.from_numpy(self.mean)[:, None].to(x)) / torch.from_numpy(self.std)[
+                :, None
+            ].to(x)
         return ((x - self.mean[:, None]) / self.std[:, None]).astype(np.float32)
 
     def tensors(self) -> dict:
         "The statistics as named tensors, for a safetensors checkpoint."
         import torch
-        return {'frontend.mean': torch.from_numpy(self.mean.copy()), 'frontend.std': torch.from_numpy(self.std.copy())}
+        return {
+            'frontend.mean': torch.from_numpy(self.mean.copy()),
+            'frontend.std': torch.from_numpy(self.std.copy()),
+        }
 
     @classmethod
     def from_tensors(cls, d: dict) -> 'Normalizer':
@@ -380,17 +472,23 @@ class Normalizer:
         return cls(d['frontend.mean'].numpy(), d['frontend.std'].numpy())
 
 # %% ../nbs/01_audio.ipynb
-def plot_spectrograms(mels, titles=None, fe: FrontEnd | None = None, ncols: int = 4, path=None, vmin=None, vmax=None):
-    "Draw spectrograms [n_mels, frames] in a grid; saves a PNG to `path` when given; returns the figure."
+def plot_spectrograms(
+    mels, titles=None, fe: FrontEnd | None = None, ncols: int = 4, path=None, vmin=None, vmax=None
+):
+    """Draw spectrograms [n_mels, frames] in a grid; saves a PNG to `path` when given; returns the
+    figure."""
     import matplotlib.pyplot as plt
     mels = [np.asarray(m) for m in mels]
     n = len(mels); ncols = min(ncols, n); nrows = (n + ncols - 1) // ncols
-    fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows), squeeze=False, dpi=80)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows), squeeze=False, dpi=80
+    )
     for i, ax in enumerate(axes.flat):
         if i >= n: ax.axis('off'); continue
         ax.imshow(mels[i], origin='lower', aspect='auto', cmap='magma', vmin=vmin, vmax=vmax)
         if titles is not None: ax.set_title(titles[i], fontsize=8)
         ax.set_xticks([]); ax.set_yticks([])
-    if fe is not None: fig.supxlabel(f'{fe.win_frames * fe.hop_length / fe.sample_rate:.1f} s', fontsize=8)
+    if fe is not None:
+        fig.supxlabel(f'{fe.win_frames * fe.hop_length / fe.sample_rate:.1f} s', fontsize=8)
     fig.tight_layout()
     return save_figure(fig, path)

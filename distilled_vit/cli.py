@@ -20,43 +20,77 @@ __all__ = ['open_run', 'run_stage', 'run_pipeline', 'main']
 
 # %% ../nbs/10_cli.ipynb
 def _content_fingerprint(result) -> str:
-    "An `always_run` stage's fingerprint: of its content (the data), or of its cache keys (pretraining)."
+    """An `always_run` stage's fingerprint: of its content (the data), or of its cache keys
+    (pretraining)."""
     return result.fingerprint() if hasattr(result, 'fingerprint') else fingerprint(result)
 
-def _guard_other_kind(out: str | Path, cfg: Config, force: str | None, route: dict[str, Stage]) -> bool:
-    """Refuse (before anything is written) a dry run, or a run of another preset, into a folder that holds a finished
-    run's trained models (its records' `trained`): it would replace them all. `--force STAGE` at or before the first
-    trained stage asks for it.
+def _guard_other_kind(
+    out: str | Path, cfg: Config, force: str | None, route: dict[str, Stage]
+) -> bool:
+    """Refuse (before anything is written) a dry run, or a run of another preset, into a folder that
+    holds a finished run's trained models (its records' `trained`): it would replace them all.
+    `--force STAGE` at or before the first trained stage asks for it.
     Returns whether the folder holds a dry run (whose one-batch models any run may replace)."""
     path = Path(out)
-    try: old = json.loads((path / 'config.json').read_text()) if (path / RUN_MARKER).is_file() else None
-    except (OSError, ValueError): return False           # RunDir names an unreadable config
-    if not old or old.get('dry_run'): return bool(old)   # nothing, or a dry run's one-batch models: nothing to lose
-    trained, names = [s for s, st in route.items() if st.trained and (path / s / 'done.json').is_file()], list(route)
-    if not trained or (force is not None and names.index(force) <= names.index(trained[0])): return False
-    what = 'a --dry_run' if cfg.dry_run else f"a {cfg.preset} run" if cfg.preset != old.get('preset') else None
-    if what: raise ConfigError(f"{path} holds a finished {old.get('preset')} run (trained: {', '.join(trained)}); {what} "
-                               f"would replace its models: use a new --out, or --force {trained[0]} to replace them")
+    try:
+        old = (
+            json.loads((path / 'config.json').read_text())
+            if (path / RUN_MARKER).is_file()
+            else None
+        )
+    except (OSError, ValueError):
+        return False           # RunDir names an unreadable config
+    # nothing, or a dry run's one-batch models: nothing to lose
+    if not old or old.get('dry_run'): return bool(old)
+    trained, names = (
+        [s for s, st in route.items() if st.trained and (path / s / 'done.json').is_file()],
+        list(route),
+    )
+    if not trained or (force is not None and names.index(force) <= names.index(trained[0])):
+        return False
+    what = (
+        'a --dry_run'
+        if cfg.dry_run
+        else f"a {cfg.preset} run"
+        if cfg.preset != old.get('preset')
+        else None
+    )
+    if what:
+        raise ConfigError(
+            f"{path} holds a finished {old.get('preset')} run (trained: {', '.join(trained)}); "
+            f"{what} "
+            f"would replace its models: use a new --out, or --force {trained[0]} to replace them"
+        )
     return False
 
 def _guard_protected(run: RunDir, cfg: Config, fps: dict, forced, route: dict[str, Stage]) -> None:
-    """Refuse, before any stage after the data is touched, to train a finished `protected` stage (the teacher) again
-    because its inputs changed (an edited label, another teacher field): the fingerprints would redo it, but discarding
-    it is for the user to ask (`--force teacher`, or a new `--out` that keeps this run)."""
+    """Refuse, before any stage after the data is touched, to train a finished `protected` stage
+    (the teacher) again because its inputs changed (an edited label, another teacher field): the
+    fingerprints would redo it, but discarding it is for the user to ask (`--force teacher`, or a
+    new `--out` that keeps this run)."""
     fp = dict(fps)
     for s, st in route.items():
         if st.always_run: continue
         if any(d not in fp for d in st.reads): return
         inputs = stage_inputs(cfg, st, fp); fp[s] = fingerprint(inputs)
         info = run.done(s)
-        if st.protected and s not in forced and info is not None and info.get('fingerprint') != fp[s]:
-            raise ConfigError(f"{run.path}: the finished {s} would be trained again ({inputs_changed(info.get('inputs'), inputs)}); "
-                              f"pass --force {s} to replace it, or use a new --out to keep this run")
+        if (
+            st.protected
+            and s not in forced
+            and info is not None
+            and info.get('fingerprint') != fp[s]
+        ):
+            raise ConfigError(
+                f"{run.path}: the finished {s} would be trained again "
+                f"({inputs_changed(info.get('inputs'), inputs)}); "
+                f"pass --force {s} to replace it, or use a new --out to keep this run"
+            )
 
 @dataclass
 class RunContext(StageContext):
-    """The `StageContext` of a pipeline run (`open_run`): the route, what `run_stage` has learnt so far (the stages'
-    fingerprints, their timings, the stages restored from the stage cache) and what `--force` redoes."""
+    """The `StageContext` of a pipeline run (`open_run`): the route, what `run_stage` has learnt so
+    far (the stages' fingerprints, their timings, the stages restored from the stage cache) and what
+    `--force` redoes."""
     route: dict = field(default_factory=dict)
     fingerprints: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
@@ -65,7 +99,8 @@ class RunContext(StageContext):
     prior_dry: bool = False
     last: str = ''                                       # the last stage this run runs (`until`)
     t_start: float = field(default_factory=time.perf_counter)
-    lock: RunLock | None = None                          # rank 0's hold on the run folder (`close` lets the next run in)
+    # rank 0's hold on the run folder (`close` lets the next run in)
+    lock: RunLock | None = None
 
     def close(self):
         "Release the run folder (also done when the process ends)."
@@ -79,47 +114,73 @@ class RunContext(StageContext):
 
 # %% ../nbs/10_cli.ipynb
 def _preflight(ctx: RunContext, out: Path):
-    """Rank 0, in a folder that already holds a run: the `always_run` stages that can be `preview`ed (the data, read
-    from the feature cache) are computed into `ctx.results` before anything is written, so the refusal of new inputs
-    for a finished teacher (`_guard_protected`) comes before `config.json` or any stage file is replaced. A refusal
-    first says which of them changed (their record's `changed` line), as the run would have."""
+    """Rank 0, in a folder that already holds a run: the `always_run` stages that can be `preview`ed
+    (the data, read from the feature cache) are computed into `ctx.results` before anything is
+    written, so the refusal of new inputs for a finished teacher (`_guard_protected`) comes before
+    `config.json` or any stage file is replaced. A refusal first says which of them changed (their
+    record's `changed` line), as the run would have."""
     if not (out / RUN_MARKER).is_file(): return          # a new folder: nothing of a run to keep
     old, fps = RunDir(out, write=False), {}              # reads only
     for s, st in ctx.route.items():
         if not st.always_run or st.preview is None: continue
         ctx.results[s] = st.preview(ctx); fps[s] = _content_fingerprint(ctx.results[s])
-    if ctx.prior_dry: return                             # a dry run's one-batch models: nothing to protect
+    # a dry run's one-batch models: nothing to protect
+    if ctx.prior_dry: return
     try: _guard_protected(old, ctx.cfg, fps, ctx.forced, ctx.route)
     except ConfigError:
         for s, f in fps.items():
-            if (old.done(s) or {}).get('fingerprint') not in (None, f): ctx.log(s, ctx.route[s].changed)
+            if (old.done(s) or {}).get('fingerprint') not in (None, f):
+                ctx.log(s, ctx.route[s].changed)
         raise
 
-def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None, progress: bool = True) -> RunContext:
-    """Everything before the first stage: the arguments checked, the processes of a `torchrun` job joined, the run
-    folder locked against a second run (`RunLock`: rank 0 holds it until `ctx.close()` or the process ends), the
-    refusals that must come before anything is written (`_guard_other_kind`, and `_preflight`: new inputs for a
-    finished teacher), the run directory opened and its `config.json` written (and, with `force`, that stage and every
-    later one discarded). Returns the context `run_stage` takes."""
+def open_run(
+    cfg: Config,
+    out: str | Path,
+    force: str | None = None,
+    until: str | None = None,
+    progress: bool = True,
+) -> RunContext:
+    """Everything before the first stage: the arguments checked, the processes of a `torchrun` job
+    joined, the run folder locked against a second run (`RunLock`: rank 0 holds it until
+    `ctx.close()` or the process ends), the refusals that must come before anything is written
+    (`_guard_other_kind`, and `_preflight`: new inputs for a finished teacher), the run directory
+    opened and its `config.json` written (and, with `force`, that stage and every later one
+    discarded). Returns the context `run_stage` takes."""
     from distilled_vit.train import init_distributed, _barrier
     route = pipeline(); names = list(route)
     for name, v in (('force', force), ('until', until)):
-        if v is not None and v not in route: raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(route)}")
+        if v is not None and v not in route:
+            raise ConfigError(f"unknown stage {v!r} for {name}; stages: {', '.join(route)}")
     rank, world = init_distributed(); main = rank == 0
     from distilled_vit.teacher import check_teacher_weights
-    check_teacher_weights(cfg.teacher_weights)           # before any work: it used to fail only at the teacher stage
-    lock = RunLock(out) if main else None                # two runs into one folder would resume each other's checkpoints
-    ctx = RunContext(cfg, None, rank, world, progress and main, route=route, lock=lock,
-                     forced=tuple(names[names.index(force):]) if force else (), last=until or names[-1])
+    # before any work: it used to fail only at the teacher stage
+    check_teacher_weights(cfg.teacher_weights)
+    # two runs into one folder would resume each other's checkpoints
+    lock = RunLock(out) if main else None
+    ctx = RunContext(
+        cfg,
+        None,
+        rank,
+        world,
+        progress and main,
+        route=route,
+        lock=lock,
+        forced=tuple(names[names.index(force) :]) if force else (),
+        last=until or names[-1],
+    )
     try:
-        ctx.prior_dry = _guard_other_kind(out, cfg, force, route)   # every rank decides alike, before anything is written
-        if main: _preflight(ctx, Path(out))              # (the other ranks wait below; torchrun ends them if it refuses)
+        # every rank decides alike, before anything is written
+        ctx.prior_dry = _guard_other_kind(out, cfg, force, route)
+        # (the other ranks wait below; torchrun ends them if it refuses)
+        if main: _preflight(ctx, Path(out))
         _barrier()
         if main:
-            ctx.run = RunDir(out, cfg, check=False, stages=tuple(names))   # only now config.json: another config is
+            # only now config.json: another config is
+            ctx.run = RunDir(out, cfg, check=False, stages=tuple(names))
             for s in ctx.forced: ctx.run.remove_stage(s)   # fine, fingerprints decide what to redo
     except BaseException:
-        if lock is not None: lock.release(tidy=True)     # refused: a folder made for the lock is removed again
+        # refused: a folder made for the lock is removed again
+        if lock is not None: lock.release(tidy=True)
         raise
     _barrier()
     if not main: ctx.run = RunDir(out, cfg, write=False, stages=tuple(names))
@@ -130,87 +191,137 @@ def open_run(cfg: Config, out: str | Path, force: str | None = None, until: str 
 # %% ../nbs/10_cli.ipynb
 @dataclass
 class Decision:
-    """What `run_stage` found of a stage (`found`: its `done.json`), does (`action`: `load` it, done earlier or restored
-    from the stage `cache`; `run` it, new or resuming; `redo` it, an attempt with other inputs) and `why`."""
+    """What `run_stage` found of a stage (`found`: its `done.json`), does (`action`: `load` it, done
+    earlier or restored from the stage `cache`; `run` it, new or resuming; `redo` it, an attempt
+    with other inputs) and `why`."""
     found: dict | None
-    inputs: dict | None = None                           # `stage_inputs` (None: `always_run`, fingerprinted by content)
+    # `stage_inputs` (None: `always_run`, fingerprinted by content)
+    inputs: dict | None = None
     action: str = 'run'
     why: str = ''
-    key: str | None = None                               # its stage cache key (a `cached` stage, the cache on)
-    cache: dict | None = None                            # the stage cache entry it was restored from
+    # its stage cache key (a `cached` stage, the cache on)
+    key: str | None = None
+    # the stage cache entry it was restored from
+    cache: dict | None = None
 
 # %% ../nbs/10_cli.ipynb
 def _decide(ctx: RunContext, st: Stage) -> Decision:
-    """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`, or, for an attempt that
-    did not finish, its `started.json` (one that records nothing of its inputs is redone). Reads only."""
+    """Done or to do: the stage's inputs and their fingerprint, compared with its `done.json`, or,
+    for an attempt that did not finish, its `started.json` (one that records nothing of its inputs
+    is redone). Reads only."""
     run, stage, fps = ctx.run, st.name, ctx.fingerprints
     d = Decision(run.done(stage))
     if st.always_run: return d
     if not ctx.prior_dry and not any(s in fps for s, r in ctx.route.items() if not r.always_run):
-        _guard_protected(run, ctx.cfg, fps, ctx.forced, ctx.route)   # before the first stage that is not always_run
+        # before the first stage that is not always_run
+        _guard_protected(run, ctx.cfg, fps, ctx.forced, ctx.route)
     d.inputs = stage_inputs(ctx.cfg, st, fps); fps[stage] = fingerprint(d.inputs)
     if st.cached and ctx.cfg.stage_cache: d.key = stage_cache_key(stage, fps[stage])
-    before = d.found or run.done(stage, 'started.json')     # a finished, or an interrupted, earlier attempt
+    # a finished, or an interrupted, earlier attempt
+    before = d.found or run.done(stage, 'started.json')
+    # an attempt that says nothing of its inputs
     unknown = before is None and run.owns(stage) and \
-        any(p.name != STAGE_MARKER for p in (run.path / stage).iterdir())   # an attempt that says nothing of its inputs
-    if d.found is not None and d.found.get('fingerprint') == fps[stage]: d.action, d.why = 'load', 'done earlier'
+        any(p.name != STAGE_MARKER for p in (run.path / stage).iterdir())
+    if d.found is not None and d.found.get('fingerprint') == fps[stage]:
+        d.action, d.why = 'load', 'done earlier'
     elif unknown or before is not None and before.get('fingerprint') != fps[stage]:
-        d.action, d.why = 'redo', f"inputs changed since the last run ({inputs_changed((before or {}).get('inputs'), d.inputs)})"
+        d.action, d.why = (
+            'redo',
+            f"inputs changed since the last run "
+            f"({inputs_changed((before or {}).get('inputs'), d.inputs)})",
+        )
     return d
 
 def _execute(ctx: RunContext, st: Stage, done: bool):
-    """The one rank rule: a finished stage is `load`ed by every rank; a `ddp` stage is `run` by every rank together
-    (after rank 0 alone has `warm`ed the caches it reads); any other stage is `run` by rank 0 while the others wait,
-    then `load` what it wrote."""
+    """The one rank rule: a finished stage is `load`ed by every rank; a `ddp` stage is `run` by
+    every rank together (after rank 0 alone has `warm`ed the caches it reads); any other stage is
+    `run` by rank 0 while the others wait, then `load` what it wrote."""
     from distilled_vit.train import _barrier
     if done: ctx.results[st.name] = st.load(ctx)
-    elif st.ddp:                                         # every rank trains its shard of the batches
+    # every rank trains its shard of the batches
+    elif st.ddp:
         if ctx.main and ctx.world > 1 and st.warm: st.warm(ctx)
-        _barrier()                                       # the stage folder and caches exist before other ranks read them
+        # the stage folder and caches exist before other ranks read them
+        _barrier()
         ctx.results[st.name] = st.run(ctx)
-    else:                                                # rank 0 works, the others read what it wrote
+    # rank 0 works, the others read what it wrote
+    else:
         if ctx.main: ctx.results[st.name] = st.run(ctx)
         _barrier()
         if not ctx.main: ctx.results[st.name] = st.load(ctx)
 
 def run_stage(ctx: RunContext, stage: str):
-    """Stage `stage` of `ctx.route` (the stages it reads already run): decide (`_decide`), rank 0's run directory
-    prepares it (`RunDir.begin`: a `cached` stage, unless forced, restored from the stage cache), execute (the one rank
-    rule), record (`RunDir.record`; an `always_run` stage's fingerprint from its content), then the record's `finish`.
-    Returns its result (also `ctx[stage]`). `run_pipeline` loops over it; the narrative notebook calls it stage by stage."""
+    """Stage `stage` of `ctx.route` (the stages it reads already run): decide (`_decide`), rank 0's
+    run directory prepares it (`RunDir.begin`: a `cached` stage, unless forced, restored from the
+    stage cache), execute (the one rank rule), record (`RunDir.record`; an `always_run` stage's
+    fingerprint from its content), then the record's `finish`. Returns its result (also
+    `ctx[stage]`). `run_pipeline` loops over it; the narrative notebook calls it stage by stage."""
     from distilled_vit.train import _barrier
     st, fps = ctx.route[stage], ctx.fingerprints; ctx.stage = stage
     d = _decide(ctx, st)
-    _barrier()                                           # every rank has decided before rank 0 changes anything
+    # every rank has decided before rank 0 changes anything
+    _barrier()
     t0 = time.perf_counter()
     if d.action != 'load':
         if d.action == 'redo': ctx.log(stage, d.why + ': redoing it')
-        if ctx.main: ctx.run.begin(stage, d.inputs, fps.get(stage), d.action == 'redo', None if stage in ctx.forced else d.key)
+        if ctx.main:
+            ctx.run.begin(
+                stage,
+                d.inputs,
+                fps.get(stage),
+                d.action == 'redo',
+                None if stage in ctx.forced else d.key,
+            )
         _barrier()                                       # every rank reads what rank 0 restored
-        if d.key and (c := ctx.run.done(stage) or {}).get('cache') and c.get('fingerprint') == fps[stage]:
+        if (
+            d.key
+            and (c := ctx.run.done(stage) or {}).get('cache')
+            and c.get('fingerprint') == fps[stage]
+        ):
             d.action, d.cache = 'load', c['cache']
-    ctx.log(stage, f"restored from the stage cache (trained in {d.cache['seconds']:.0f}s by an earlier run from the same "
-                   f"inputs; --set stage_cache=false trains it again)" if d.cache else
-                   'done earlier: reusing its outputs' if d.action == 'load' else 'running...')
+    ctx.log(
+        stage,
+        f"restored from the stage cache (trained in {d.cache['seconds']:.0f}s by an earlier run "
+        "from the same "
+        f"inputs; --set stage_cache=false trains it again)"
+        if d.cache
+        else 'done earlier: reusing its outputs'
+        if d.action == 'load'
+        else 'running...',
+    )
     _execute(ctx, st, d.action == 'load')
     if st.always_run:
         fps[stage] = _content_fingerprint(ctx.results[stage])
-        if d.found is not None and d.found.get('fingerprint') not in (None, fps[stage]): ctx.log(stage, st.changed or f"{stage} changed since the last run")
+        if d.found is not None and d.found.get('fingerprint') not in (None, fps[stage]):
+            ctx.log(stage, st.changed or f"{stage} changed since the last run")
     if d.action != 'load' or d.cache:
         ctx.timings[stage] = round(time.perf_counter() - t0, 2)
-        if ctx.main: ctx.run.record(stage, ctx.timings[stage], fps[stage], d.inputs, d.cache, ctx.timings, d.key, stage in ctx.forced)
-    if ctx.main and st.cached and (c := (ctx.run.done(stage) or {}).get('cache')): ctx.restored[stage] = c   # now or earlier
+        if ctx.main:
+            ctx.run.record(
+                stage,
+                ctx.timings[stage],
+                fps[stage],
+                d.inputs,
+                d.cache,
+                ctx.timings,
+                d.key,
+                stage in ctx.forced,
+            )
+    # now or earlier
+    if ctx.main and st.cached and (c := (ctx.run.done(stage) or {}).get('cache')):
+        ctx.restored[stage] = c
     ctx.log(stage, f"finished in {time.perf_counter() - t0:.1f}s")
     if st.finish: st.finish(ctx)
     return ctx.results[stage]
 
 def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: str | None = None,
                  progress: bool = True) -> dict:
-    """Run the route (`pipeline`) up to `until` into run directory `out`: `open_run`, then `run_stage` for each stage
-    (a finished one reused while its inputs are unchanged; `force` redoes a stage and all after it). Returns the report
-    (or, stopping before it, the timings). Under `torchrun` every rank calls this and returns the same report: rank 0
-    alone writes (the run folder, the bookkeeping, every stage whose record is not `ddp`), the others wait and `load`;
-    the `ddp` stages are run by all ranks together, after rank 0 has built what they read (`warm`)."""
+    """Run the route (`pipeline`) up to `until` into run directory `out`: `open_run`, then
+    `run_stage` for each stage (a finished one reused while its inputs are unchanged; `force` redoes
+    a stage and all after it). Returns the report (or, stopping before it, the timings). Under
+    `torchrun` every rank calls this and returns the same report: rank 0 alone writes (the run
+    folder, the bookkeeping, every stage whose record is not `ddp`), the others wait and `load`; the
+    `ddp` stages are run by all ranks together, after rank 0 has built what they read (`warm`)."""
     from distilled_vit.train import _barrier
     ctx = open_run(cfg, out, force, until, progress)
     try:
@@ -221,20 +332,31 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
 
 # %% ../nbs/10_cli.ipynb
 def files_summary(out: str | Path) -> str | None:
-    """One line on what run `out` read: its clips, those skipped (`--skip_bad`) and the first reasons why, and the
-    unlabelled folder's files (used, left out as held-out clips, skipped); None before the data stage has run."""
+    """One line on what run `out` read: its clips, those skipped (`--skip_bad`) and the first
+    reasons why, and the unlabelled folder's files (used, left out as held-out clips, skipped); None
+    before the data stage has run."""
     def read(rel):
-        with contextlib.suppress(OSError, ValueError): return json.loads((Path(out) / rel).read_text())
+        with contextlib.suppress(OSError, ValueError):
+            return json.loads((Path(out) / rel).read_text())
     if not isinstance(d := read('data/summary.json'), dict) or 'clips' not in d: return None
     n = d.get('skipped') or 0
-    line = f"read: {d['clips']} clips, " + (f"{n} skipped (--skip_bad): " + '; '.join(d.get('skipped_reasons', [])[:3])
-                                           + (' ...' if n > 3 else '') if n else 'none skipped')
-    def why(n, reasons):                                 # the first three reasons of n skipped files
+    line = f"read: {d['clips']} clips, " + (
+        f"{n} skipped (--skip_bad): "
+        + '; '.join(d.get('skipped_reasons', [])[:3])
+        + (' ...' if n > 3 else '')
+        if n
+        else 'none skipped'
+    )
+    # the first three reasons of n skipped files
+    def why(n, reasons):
         return (': ' + '; '.join(reasons[:3]) + (' ...' if n > 3 else '')) if n and reasons else ''
     if isinstance(u := (read('student/metrics.json') or {}).get('unlabelled'), dict):
-        line += (f"; unlabelled {u.get('folder')}: {u.get('files')} files, {u.get('files_used')} used, "
-                 f"{len(u.get('excluded_heldout') or [])} left out (validation/test clips), {u.get('skipped')} skipped"
-                 + why(u.get('skipped') or 0, u.get('skipped_reasons') or []))
+        line += (
+            f"; unlabelled {u.get('folder')}: {u.get('files')} files, {u.get('files_used')} used, "
+            f"{len(u.get('excluded_heldout') or [])} left out (validation/test clips), "
+            f"{u.get('skipped')} skipped"
+            + why(u.get('skipped') or 0, u.get('skipped_reasons') or [])
+        )
     return line
 
 def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
@@ -244,53 +366,87 @@ def _config(preset, data, overrides, skip_bad=False, dry_run=False) -> Config:
     cfg = get_config(preset, **ov)
     return dry_run_config(cfg) if dry_run else cfg
 
-_COMMON = dict(preset=Param("configuration preset: smoke, cpu or paper", str),
-               data=Param("data source: embedded, a manifest .csv, deam:DIR or pmemo:DIR", str),
-               out=Param("run directory (default runs/PRESET)", str),
-               set=Param("override a config field: key=value or section.key=value (repeatable)", str, nargs='*'),
-               force=Param("redo this stage and every stage after it (the teacher is trained even when the stage cache holds it)", str),
-               skip_bad=Param("skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true),
-               dry_run=Param("build every model of the preset and run one batch per stage on a few clips", store_true))
+_COMMON = dict(
+    preset=Param("configuration preset: smoke, cpu or paper", str),
+    data=Param("data source: embedded, a manifest .csv, deam:DIR or pmemo:DIR", str),
+    out=Param("run directory (default runs/PRESET)", str),
+    set=Param(
+        "override a config field: key=value or section.key=value (repeatable)", str, nargs='*'
+    ),
+    force=Param(
+        "redo this stage and every stage after it (the teacher is trained even when the stage "
+        "cache holds it)",
+        str,
+    ),
+    skip_bad=Param(
+        "skip (and count) bad manifest rows and unreadable audio instead of stopping", store_true
+    ),
+    dry_run=Param(
+        "build every model of the preset and run one batch per stage on a few clips", store_true
+    ),
+)
 
 def _stage_command(until: str, st: Stage, last: bool):
-    def cmd(preset: _COMMON['preset'] = 'cpu', data: _COMMON['data'] = None, out: _COMMON['out'] = None,
-            set: _COMMON['set'] = None, force: _COMMON['force'] = None, skip_bad: _COMMON['skip_bad'] = False,
-            dry_run: _COMMON['dry_run'] = False):
+    def cmd(
+        preset: _COMMON['preset'] = 'cpu',
+        data: _COMMON['data'] = None,
+        out: _COMMON['out'] = None,
+        set: _COMMON['set'] = None,
+        force: _COMMON['force'] = None,
+        skip_bad: _COMMON['skip_bad'] = False,
+        dry_run: _COMMON['dry_run'] = False,
+    ):
         cfg = _config(preset, data, set, skip_bad, dry_run)
         import torch.distributed as dist
         try:
             out_ = out or f'runs/{preset}' + ('-dry' if cfg.dry_run else '')
             res = run_pipeline(cfg, out_, force=force, until=until)
-            if not (dist.is_initialized() and dist.get_rank()):                   # the summaries once, from rank 0
+            # the summaries once, from rank 0
+            if not (dist.is_initialized() and dist.get_rank()):
                 if last:
                     from distilled_vit.evaluate import summary_table
                     print(summary_table(res))
-                if (line := files_summary(out_)): print(line)    # the last line: what was read, skipped and why
+                # the last line: what was read, skipped and why
+                if (line := files_summary(out_)): print(line)
         finally:
-            if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()   # torchrun: leave together
+            # torchrun: leave together
+            if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
         return res
     cmd.__doc__, cmd.__name__, cmd.aliases = st.about, until, st.command[1:]
     return cmd
 
 def stage_commands(route: dict[str, Stage]) -> dict:
-    """The sub-commands the route's records name (`Stage.command`), each running the pipeline up to its stage: the
-    whole pipeline's first, then in the route's order."""
+    """The sub-commands the route's records name (`Stage.command`), each running the pipeline up to
+    its stage: the whole pipeline's first, then in the route's order."""
     last = next(reversed(route), None)
-    return {st.command[0]: _stage_command(s, st, s == last) for s, st in sorted(route.items(), key=lambda r: r[0] != last)
-            if st.command}
+    return {
+        st.command[0]: _stage_command(s, st, s == last)
+        for s, st in sorted(route.items(), key=lambda r: r[0] != last)
+        if st.command
+    }
 
 
-def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3, ...) of any length; several files "
-                             "or folders (searched recursively) give one CSV", str, nargs='+'),
-                model: Param("exported model folder (RUN_DIR/export) or .onnx file", str) = 'runs/cpu/export',
-                hop: Param("hop between windows in seconds (default: the training hop)", float) = None,
-                plot: Param("write a PNG of valence/arousal over time here (one file)", str) = None,
-                json_out: Param("print the full result as JSON (one file)", store_true) = False,
-                csv: Param("several files: write the CSV here instead of printing it", str) = None,
-                curves: Param("CSV: after each file's row, one row per window (file, valence, "
-                              "arousal, start_s)", store_true) = False,
-                overwrite: Param("let --plot or --csv replace an existing file we did not write "
-                                 "(never the input audio)", store_true) = False):
+def predict_cmd(
+    audio: Param(
+        "audio file (wav, flac, ogg, mp3, ...) of any length; several files "
+        "or folders (searched recursively) give one CSV",
+        str,
+        nargs='+',
+    ),
+    model: Param("exported model folder (RUN_DIR/export) or .onnx file", str) = 'runs/cpu/export',
+    hop: Param("hop between windows in seconds (default: the training hop)", float) = None,
+    plot: Param("write a PNG of valence/arousal over time here (one file)", str) = None,
+    json_out: Param("print the full result as JSON (one file)", store_true) = False,
+    csv: Param("several files: write the CSV here instead of printing it", str) = None,
+    curves: Param(
+        "CSV: after each file's row, one row per window (file, valence, arousal, start_s)",
+        store_true,
+    ) = False,
+    overwrite: Param(
+        "let --plot or --csv replace an existing file we did not write (never the input audio)",
+        store_true,
+    ) = False,
+):
     """Predict valence and arousal per window and for the whole clip, with ONNX Runtime only (no
     torch). Several files or a folder: one CSV (file, valence, arousal, windows, seconds); a file
     that cannot be read is named on stderr and skipped, and the exit status is then 1."""
@@ -308,7 +464,11 @@ def predict_cmd(audio: Param("audio file (wav, flac, ogg, mp3, ...) of any lengt
     pred = load_predictor(model)
     res = predict(audio, pred, hop_seconds=hop, plot=plot, overwrite=overwrite)
     if json_out: print(json.dumps(res, indent=2))
-    else: print(f"{audio}: valence {res['valence']:+.3f}, arousal {res['arousal']:+.3f} ({len(res['windows'])} windows)")
+    else:
+        print(
+            f"{audio}: valence {res['valence']:+.3f}, arousal {res['arousal']:+.3f} "
+            f"({len(res['windows'])} windows)"
+        )
     print(training_note(pred), file=sys.stderr)
     return res
 
@@ -337,19 +497,30 @@ def score_cmd(model: Param("exported model folder (RUN_DIR/export) or .onnx file
     print(score_table(res) + (f"\nJSON: {json_out}" if json_out else ''))
     return res
 
-COMMANDS = {'predict': predict_cmd, 'score': score_cmd}     # those that run no stage (`stage_commands`: those that do)
+# those that run no stage (`stage_commands`: those that do)
+COMMANDS = {'predict': predict_cmd, 'score': score_cmd}
 
 # %% ../nbs/10_cli.ipynb
 def build_parser(route: dict[str, Stage] | None = None) -> argparse.ArgumentParser:
-    """`distilled-vit` with one argparse sub-parser per command: the stage commands of `route` (default `pipeline()`;
-    `{}` for none: `predict` and `score` import no stage module, hence no torch) and `COMMANDS`; a command's options are
-    its function's `Param` annotations, read by fastcore's `anno_parser` (the parser behind `call_parse`)."""
-    p = argparse.ArgumentParser(prog='distilled-vit', description="Audio to valence/arousal: a ViT teacher distilled into "
-                                "a phone-sized student. `distilled-vit COMMAND --help` lists a command's options.")
+    """`distilled-vit` with one argparse sub-parser per command: the stage commands of `route`
+    (default `pipeline()`; `{}` for none: `predict` and `score` import no stage module, hence no
+    torch) and `COMMANDS`; a command's options are its function's `Param` annotations, read by
+    fastcore's `anno_parser` (the parser behind `call_parse`)."""
+    p = argparse.ArgumentParser(
+        prog='distilled-vit',
+        description="Audio to valence/arousal: a ViT teacher distilled into "
+        "a phone-sized student. `distilled-vit COMMAND --help` lists a command's options.",
+    )
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
     for name, fn in (stage_commands(pipeline() if route is None else route) | COMMANDS).items():
-        sub.add_parser(name, parents=[anno_parser(fn)], add_help=False, aliases=list(getattr(fn, 'aliases', ())),
-                       help=fn.__doc__.split('\n')[0], description=fn.__doc__).set_defaults(func=fn)
+        sub.add_parser(
+            name,
+            parents=[anno_parser(fn)],
+            add_help=False,
+            aliases=list(getattr(fn, 'aliases', ())),
+            help=fn.__doc__.split('\n')[0],
+            description=fn.__doc__,
+        ).set_defaults(func=fn)
     return p
 
 # %% ../nbs/10_cli.ipynb
@@ -360,43 +531,71 @@ def _opt(a: str) -> str:
     return '--' + name.replace('-', '_') + eq + val
 
 def _early_config_error(argv: list[str]) -> str | None:
-    """The config error of a stage command's options (`--preset`, `--set`, ...), found before the stage modules, hence
-    torch and timm (~10 s of CPU), are imported: a typo is answered at once, with the line the command would give.
-    None when there is none, or when the options do not parse here (the full parser then says why)."""
-    if not argv or argv[0].startswith('-') or argv[0] in COMMANDS or {'-h', '--help'} & set(argv): return None
+    """The config error of a stage command's options (`--preset`, `--set`, ...), found before the
+    stage modules, hence torch and timm (~10 s of CPU), are imported: a typo is answered at once,
+    with the line the command would give. None when there is none, or when the options do not parse
+    here (the full parser then says why)."""
+    if not argv or argv[0].startswith('-') or argv[0] in COMMANDS or {'-h', '--help'} & set(argv):
+        return None
     probe = _stage_command('', argparse.Namespace(about='', command=(argv[0],)), False)
     try:
-        with contextlib.redirect_stderr(io.StringIO()): a, _ = anno_parser(probe).parse_known_args(argv[1:])
+        with contextlib.redirect_stderr(io.StringIO()):
+            a, _ = anno_parser(probe).parse_known_args(argv[1:])
         _config(a.preset, a.data, a.set, a.skip_bad, a.dry_run)
     except SystemExit: return None
     except DistilledViTError as e: return _plain_text(e)
     return None
 
 def main(argv: list[str] | None = None) -> int:
-    "Entry point of `distilled-vit`: parse, run the command; user errors become one line and exit status 2."
+    """Entry point of `distilled-vit`: parse, run the command; user errors become one line and exit
+    status 2."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if (err := _early_config_error([_opt(a) for a in argv])): print(f"error: {err}", file=sys.stderr); return 2
-    try: args = build_parser({} if argv[:1] and _opt(argv[0]) in COMMANDS else None).parse_args([_opt(a) for a in argv])
-    except SystemExit as e: return e.code               # --help (0) or a usage error (2), printed by argparse
+    if err := _early_config_error([_opt(a) for a in argv]):
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    try:
+        args = build_parser({} if argv[:1] and _opt(argv[0]) in COMMANDS else None).parse_args(
+            [_opt(a) for a in argv]
+        )
+    # --help (0) or a usage error (2), printed by argparse
+    except SystemExit as e:
+        return e.code
     fn = args.func
     try:
         fn(**{k: v for k, v in vars(args).items() if k in inspect.signature(fn).parameters})
-        sys.stdout.flush()                               # a closed pipe shows here, inside the handler below
+        # a closed pipe shows here, inside the handler below
+        sys.stdout.flush()
         return 0
-    except BrokenPipeError:                              # `... | head`: the reader left; quiet, as Unix tools are
-        with contextlib.suppress(OSError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 141                                       # 128 + SIGPIPE, what a shell reports for such a tool
+    # `... | head`: the reader left; quiet, as Unix tools are
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # 128 + SIGPIPE, what a shell reports for such a tool
+        return 141
     except DistilledViTError as e:
         print(f"error: {_plain_text(e)}", file=sys.stderr); return 2
     except OSError as e:
-        if e.errno == errno.ENOSPC: print(f"error: out of disk space while writing {e.filename or 'an artefact'}", file=sys.stderr)
-        else: print(f"error: {e.strerror or e}: {e.filename}" if e.filename else f"error: {e}", file=sys.stderr)
+        if e.errno == errno.ENOSPC:
+            print(
+                f"error: out of disk space while writing {e.filename or 'an artefact'}",
+                file=sys.stderr,
+            )
+        else:
+            print(
+                f"error: {e.strerror or e}: {e.filename}" if e.filename else f"error: {e}",
+                file=sys.stderr,
+            )
         return 2
     except KeyboardInterrupt:
-        print("interrupted" + (": rerun the same command to resume" if fn is not predict_cmd else ''), file=sys.stderr); return 130
+        print(
+            "interrupted" + (": rerun the same command to resume" if fn is not predict_cmd else ''),
+            file=sys.stderr,
+        )
+        return 130
 
 _ANSI = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07')
 
 def _plain_text(e) -> str:
-    "An error's message for the terminal: terminal escape codes (from a file's or library's text) removed."
+    """An error's message for the terminal: terminal escape codes (from a file's or library's text)
+    removed."""
     return _ANSI.sub('', str(e))

@@ -17,31 +17,57 @@ __all__ = ['CROSS_CHECKS', 'DistilledViTError', 'ConfigError', 'RunOptions', 'Co
 
 # %% ../nbs/00_core.ipynb
 class DistilledViTError(Exception):
-    "An error caused by input, configuration or files the user gave: the CLI prints it as one line, no traceback."
+    """An error caused by input, configuration or files the user gave: the CLI prints it as one
+    line, no traceback."""
 
-class ConfigError(DistilledViTError): "A configuration that cannot be used (unknown preset or field, bad value, mismatched run)."
+class ConfigError(DistilledViTError):
+    "A configuration that cannot be used (unknown preset or field, bad value, mismatched run)."
 
 # %% ../nbs/00_core.ipynb
 def opt(default, *, ge=None, gt=None, le=None, lt=None, choices=None, nonempty=False, finite=False):
-    "A `Config` field with its valid range (`ge`/`gt`/`le`/`lt`) or `choices`, kept as data next to its declaration."
-    return field(default=default, metadata=dict(ge=ge, gt=gt, le=le, lt=lt, choices=choices, nonempty=nonempty, finite=finite))
+    """A `Config` field with its valid range (`ge`/`gt`/`le`/`lt`) or `choices`, kept as data next
+    to its declaration."""
+    return field(
+        default=default,
+        metadata=dict(
+            ge=ge, gt=gt, le=le, lt=lt, choices=choices, nonempty=nonempty, finite=finite
+        ),
+    )
 
 def allowed(f) -> str:
     "The valid values of dataclass field `f`, in words."
     m = f.metadata
     if m.get('choices'): return 'one of ' + ', '.join(map(repr, m['choices']))
-    lo = f"≥ {m['ge']}" if m.get('ge') is not None else f"> {m['gt']}" if m.get('gt') is not None else None
-    hi = f"≤ {m['le']}" if m.get('le') is not None else f"< {m['lt']}" if m.get('lt') is not None else None
+    lo = (
+        f"≥ {m['ge']}"
+        if m.get('ge') is not None
+        else f"> {m['gt']}"
+        if m.get('gt') is not None
+        else None
+    )
+    hi = (
+        f"≤ {m['le']}"
+        if m.get('le') is not None
+        else f"< {m['lt']}"
+        if m.get('lt') is not None
+        else None
+    )
     if m.get('nonempty'): return 'a non-empty string'
-    return ' and '.join(x for x in (lo, hi) if x) or ('a finite number' if m.get('finite') else 'any value')
+    return ' and '.join(x for x in (lo, hi) if x) or (
+        'a finite number' if m.get('finite') else 'any value'
+    )
 
 def _field_ok(f, v) -> bool:
     m = f.metadata
     if m.get('choices') is not None: return v in m['choices']
     if m.get('nonempty'): return bool(str(v).strip())
     if isinstance(v, float) and not math.isfinite(v): return False
-    return not ((m.get('ge') is not None and v < m['ge']) or (m.get('gt') is not None and v <= m['gt']) or
-                (m.get('le') is not None and v > m['le']) or (m.get('lt') is not None and v >= m['lt']))
+    return not (
+        (m.get('ge') is not None and v < m['ge'])
+        or (m.get('gt') is not None and v <= m['gt'])
+        or (m.get('le') is not None and v > m['le'])
+        or (m.get('lt') is not None and v >= m['lt'])
+    )
 
 # %% ../nbs/00_core.ipynb
 @dataclass
@@ -49,32 +75,45 @@ class RunOptions:
     "Section `run`: how a run is carried out; no field here changes a result."
     preset: str = opt('cpu', choices=('smoke', 'cpu', 'paper'))
     device: str = opt('auto', choices=('auto', 'cpu', 'cuda'))  # 'auto' | 'cpu' | 'cuda'
-    workers: int = opt(0, ge=0, le=1024)                # processes for clip synthesis, audio features and ExecuTorch lowering
-                                                        # (0 = one per CPU core; 1 = this process alone); changes no result
-    stage_cache: bool = True        # reuse a teacher an earlier run trained from the same inputs, in any run directory (10_cli); changes no result
-    dry_run: bool = False           # set by `dry_run_config` (--dry_run): such a run never replaces a finished run's models (10_cli)
+    # processes for clip synthesis, audio features and ExecuTorch lowering
+    workers: int = opt(0, ge=0, le=1024)
+                                                        # (0 = one per CPU core; 1 = this process
+                                                        # alone); changes no result
+    # reuse a teacher an earlier run trained from the same inputs, in any run directory (10_cli);
+    # changes no result
+    stage_cache: bool = True
+    # set by `dry_run_config` (--dry_run): such a run never replaces a finished run's models
+    # (10_cli)
+    dry_run: bool = False
 
 @dataclass
 class Common:
     "Section `common`: read by several stages."
-    seed: int = opt(0, ge=0)                            # one seed drives data synthesis, splits, init and batching
+    # one seed drives data synthesis, splits, init and batching
+    seed: int = opt(0, ge=0)
     num_threads: int = opt(2, ge=0, le=1024)            # torch CPU threads (0 = torch's default)
 
 @dataclass
 class Data:
     "Section `data`: which clips, labels and splits; its result is fingerprinted by its content."
-    data: str = opt('embedded', nonempty=True)          # 'embedded' | path/to/manifest.csv | 'deam:DIR' | 'pmemo:DIR'
-    data_seed: int = opt(0, ge=0)                       # seed of the embedded dataset's synthesis and of the train/val/test split
+    # 'embedded' | path/to/manifest.csv | 'deam:DIR' | 'pmemo:DIR'
+    data: str = opt('embedded', nonempty=True)
+    # seed of the embedded dataset's synthesis and of the train/val/test split
+    data_seed: int = opt(0, ge=0)
     n_clips: int = opt(600, ge=3)                       # clips of the embedded procedural dataset
     clip_seconds: float = opt(8.0, gt=0, le=3600)       # length of each embedded clip
-    label_min: float = opt(-1.0, finite=True)           # declared range of the labels on disk, mapped to [-1, 1]
+    # declared range of the labels on disk, mapped to [-1, 1]
+    label_min: float = opt(-1.0, finite=True)
     label_max: float = opt(1.0, finite=True)
-    skip_bad: bool = False          # skip (and count) bad rows/files instead of stopping at the first
+    # skip (and count) bad rows/files instead of stopping at the first
+    skip_bad: bool = False
     allow_absolute_paths: bool = False  # let manifest paths point outside the manifest's folder
     val_frac: float = opt(0.15, gt=0, lt=1)
     test_frac: float = opt(0.15, gt=0, lt=1)
-    max_windows: int = opt(8, ge=0)                     # at most this many windows per clip (0 = all)
-    harmony: bool = True            # the teacher also hears key-invariant harmony rows from a pretrained transcriber (01b_harmony)
+    # at most this many windows per clip (0 = all)
+    max_windows: int = opt(8, ge=0)
+    # the teacher also hears key-invariant harmony rows from a pretrained transcriber (01b_harmony)
+    harmony: bool = True
     musicnn: bool = False           # MusiCNN's 200-d embedding of every window (01c_musicnn), for
                                     # the teacher_musicnn / kd_musicnn options
 
@@ -87,14 +126,16 @@ class FrontEnd:
     n_mels: int = opt(64, ge=8, le=512)
     fmin: float = opt(30.0, ge=0)
     fmax: float = opt(8000.0, gt=0)
-    freq_scale: str = opt('mel', choices=('mel', 'log'))  # the bands: mel, or log-spaced (96 bands over 30 Hz-8 kHz = semitones; 01_audio)
+    # the bands: mel, or log-spaced (96 bands over 30 Hz-8 kHz = semitones; 01_audio)
+    freq_scale: str = opt('mel', choices=('mel', 'log'))
     win_frames: int = opt(128, ge=8)                    # frames per model input window (~4.1 s)
     win_hop_frames: int = opt(64, ge=1)                 # hop between windows of one clip
 
 @dataclass
 class GAN:
     "Section `gan`: conditional GAN augmentation (04_gan)."
-    gan: bool = False               # add synthetic samples to the teacher's training set (default set by the A/B in 04_gan)
+    # add synthetic samples to the teacher's training set (default set by the A/B in 04_gan)
+    gan: bool = False
     n_synthetic: int = opt(800, ge=0)
     gan_epochs: int = opt(40, ge=1)
     gan_width: int = opt(16, ge=1)                      # channel width of generator/discriminator
@@ -107,25 +148,33 @@ class GAN:
 class Pretraining:
     "Section `pretrain`: attribute pretraining on the procedural corpus (04a_pretrain)."
     pretrain_windows: int = opt(4000, ge=16, le=1_000_000)  # corpus windows for that pretraining
-    pretrain_objective: str = opt('attributes', choices=('attributes', 'masked'))  # the generator's attributes, or masked patches (SSAST, label-free)
+    # the generator's attributes, or masked patches (SSAST, label-free)
+    pretrain_objective: str = opt('attributes', choices=('attributes', 'masked'))
 
 @dataclass
 class Model:
     "Section `model`: what teacher and student share: the token grid."
-    patch_size: int = opt(16, choices=(2, 4, 8, 16, 32))  # patch size of teacher and student (same token grid)
+    # patch size of teacher and student (same token grid)
+    patch_size: int = opt(16, choices=(2, 4, 8, 16, 32))
 
 @dataclass
 class Teacher:
     "Section `teacher`: the timm ViT teacher (05_teacher)."
-    teacher_arch: str = opt('vit_small_patch16_224', nonempty=True)  # cpu: ViT-S/16 (21.4 M, 17.5x the student) with a conv stem (benchmarks/results/kd_recipe.md)
-    teacher_stem: str = opt('conv', choices=('conv', 'patch'))  # 'conv': the student's depthwise-separable conv stem | 'patch': timm's linear patchify (ImageNet weights)
+    # cpu: ViT-S/16 (21.4 M, 17.5x the student) with a conv stem (benchmarks/results/kd_recipe.md)
+    teacher_arch: str = opt('vit_small_patch16_224', nonempty=True)
+    # 'conv': the student's depthwise-separable conv stem | 'patch': timm's linear patchify
+    # (ImageNet weights)
+    teacher_stem: str = opt('conv', choices=('conv', 'patch'))
     teacher_depth: int = opt(0, ge=0)                   # 0 = the architecture's own
     teacher_dim: int = opt(0, ge=0)
     teacher_heads: int = opt(0, ge=0)
-    teacher_weights: str = ''       # local timm/ImageNet checkpoint to start from ('' = random init)
-    teacher_epochs: int = opt(8, ge=1)                  # cpu: 8 (benchmarks/results/kd_recipe_t8.md: 10 is better on dev, but over make run's 20 min)
+    # local timm/ImageNet checkpoint to start from ('' = random init)
+    teacher_weights: str = ''
+    # cpu: 8 (benchmarks/results/kd_recipe_t8.md: 10 is better on dev, but over make run's 20 min)
+    teacher_epochs: int = opt(8, ge=1)
     teacher_lr: float = opt(5e-4, gt=0, le=1)
-    teacher_pretrain: int = opt(0, ge=0, le=1000)       # epochs of attribute pretraining on the procedural corpus (04a_pretrain; 0 = off)
+    # epochs of attribute pretraining on the procedural corpus (04a_pretrain; 0 = off)
+    teacher_pretrain: int = opt(0, ge=0, le=1000)
     teacher_musicnn: str = opt('off', choices=('off', 'token', 'head'))  # MusiCNN's embedding as
                                     # privileged input: one more token, or beside the pooled
                                     # features (05_teacher)
@@ -137,37 +186,48 @@ class Student:
     student_depth: int = opt(4, ge=1)
     student_heads: int = opt(4, ge=1)
     student_mlp_ratio: float = opt(2.0, gt=0, le=16)
-    student_pretrain: int = opt(0, ge=0, le=1000)       # epochs of the same attribute pretraining for the student (a control; 0 = off)
-    student_harmony: bool = True    # the students hear the harmony rows too: the transcriber runs in front of the exported student
+    # epochs of the same attribute pretraining for the student (a control; 0 = off)
+    student_pretrain: int = opt(0, ge=0, le=1000)
+    # the students hear the harmony rows too: the transcriber runs in front of the exported student
+    student_harmony: bool = True
                                     # (`predict`); follows `harmony=false` unless given
     kd_epochs: int = opt(10, ge=1)                      # epochs of each student (KD and no-KD)
-    lr: float = opt(2e-4, gt=0, le=1)                   # the students' learning rate (the teacher's: teacher_lr; the GAN's: gan_lr)
+    # the students' learning rate (the teacher's: teacher_lr; the GAN's: gan_lr)
+    lr: float = opt(2e-4, gt=0, le=1)
 
 @dataclass
 class Distillation:
     "Section `distill`: the KD loss and transfer sets of the KD student (07_distill)."
-    kd_alpha: float = opt(0.5, ge=0, le=1)              # weight of hard labels inside the response term
+    # weight of hard labels inside the response term
+    kd_alpha: float = opt(0.5, ge=0, le=1)
     kd_beta: float = opt(0.3, ge=0)                     # weight of the feature term
     kd_gamma: float = opt(0.2, ge=0)                    # weight of the attention-transfer term
     kd_temperature: float = opt(4.0, gt=0)
     kd_response: str = opt('mse', choices=('mse', 'ccc'))  # 'mse' (seed) | 'ccc'
     kd_layers: str = ''             # 'student:teacher,...' block mapping; '' = evenly spaced
-    kd_transfer: float = opt(0.0, ge=0, le=10)            # mixup transfer windows per labelled window, teacher-labelled (0 = off)
-    kd_corpus: int = opt(2000, ge=0, le=1_000_000)      # procedural corpus windows (04a_pretrain), teacher-labelled transfer set (0 = off);
-                                                        # 2,000: chosen on a development set, benchmarks/results/kd_recipe_dev.md
-    unlabelled: str = ''            # folder of the user's unlabelled audio: teacher-labelled transfer set ('' = none; 02_data)
-    unlabelled_max: int = opt(20000, ge=1, le=1_000_000)  # at most this many windows of it (a seeded random subset beyond)
+    # mixup transfer windows per labelled window, teacher-labelled (0 = off)
+    kd_transfer: float = opt(0.0, ge=0, le=10)
+    # procedural corpus windows (04a_pretrain), teacher-labelled transfer set (0 = off);
+    kd_corpus: int = opt(2000, ge=0, le=1_000_000)
+                                                        # 2,000: chosen on a development set,
+                                                        # benchmarks/results/kd_recipe_dev.md
+    # folder of the user's unlabelled audio: teacher-labelled transfer set ('' = none; 02_data)
+    unlabelled: str = ''
+    # at most this many windows of it (a seeded random subset beyond)
+    unlabelled_max: int = opt(20000, ge=1, le=1_000_000)
     kd_musicnn: float = opt(0.0, ge=0)  # weight of a term pulling the student's pooled features
                                     # (projected) to MusiCNN's embedding, where a window has one
 
 @dataclass
 class Optimiser:
-    "Section `optim`: the training loop of the teacher, the students and pretraining (03_train; the GAN has its own)."
+    """Section `optim`: the training loop of the teacher, the students and pretraining (03_train;
+    the GAN has its own)."""
     weight_decay: float = opt(0.01, ge=0)
     grad_clip: float = opt(1.0, gt=0)
     warmup_frac: float = opt(0.05, ge=0, lt=1)
     patience: int = opt(0, ge=0)                        # early stopping on val CCC (0 = off)
-    max_batches: int = opt(0, ge=0)                     # stop each epoch after this many batches (0 = all; dry runs use 1)
+    # stop each epoch after this many batches (0 = all; dry runs use 1)
+    max_batches: int = opt(0, ge=0)
     batch_size: int = opt(32, ge=1)
 
 @dataclass
@@ -180,54 +240,132 @@ class Evaluation:
 class Export:
     "Section `export`: the deployable files (09_export)."
     onnx_opset: int = opt(17, ge=14, le=20)
-    export_pte: bool = True         # ExecuTorch programs of the audio-in student (needs the `[mobile]` extra; skipped with one line without it)
+    # ExecuTorch programs of the audio-in student (needs the `[mobile]` extra; skipped with one line
+    # without it)
+    export_pte: bool = True
 
 @dataclass
-class Config(RunOptions, Common, Data, FrontEnd, GAN, Pretraining, Model, Teacher, Student, Distillation, Optimiser, Evaluation, Export):
-    """Every knob of the pipeline: the sections above, flat (`cfg.n_mels`; a `Config` is each of its sections, so a
-    function that reads one section takes either). Defaults are the `cpu` preset. Each field's valid range or choices sit
-    beside it (`opt(default, ...)`); `get_config` checks them all, and `CROSS_CHECKS`, before any work starts."""
+class Config(
+    RunOptions,
+    Common,
+    Data,
+    FrontEnd,
+    GAN,
+    Pretraining,
+    Model,
+    Teacher,
+    Student,
+    Distillation,
+    Optimiser,
+    Evaluation,
+    Export,
+):
+    """Every knob of the pipeline: the sections above, flat (`cfg.n_mels`; a `Config` is each of its
+    sections, so a function that reads one section takes either). Defaults are the `cpu` preset.
+    Each field's valid range or choices sit beside it (`opt(default, ...)`); `get_config` checks
+    them all, and `CROSS_CHECKS`, before any work starts."""
     def to_dict(self) -> dict: return asdict(self)
     def to_json(self) -> str: return json.dumps(self.to_dict(), indent=2, sort_keys=True)
     def section(self, name: str):
-        "Section `name` of this config as its own small dataclass (e.g. `cfg.section('frontend')` for `log_mel`)."
+        """Section `name` of this config as its own small dataclass (e.g. `cfg.section('frontend')`
+        for `log_mel`)."""
         return SECTIONS[name](**{k: getattr(self, k) for k in config_fields(name)})
 
 # %% ../nbs/00_core.ipynb
-SECTIONS = dict(run=RunOptions, common=Common, data=Data, frontend=FrontEnd, gan=GAN, pretrain=Pretraining, model=Model,
-                teacher=Teacher, student=Student, distill=Distillation, optim=Optimiser, evaluate=Evaluation, export=Export)
+SECTIONS = dict(
+    run=RunOptions,
+    common=Common,
+    data=Data,
+    frontend=FrontEnd,
+    gan=GAN,
+    pretrain=Pretraining,
+    model=Model,
+    teacher=Teacher,
+    student=Student,
+    distill=Distillation,
+    optim=Optimiser,
+    evaluate=Evaluation,
+    export=Export,
+)
 
 def config_fields(*keys: str, exclude: tuple[str, ...] = ()) -> tuple[str, ...]:
-    """The field names of `keys`, each a section (`'optim'`: all its fields) or one field of one (`'common.seed'`),
-    less `exclude`: how a stage's fingerprint, a cache key or the export's `frontend.json` names what it reads."""
+    """The field names of `keys`, each a section (`'optim'`: all its fields) or one field of one
+    (`'common.seed'`), less `exclude`: how a stage's fingerprint, a cache key or the export's
+    `frontend.json` names what it reads."""
     out = []
     for k in keys:
         sec, dot, one = k.partition('.')
-        if sec not in SECTIONS: raise ConfigError(f"unknown config section {sec!r}; sections: {', '.join(SECTIONS)}")
+        if sec not in SECTIONS:
+            raise ConfigError(f"unknown config section {sec!r}; sections: {', '.join(SECTIONS)}")
         names = [f.name for f in fields(SECTIONS[sec])]
-        if (dot and not one) or (one and one not in names): raise ConfigError(f"config section {sec!r} has no field {one!r}; its fields: {', '.join(names)}")
+        if (dot and not one) or (one and one not in names):
+            raise ConfigError(
+                f"config section {sec!r} has no field {one!r}; its fields: {', '.join(names)}"
+            )
         out += [n for n in ([one] if one else names) if n not in out and n not in exclude]
     return tuple(out)
 
 # %% ../nbs/00_core.ipynb
 PRESETS: dict[str, dict[str, Any]] = {
     # whole pipeline in seconds: tiny models and data, for tests and notebooks under nbdev_test
-    'smoke': dict(n_clips=24, clip_seconds=3.0, n_mels=32, win_frames=32, win_hop_frames=16, max_windows=4,
-                  hop_length=512, n_synthetic=32, gan_epochs=2, gan_width=8, gan_z_dim=16,
-                  teacher_arch='vit_tiny_patch16_224', teacher_depth=2, teacher_dim=48, teacher_heads=3,
-                  teacher_epochs=2, patch_size=8, student_dim=32, student_depth=2, student_heads=2,
-                  kd_epochs=2, batch_size=16, bootstrap=50, latency_repeats=3, pretrain_windows=48,
-                  kd_corpus=0, export_pte=False,    # lowering to ExecuTorch takes ~30 s a program; tests/test_mobile.py covers it
-                  harmony=False, student_harmony=False),   # audio only: the tests turn harmony on where they test it
-    # the default: full pipeline on this 2-core CPU; the teacher and the shipped student hear the harmony rows
+    'smoke': dict(
+        n_clips=24,
+        clip_seconds=3.0,
+        n_mels=32,
+        win_frames=32,
+        win_hop_frames=16,
+        max_windows=4,
+        hop_length=512,
+        n_synthetic=32,
+        gan_epochs=2,
+        gan_width=8,
+        gan_z_dim=16,
+        teacher_arch='vit_tiny_patch16_224',
+        teacher_depth=2,
+        teacher_dim=48,
+        teacher_heads=3,
+        teacher_epochs=2,
+        patch_size=8,
+        student_dim=32,
+        student_depth=2,
+        student_heads=2,
+        kd_epochs=2,
+        batch_size=16,
+        bootstrap=50,
+        latency_repeats=3,
+        pretrain_windows=48,
+        # lowering to ExecuTorch takes ~30 s a program; tests/test_mobile.py covers it
+        kd_corpus=0,
+        export_pte=False,
+        # audio only: the tests turn harmony on where they test it
+        harmony=False,
+        student_harmony=False,
+    ),
+    # the default: full pipeline on this 2-core CPU; the teacher and the shipped student hear the
+    # harmony rows
     'cpu': dict(),
-    # the seed's scale, meant for a GPU: ViT-B/16 teacher, 30 epochs, 3200 synthetic samples, 10 KD epochs
-    # (no procedural transfer set: measured on the embedded data only, and it did not help on real piano music)
-    'paper': dict(n_clips=2000, clip_seconds=30.0, n_mels=128, win_frames=256, win_hop_frames=128, hop_length=256, kd_corpus=0,
-                  n_synthetic=3200, gan_epochs=100, gan_width=64,   # the GAN off by default (`--set gan=true harmony=false`:
-                  # its spectrograms have no harmony rows), measured in benchmarks/results/gan_ab.md
-                  teacher_arch='vit_base_patch16_224', teacher_stem='patch', teacher_epochs=30, teacher_lr=1e-4,
-                  batch_size=64),
+    # the seed's scale, meant for a GPU: ViT-B/16 teacher, 30 epochs, 3200 synthetic samples, 10 KD
+    # epochs (no procedural transfer set: measured on the embedded data only, and it did not help on
+    # real piano music)
+    'paper': dict(
+        n_clips=2000,
+        clip_seconds=30.0,
+        n_mels=128,
+        win_frames=256,
+        win_hop_frames=128,
+        hop_length=256,
+        kd_corpus=0,
+        # the GAN off by default (`--set gan=true harmony=false`:
+        n_synthetic=3200,
+        gan_epochs=100,
+        gan_width=64,
+        # its spectrograms have no harmony rows), measured in benchmarks/results/gan_ab.md
+        teacher_arch='vit_base_patch16_224',
+        teacher_stem='patch',
+        teacher_epochs=30,
+        teacher_lr=1e-4,
+        batch_size=64,
+    ),
 }
 
 # %% ../nbs/00_core.ipynb
@@ -235,15 +373,21 @@ def _coerce(name: str, value: Any, typ: type) -> Any:
     "Convert `value` (often a command-line string) to the field's type, with a clear error."
     if isinstance(value, str) and typ is not str:
         v = value.strip()
-        if typ in (int, float) and not v.isascii():      # int('３') is 3: a full-width digit is a typo, not a number
-            raise ConfigError(f"config field {name!r} expects {typ.__name__} in ASCII digits, got {value!r}")
+        # int('３') is 3: a full-width digit is a typo, not a number
+        if typ in (int, float) and not v.isascii():
+            raise ConfigError(
+                f"config field {name!r} expects {typ.__name__} in ASCII digits, got {value!r}"
+            )
         try:
             if typ is bool:
                 if v.lower() in ('1', 'true', 'yes', 'on'): return True
                 if v.lower() in ('0', 'false', 'no', 'off'): return False
                 raise ValueError(v)
             return typ(v)
-        except ValueError: raise ConfigError(f"config field {name!r} expects {typ.__name__}, got {value!r}") from None
+        except ValueError:
+            raise ConfigError(
+                f"config field {name!r} expects {typ.__name__}, got {value!r}"
+            ) from None
     if typ is float and isinstance(value, int) and not isinstance(value, bool): return float(value)
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
         raise ConfigError(f"config field {name!r} expects {typ.__name__}, got {value!r}")
@@ -251,115 +395,220 @@ def _coerce(name: str, value: Any, typ: type) -> Any:
 
 _TYPES = {'int': int, 'float': float, 'str': str, 'bool': bool}
 
-def get_config(preset: str = 'cpu', only_check: tuple[str, ...] | None = None, **overrides) -> Config:
-    """The `preset`'s configuration with `overrides` applied and checked (`validate_config`, restricted to the fields
-    `only_check` when given); values may be strings (from a command line). `dry_run=true` is `dry_run_config`'s dry
-    run (a full-size run flagged as a dry one would leave a finished teacher unprotected)."""
-    if preset not in PRESETS: raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+def get_config(
+    preset: str = 'cpu', only_check: tuple[str, ...] | None = None, **overrides
+) -> Config:
+    """The `preset`'s configuration with `overrides` applied and checked (`validate_config`,
+    restricted to the fields `only_check` when given); values may be strings (from a command line).
+    `dry_run=true` is `dry_run_config`'s dry run (a full-size run flagged as a dry one would leave a
+    finished teacher unprotected)."""
+    if preset not in PRESETS:
+        raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     types = {f.name: _TYPES[f.type] if isinstance(f.type, str) else f.type for f in fields(Config)}
     vals, given = dict(PRESETS[preset], preset=preset), {}
     for key, v in overrides.items():
-        k = config_fields(key)[0] if '.' in key else key  # `section.field` (`--set frontend.n_mels=96`): checked, then flat
-        if k not in types: raise ConfigError(f"unknown config field {k!r}; valid fields: {', '.join(types)}")
-        if k == 'preset': raise ConfigError(f"{key!r} cannot be overridden: the preset is chosen with --preset "
-                                            f"(get_config's first argument), and its values come with it")
-        if k in given: raise ConfigError(f"config field {k!r} is given twice ({given[k]}={overrides[given[k]]!r} and "
-                                         f"{key}={v!r}): give it once")
+        # `section.field` (`--set frontend.n_mels=96`): checked, then flat
+        k = config_fields(key)[0] if '.' in key else key
+        if k not in types:
+            raise ConfigError(f"unknown config field {k!r}; valid fields: {', '.join(types)}")
+        if k == 'preset':
+            raise ConfigError(
+                f"{key!r} cannot be overridden: the preset is chosen with --preset "
+                f"(get_config's first argument), and its values come with it"
+            )
+        if k in given:
+            raise ConfigError(
+                f"config field {k!r} is given twice ({given[k]}={overrides[given[k]]!r} and "
+                f"{key}={v!r}): give it once"
+            )
         vals[k], given[k] = v, key
-    if 'harmony' in given and 'student_harmony' not in given and not _coerce('harmony', vals['harmony'], bool):
-        vals['student_harmony'] = False                  # `--set harmony=false` alone: the audio-only pipeline
-    cfg = validate_config(Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check)
+    if (
+        'harmony' in given
+        and 'student_harmony' not in given
+        and not _coerce('harmony', vals['harmony'], bool)
+    ):
+        # `--set harmony=false` alone: the audio-only pipeline
+        vals['student_harmony'] = False
+    cfg = validate_config(
+        Config(**{k: _coerce(k, v, types[k]) for k, v in vals.items()}), only=only_check
+    )
     return dry_run_config(cfg) if cfg.dry_run else cfg
 
-CROSS_CHECKS = (   # (fields, what must hold, condition): relations between fields, checked after each field's own range
+# (fields, what must hold, condition): relations between fields, checked after each field's own
+# range
+CROSS_CHECKS = (
     (('label_min', 'label_max'), 'label_min < label_max', lambda c: c.label_min < c.label_max),
-    (('val_frac', 'test_frac'), 'val_frac + test_frac ≤ 0.8 (leave clips to train on)', lambda c: c.val_frac + c.test_frac <= 0.8),
-    (('fmin', 'fmax', 'sample_rate'), 'fmin < min(fmax, sample_rate / 2)', lambda c: c.fmin < min(c.fmax, c.sample_rate / 2)),
+    (
+        ('val_frac', 'test_frac'),
+        'val_frac + test_frac ≤ 0.8 (leave clips to train on)',
+        lambda c: c.val_frac + c.test_frac <= 0.8,
+    ),
+    (
+        ('fmin', 'fmax', 'sample_rate'),
+        'fmin < min(fmax, sample_rate / 2)',
+        lambda c: c.fmin < min(c.fmax, c.sample_rate / 2),
+    ),
     (('hop_length', 'n_fft'), 'hop_length ≤ n_fft', lambda c: c.hop_length <= c.n_fft),
-    (('n_fft',), 'n_fft even (the audio-in front end pads n_fft / 2 samples, as librosa centres frames)', lambda c: c.n_fft % 2 == 0),
-    (('n_mels', 'win_frames', 'patch_size'), 'n_mels and win_frames divisible by patch_size',
-     lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0),
-    (('student_dim', 'student_heads'), 'student_dim divisible by student_heads', lambda c: c.student_dim % c.student_heads == 0),
-    (('teacher_pretrain', 'teacher_weights'), 'teacher_pretrain = 0 when teacher_weights is set (two starting points)',
-     lambda c: not (c.teacher_pretrain and c.teacher_weights)),
-    (('unlabelled',), "unlabelled '' or an existing folder of audio", lambda c: not c.unlabelled or Path(c.unlabelled).is_dir()),
-    (('harmony', 'patch_size'), 'patch_size divides 16 when harmony is on (the 16 harmony rows are whole patch rows)',
-     lambda c: not c.harmony or 16 % c.patch_size == 0),
-    (('student_harmony', 'harmony'), 'harmony = true when student_harmony is (the rows come from the data stage)',
-     lambda c: c.harmony or not c.student_harmony),
-    (('harmony', 'gan'), 'gan = false when harmony is on (generated spectrograms have no harmony rows for the teacher)',
-     lambda c: not (c.harmony and c.gan)),
-    (('harmony', 'teacher_pretrain'), 'teacher_pretrain = 0 when harmony is on (the pretrained backbone has no harmony rows)',
-     lambda c: not (c.harmony and c.teacher_pretrain)),
-    (('teacher_musicnn', 'kd_musicnn', 'musicnn'),
-     "musicnn = true when teacher_musicnn != 'off' or kd_musicnn > 0 (the embedding comes from the "
-     "data stage)",
-     lambda c: c.musicnn or (c.teacher_musicnn == 'off' and not c.kd_musicnn)),
-    (('musicnn', 'gan'),
-     'gan = false when musicnn is on (generated spectrograms have no MusiCNN embedding)',
-     lambda c: not (c.musicnn and c.gan)),
-    (('teacher_dim', 'teacher_heads'), 'teacher_dim divisible by teacher_heads (when both are set)',
-     lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0),
+    (
+        ('n_fft',),
+        'n_fft even (the audio-in front end pads n_fft / 2 samples, as librosa centres frames)',
+        lambda c: c.n_fft % 2 == 0,
+    ),
+    (
+        ('n_mels', 'win_frames', 'patch_size'),
+        'n_mels and win_frames divisible by patch_size',
+        lambda c: c.n_mels % c.patch_size == 0 and c.win_frames % c.patch_size == 0,
+    ),
+    (
+        ('student_dim', 'student_heads'),
+        'student_dim divisible by student_heads',
+        lambda c: c.student_dim % c.student_heads == 0,
+    ),
+    (
+        ('teacher_pretrain', 'teacher_weights'),
+        'teacher_pretrain = 0 when teacher_weights is set (two starting points)',
+        lambda c: not (c.teacher_pretrain and c.teacher_weights),
+    ),
+    (
+        ('unlabelled',),
+        "unlabelled '' or an existing folder of audio",
+        lambda c: not c.unlabelled or Path(c.unlabelled).is_dir(),
+    ),
+    (
+        ('harmony', 'patch_size'),
+        'patch_size divides 16 when harmony is on (the 16 harmony rows are whole patch rows)',
+        lambda c: not c.harmony or 16 % c.patch_size == 0,
+    ),
+    (
+        ('student_harmony', 'harmony'),
+        'harmony = true when student_harmony is (the rows come from the data stage)',
+        lambda c: c.harmony or not c.student_harmony,
+    ),
+    (
+        ('harmony', 'gan'),
+        'gan = false when harmony is on (generated spectrograms have no harmony rows for the '
+        'teacher)',
+        lambda c: not (c.harmony and c.gan),
+    ),
+    (
+        ('harmony', 'teacher_pretrain'),
+        'teacher_pretrain = 0 when harmony is on (the pretrained backbone has no harmony rows)',
+        lambda c: not (c.harmony and c.teacher_pretrain),
+    ),
+    (
+        ('teacher_musicnn', 'kd_musicnn', 'musicnn'),
+        "musicnn = true when teacher_musicnn != 'off' or kd_musicnn > 0 (the embedding comes from "
+        "the "
+        "data stage)",
+        lambda c: c.musicnn or (c.teacher_musicnn == 'off' and not c.kd_musicnn),
+    ),
+    (
+        ('musicnn', 'gan'),
+        'gan = false when musicnn is on (generated spectrograms have no MusiCNN embedding)',
+        lambda c: not (c.musicnn and c.gan),
+    ),
+    (
+        ('teacher_dim', 'teacher_heads'),
+        'teacher_dim divisible by teacher_heads (when both are set)',
+        lambda c: not (c.teacher_dim and c.teacher_heads) or c.teacher_dim % c.teacher_heads == 0,
+    ),
 )
 
 # %% ../nbs/00_core.ipynb
-INERT_WHEN_OFF = (   # (switches, fields that change no result while every switch is off: 0, False or ''); a stage's
-    # fingerprint records such a field at its preset's value (`inert_fields`), so changing it is no change (10_cli)
+# (switches, fields that change no result while every switch is off: 0, False or ''); a stage's
+INERT_WHEN_OFF = (
+    # fingerprint records such a field at its preset's value (`inert_fields`), so changing it is no
+    # change (10_cli)
     (('gan',), config_fields('gan', exclude=('gan',))),
     (('teacher_pretrain', 'student_pretrain'), config_fields('pretrain')),
     (('unlabelled',), ('unlabelled_max',)),
 )
 
 def inert_fields(cfg: Config) -> dict[str, Any]:
-    "The fields of `cfg` that its switches turn off (`INERT_WHEN_OFF`), each with its preset's value."
+    """The fields of `cfg` that its switches turn off (`INERT_WHEN_OFF`), each with its preset's
+    value."""
     out = {}
     for switches, names in INERT_WHEN_OFF:
         if not any(getattr(cfg, s) for s in switches):
-            out |= {k: PRESETS[cfg.preset].get(k, Config.__dataclass_fields__[k].default) for k in names}
+            out |= {
+                k: PRESETS[cfg.preset].get(k, Config.__dataclass_fields__[k].default) for k in names
+            }
     return out
 
 # %% ../nbs/00_core.ipynb
 def validate_config(cfg: Config, only: tuple[str, ...] | None = None) -> Config:
-    """`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds; else one `ConfigError`
-    line. `only`: check just these fields and the relations among them (e.g. the front end of an exported model)."""
+    """`cfg` if every field is within its range or choices and every `CROSS_CHECKS` relation holds;
+    else one `ConfigError` line. `only`: check just these fields and the relations among them (e.g.
+    the front end of an exported model)."""
     for f in fields(Config):
         if only is not None and f.name not in only: continue
         v = getattr(cfg, f.name)
-        if not _field_ok(f, v): raise ConfigError(f"config field {f.name!r} must be {allowed(f)}, got {v!r}")
+        if not _field_ok(f, v):
+            raise ConfigError(f"config field {f.name!r} must be {allowed(f)}, got {v!r}")
     for names, what, ok in CROSS_CHECKS:
         if only is not None and not set(names) <= set(only): continue
-        if not ok(cfg): raise ConfigError(f"config fields must satisfy {what}; got " + ', '.join(f"{k}={getattr(cfg, k)!r}" for k in names))
+        if not ok(cfg):
+            raise ConfigError(
+                f"config fields must satisfy {what}; got "
+                + ', '.join(f"{k}={getattr(cfg, k)!r}" for k in names)
+            )
     return cfg
 
 # %% ../nbs/00_core.ipynb
 def dry_run_config(cfg: Config) -> Config:
-    """`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks a preset in seconds.
-    The ExecuTorch lowering (`export_pte`, ~30 s a program, the same code at every size) is left to `tests/test_mobile.py`;
-    a one-batch teacher is not worth keeping, so nothing goes into the stage cache (a ViT-B/16 entry is 326 MB)."""
+    """`cfg` with the same models and input shapes, but a few clips and one batch per stage: checks
+    a preset in seconds. The ExecuTorch lowering (`export_pte`, ~30 s a program, the same code at
+    every size) is left to `tests/test_mobile.py`; a one-batch teacher is not worth keeping, so
+    nothing goes into the stage cache (a ViT-B/16 entry is 326 MB)."""
     win_s = cfg.win_frames * cfg.hop_length / cfg.sample_rate
-    return dataclasses.replace(cfg, n_clips=8, clip_seconds=round(win_s + 0.5, 2), val_frac=0.25, test_frac=0.25,
-                               n_synthetic=min(cfg.n_synthetic, 4), kd_corpus=min(cfg.kd_corpus, 16), gan_epochs=1, teacher_epochs=1, kd_epochs=1,
-                               max_batches=1, batch_size=2, gan_batch=2, bootstrap=10, latency_repeats=1, export_pte=False,
-                               stage_cache=False, dry_run=True)
+    return dataclasses.replace(
+        cfg,
+        n_clips=8,
+        clip_seconds=round(win_s + 0.5, 2),
+        val_frac=0.25,
+        test_frac=0.25,
+        n_synthetic=min(cfg.n_synthetic, 4),
+        kd_corpus=min(cfg.kd_corpus, 16),
+        gan_epochs=1,
+        teacher_epochs=1,
+        kd_epochs=1,
+        max_batches=1,
+        batch_size=2,
+        gan_batch=2,
+        bootstrap=10,
+        latency_repeats=1,
+        export_pte=False,
+        stage_cache=False,
+        dry_run=True,
+    )
 
 # %% ../nbs/00_core.ipynb
 def parse_overrides(items: list[str] | None) -> dict[str, str]:
-    "Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types them)."
+    """Parse command-line `key=value` strings into a dict (values stay strings; `get_config` types
+    them)."""
     out = {}
     for it in items or []:
         if '=' not in it: raise ConfigError(f"override {it!r} must look like key=value")
         k, v = it.split('=', 1); k = k.strip().replace('-', '_')
-        if k in out: raise ConfigError(f"override {k!r} is given twice ({k}={out[k]!r} and {k}={v!r}): give it once")
-        if k in ('preset', 'run.preset'):               # get_config's first argument: it would clash with --preset
-            raise ConfigError(f"--set {it!r}: the preset is chosen with --preset (smoke, cpu or paper), not --set")
-        if k == 'only_check': raise ConfigError(f"unknown config field {k!r} in --set {it!r}")   # get_config's, not a field
+        if k in out:
+            raise ConfigError(
+                f"override {k!r} is given twice ({k}={out[k]!r} and {k}={v!r}): give it once"
+            )
+        # get_config's first argument: it would clash with --preset
+        if k in ('preset', 'run.preset'):
+            raise ConfigError(
+                f"--set {it!r}: the preset is chosen with --preset (smoke, cpu or paper), not --set"
+            )
+        # get_config's, not a field
+        if k == 'only_check': raise ConfigError(f"unknown config field {k!r} in --set {it!r}")
         out[k] = v
     return out
 
 # %% ../nbs/00_core.ipynb
-# which sections feed what: the front end turns audio into model windows; the data stage's result is made from the
-# data and front-end sections (its fingerprint is its content); the run options change no result (10_cli checks
-# every field is read by a stage, reaches it through the data, or is a run option)
+# which sections feed what: the front end turns audio into model windows; the data stage's result is
+# made from the data and front-end sections (its fingerprint is its content); the run options change
+# no result (10_cli checks every field is read by a stage, reaches it through the data, or is a run
+# option)
 FRONTEND_FIELDS = config_fields('frontend')
 DATA_FIELDS = config_fields('data', 'frontend')
 NO_RESULT_FIELDS = config_fields('run')

@@ -28,15 +28,28 @@ __all__ = ['sample_music_params', 'synth_clip', 'ManifestError', 'read_manifest'
            'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
-SYNTH_VERSION = 2                      # bump when the synthesiser changes: invalidates feature caches
+# bump when the synthesiser changes: invalidates feature caches
+SYNTH_VERSION = 2
 _MAJOR, _MINOR = np.array([0, 2, 4, 5, 7, 9, 11]), np.array([0, 2, 3, 5, 7, 8, 10])
 TIMBRES = ('sine', 'saw', 'square', 'pluck', 'fm')
 
 # %% ../nbs/02_data.ipynb
 def sample_music_params(rng: np.random.Generator) -> dict:
-    "Draw one clip's musical parameters; `z_*` are the cue strengths in [-1, 1] that drive the emotion."
-    p = {k: rng.uniform(-1, 1) for k in ('z_tempo', 'z_density', 'z_loud', 'z_staccato', 'z_bright', 'z_perc',
-                                          'z_consonance', 'z_register')}
+    """Draw one clip's musical parameters; `z_*` are the cue strengths in [-1, 1] that drive the
+    emotion."""
+    p = {
+        k: rng.uniform(-1, 1)
+        for k in (
+            'z_tempo',
+            'z_density',
+            'z_loud',
+            'z_staccato',
+            'z_bright',
+            'z_perc',
+            'z_consonance',
+            'z_register',
+        )
+    }
     p['major'] = bool(rng.random() < 0.5)
     p['timbre'] = TIMBRES[rng.integers(len(TIMBRES))]
     p['key'] = int(rng.integers(12))
@@ -64,7 +77,9 @@ def _tone(f0: float, n: int, sr: int, timbre: str, rolloff: float, staccato: boo
     "One note of `n` samples at `f0` Hz."
     t = np.arange(n) / sr
     if timbre == 'fm':
-        y = np.sin(2 * np.pi * f0 * t + (2.5 / rolloff) * np.exp(-3 * t) * np.sin(2 * np.pi * 2 * f0 * t))
+        y = np.sin(
+            2 * np.pi * f0 * t + (2.5 / rolloff) * np.exp(-3 * t) * np.sin(2 * np.pi * 2 * f0 * t)
+        )
     else:
         kmax = {'sine': 2, 'saw': 12, 'square': 12, 'pluck': 10}[timbre]
         ks = np.arange(1, kmax + 1)
@@ -79,8 +94,11 @@ def _tone(f0: float, n: int, sr: int, timbre: str, rolloff: float, staccato: boo
     rel = max(1, min(n // 4, int(sr * 0.02))); env[-rel:] *= np.linspace(1, 0, rel)
     return y * env
 
-def synth_clip(p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Generator | None = None) -> np.ndarray:
-    "Render the music described by parameters `p` (see `sample_music_params`): mono float32 in [-1, 1]."
+def synth_clip(
+    p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Generator | None = None
+) -> np.ndarray:
+    """Render the music described by parameters `p` (see `sample_music_params`): mono float32 in
+    [-1, 1]."""
     rng = rng or np.random.default_rng(0)
     n = int(sr * seconds); mix = np.zeros(n); drums = np.zeros(n)
     bpm = 60 + 60 * (p['z_tempo'] + 1)                         # 60..180 bpm
@@ -102,12 +120,15 @@ def synth_clip(p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Ge
     for bar, d in enumerate(degrees):                          # chords + bass, one chord per bar
         start = t0 + bar * 4 * beat
         chord = [root + 12 * ((d + j) // 7) + scale[(d + j) % 7] for j in (0, 2, 4)]
-        if rng.random() < diss: chord.append(chord[0] + rng.choice([1, 6, 11]))      # cluster / tritone / maj7 clash
+        # cluster / tritone / maj7 clash
+        if rng.random() < diss: chord.append(chord[0] + rng.choice([1, 6, 11]))
         for h in range(2 if legato > 0.6 else 4):               # sustained or repeated chords
             s = start + h * 4 * beat / (2 if legato > 0.6 else 4)
             if s + 4 * beat < 0: continue
-            for m in chord: add(mix, max(s, 0), 4 * beat / (2 if legato > 0.6 else 4) * legato, m + 12, 0.18)
-        for h in range(2): add(mix, max(start + 2 * h * beat, 0), 2 * beat * legato, chord[0] - 12, 0.3, 'sine')
+            for m in chord:
+                add(mix, max(s, 0), 4 * beat / (2 if legato > 0.6 else 4) * legato, m + 12, 0.18)
+        for h in range(2):
+            add(mix, max(start + 2 * h * beat, 0), 2 * beat * legato, chord[0] - 12, 0.3, 'sine')
     # melody: a random walk on the scale, `density` notes per beat
     step, s, deg = beat / density, max(t0, 0.0), int(rng.integers(7))
     while s < seconds:
@@ -124,13 +145,18 @@ def synth_clip(p: dict, sr: int = 16000, seconds: float = 8.0, rng: np.random.Ge
             k = min(n - int(b * sr), int(0.12 * sr))
             if k > 8:
                 tt = np.arange(k) / sr
-                if i % 2 == 0: drums[int(b * sr):int(b * sr) + k] += np.sin(2 * np.pi * (50 + 80 * np.exp(-30 * tt)) * tt) * np.exp(-25 * tt)
+                if i % 2 == 0:
+                    drums[int(b * sr) : int(b * sr) + k] += np.sin(
+                        2 * np.pi * (50 + 80 * np.exp(-30 * tt)) * tt
+                    ) * np.exp(-25 * tt)
                 hat = np.diff(rng.normal(0, 1, k + 1)) * np.exp(-60 * tt) * 0.3
                 drums[int(b * sr):int(b * sr) + k] += hat
             b += beat; i += 1
     mix = mix / (np.abs(mix).max() + 1e-9) + perc * 0.6 * drums / (np.abs(drums).max() + 1e-9)
     # loudness and dynamics: overall level (-30..-3 dBFS peak) and a slow swell
-    swell = 1 + 0.25 * np.sin(2 * np.pi * np.arange(n) / n * rng.uniform(0.5, 2) + rng.uniform(0, 6))
+    swell = 1 + 0.25 * np.sin(
+        2 * np.pi * np.arange(n) / n * rng.uniform(0.5, 2) + rng.uniform(0, 6)
+    )
     mix = mix / (np.abs(mix).max() + 1e-9) * swell * 10 ** ((-16.5 + 13.5 * p['z_loud']) / 20)
     noise = rng.normal(0, 1, n)
     noise *= np.sqrt(np.mean(mix ** 2) / 10 ** (p['snr_db'] / 10))
@@ -146,68 +172,120 @@ _REQUIRED_COLUMNS = ('path', 'valence', 'arousal')
 def validate_manifest(df: pd.DataFrame, root: Path, source: str, label_min: float, label_max: float,
                       skip_bad: bool = False, allow_absolute_paths: bool = False,
                       line_offset: int = 2) -> tuple[pd.DataFrame, list[str]]:
-    """Check rows of `df` (columns `path`, `valence`, `arousal`, optional `group`); returns (clean rows with absolute
-    paths and labels mapped to [-1, 1], skipped reasons). `source` names the file in messages; row i is line i+`line_offset`."""
+    """Check rows of `df` (columns `path`, `valence`, `arousal`, optional `group`); returns (clean
+    rows with absolute paths and labels mapped to [-1, 1], skipped reasons). `source` names the file
+    in messages; row i is line i+`line_offset`."""
     missing = [c for c in _REQUIRED_COLUMNS if c not in df.columns]
-    if missing: raise ManifestError(f"{source}: missing column(s) {', '.join(missing)} (found: {', '.join(map(str, df.columns))})")
-    if not label_max > label_min: raise ManifestError(f"{source}: label range [{label_min}, {label_max}] is empty")
+    if missing:
+        raise ManifestError(
+            f"{source}: missing column(s) {', '.join(missing)} (found: "
+            f"{', '.join(map(str, df.columns))})"
+        )
+    if not label_max > label_min:
+        raise ManifestError(f"{source}: label range [{label_min}, {label_max}] is empty")
     root = Path(root).resolve(); rows, skipped, seen = [], [], {}
     for i, r in enumerate(df.itertuples(index=False)):
         where = f"{source}:{i + line_offset}"
         try:
             raw = '' if pd.isna(r.path) else str(r.path).strip()
-            if raw and raw != str(r.path) and (root / str(r.path).lstrip()).is_file(): raw = str(r.path).lstrip()  # a name ending in a space
+            # a name ending in a space
+            if raw and raw != str(r.path) and (root / str(r.path).lstrip()).is_file():
+                raw = str(r.path).lstrip()
             if not raw: raise ManifestError(f"{where}: empty path")
             labels = {}
             for dim in DIMS:
                 val = getattr(r, dim)
                 try: x = float(val)
-                except (TypeError, ValueError): raise ManifestError(f"{where}: {dim} {val!r} is not a number") from None
+                except (TypeError, ValueError):
+                    raise ManifestError(f"{where}: {dim} {val!r} is not a number") from None
                 if np.isnan(x): raise ManifestError(f"{where}: {dim} is empty or NaN")
                 if not np.isfinite(x): raise ManifestError(f"{where}: {dim} {val!r} is infinite")
                 if not label_min <= x <= label_max:
-                    raise ManifestError(f"{where}: {dim} {x:g} is outside the declared label range [{label_min:g}, {label_max:g}]")
+                    raise ManifestError(
+                        f"{where}: {dim} {x:g} is outside the declared label range [{label_min:g}, "
+                        f"{label_max:g}]"
+                    )
                 labels[dim] = 2 * (x - label_min) / (label_max - label_min) - 1
             p = Path(raw)
             if p.is_absolute() and not allow_absolute_paths:
-                raise ManifestError(f"{where}: absolute path {raw!r} not allowed (set allow_absolute_paths to permit)")
+                raise ManifestError(
+                    f"{where}: absolute path {raw!r} not allowed (set allow_absolute_paths to "
+                    "permit)"
+                )
             full = (root / p).resolve()
             if not allow_absolute_paths and root not in full.parents:
-                raise ManifestError(f"{where}: path {raw!r} points outside the dataset folder {root} (set allow_absolute_paths to permit)")
-            if str(full) in seen: raise ManifestError(f"{where}: duplicate path {raw!r} (first on line {seen[str(full)]})")
-            if not full.is_file(): raise ManifestError(f"{where}: audio file {raw!r} does not exist")
+                raise ManifestError(
+                    f"{where}: path {raw!r} points outside the dataset folder {root} (set "
+                    "allow_absolute_paths to permit)"
+                )
+            if str(full) in seen:
+                raise ManifestError(
+                    f"{where}: duplicate path {raw!r} (first on line {seen[str(full)]})"
+                )
+            if not full.is_file():
+                raise ManifestError(f"{where}: audio file {raw!r} does not exist")
             seen[str(full)] = i + line_offset
             group = getattr(r, 'group', None)
-            rows.append(dict(path=str(full), group=str(raw if group is None or pd.isna(group) else group),
-                             line=i + line_offset, **labels))
+            rows.append(
+                dict(
+                    path=str(full),
+                    group=str(raw if group is None or pd.isna(group) else group),
+                    line=i + line_offset,
+                    **labels,
+                )
+            )
         except ManifestError as e:
             if not skip_bad: raise
             skipped.append(str(e))
-    if not rows: raise ManifestError(f"{source}: no usable rows" + (f" ({len(skipped)} skipped)" if skipped else ''))
+    if not rows:
+        raise ManifestError(
+            f"{source}: no usable rows" + (f" ({len(skipped)} skipped)" if skipped else '')
+        )
     out = pd.DataFrame(rows)
     if len(out) > 1 and (out[list(DIMS)].nunique() == 1).all():
-        raise ManifestError(f"{source}: labels have no variance (every row has valence {out.valence.iloc[0]:g}, arousal "
-                            f"{out.arousal.iloc[0]:g} on the [-1, 1] scale): there is nothing to learn and CCC is undefined")
+        raise ManifestError(
+            f"{source}: labels have no variance (every row has valence {out.valence.iloc[0]:g}, "
+            "arousal "
+            f"{out.arousal.iloc[0]:g} on the [-1, 1] scale): there is nothing to learn and CCC is "
+            "undefined"
+        )
     span = out[list(DIMS)].max().max() - out[list(DIMS)].min().min()
     if len(out) >= 10 and span < 0.15 * 2:
-        raise ManifestError(f"{source}: labels span only {100 * span / 2:.0f}% of the declared range "
-                            f"[{label_min:g}, {label_max:g}]; the declared label range probably does not match the data")
+        raise ManifestError(
+            f"{source}: labels span only {100 * span / 2:.0f}% of the declared range "
+            f"[{label_min:g}, {label_max:g}]; the declared label range probably does not match the "
+            "data"
+        )
     return out, skipped
 
 # %% ../nbs/02_data.ipynb
-def read_manifest(path: str | Path, label_min: float = -1.0, label_max: float = 1.0, skip_bad: bool = False,
-                  allow_absolute_paths: bool = False) -> tuple[pd.DataFrame, list[str]]:
+def read_manifest(
+    path: str | Path,
+    label_min: float = -1.0,
+    label_max: float = 1.0,
+    skip_bad: bool = False,
+    allow_absolute_paths: bool = False,
+) -> tuple[pd.DataFrame, list[str]]:
     "Read and validate a CSV manifest (see `validate_manifest`)."
     path = Path(path)
-    if path.is_dir(): raise ManifestError(f"{path}: is a folder, not a manifest (a CSV file with path,valence,arousal columns)")
+    if path.is_dir():
+        raise ManifestError(
+            f"{path}: is a folder, not a manifest (a CSV file with path,valence,arousal columns)"
+        )
     if not path.is_file(): raise ManifestError(f"{path}: manifest does not exist")
     if path.suffix.lower() in AUDIO_SUFFIXES:
-        raise ManifestError(f"{path}: is audio, not a manifest: --data takes a CSV with path,valence,arousal columns "
-                            f"(or deam:DIR / pmemo:DIR); `distilled-vit predict {path}` predicts one file")
+        raise ManifestError(
+            f"{path}: is audio, not a manifest: --data takes a CSV with path,valence,arousal "
+            "columns "
+            f"(or deam:DIR / pmemo:DIR); `distilled-vit predict {path}` predicts one file"
+        )
     try: df = pd.read_csv(path, dtype={'path': str, 'group': str}, skipinitialspace=True)
-    except Exception as e: raise ManifestError(f"{path}: cannot read CSV ({str(e).splitlines()[0]})") from None
+    except Exception as e:
+        raise ManifestError(f"{path}: cannot read CSV ({str(e).splitlines()[0]})") from None
     df.columns = [str(c).strip() for c in df.columns]
-    return validate_manifest(df, path.parent, str(path), label_min, label_max, skip_bad, allow_absolute_paths)
+    return validate_manifest(
+        df, path.parent, str(path), label_min, label_max, skip_bad, allow_absolute_paths
+    )
 
 # %% ../nbs/02_data.ipynb
 def _find(root: Path, pattern: str, what: str) -> Path:
@@ -215,21 +293,42 @@ def _find(root: Path, pattern: str, what: str) -> Path:
     if not hits: raise ManifestError(f"{root}: no {what} ({pattern}) found below this folder")
     return hits[0]
 
-def _layout_manifest(root, name: str, csv_glob: str, id_col: str, v_col: str, a_col: str, audio_dir: str,
-                     label_min: float, label_max: float, skip_bad: bool) -> tuple[pd.DataFrame, list[str]]:
-    "A published folder layout (annotations CSV + audio folder of `<id>.mp3`) as a validated manifest."
+def _layout_manifest(
+    root,
+    name: str,
+    csv_glob: str,
+    id_col: str,
+    v_col: str,
+    a_col: str,
+    audio_dir: str,
+    label_min: float,
+    label_max: float,
+    skip_bad: bool,
+) -> tuple[pd.DataFrame, list[str]]:
+    """A published folder layout (annotations CSV + audio folder of `<id>.mp3`) as a validated
+    manifest."""
     root = Path(root)
     if not root.is_dir(): raise ManifestError(f"{root}: {name} folder does not exist")
     csv = _find(root, csv_glob, f'{name} annotations CSV')
     try: df = pd.read_csv(csv, skipinitialspace=True)
-    except Exception as e: raise ManifestError(f"{csv}: cannot read CSV ({(str(e).splitlines() or [type(e).__name__])[0][:160]})") from None
+    except Exception as e:
+        raise ManifestError(
+            f"{csv}: cannot read CSV ({(str(e).splitlines() or [type(e).__name__])[0][:160]})"
+        ) from None
     df.columns = [str(c).strip() for c in df.columns]
     if miss := [c for c in (id_col, v_col, a_col) if c not in df.columns]:
         raise ManifestError(f"{csv}: missing column(s) {', '.join(miss)}")
     ids = pd.to_numeric(df[id_col], errors='coerce')
-    if bad := [i for i, (v, raw) in enumerate(zip(ids, df[id_col])) if not (np.isfinite(v) and float(v).is_integer())]:
-        raise ManifestError(f"{csv}:{bad[0] + 2}: {id_col} {df[id_col].iloc[bad[0]]!r} is not a whole-number song id"
-                            + (f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else ''))
+    if bad := [
+        i
+        for i, (v, raw) in enumerate(zip(ids, df[id_col]))
+        if not (np.isfinite(v) and float(v).is_integer())
+    ]:
+        raise ManifestError(
+            f"{csv}:{bad[0] + 2}: {id_col} {df[id_col].iloc[bad[0]]!r} is not a whole-number song "
+            "id"
+            + (f" ({len(bad) - 1} more such rows)" if len(bad) > 1 else '')
+        )
     audio = _find(root, audio_dir, f'{audio_dir} audio folder')
     m = pd.DataFrame(dict(path=[str((audio / f"{int(s)}.mp3").relative_to(root)) for s in ids],
                           valence=df[v_col], arousal=df[a_col], group=df[id_col].astype(str)))
@@ -239,16 +338,35 @@ _DEAM_RANGE, _PMEMO_RANGE = (1.0, 9.0), (0.0, 1.0)     # label scales of the pub
 
 def deam_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a DEAM folder (labels 1..9 mapped to [-1, 1])."
-    return _layout_manifest(root, 'DEAM', 'static_annotations*.csv', 'song_id', 'valence_mean', 'arousal_mean',
-                            'MEMD_audio', *_DEAM_RANGE, skip_bad)
+    return _layout_manifest(
+        root,
+        'DEAM',
+        'static_annotations*.csv',
+        'song_id',
+        'valence_mean',
+        'arousal_mean',
+        'MEMD_audio',
+        *_DEAM_RANGE,
+        skip_bad,
+    )
 
 def pmemo_manifest(root: str | Path, skip_bad: bool = False) -> tuple[pd.DataFrame, list[str]]:
     "Validated manifest of a PMEmo folder (labels 0..1 mapped to [-1, 1])."
-    return _layout_manifest(root, 'PMEmo', 'static_annotations.csv', 'musicId', 'Valence(mean)', 'Arousal(mean)',
-                            'chorus', *_PMEMO_RANGE, skip_bad)
+    return _layout_manifest(
+        root,
+        'PMEmo',
+        'static_annotations.csv',
+        'musicId',
+        'Valence(mean)',
+        'Arousal(mean)',
+        'chorus',
+        *_PMEMO_RANGE,
+        skip_bad,
+    )
 
 def source_label_range(cfg: Config) -> tuple[float, float]:
-    "The label range of `cfg.data` on disk (DEAM 1..9, PMEmo 0..1, a manifest: `label_min..label_max`, embedded −1..1)."
+    """The label range of `cfg.data` on disk (DEAM 1..9, PMEmo 0..1, a manifest:
+    `label_min..label_max`, embedded −1..1)."""
     d = cfg.data
     if d == 'embedded': return (-1.0, 1.0)
     if d.startswith('deam:'): return _DEAM_RANGE
@@ -262,26 +380,38 @@ def group_split(groups, val_frac: float, test_frac: float, seed: int) -> np.ndar
     uniq = np.unique(groups); rng = np.random.default_rng(seed); rng.shuffle(uniq)
     n = len(uniq); n_test = max(1, round(test_frac * n)) if test_frac > 0 else 0
     n_val = max(1, round(val_frac * n)) if val_frac > 0 else 0
-    if n - n_test - n_val < 1: raise ConfigError(f"only {n} groups: too few for val_frac={val_frac}, test_frac={test_frac}")
-    of = {g: ('test' if i < n_test else 'val' if i < n_test + n_val else 'train') for i, g in enumerate(uniq)}
+    if n - n_test - n_val < 1:
+        raise ConfigError(
+            f"only {n} groups: too few for val_frac={val_frac}, test_frac={test_frac}"
+        )
+    of = {
+        g: ('test' if i < n_test else 'val' if i < n_test + n_val else 'train')
+        for i, g in enumerate(uniq)
+    }
     return np.array([of[g] for g in groups])
 
 # %% ../nbs/02_data.ipynb
 def cache_dir() -> Path:
-    "Folder of the feature cache: `DISTILLED_VIT_CACHE`, or `~/.cache/distilled_vit` when it is unset or empty."
-    return Path(os.environ.get('DISTILLED_VIT_CACHE') or Path.home() / '.cache' / 'distilled_vit')   # '' is not the cwd
+    """Folder of the feature cache: `DISTILLED_VIT_CACHE`, or `~/.cache/distilled_vit` when it is
+    unset or empty."""
+    # '' is not the cwd
+    return Path(os.environ.get('DISTILLED_VIT_CACHE') or Path.home() / '.cache' / 'distilled_vit')
 
 # %% ../nbs/02_data.ipynb
 @dataclass
 class EmotionData:
-    "Log-mel windows with labels, clip table and split; `norm` holds the training split's statistics."
+    """Log-mel windows with labels, clip table and split; `norm` holds the training split's
+    statistics."""
     X: np.ndarray                 # [N, n_mels, win_frames] float16, log-mel dB (not normalised)
     y: np.ndarray                 # [N, 2] float32, (valence, arousal) in [-1, 1]
     clip: np.ndarray              # [N] int, row of `clips` each window comes from
-    clips: pd.DataFrame           # one row per clip: path, group, valence, arousal, split, n_windows, padded
+    # one row per clip: path, group, valence, arousal, split, n_windows, padded
+    clips: pd.DataFrame
     norm: Normalizer | None = None
     info: dict = field(default_factory=dict)
-    H: np.ndarray | None = None   # [N, HARMONY_ROWS, win_frames] float16 harmony rows (01b_harmony) when `harmony`: the teacher's privileged input
+    # [N, HARMONY_ROWS, win_frames] float16 harmony rows (01b_harmony) when `harmony`: the teacher's
+    # privileged input
+    H: np.ndarray | None = None
     hnorm: Normalizer | None = None   # their training-split statistics
     E: np.ndarray | None = None   # [N, MUSICNN_DIM] float32 MusiCNN embedding of each window
                                   # (01c_musicnn) when `musicnn`
@@ -296,9 +426,9 @@ class EmotionData:
         i = self.index(split)
         return self.norm(self.X[i].astype(np.float32)), self.y[i]
     def teacher_input(self, X: np.ndarray, H: np.ndarray | None = None) -> np.ndarray:
-        """The teacher's input for raw windows: normalised log-mel `X` [n, n_mels, T], with the normalised harmony rows
-        `H` [n, 16, T] below it when the data has them ([n, n_mels + 16, T]); `X` may also hold both, stacked as the
-        feature workers return them."""
+        """The teacher's input for raw windows: normalised log-mel `X` [n, n_mels, T], with the
+        normalised harmony rows `H` [n, 16, T] below it when the data has them ([n, n_mels + 16,
+        T]); `X` may also hold both, stacked as the feature workers return them."""
         n_mels = len(self.norm.mean)
         if H is None and X.shape[1] > n_mels: X, H = X[:, :n_mels], X[:, n_mels:]
         Xn = self.norm(np.asarray(X, np.float32))
@@ -319,28 +449,35 @@ class EmotionData:
         "The normalised MusiCNN embedding [n, 200] of the windows of `split` (a `musicnn` dataset)."
         return self.musicnn_input(self.E[self.index(split)] if self.E is not None else None)
     def fingerprint(self) -> str:
-        "Hash of the content every later stage reads: windows, labels, clip of each window, split, normalisation."
+        """Hash of the content every later stage reads: windows, labels, clip of each window, split,
+        normalisation."""
         h = hashlib.sha256()
         for a in (self.X, self.y, self.clip, self.split_of_windows().astype(str)) + \
                  ((self.norm.mean, self.norm.std) if self.norm is not None else ()) + \
                  ((self.H, self.hnorm.mean, self.hnorm.std) if self.H is not None else ()) + \
                  ((self.E, self.enorm.mean, self.enorm.std) if self.E is not None else ()):
-            a = np.ascontiguousarray(a); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(a.tobytes())
+            a = np.ascontiguousarray(a)
+            h.update(f'{a.dtype}{a.shape}'.encode())
+            h.update(a.tobytes())
         return h.hexdigest()[:20]
 
 # %% ../nbs/02_data.ipynb
 def _embedded_params(cfg: Config):
-    "Yield (i, row, params) of every embedded clip, in order from one stream: deterministic per `data_seed`."
+    """Yield (i, row, params) of every embedded clip, in order from one stream: deterministic per
+    `data_seed`."""
     rng = np.random.default_rng([cfg.data_seed, 7331])
     for i in range(cfg.n_clips):
-        p = sample_music_params(rng)                     # drawn for every clip: the stream stays the same
+        # drawn for every clip: the stream stays the same
+        p = sample_music_params(rng)
         v, a = true_emotion(p); va, aa = annotate(v, a, rng)
         yield i, dict(path=f'embedded/{i:05d}', group=f'embedded/{i:05d}', valence=va, arousal=aa,
                       valence_true=v, arousal_true=a, major=p['major'], timbre=p['timbre']), p
 
 def _embedded_audio(cfg: Config, p: dict, i: int) -> np.ndarray:
     "The audio of embedded clip `i` with parameters `p` (its own seed: any process can render it)."
-    return synth_clip(p, cfg.sample_rate, cfg.clip_seconds, np.random.default_rng([cfg.data_seed, i]))
+    return synth_clip(
+        p, cfg.sample_rate, cfg.clip_seconds, np.random.default_rng([cfg.data_seed, i])
+    )
 
 def _embedded_audio_job(cfg: Config, job: tuple) -> np.ndarray:
     "Worker (`parallel_map`): the audio of embedded clip `job` = (params, i)."
@@ -355,12 +492,18 @@ def _windows(cfg: Config, audio: np.ndarray) -> tuple[np.ndarray, bool, bool, in
     w, padded = frame_windows(mel, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
     if cfg.harmony:
         from distilled_vit.harmony import harmony_features, harmony_windows
-        h = harmony_windows(harmony_features(audio, cfg, mel.shape[1]), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)
+        h = harmony_windows(
+            harmony_features(audio, cfg, mel.shape[1]),
+            cfg.win_frames,
+            cfg.win_hop_frames,
+            cfg.max_windows,
+        )
         w = np.concatenate([w, h], 1)
     return w, padded, bool(np.abs(audio).max() < 1e-6), mel.shape[1]
 
 def _harmony_key(cfg: Config) -> dict:
-    "What feature cache keys add for the harmony rows: the transcriber's hash (nothing without `harmony`: keys stay as they were)."
+    """What feature cache keys add for the harmony rows: the transcriber's hash (nothing without
+    `harmony`: keys stay as they were)."""
     if not cfg.harmony: return {}
     from distilled_vit.harmony import transcriber_key
     return dict(harmony=transcriber_key())
@@ -376,8 +519,8 @@ def _embedded_job(cfg: Config, job: tuple) -> tuple:
     return _windows(cfg, _embedded_audio(cfg, *job))
 
 def _file_job(cfg: Config, path: str, half: bool = False) -> tuple | str:
-    """Worker (`parallel_map`): windows of audio file `path` (float16 with `half`); with `skip_bad`, an unreadable file
-    gives its error text instead."""
+    """Worker (`parallel_map`): windows of audio file `path` (float16 with `half`); with `skip_bad`,
+    an unreadable file gives its error text instead."""
     try: w, padded, silent, n_frames = _windows(cfg, load_audio(path, cfg.sample_rate))
     except AudioError as e:
         if not cfg.skip_bad: raise
@@ -391,108 +534,206 @@ def _source(cfg: Config) -> tuple[pd.DataFrame | None, list[str], str]:
     if d.startswith('deam:'): m, sk = deam_manifest(d[5:], cfg.skip_bad); return m, sk, d
     if d.startswith('pmemo:'): m, sk = pmemo_manifest(d[6:], cfg.skip_bad); return m, sk, d
     if d.endswith('.csv') or Path(d).is_file():
-        m, sk = read_manifest(d, cfg.label_min, cfg.label_max, cfg.skip_bad, cfg.allow_absolute_paths)
+        m, sk = read_manifest(
+            d, cfg.label_min, cfg.label_max, cfg.skip_bad, cfg.allow_absolute_paths
+        )
         return m, sk, str(Path(d).resolve())
-    raise ManifestError(f"{d}: unknown data source; use 'embedded', a manifest .csv, 'deam:DIR' or 'pmemo:DIR'")
+    raise ManifestError(
+        f"{d}: unknown data source; use 'embedded', a manifest .csv, 'deam:DIR' or 'pmemo:DIR'"
+    )
 
 def _cache_key(cfg: Config, manifest: pd.DataFrame | None) -> str:
     h = hashlib.sha256()
     front = {k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}
-    if manifest is None: src = dict(kind='embedded', v=SYNTH_VERSION, seed=cfg.data_seed, n=cfg.n_clips, s=cfg.clip_seconds)
-    else: src = dict(kind='files', rows=[(r.path, os.path.getsize(r.path), os.path.getmtime(r.path), round(r.valence, 6),
-                                          round(r.arousal, 6), r.group) for r in manifest.itertuples()])
+    if manifest is None:
+        src = dict(
+            kind='embedded', v=SYNTH_VERSION, seed=cfg.data_seed, n=cfg.n_clips, s=cfg.clip_seconds
+        )
+    else:
+        src = dict(
+            kind='files',
+            rows=[
+                (
+                    r.path,
+                    os.path.getsize(r.path),
+                    os.path.getmtime(r.path),
+                    round(r.valence, 6),
+                    round(r.arousal, 6),
+                    r.group,
+                )
+                for r in manifest.itertuples()
+            ],
+        )
     key = dict(front=front, src=src, **_harmony_key(cfg), **_musicnn_key(cfg))
     h.update(json.dumps(key, sort_keys=True, default=str).encode())
     return h.hexdigest()[:20]
 
 def _same_audio_same_group(clips: pd.DataFrame) -> pd.Series:
-    """Groups with duplicated audio merged: clips whose files have the same identity (size and first 64 KiB, as for the
-    unlabelled folder) get the group of the first of them, so a file copied under another name cannot land in training
-    and in test (which would inflate the metrics). Says how many it merged."""
+    """Groups with duplicated audio merged: clips whose files have the same identity (size and first
+    64 KiB, as for the unlabelled folder) get the group of the first of them, so a file copied under
+    another name cannot land in training and in test (which would inflate the metrics). Says how
+    many it merged."""
     first, group = {}, clips.group.astype(str).tolist()
     ident = [(_file_identity(Path(p)) if os.path.isfile(p) else ('missing', p)) for p in clips.path]
     for i, k in enumerate(ident): first.setdefault(k, group[i])
     merged = [first[k] for k in ident]; n = sum(a != b for a, b in zip(merged, group))
-    if n: print(f"warning: {n} clip(s) have the same audio as another clip under another name; they share its group "
-                f"(and split)", file=sys.stderr)
+    if n:
+        print(
+            f"warning: {n} clip(s) have the same audio as another clip under another name; they "
+            "share its group "
+            f"(and split)",
+            file=sys.stderr,
+        )
     return pd.Series(merged, index=clips.index)
 
-def _check_labels(cfg: Config, manifest: pd.DataFrame | None, clips: list[dict], y: np.ndarray, clip: np.ndarray):
-    """Raise `ValueError` unless a feature-cache entry's labels are its source's: each clip's valence and arousal those
-    the manifest (or the embedded synthesis) gives its path now, and each window's those of its clip. An entry edited
-    and re-encoded (a valid `.npz`, negated labels) is rebuilt, never trained on."""
-    rows = manifest.itertuples(index=False) if manifest is not None else (r for _, r, _ in _embedded_params(cfg))
-    truth = {(r.path if manifest is not None else r['path']): (r.valence, r.arousal) if manifest is not None
-             else (r['valence'], r['arousal']) for r in rows}
+def _check_labels(
+    cfg: Config, manifest: pd.DataFrame | None, clips: list[dict], y: np.ndarray, clip: np.ndarray
+):
+    """Raise `ValueError` unless a feature-cache entry's labels are its source's: each clip's
+    valence and arousal those the manifest (or the embedded synthesis) gives its path now, and each
+    window's those of its clip. An entry edited and re-encoded (a valid `.npz`, negated labels) is
+    rebuilt, never trained on."""
+    rows = (
+        manifest.itertuples(index=False)
+        if manifest is not None
+        else (r for _, r, _ in _embedded_params(cfg))
+    )
+    truth = {
+        (r.path if manifest is not None else r['path']): (r.valence, r.arousal)
+        if manifest is not None
+        else (r['valence'], r['arousal'])
+        for r in rows
+    }
     try: want = np.array([truth[c['path']] for c in clips], np.float64)   # [clips, 2]
-    except (KeyError, TypeError): raise ValueError('a clip of the entry is not in the data source') from None
-    have = np.array([[c.get('valence', np.nan), c.get('arousal', np.nan)] for c in clips], np.float64)
-    if not (np.allclose(have, want, rtol=0, atol=1e-6) and np.allclose(y, want[clip], rtol=0, atol=1e-6)):
+    except (KeyError, TypeError):
+        raise ValueError('a clip of the entry is not in the data source') from None
+    have = np.array(
+        [[c.get('valence', np.nan), c.get('arousal', np.nan)] for c in clips], np.float64
+    )
+    if not (
+        np.allclose(have, want, rtol=0, atol=1e-6) and np.allclose(y, want[clip], rtol=0, atol=1e-6)
+    ):
         raise ValueError("its labels are not the data source's")
 
 def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> EmotionData:
-    "Windows, labels and splits of `cfg.data`, from the feature cache when possible; normaliser fitted on train."
+    """Windows, labels and splits of `cfg.data`, from the feature cache when possible; normaliser
+    fitted on train."""
     t0 = time.perf_counter()
     manifest, skipped, desc = _source(cfg)
     key = _cache_key(cfg, manifest)
-    def check(a: dict):                                   # a corrupt or truncated entry is rebuilt, never trusted
-        X, y, clip, clips, H = a['X'], a['y'], a['clip'], json.loads(str(a['clips'])), (a['H'] if cfg.harmony else None)
+    # a corrupt or truncated entry is rebuilt, never trusted
+    def check(a: dict):
+        X, y, clip, clips, H = (
+            a['X'],
+            a['y'],
+            a['clip'],
+            json.loads(str(a['clips'])),
+            (a['H'] if cfg.harmony else None),
+        )
         E = a['E'] if cfg.musicnn else None
         json.loads(str(a['skipped']))
-        if not (len(X) == len(y) == len(clip) and len(clips) and clip.max() < len(clips) and np.isfinite(X).all()
-                and (H is None or (len(H) == len(X) and np.isfinite(H).all()))
-                and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))):
+        if not (
+            len(X) == len(y) == len(clip)
+            and len(clips)
+            and clip.max() < len(clips)
+            and np.isfinite(X).all()
+            and (H is None or (len(H) == len(X) and np.isfinite(H).all()))
+            and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))
+        ):
             raise ValueError('inconsistent or non-finite arrays')
         _check_labels(cfg, manifest, clips, y, clip)
     def build() -> dict:
-        rows, Xs, audio_skipped, n_proc = [], [], [], worker_count(cfg.workers)   # clips in parallel processes
+        # clips in parallel processes
+        rows, Xs, audio_skipped, n_proc = [], [], [], worker_count(cfg.workers)
         jobs = []                                         # MusiCNN's work, one per clip kept
-        import librosa                                    # noqa: F401 (imported once here, not in every worker)
+        import librosa  # noqa: F401 (imported once here, not in every worker)
         if manifest is None:
             meta = list(_embedded_params(cfg)); candidates = [row for _, row, _ in meta]
-            results = parallel_map(partial(_embedded_job, cfg), [(p, i) for i, _, p in meta], n_proc, progress,
-                                   'synthesising clips', chunksize=8)
+            results = parallel_map(
+                partial(_embedded_job, cfg),
+                [(p, i) for i, _, p in meta],
+                n_proc,
+                progress,
+                'synthesising clips',
+                chunksize=8,
+            )
         else:
             recs = list(manifest.itertuples(index=False)); candidates = [r._asdict() for r in recs]
-            results = parallel_map(partial(_file_job, cfg), [r.path for r in recs], n_proc, progress, 'reading audio', chunksize=4)
+            results = parallel_map(
+                partial(_file_job, cfg),
+                [r.path for r in recs],
+                n_proc,
+                progress,
+                'reading audio',
+                chunksize=4,
+            )
         sources = ([partial(_embedded_audio, cfg, p, i) for i, _, p in meta] if manifest is None
                    else [r.path for r in recs])           # what MusiCNN reads
         for row, r, src in zip(candidates, results, sources):
-            if isinstance(r, str): audio_skipped.append(r); continue       # unreadable, skipped (skip_bad)
+            # unreadable, skipped (skip_bad)
+            if isinstance(r, str): audio_skipped.append(r); continue
             w, padded, silent, n_frames = r
             row.update(n_windows=len(w), padded=padded, silent=silent)
             rows.append(row); Xs.append(w)
             jobs.append(src if manifest is None else (src, n_frames))
-        if not rows: raise ManifestError(f"{desc}: no usable audio ({len(skipped) + len(audio_skipped)} skipped)")
+        if not rows:
+            raise ManifestError(
+                f"{desc}: no usable audio ({len(skipped) + len(audio_skipped)} skipped)"
+            )
         clips = pd.DataFrame(rows)
         clip = np.repeat(np.arange(len(rows)), [len(w) for w in Xs])
         X = np.concatenate(Xs).astype(np.float16)
         X, H = (X[:, :cfg.n_mels], X[:, cfg.n_mels:]) if cfg.harmony else (X, None)
         E = musicnn_windows(cfg, jobs, progress=progress) if cfg.musicnn else None  # spawned: torch
-        return dict(X=X, y=clips[list(DIMS)].to_numpy(np.float32)[clip], clip=clip, clips=np.array(clips.to_json(orient='records')),
-                    skipped=np.array(json.dumps(audio_skipped)),
-                    **(dict(H=H) if H is not None else {}), **(dict(E=E) if E is not None else {}))
-    a, hit = cached_arrays(cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache')
+        return dict(
+            X=X,
+            y=clips[list(DIMS)].to_numpy(np.float32)[clip],
+            clip=clip,
+            clips=np.array(clips.to_json(orient='records')),
+            skipped=np.array(json.dumps(audio_skipped)),
+            **(dict(H=H) if H is not None else {}),
+            **(dict(E=E) if E is not None else {}),
+        )
+    a, hit = cached_arrays(
+        cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache'
+    )
     X, y, clip, H = a['X'], a['y'], a['clip'], (a['H'] if cfg.harmony else None)
     E = a['E'] if cfg.musicnn else None
-    if (bad := json.loads(str(a['skipped']))) and not cfg.skip_bad:   # an entry made with --skip_bad, read without it
-        raise ManifestError(f"{desc}: {len(bad)} audio file(s) cannot be read, e.g. {bad[0]}; fix them, or pass "
-                            f"--skip_bad to skip them")
+    # an entry made with --skip_bad, read without it
+    if (bad := json.loads(str(a['skipped']))) and not cfg.skip_bad:
+        raise ManifestError(
+            f"{desc}: {len(bad)} audio file(s) cannot be read, e.g. {bad[0]}; fix them, or pass "
+            f"--skip_bad to skip them"
+        )
     clips, skipped = pd.DataFrame(json.loads(str(a['clips']))), skipped + bad
-    if len(skipped) > len(clips):                        # --skip_bad is for a few bad files, not for a dataset that is mostly bad
-        raise ManifestError(f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad (more than half), "
-                            f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left")
-    if manifest is not None: clips['group'] = _same_audio_same_group(clips)   # a copy under another name never straddles splits
+    # --skip_bad is for a few bad files, not for a dataset that is mostly bad
+    if len(skipped) > len(clips):
+        raise ManifestError(
+            f"{desc}: {len(skipped)} of {len(skipped) + len(clips)} clips were skipped as bad "
+            "(more than half), "
+            f"e.g. {skipped[0]}; fix the data or the manifest rather than training on what is left"
+        )
+    # a copy under another name never straddles splits
+    if manifest is not None: clips['group'] = _same_audio_same_group(clips)
     clips['split'] = group_split(clips.group, cfg.val_frac, cfg.test_frac, cfg.data_seed)
     data = EmotionData(X, y, clip, clips, H=H, E=E)
     data.norm = Normalizer.fit(X[data.index('train')])
     if H is not None: data.hnorm = Normalizer.fit(H[data.index('train')])
     if E is not None: data.enorm = Normalizer.fit(E[data.index('train')][:, :, None])  # per dim
-    data.info = dict(source=desc, cache_key=key, cache_hit=bool(hit), clips=len(clips), windows=len(X),
-                     **{f'{s}_windows': int(len(data.index(s))) for s in ('train', 'val', 'test')},
-                     **{f'{s}_clips': int((clips.split == s).sum()) for s in ('train', 'val', 'test')},
-                     padded=int(clips.padded.sum()), silent=int(clips.silent.sum()),
-                     skipped=len(skipped), skipped_reasons=skipped[:50], seconds=round(time.perf_counter() - t0, 2))
+    data.info = dict(
+        source=desc,
+        cache_key=key,
+        cache_hit=bool(hit),
+        clips=len(clips),
+        windows=len(X),
+        **{f'{s}_windows': int(len(data.index(s))) for s in ('train', 'val', 'test')},
+        **{f'{s}_clips': int((clips.split == s).sum()) for s in ('train', 'val', 'test')},
+        padded=int(clips.padded.sum()),
+        silent=int(clips.silent.sum()),
+        skipped=len(skipped),
+        skipped_reasons=skipped[:50],
+        seconds=round(time.perf_counter() - t0, 2),
+    )
     return data
 
 # %% ../nbs/02_data.ipynb
@@ -556,54 +797,83 @@ def musicnn_windows(cfg: Config, jobs: list, hop: int | None = None, max_windows
 
 # %% ../nbs/02_data.ipynb
 def clip_audio(cfg: Config, data: EmotionData, split: str = 'test'):
-    "Yield (clip row, mono audio at `cfg.sample_rate`) for the clips of `split`, in the clip table's order."
+    """Yield (clip row, mono audio at `cfg.sample_rate`) for the clips of `split`, in the clip
+    table's order."""
     rows = [int(i) for i in np.flatnonzero(data.clips.split.to_numpy() == split)]
-    if data.info.get('source') == 'embedded':                     # synthesised again, in parallel processes
+    # synthesised again, in parallel processes
+    if data.info.get('source') == 'embedded':
         want = set(rows); jobs = [(p, i) for i, _, p in _embedded_params(cfg) if i in want]
-        yield from zip(rows, parallel_iter(partial(_embedded_audio_job, cfg), jobs, worker_count(cfg.workers), chunksize=4))
+        yield from zip(
+            rows,
+            parallel_iter(
+                partial(_embedded_audio_job, cfg), jobs, worker_count(cfg.workers), chunksize=4
+            ),
+        )
     else:
         for i in rows: yield i, load_audio(data.clips.path.iloc[i], cfg.sample_rate)
 
 # %% ../nbs/02_data.ipynb
 def _file_identity(path: Path) -> tuple:
-    "(size, hash of the first 64 KiB): a cheap identity that survives copying a file to another folder."
+    """(size, hash of the first 64 KiB): a cheap identity that survives copying a file to another
+    folder."""
     with open(path, 'rb') as f: head = f.read(65536)
     return path.stat().st_size, hashlib.sha1(head).hexdigest()
 
 def _unlabelled_key(cfg: Config, root: Path) -> str:
-    "The unlabelled cache entry's key: what `_unlabelled_windows` makes its windows from, and the folder's files."
-    return fingerprint(dict(front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)}, files=folder_signature(root),
-                            max_windows=cfg.max_windows, skip_bad=cfg.skip_bad, **_harmony_key(cfg),
-                            **_musicnn_key(cfg)))
+    """The unlabelled cache entry's key: what `_unlabelled_windows` makes its windows from, and the
+    folder's files."""
+    return fingerprint(
+        dict(
+            front={k: getattr(cfg, k) for k in FRONTEND_FIELDS + ('max_windows',)},
+            files=folder_signature(root),
+            max_windows=cfg.max_windows,
+            skip_bad=cfg.skip_bad,
+            **_harmony_key(cfg),
+            **_musicnn_key(cfg),
+        )
+    )
 
 def _unlabelled_windows(cfg: Config, files: list, progress: bool = False) -> tuple:
     """What the unlabelled cache holds: every window of `files` (float16), the file each came
     from, the skipped files' reasons, and with `musicnn` MusiCNN's embedding of each window (else
     None)."""
     Xs, owners, skipped, jobs = [], [], [], []
-    import librosa                                        # noqa: F401 (imported once here, not in every worker)
-    results = parallel_iter(partial(_file_job, cfg, half=True), [str(f) for f in files], worker_count(cfg.workers),
-                            progress, 'reading unlabelled audio', chunksize=4)
+    import librosa  # noqa: F401 (imported once here, not in every worker)
+    results = parallel_iter(
+        partial(_file_job, cfg, half=True),
+        [str(f) for f in files],
+        worker_count(cfg.workers),
+        progress,
+        'reading unlabelled audio',
+        chunksize=4,
+    )
     for i, r in enumerate(results):
-        if isinstance(r, str): skipped.append(r); continue                 # unreadable, skipped (skip_bad)
+        # unreadable, skipped (skip_bad)
+        if isinstance(r, str): skipped.append(r); continue
         Xs.append(r[0]); owners.append(np.full(len(r[0]), i)); jobs.append((str(files[i]), r[3]))
-    rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)          # with `harmony`, the harmony rows below the log-mel
+    # with `harmony`, the harmony rows below the log-mel
+    rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)
     X = np.concatenate(Xs) if Xs else np.zeros((0, rows, cfg.win_frames), np.float16)
     E = musicnn_windows(cfg, jobs, progress=progress) if cfg.musicnn else None
     return X, (np.concatenate(owners) if owners else np.zeros(0, int)), skipped, E
 
 def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
                     use_cache: bool = True, embedding: bool = False) -> tuple:
-    """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not normalised) of the audio under `cfg.unlabelled`, and a
-    summary (files, windows, excluded, skipped). Files that are validation/test clips of `data` are
-    left out. With `embedding` (needs `musicnn`), a third value: MusiCNN's embedding of each window
-    [N, MUSICNN_DIM] (not normalised)."""
+    """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not
+    normalised) of the audio under `cfg.unlabelled`, and a summary (files, windows, excluded,
+    skipped). Files that are validation/test clips of `data` are left out. With `embedding` (needs
+    `musicnn`), a third value: MusiCNN's embedding of each window [N, MUSICNN_DIM] (not
+    normalised)."""
     if embedding and not cfg.musicnn:
         raise ConfigError("load_unlabelled(embedding=True) needs musicnn=true")
     root = Path(cfg.unlabelled)
     if not root.is_dir(): raise ConfigError(f"unlabelled={cfg.unlabelled!r}: folder does not exist")
     files = audio_files(root)
-    if not files: raise ConfigError(f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below (unlabelled)")
+    if not files:
+        raise ConfigError(
+            f"{root}: no audio files ({' '.join(AUDIO_SUFFIXES)}) in this folder or below "
+            "(unlabelled)"
+        )
     rel = [f.relative_to(root).as_posix() for f in files]
     def check(a: dict):
         X, owner = a['X'], a['owner']; json.loads(str(a['skipped']))
@@ -617,26 +887,58 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
         return dict(X=X, owner=owner, skipped=np.array(json.dumps(skipped)),
                     **(dict(E=E) if E is not None else {}))
     key = _unlabelled_key(cfg, root)
-    a, hit = cached_arrays(cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache')
+    a, hit = cached_arrays(
+        cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache'
+    )
     X, owner, skipped = a['X'], a['owner'], json.loads(str(a['skipped']))
-    if skipped: print(f"warning: {len(skipped)} of {len(files)} unlabelled files skipped (--skip_bad): "
-                      + '; '.join(skipped[:3]) + (' ...' if len(skipped) > 3 else ''), file=sys.stderr)
-    held_out = set()                                     # identities of the labelled data's validation and test clips
+    if skipped:
+        print(
+            f"warning: {len(skipped)} of {len(files)} unlabelled files skipped (--skip_bad): "
+            + '; '.join(skipped[:3])
+            + (' ...' if len(skipped) > 3 else ''),
+            file=sys.stderr,
+        )
+    # identities of the labelled data's validation and test clips
+    held_out = set()
     if data is not None:
         for r in data.clips[data.clips.split != 'train'].itertuples():
-            if os.path.isfile(r.path): held_out |= {('path', str(Path(r.path).resolve())), ('copy', _file_identity(Path(r.path)))}
-    excluded = [i for i, f in enumerate(files)
-                if held_out and (('path', str(f.resolve())) in held_out or ('copy', _file_identity(f)) in held_out)]
+            if os.path.isfile(r.path):
+                held_out |= {
+                    ('path', str(Path(r.path).resolve())),
+                    ('copy', _file_identity(Path(r.path))),
+                }
+    excluded = [
+        i
+        for i, f in enumerate(files)
+        if held_out
+        and (('path', str(f.resolve())) in held_out or ('copy', _file_identity(f)) in held_out)
+    ]
     keep = ~np.isin(owner, excluded)
     if not keep.any():
-        raise ConfigError(f"{root}: no usable unlabelled audio ({len(files)} files: {len(excluded)} are validation/test clips "
-                          f"of the labelled data, {len(skipped)} unreadable)")
+        raise ConfigError(
+            f"{root}: no usable unlabelled audio ({len(files)} files: {len(excluded)} are "
+            "validation/test clips "
+            f"of the labelled data, {len(skipped)} unreadable)"
+        )
     idx = np.flatnonzero(keep)
     if len(idx) > cfg.unlabelled_max:
-        idx = np.sort(np.random.default_rng([cfg.data_seed, 4242]).choice(idx, cfg.unlabelled_max, replace=False))
-    info = dict(folder=str(root), files=len(files), files_used=int(len(np.unique(owner[idx]))), windows=int(len(idx)),
-                windows_available=int(keep.sum()), excluded_heldout=[rel[i] for i in excluded], skipped=len(skipped),
-                skipped_reasons=skipped[:20], cache_key=key, cache_hit=bool(hit))
+        idx = np.sort(
+            np.random.default_rng([cfg.data_seed, 4242]).choice(
+                idx, cfg.unlabelled_max, replace=False
+            )
+        )
+    info = dict(
+        folder=str(root),
+        files=len(files),
+        files_used=int(len(np.unique(owner[idx]))),
+        windows=int(len(idx)),
+        windows_available=int(keep.sum()),
+        excluded_heldout=[rel[i] for i in excluded],
+        skipped=len(skipped),
+        skipped_reasons=skipped[:20],
+        cache_key=key,
+        cache_hit=bool(hit),
+    )
     return (X[idx], info, a['E'][idx]) if embedding else (X[idx], info)
 
 # %% ../nbs/02_data.ipynb
@@ -646,10 +948,11 @@ def pooled_features(X: np.ndarray) -> np.ndarray:
     return np.concatenate([X.mean(-1), X.std(-1)], axis=1)
 
 def fit_ridge_baseline(data: EmotionData, rows: bool = False):
-    """Ridge regression (alpha chosen by CV on train) on pooled statistics of what a student hears: the log-mel, or with
-    `rows` the log-mel and the harmony rows (`teacher_arrays`, what a `student_harmony` student hears); returns the
-    fitted sklearn pipeline. Fitted once per dataset object and kind: the data stage's summary and the evaluation
-    (`08_evaluate.RidgeBaseline`) share it."""
+    """Ridge regression (alpha chosen by CV on train) on pooled statistics of what a student hears:
+    the log-mel, or with `rows` the log-mel and the harmony rows (`teacher_arrays`, what a
+    `student_harmony` student hears); returns the fitted sklearn pipeline. Fitted once per dataset
+    object and kind: the data stage's summary and the evaluation (`08_evaluate.RidgeBaseline`) share
+    it."""
     fits = getattr(data, '_ridge', None) or {}
     if rows not in fits: fits[rows] = _fit_ridge(data, rows)
     data._ridge = fits
@@ -661,7 +964,9 @@ def _fit_ridge(data: EmotionData, rows: bool = False):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
     Xtr, ytr = (data.teacher_arrays if rows else data.arrays)('train')
-    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13))).fit(pooled_features(Xtr), ytr)
+    return make_pipeline(StandardScaler(), RidgeCV(alphas=np.logspace(-2, 4, 13))).fit(
+        pooled_features(Xtr), ytr
+    )
 
 def label_ceiling(data: EmotionData, split: str = 'test') -> dict | None:
     "CCC of annotated vs true emotion per dimension (embedded data only; None for real data)."
@@ -675,34 +980,66 @@ def plot_data_summary(data: EmotionData, path=None):
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), dpi=80)
     c = data.clips
     for ax, d in zip(axes[:2], DIMS):
-        for s in ('train', 'val', 'test'): ax.hist(c[d][c.split == s], bins=20, range=(-1, 1), alpha=0.6, label=s)
+        for s in ('train', 'val', 'test'):
+            ax.hist(c[d][c.split == s], bins=20, range=(-1, 1), alpha=0.6, label=s)
         ax.set_title(d); ax.set_xlabel('label'); ax.legend(fontsize=7)
     for s, col in zip(('train', 'val', 'test'), ('C0', 'C1', 'C2')):
-        axes[2].scatter(c.valence[c.split == s], c.arousal[c.split == s], s=8, alpha=0.6, c=col, label=s)
-    axes[2].set(xlabel='valence', ylabel='arousal', xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), title='V/A plane')
+        axes[2].scatter(
+            c.valence[c.split == s], c.arousal[c.split == s], s=8, alpha=0.6, c=col, label=s
+        )
+    axes[2].set(
+        xlabel='valence',
+        ylabel='arousal',
+        xlim=(-1.05, 1.05),
+        ylim=(-1.05, 1.05),
+        title='V/A plane',
+    )
     axes[2].axhline(0, c='grey', lw=0.5); axes[2].axvline(0, c='grey', lw=0.5)
     fig.tight_layout()
     return save_figure(fig, path)
 
 # %% ../nbs/02_data.ipynb
-def prepare_data(cfg: Config, run: RunDir, progress: bool = True, data: EmotionData | None = None) -> EmotionData:
-    "Run the data stage into `run.stage('data')` (`data`: `load_dataset`'s result, when already read); returns the dataset."
+def prepare_data(
+    cfg: Config, run: RunDir, progress: bool = True, data: EmotionData | None = None
+) -> EmotionData:
+    """Run the data stage into `run.stage('data')` (`data`: `load_dataset`'s result, when already
+    read); returns the dataset."""
     out = run.stage('data')
     data = load_dataset(cfg, progress=progress) if data is None else data
     i = data.info; n = {s: i[f'{s}_clips'] for s in ('train', 'val', 'test')}
-    if progress: print(f"data: {i['clips']} clips in {data.clips.group.nunique()} groups, split {n['train']} / {n['val']} / "
-                       f"{n['test']} (train / val / test)" + (f"; {i['skipped']} skipped (--skip_bad)" if i['skipped'] else ''), flush=True)
+    if progress:
+        print(
+            f"data: {i['clips']} clips in {data.clips.group.nunique()} groups, split {n['train']} "
+            f"/ {n['val']} / "
+            f"{n['test']} (train / val / test)"
+            + (f"; {i['skipped']} skipped (--skip_bad)" if i['skipped'] else ''),
+            flush=True,
+        )
     if n['train'] < 0.5 * i['clips']:
-        print(f"warning: only {n['train']} of {i['clips']} clips are for training: with {data.clips.group.nunique()} groups the "
-              f"split is coarse; add groups (songs) or lower val_frac / test_frac", file=sys.stderr)
-    cols = [c for c in ('path', 'group', 'valence', 'arousal', 'split', 'n_windows', 'padded', 'silent') if c in data.clips]
+        print(
+            f"warning: only {n['train']} of {i['clips']} clips are for training: with "
+            f"{data.clips.group.nunique()} groups the "
+            f"split is coarse; add groups (songs) or lower val_frac / test_frac",
+            file=sys.stderr,
+        )
+    cols = [
+        c
+        for c in ('path', 'group', 'valence', 'arousal', 'split', 'n_windows', 'padded', 'silent')
+        if c in data.clips
+    ]
     with atomic_path(out / 'clips.csv') as tmp: data.clips[cols].to_csv(tmp, index=False)
     from safetensors.torch import save_file      # here: reading manifests (`score`) needs no torch
     with atomic_path(out / 'norm.safetensors') as tmp: save_file(data.norm.tensors(), str(tmp))
     summ = dict(data.info, label_ceiling=label_ceiling(data))
     if (data.clips.split == 'train').sum() >= 4 and (data.clips.split == 'test').sum() >= 2:
-        r = fit_ridge_baseline(data); Xte, yte = data.arrays('test'); p = r.predict(pooled_features(Xte))
-        summ['ridge_ccc'] = {d: None if np.ptp(yte[:, i]) == 0 else ccc(yte[:, i], p[:, i]) for i, d in enumerate(DIMS)}   # undefined when the labels do not vary
+        r = fit_ridge_baseline(data)
+        Xte, yte = data.arrays('test')
+        p = r.predict(pooled_features(Xte))
+        # undefined when the labels do not vary
+        summ['ridge_ccc'] = {
+            d: None if np.ptp(yte[:, i]) == 0 else ccc(yte[:, i], p[:, i])
+            for i, d in enumerate(DIMS)
+        }
     atomic_write_json(out / 'summary.json', summ)
     plt.close(plot_data_summary(data, out / 'summary.png'))
     return data
@@ -713,13 +1050,24 @@ def run(ctx: StageContext) -> EmotionData:
     return prepare_data(ctx.cfg, ctx.run, progress=ctx.progress, data=ctx.get('data'))
 
 def preview(ctx: StageContext) -> EmotionData:
-    "The data, read (from the feature cache) before anything of the run is written: `open_run` decides with it."
+    """The data, read (from the feature cache) before anything of the run is written: `open_run`
+    decides with it."""
     return load_dataset(ctx.cfg, progress=ctx.progress)
 
 def load(ctx: StageContext) -> EmotionData:
-    "The data stage's result, from the feature cache `run` filled (how the other ranks of a torchrun job read it)."
+    """The data stage's result, from the feature cache `run` filled (how the other ranks of a
+    torchrun job read it)."""
     return load_dataset(ctx.cfg, progress=False)
 
-STAGE = Stage('data', run, load, always_run=True, preview=preview,      # backed by the feature cache; fingerprinted by its content
-              changed="the data changed since the last run (labels, audio or front-end fields): later stages are redone",
-              command=('prepare-data',), about="Prepare the dataset: features, splits, normalisation, summary.")
+# backed by the feature cache; fingerprinted by its content
+STAGE = Stage(
+    'data',
+    run,
+    load,
+    always_run=True,
+    preview=preview,
+    changed="the data changed since the last run (labels, audio or front-end fields): later stages "
+        "are redone",
+    command=('prepare-data',),
+    about="Prepare the dataset: features, splits, normalisation, summary.",
+)

@@ -30,71 +30,116 @@ def layer_map(cfg: Config, student_depth: int, teacher_depth: int) -> list[tuple
     "(student block, teacher block) pairs from `cfg.kd_layers` ('s:t,...') or evenly spaced."
     if cfg.kd_layers:
         try: pairs = [tuple(int(v) for v in p.split(':')) for p in cfg.kd_layers.split(',')]
-        except ValueError: raise ConfigError(f"kd_layers {cfg.kd_layers!r} must look like '0:2,1:5,...'") from None
+        except ValueError:
+            raise ConfigError(f"kd_layers {cfg.kd_layers!r} must look like '0:2,1:5,...'") from None
         for s, t in pairs:
             if not (0 <= s < student_depth and 0 <= t < teacher_depth):
-                raise ConfigError(f"kd_layers pair {s}:{t} outside student depth {student_depth} / teacher depth {teacher_depth}")
+                raise ConfigError(
+                    f"kd_layers pair {s}:{t} outside student depth {student_depth} / teacher depth "
+                    f"{teacher_depth}"
+                )
         return pairs
-    return [(i, int(np.ceil((i + 1) * teacher_depth / student_depth)) - 1) for i in range(student_depth)]
+    return [
+        (i, int(np.ceil((i + 1) * teacher_depth / student_depth)) - 1) for i in range(student_depth)
+    ]
 
 # %% ../nbs/07_distill.ipynb
 def _grid_resample(tokens: torch.Tensor, src: tuple, dst: tuple) -> torch.Tensor:
     "Resample patch tokens [B, h*w, D] from grid `src` to grid `dst` (bilinear)."
     if tuple(src) == tuple(dst): return tokens
     B, N, D = tokens.shape
-    g = tokens.transpose(1, 2).reshape(B, D, *src)                            # [B, N, D] -> [B, D, h, w]
+    # [B, N, D] -> [B, D, h, w]
+    g = tokens.transpose(1, 2).reshape(B, D, *src)
     g = F.interpolate(g, size=tuple(dst), mode='bilinear', align_corners=False)
-    return g.flatten(2).transpose(1, 2)                                      # [B, D, H, W] -> [B, H*W, D]
+    # [B, D, H, W] -> [B, H*W, D]
+    return g.flatten(2).transpose(1, 2)
 
 def ccc_loss(p: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     "1 − CCC averaged over output dimensions, for [B, 2] tensors."
     mp, mt = p.mean(0), t.mean(0)
     cov = ((p - mp) * (t - mt)).mean(0)
-    return (1 - 2 * cov / (p.var(0, unbiased=False) + t.var(0, unbiased=False) + (mp - mt) ** 2 + 1e-8)).mean()
+    return (
+        1 - 2 * cov / (p.var(0, unbiased=False) + t.var(0, unbiased=False) + (mp - mt) ** 2 + 1e-8)
+    ).mean()
 
 # %% ../nbs/07_distill.ipynb
 class KnowledgeDistillationLoss(nn.Module):
     """Response + feature + attention-transfer distillation loss (see the formula above).
 
     Args:
-        student_dim, teacher_dim: hidden sizes; the feature term learns one projection per mapped layer.
+        student_dim, teacher_dim: hidden sizes; the feature term learns one projection per mapped
+            layer.
         layers: (student block, teacher block) pairs.
-        student_grid, teacher_grid: patch-token grids (h, w); tokens are interpolated when they differ.
+        student_grid, teacher_grid: patch-token grids (h, w); tokens are interpolated when they
+            differ.
         alpha, beta, gamma, temperature: the seed's weights (0.5, 0.3, 0.2) and T (4).
         response: 'mse' (seed) or 'ccc'. num_prefix: prefix (CLS) tokens before the patch tokens.
         musicnn: weight of the MusiCNN term (`kd_musicnn`; 0 = off, and no projection for it)."""
-    def __init__(self, student_dim: int, teacher_dim: int, layers: list[tuple[int, int]], student_grid, teacher_grid,
-                 alpha=0.5, beta=0.3, gamma=0.2, temperature=4.0, response='mse',
-                 num_prefix: int = 1, musicnn: float = 0.0):
+    def __init__(
+        self,
+        student_dim: int,
+        teacher_dim: int,
+        layers: list[tuple[int, int]],
+        student_grid,
+        teacher_grid,
+        alpha=0.5,
+        beta=0.3,
+        gamma=0.2,
+        temperature=4.0,
+        response='mse',
+        num_prefix: int = 1,
+        musicnn: float = 0.0,
+    ):
         super().__init__()
-        if response not in ('mse', 'ccc'): raise ConfigError(f"kd_response must be 'mse' or 'ccc', got {response!r}")
-        self.layers, self.alpha, self.beta, self.gamma, self.T, self.response = layers, alpha, beta, gamma, temperature, response
+        if response not in ('mse', 'ccc'):
+            raise ConfigError(f"kd_response must be 'mse' or 'ccc', got {response!r}")
+        self.layers, self.alpha, self.beta, self.gamma, self.T, self.response = (
+            layers,
+            alpha,
+            beta,
+            gamma,
+            temperature,
+            response,
+        )
         self.sgrid, self.tgrid, self.npre = tuple(student_grid), tuple(teacher_grid), num_prefix
         self.proj = nn.ModuleList(nn.Linear(student_dim, teacher_dim) for _ in layers)
         self.musicnn = musicnn       # made only when used: weight 0 adds no parameter, no draw
         if musicnn: self.musicnn_proj = nn.Linear(student_dim, MUSICNN_DIM)
 
     def response_loss(self, s, t, y):
-        if self.response == 'ccc': return self.alpha * ccc_loss(s, y) + (1 - self.alpha) * ccc_loss(s, t)
-        return self.alpha * F.mse_loss(s, y) + (1 - self.alpha) * F.mse_loss(s / self.T, t / self.T) * self.T ** 2
+        if self.response == 'ccc':
+            return self.alpha * ccc_loss(s, y) + (1 - self.alpha) * ccc_loss(s, t)
+        return (
+            self.alpha * F.mse_loss(s, y)
+            + (1 - self.alpha) * F.mse_loss(s / self.T, t / self.T) * self.T**2
+        )
 
     def feature_loss(self, s_hidden, t_hidden):
         out = 0.0
         for proj, hs, ht in zip(self.proj, s_hidden, t_hidden):
             hs = proj(hs)
-            hs = torch.cat([hs[:, :self.npre], _grid_resample(hs[:, self.npre:], self.sgrid, self.tgrid)], 1)
-            out = out + F.mse_loss(F.layer_norm(hs, hs.shape[-1:]), F.layer_norm(ht.float(), ht.shape[-1:]))
+            hs = torch.cat(
+                [hs[:, : self.npre], _grid_resample(hs[:, self.npre :], self.sgrid, self.tgrid)], 1
+            )
+            out = out + F.mse_loss(
+                F.layer_norm(hs, hs.shape[-1:]), F.layer_norm(ht.float(), ht.shape[-1:])
+            )
         return out / max(1, len(s_hidden))
 
     def attention_loss(self, s_attn, t_attn):
         out = 0.0
         for a_s, a_t in zip(s_attn, t_attn):
-            a_s = a_s.mean(1) if a_s.ndim == 4 else a_s                      # [B, H, N, N] -> [B, N, N]
+            # [B, H, N, N] -> [B, N, N]
+            a_s = a_s.mean(1) if a_s.ndim == 4 else a_s
             a_t = (a_t.mean(1) if a_t.ndim == 4 else a_t).float()
-            if a_s.shape[-1] != a_t.shape[-1]:                               # CLS row over the patch grid
+            # CLS row over the patch grid
+            if a_s.shape[-1] != a_t.shape[-1]:
                 cs = a_s[:, 0, self.npre:]; ct = a_t[:, 0, self.npre:]
                 ct = _grid_resample(ct.unsqueeze(-1), self.tgrid, self.sgrid).squeeze(-1)
-                a_s, a_t = (cs / cs.sum(-1, keepdim=True)).unsqueeze(1), (ct / ct.sum(-1, keepdim=True)).unsqueeze(1)
+                a_s, a_t = (
+                    (cs / cs.sum(-1, keepdim=True)).unsqueeze(1),
+                    (ct / ct.sum(-1, keepdim=True)).unsqueeze(1),
+                )
             out = out + (a_t * (torch.log(a_t + 1e-8) - torch.log(a_s + 1e-8))).sum(-1).mean()
         return out / max(1, len(s_attn))
 
@@ -113,8 +158,12 @@ class KnowledgeDistillationLoss(nn.Module):
         e_mask)`: the student's pooled features [B, D] against MusiCNN's normalised embedding
         [B, 200] on the windows `e_mask` [B] marks."""
         parts = dict(response=self.response_loss(s_pred.float(), t_pred.float(), y))
-        parts['feature'] = self.feature_loss(s_hidden, t_hidden) if self.beta else torch.zeros((), device=y.device)
-        parts['attention'] = self.attention_loss(s_attn, t_attn) if self.gamma else torch.zeros((), device=y.device)
+        parts['feature'] = (
+            self.feature_loss(s_hidden, t_hidden) if self.beta else torch.zeros((), device=y.device)
+        )
+        parts['attention'] = (
+            self.attention_loss(s_attn, t_attn) if self.gamma else torch.zeros((), device=y.device)
+        )
         total = parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention']
         if self.musicnn:             # only when asked: weight 0 is the loss without it, bit for bit
             parts['musicnn'] = self.musicnn_loss(s_pooled, e, e_mask)
@@ -123,30 +172,43 @@ class KnowledgeDistillationLoss(nn.Module):
 
 # %% ../nbs/07_distill.ipynb
 def _gather_shards(t: torch.Tensor, n: int, rank: int, world: int) -> torch.Tensor:
-    "Rows `rank::world` of an [n, ...] tensor from every rank, interleaved back into [n, ...] (gloo/nccl all_gather)."
+    """Rows `rank::world` of an [n, ...] tensor from every rank, interleaved back into [n, ...]
+    (gloo/nccl all_gather)."""
     import torch.distributed as dist
-    size = -(-n // world)                                            # ceil: every shard padded to the same length
-    dev = torch.device('cuda', torch.cuda.current_device()) if dist.get_backend() == 'nccl' else torch.device('cpu')
-    pad = torch.zeros((size, *t.shape[1:]), dtype=torch.float32, device=dev); pad[:len(t)] = t.float().to(dev)
+    # ceil: every shard padded to the same length
+    size = -(-n // world)
+    dev = (
+        torch.device('cuda', torch.cuda.current_device())
+        if dist.get_backend() == 'nccl'
+        else torch.device('cpu')
+    )
+    pad = torch.zeros((size, *t.shape[1:]), dtype=torch.float32, device=dev)
+    pad[: len(t)] = t.float().to(dev)
     parts = [torch.empty_like(pad) for _ in range(world)]; dist.all_gather(parts, pad)
     out = torch.empty((n, *t.shape[1:]), dtype=t.dtype)
-    for r, part in enumerate(parts): out[r::world] = part[:len(range(r, n, world))].cpu().to(t.dtype)
+    for r, part in enumerate(parts):
+        out[r::world] = part[: len(range(r, n, world))].cpu().to(t.dtype)
     return out
 
 @torch.no_grad()
 def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch_size: int = 64,
                     attention: bool = True, progress: bool = True, device=None) -> dict:
-    """Teacher predictions [N, 2], hidden states [N, T, D] (fp16) and head-averaged attention [N, T, T] for windows `X`.
-    Under torchrun each rank computes every `world`-th window and the shards are gathered, so the work is done once."""
+    """Teacher predictions [N, 2], hidden states [N, T, D] (fp16) and head-averaged attention [N, T,
+    T] for windows `X`. Under torchrun each rank computes every `world`-th window and the shards are
+    gathered, so the work is done once."""
     device = device or next(teacher.parameters()).device
     rank, world = dist_info()
     n_all = len(X)
     if world > 1: X = X[rank::world]
     teacher.eval(); X = torch.as_tensor(X, dtype=torch.float32); k = len(indices)
-    def step(s):                                         # one flat tuple: prediction, k hidden states, k attention maps
+    # one flat tuple: prediction, k hidden states, k attention maps
+    def step(s):
         p, h, a = forward_distill(teacher, X[s].unsqueeze(1).to(device), indices, attention)
         return (p.float(), *[hj.half() for hj in h], *[aj.mean(1).half() for aj in a])
-    r = [torch.from_numpy(t) for t in batched(step, len(X), batch_size, progress=progress, desc='teacher targets')]
+    r = [
+        torch.from_numpy(t)
+        for t in batched(step, len(X), batch_size, progress=progress, desc='teacher targets')
+    ]
     out = dict(pred=r[0], hidden=r[1:1 + k], attn=r[1 + k:] if attention else [])
     if world > 1:
         out = dict(pred=_gather_shards(out['pred'], n_all, rank, world),
@@ -156,8 +218,9 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch
 
 # %% ../nbs/07_distill.ipynb
 def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.ndarray:
-    """`n` transfer windows [n, n_mels, T] for distillation: mixup λ·x_i + (1−λ)·x_j of random training windows `X`, with
-    λ ~ Beta(α, α) folded to ≥ 0.5 so one window dominates. They carry no label: the teacher's outputs are their targets."""
+    """`n` transfer windows [n, n_mels, T] for distillation: mixup λ·x_i + (1−λ)·x_j of random
+    training windows `X`, with λ ~ Beta(α, α) folded to ≥ 0.5 so one window dominates. They carry no
+    label: the teacher's outputs are their targets."""
     rng = np.random.default_rng([seed, 1717])
     i, j = rng.integers(0, len(X), n), rng.integers(0, len(X), n)
     lam = rng.beta(alpha, alpha, n).astype(np.float32)
@@ -166,15 +229,21 @@ def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.nd
 
 # %% ../nbs/07_distill.ipynb
 def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
-    "A fresh student; with `student_pretrain` > 0 it starts from the attribute-pretrained backbone (04a_pretrain)."
+    """A fresh student; with `student_pretrain` > 0 it starts from the attribute-pretrained backbone
+    (04a_pretrain)."""
     student = create_student(cfg)
     if not cfg.student_pretrain: return student, {}
     path, info = pretrain_backbone(cfg, 'student', progress)
     load_pretrained(student, path)
-    return student, dict(pretrain=dict(key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], final=info['final']))
+    return student, dict(
+        pretrain=dict(
+            key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], final=info['final']
+        )
+    )
 
 def _arrays(data, cfg: Config, split: str):
-    "What the students hear: the log-mel windows of `split`, with the harmony rows below them when `student_harmony`."
+    """What the students hear: the log-mel windows of `split`, with the harmony rows below them when
+    `student_harmony`."""
     return data.teacher_arrays(split) if cfg.student_harmony else data.arrays(split)
 
 def _with_embedding(X: np.ndarray, E: np.ndarray | None, pack: bool) -> np.ndarray:
@@ -189,13 +258,20 @@ def _student_data(data, synthetic, cfg: Config):
 
 def _finish(model, cfg, data, out, hist, extra=None) -> dict:
     Xte, yte = _arrays(data, cfg, 'test')
-    m = va_metrics(yte, predict_windows(model, Xte)) | model_size(model) | dict(epochs_run=len(hist)) | (extra or {})
-    if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
+    m = (
+        va_metrics(yte, predict_windows(model, Xte))
+        | model_size(model)
+        | dict(epochs_run=len(hist))
+        | (extra or {})
+    )
+    # under torchrun only rank 0 writes
+    if is_main_process(): atomic_write_json(out / 'metrics.json', m)
     return m
 
 def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple | None = None,
             progress: bool = True, out_dir=None) -> tuple[nn.Module, dict]:
-    "Distil `teacher` into a fresh `MobileViTStudent`; writes `student/` (weights, history, curves, metrics)."
+    """Distil `teacher` into a fresh `MobileViTStudent`; writes `student/` (weights, history,
+    curves, metrics)."""
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student')
     device = get_device(cfg)
@@ -216,33 +292,59 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
                               "MusiCNN embedding)")
         Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
     n_transfer = int(round(cfg.kd_transfer * len(Xtr)))
-    extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []   # mixes harmony rows with their log-mel
+    # mixes harmony rows with their log-mel
+    extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []
     if smus and n_transfer:                       # a mixture's embedding is no mixture of theirs
         E.append(np.full((n_transfer, MUSICNN_DIM), np.nan, np.float32))
-    if cfg.kd_corpus:                                    # unlabelled procedural windows, cached; the same for every seed
+    # unlabelled procedural windows, cached; the same for every seed
+    if cfg.kd_corpus:
         corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
                                    musicnn=tmus or smus)
         Ec = data.musicnn_input(corpus['E']) if tmus or smus else None
         extra.append(_with_embedding(data.teacher_input(corpus['X']), Ec, tmus))
         E += [Ec] if smus else []
     n_transfer += cfg.kd_corpus
-    if cfg.unlabelled:                                   # the user's unlabelled audio (02_data), without validation/test clips
+    # the user's unlabelled audio (02_data), without validation/test clips
+    if cfg.unlabelled:
         U, uinfo, *EU = load_unlabelled(cfg, data, progress, embedding=tmus or smus)
         EU = data.musicnn_input(EU[0]) if EU else None
         extra.append(_with_embedding(data.teacher_input(U), EU, tmus)); n_transfer += len(U)
         E += [EU] if smus else []
-        pre['unlabelled'] = {k: uinfo[k] for k in ('folder', 'files', 'files_used', 'windows', 'excluded_heldout',
-                                                    'skipped', 'skipped_reasons')}
+        pre['unlabelled'] = {
+            k: uinfo[k]
+            for k in (
+                'folder',
+                'files',
+                'files_used',
+                'windows',
+                'excluded_heldout',
+                'skipped',
+                'skipped_reasons',
+            )
+        }
     if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels (+ 16), T]
-    targets = teacher_targets(teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device)
+    targets = teacher_targets(
+        teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device
+    )
     teacher.cpu()
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)   # what the student hears
     if Xtr.shape[1] > rows: Xtr = np.ascontiguousarray(Xtr[:, :rows])
-    if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])  # transfer windows: the teacher is the label
-    kd = KnowledgeDistillationLoss(student.embed_dim, teacher.embed_dim, pairs, student.patch_embed.grid_size,
-                                   teacher.patch_embed.grid_size, cfg.kd_alpha, cfg.kd_beta, cfg.kd_gamma,
-                                   cfg.kd_temperature, cfg.kd_response, student.num_prefix_tokens,
-                                   cfg.kd_musicnn)
+    # transfer windows: the teacher is the label
+    if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])
+    kd = KnowledgeDistillationLoss(
+        student.embed_dim,
+        teacher.embed_dim,
+        pairs,
+        student.patch_embed.grid_size,
+        teacher.patch_embed.grid_size,
+        cfg.kd_alpha,
+        cfg.kd_beta,
+        cfg.kd_gamma,
+        cfg.kd_temperature,
+        cfg.kd_response,
+        student.num_prefix_tokens,
+        cfg.kd_musicnn,
+    )
     E = torch.from_numpy(np.concatenate(E)) if smus else None              # [N + n_transfer, 200]
     def kd_loss(model, x, y, idx):
         p, h, a, *z = forward_distill(model, x, s_idx, attention=cfg.kd_gamma > 0, pooled=smus)
@@ -254,44 +356,101 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
             mus = dict(s_pooled=z[0], e=torch.nan_to_num(e), e_mask=~torch.isnan(e[:, 0]))
         loss, _ = kd(p, h, a, targets['pred'][idx].to(x.device), t_h, t_a, y, **mus)
         return loss, p
-    hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr, loss_fn=kd_loss,
-               loss_module=kd, name='student', progress=progress, extra_tensors=data.norm.tensors())
+    hist = fit(
+        student,
+        (Xtr, ytr),
+        _arrays(data, cfg, 'val'),
+        cfg,
+        out,
+        cfg.kd_epochs,
+        cfg.lr,
+        loss_fn=kd_loss,
+        loss_module=kd,
+        name='student',
+        progress=progress,
+        extra_tensors=data.norm.tensors(),
+    )
     if smus: pre['musicnn_windows'] = int((~torch.isnan(E[:, 0])).sum())
-    return student.cpu(), _finish(student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer, **pre))
+    return student.cpu(), _finish(
+        student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer, **pre)
+    )
 
-def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,
-                       out_dir=None) -> tuple[nn.Module, dict]:
-    "The same student, data, epochs and optimiser without a teacher (labels only); writes `student_nokd/`."
+def train_student_nokd(
+    cfg: Config,
+    run: RunDir,
+    data,
+    synthetic: tuple | None = None,
+    progress: bool = True,
+    out_dir=None,
+) -> tuple[nn.Module, dict]:
+    """The same student, data, epochs and optimiser without a teacher (labels only); writes
+    `student_nokd/`."""
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student_nokd')
     student, pre = _new_student(cfg, progress)
-    hist = fit(student, _student_data(data, synthetic, cfg), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
-               name='student_nokd', progress=progress, extra_tensors=data.norm.tensors())
+    hist = fit(
+        student,
+        _student_data(data, synthetic, cfg),
+        _arrays(data, cfg, 'val'),
+        cfg,
+        out,
+        cfg.kd_epochs,
+        cfg.lr,
+        name='student_nokd',
+        progress=progress,
+        extra_tensors=data.norm.tensors(),
+    )
     return student.cpu(), _finish(student, cfg, data, out, hist, pre)
 
 # %% ../nbs/07_distill.ipynb
 _STAGES = ('student', 'student_nokd')
 
 def _stage(ctx: StageContext) -> str:
-    if ctx.stage not in _STAGES: raise ValueError(f"07_distill runs the stages {_STAGES}, not {ctx.stage!r}")
+    if ctx.stage not in _STAGES:
+        raise ValueError(f"07_distill runs the stages {_STAGES}, not {ctx.stage!r}")
     return ctx.stage
 
 def run(ctx: StageContext) -> nn.Module:
-    "The `student` stage (`distill` from `ctx['teacher']`) or the `student_nokd` stage (`train_student_nokd`)."
+    """The `student` stage (`distill` from `ctx['teacher']`) or the `student_nokd` stage
+    (`train_student_nokd`)."""
     if _stage(ctx) == 'student':
-        return distill(ctx.cfg, ctx.run, ctx['data'], ctx['teacher'], ctx.get('gan'), progress=ctx.progress)[0]
-    return train_student_nokd(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress)[0]
+        return distill(
+            ctx.cfg, ctx.run, ctx['data'], ctx['teacher'], ctx.get('gan'), progress=ctx.progress
+        )[0]
+    return train_student_nokd(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress)[
+        0
+    ]
 
 def load(ctx: StageContext) -> nn.Module:
     "The trained student of stage `ctx.stage`, from its `model.safetensors`."
     return load_weights(create_student(ctx.cfg), ctx.run.path / _stage(ctx) / 'model.safetensors')
 
 def warm(ctx: StageContext) -> None:
-    "Before the KD student under torchrun (rank 0 alone): the unlabelled folder's windows into the feature cache."
-    if _stage(ctx) == 'student' and ctx.cfg.unlabelled: load_unlabelled(ctx.cfg, ctx['data'], ctx.progress)
+    """Before the KD student under torchrun (rank 0 alone): the unlabelled folder's windows into the
+    feature cache."""
+    if _stage(ctx) == 'student' and ctx.cfg.unlabelled:
+        load_unlabelled(ctx.cfg, ctx['data'], ctx.progress)
 
 _STUDENT_KEYS = ('student', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed')
-STAGE = Stage('student', run, load, reads=('data', 'gan', 'teacher'), keys=_STUDENT_KEYS + ('distill',), ddp=True, warm=warm,
-              trained=True)
-NOKD_STAGE = Stage('student_nokd', run, load, reads=('data', 'gan'), keys=_STUDENT_KEYS, ddp=True, warm=warm, trained=True,
-                   command=('distill',), about="Run the pipeline up to distillation (KD student and no-KD student).")
+STAGE = Stage(
+    'student',
+    run,
+    load,
+    reads=('data', 'gan', 'teacher'),
+    keys=_STUDENT_KEYS + ('distill',),
+    ddp=True,
+    warm=warm,
+    trained=True,
+)
+NOKD_STAGE = Stage(
+    'student_nokd',
+    run,
+    load,
+    reads=('data', 'gan'),
+    keys=_STUDENT_KEYS,
+    ddp=True,
+    warm=warm,
+    trained=True,
+    command=('distill',),
+    about="Run the pipeline up to distillation (KD student and no-KD student).",
+)

@@ -28,7 +28,8 @@ from .student import model_size
 __all__ = ['retention_pct', 'verdict', 'kd_gate', 'evaluate_stage', 'write_report', 'summary_table']
 
 # %% ../nbs/08_evaluate.ipynb
-MIN_TEACHER_CCC = 0.2        # below this the teacher has learnt too little for a retention ratio to mean much
+# below this the teacher has learnt too little for a retention ratio to mean much
+MIN_TEACHER_CCC = 0.2
 
 # %% ../nbs/08_evaluate.ipynb
 def _pct(a, b):
@@ -44,56 +45,118 @@ def retention_pct(student: dict, teacher: dict) -> dict:
 
 # %% ../nbs/08_evaluate.ipynb
 def retention_by_metric(student: dict, teacher: dict) -> dict:
-    "Student / teacher (%) for every metric of `METRICS` per dimension (for MAE and RMSE, above 100 % is worse)."
-    return {f'{k}_{d}': _pct(student[f'{k}_{d}'], teacher[f'{k}_{d}']) for k in METRICS for d in DIMS}
+    """Student / teacher (%) for every metric of `METRICS` per dimension (for MAE and RMSE, above
+    100 % is worse)."""
+    return {
+        f'{k}_{d}': _pct(student[f'{k}_{d}'], teacher[f'{k}_{d}']) for k in METRICS for d in DIMS
+    }
 
 # %% ../nbs/08_evaluate.ipynb
 _VERDICTS = (
-    (90.0, 'excellent', "Ship the student: it keeps the teacher's accuracy at a fraction of the size and latency. "
-                        "Prefer the INT8 ONNX model when its CCC drop (export table) is within 0.01."),
-    (85.0, 'good', "Usable as is. To close the gap: train longer (kd_epochs), raise the feature and attention "
-                   "weights (kd_beta, kd_gamma), or try kd_response='ccc'."),
-    (-math.inf, 'needs tuning', "Tune the distillation: more epochs (kd_epochs), a lower lr or longer warm-up "
-                                "(warmup_frac), more feature/attention transfer (kd_beta, kd_gamma), kd_response='ccc', "
-                                "more training data (gan=True) or a wider student (student_dim). The temperature "
-                                "has no effect with kd_response='mse' (it cancels, see 07_distill)."),
+    (
+        90.0,
+        'excellent',
+        "Ship the student: it keeps the teacher's accuracy at a fraction of the size and latency. "
+        "Prefer the INT8 ONNX model when its CCC drop (export table) is within 0.01.",
+    ),
+    (
+        85.0,
+        'good',
+        "Usable as is. To close the gap: train longer (kd_epochs), raise the feature and attention "
+        "weights (kd_beta, kd_gamma), or try kd_response='ccc'.",
+    ),
+    (
+        -math.inf,
+        'needs tuning',
+        "Tune the distillation: more epochs (kd_epochs), a lower lr or longer warm-up "
+        "(warmup_frac), more feature/attention transfer (kd_beta, kd_gamma), kd_response='ccc', "
+        "more training data (gan=True) or a wider student (student_dim). The temperature "
+        "has no effect with kd_response='mse' (it cancels, see 07_distill).",
+    ),
 )
 
-def verdict(retention: dict, teacher: dict, student: dict | None = None, student_nokd: dict | None = None) -> dict:
-    "The verdict on mean CCC retention with its advice; `reliable` is False when the teacher is too weak to compare to."
+def verdict(
+    retention: dict, teacher: dict, student: dict | None = None, student_nokd: dict | None = None
+) -> dict:
+    """The verdict on mean CCC retention with its advice; `reliable` is False when the teacher is
+    too weak to compare to."""
     pct = retention.get('mean')
-    label, advice = ('unknown', "No retention can be computed: the teacher's mean CCC is 0 or undefined (test labels "
-                                "that do not vary: add clips, or raise test_frac).") if pct is None else \
-        next((lab, adv) for lo, lab, adv in _VERDICTS if pct >= lo)
-    undefined = [d for d in DIMS if teacher[f'ccc_{d}'] is None]          # the test labels have no variance there
+    label, advice = (
+        (
+            'unknown',
+            "No retention can be computed: the teacher's mean CCC is 0 or undefined (test labels "
+            "that do not vary: add clips, or raise test_frac).",
+        )
+        if pct is None
+        else next((lab, adv) for lo, lab, adv in _VERDICTS if pct >= lo)
+    )
+    # the test labels have no variance there
+    undefined = [d for d in DIMS if teacher[f'ccc_{d}'] is None]
     weak = [d for d in DIMS if d not in undefined and not teacher[f'ccc_{d}'] >= MIN_TEACHER_CCC]
     notes = []
     if weak and pct is not None:
-        label, advice = 'unreliable teacher', ("Strengthen the teacher before reading retention: more teacher_epochs, local "
-                        "ImageNet weights (teacher_weights) or more training data (gan=True, see 04_gan).")
+        label, advice = (
+            'unreliable teacher',
+            (
+                "Strengthen the teacher before reading retention: more teacher_epochs, local "
+                "ImageNet weights (teacher_weights) or more training data (gan=True, see 04_gan)."
+            ),
+        )
     if weak:
-        notes.append("unreliable: the teacher's CCC is only " + ', '.join(f"{teacher[f'ccc_{d}']:.2f} on {d}" for d in weak)
-                     + f" (below {MIN_TEACHER_CCC}), so a ratio to it says little; judge the student by its absolute CCC "
-                       "against the no-KD student and the ridge baseline")
-    if undefined: notes.append("CCC is undefined on " + ', '.join(undefined) + " (the test labels do not vary there)")
+        notes.append(
+            "unreliable: the teacher's CCC is only "
+            + ', '.join(f"{teacher[f'ccc_{d}']:.2f} on {d}" for d in weak)
+            + f" (below {MIN_TEACHER_CCC}), so a ratio to it says little; judge the student by its "
+                "absolute CCC "
+            "against the no-KD student and the ridge baseline"
+        )
+    if undefined:
+        notes.append(
+            "CCC is undefined on " + ', '.join(undefined) + " (the test labels do not vary there)"
+        )
     if pct is not None and pct > 100: notes.append("the student scores higher than the teacher")
-    if student is not None and student_nokd is not None and None not in (student['ccc_mean'], student_nokd['ccc_mean']):
+    if (
+        student is not None
+        and student_nokd is not None
+        and None not in (student['ccc_mean'], student_nokd['ccc_mean'])
+    ):
         gain = student['ccc_mean'] - student_nokd['ccc_mean']
-        notes.append(f"distillation changed mean CCC by {gain:+.3f} against the same student trained without a teacher")
-        if gain < 0:                                     # never 'good' when distillation lowered CCC
+        notes.append(
+            f"distillation changed mean CCC by {gain:+.3f} against the same student trained "
+            "without a teacher"
+        )
+        # never 'good' when distillation lowered CCC
+        if gain < 0:
             if label in ('excellent', 'good'): label = 'distillation did not help'
-            advice += " Distillation lowered CCC here: the no-KD student (student_nokd/) is the better model to ship."
-    head = 'no retention' if pct is None else f"the student keeps {pct:.1f} % of the teacher's mean CCC"
-    return dict(label=label, retention_mean_pct=pct, reliable=not weak and not undefined and pct is not None,
-                text=f"{label}: {head}" + ''.join(f"; {n}" for n in notes) + '.', advice=advice)
+            advice += (
+                " Distillation lowered CCC here: the no-KD student (student_nokd/) is the better "
+                "model to ship."
+            )
+    head = (
+        'no retention'
+        if pct is None
+        else f"the student keeps {pct:.1f} % of the teacher's mean CCC"
+    )
+    return dict(
+        label=label,
+        retention_mean_pct=pct,
+        reliable=not weak and not undefined and pct is not None,
+        text=f"{label}: {head}" + ''.join(f"; {n}" for n in notes) + '.',
+        advice=advice,
+    )
 
 # %% ../nbs/08_evaluate.ipynb
 class RidgeBaseline:
-    """Ridge regression on pooled statistics (per-row mean and std over time) of what the shipped student hears: the
-    log-mel, and the harmony rows with `rows` (`student_harmony`); as plain arrays."""
+    """Ridge regression on pooled statistics (per-row mean and std over time) of what the shipped
+    student hears: the log-mel, and the harmony rows with `rows` (`student_harmony`); as plain
+    arrays."""
     def __init__(self, mean, scale, coef, intercept, alpha: float = float('nan')):
         self.mean, self.scale = np.asarray(mean, np.float32), np.asarray(scale, np.float32)
-        self.coef, self.intercept, self.alpha = np.asarray(coef, np.float32), np.asarray(intercept, np.float32), alpha
+        self.coef, self.intercept, self.alpha = (
+            np.asarray(coef, np.float32),
+            np.asarray(intercept, np.float32),
+            alpha,
+        )
 
     @classmethod
     def fit(cls, data, rows: bool = False) -> 'RidgeBaseline':
@@ -102,7 +165,8 @@ class RidgeBaseline:
         return cls(sc.mean_, sc.scale_, rg.coef_, rg.intercept_, float(rg.alpha_))
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        "Predictions [N, 2] for normalised windows `X` [N, rows, T] (log-mel rows, then harmony rows if fitted with them)."
+        """Predictions [N, 2] for normalised windows `X` [N, rows, T] (log-mel rows, then harmony
+        rows if fitted with them)."""
         return ((pooled_features(X) - self.mean) / self.scale) @ self.coef.T + self.intercept
 
     @property
@@ -111,58 +175,100 @@ class RidgeBaseline:
     def save(self, path) -> Path:
         "Write the arrays to a safetensors file (atomically)."
         with atomic_path(path) as tmp:
-            save_numpy(dict(mean=self.mean, scale=self.scale, coef=self.coef, intercept=self.intercept), str(tmp),
-                       metadata=dict(kind='ridge on pooled mean/std of the student input rows', alpha=str(self.alpha)))
+            save_numpy(
+                dict(mean=self.mean, scale=self.scale, coef=self.coef, intercept=self.intercept),
+                str(tmp),
+                metadata=dict(
+                    kind='ridge on pooled mean/std of the student input rows', alpha=str(self.alpha)
+                ),
+            )
         return Path(path)
 
 # %% ../nbs/08_evaluate.ipynb
-_MODEL_NAMES = dict(teacher='teacher (ViT)', student='student (KD)', student_nokd='student (no KD)', baseline='ridge baseline')
+_MODEL_NAMES = dict(
+    teacher='teacher (ViT)',
+    student='student (KD)',
+    student_nokd='student (no KD)',
+    baseline='ridge baseline',
+)
 _COLORS = dict(teacher='C0', student='C1', student_nokd='C2', baseline='C7')
 
 def plot_predictions(y: np.ndarray, preds: dict, path=None):
     "Predicted vs true scatter, one column per model and one row per dimension, CCC in each title."
-    fig, axes = plt.subplots(len(DIMS), len(preds), figsize=(2.5 * len(preds), 5), dpi=80, squeeze=False)
+    fig, axes = plt.subplots(
+        len(DIMS), len(preds), figsize=(2.5 * len(preds), 5), dpi=80, squeeze=False
+    )
     for j, (name, p) in enumerate(preds.items()):
         for i, d in enumerate(DIMS):
             ax = axes[i, j]
             ax.scatter(y[:, i], p[:, i], s=6, alpha=0.5, c=_COLORS.get(name, 'C3'))
             ax.plot([-1, 1], [-1, 1], c='grey', lw=0.7, ls='--')
             ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05))
-            ax.set_title(f"{_MODEL_NAMES.get(name, name)}\n{d} CCC {ccc(y[:, i], p[:, i]):.2f}", fontsize=8)
+            ax.set_title(
+                f"{_MODEL_NAMES.get(name, name)}\n{d} CCC {ccc(y[:, i], p[:, i]):.2f}", fontsize=8
+            )
             if i == len(DIMS) - 1: ax.set_xlabel('true', fontsize=8)
             if j == 0: ax.set_ylabel('predicted', fontsize=8)
             ax.tick_params(labelsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
 
-def plot_retention(retention: dict, retention_nokd: dict | None = None, ci: dict | None = None, path=None):
-    "CCC retention bars (valence, arousal, mean) of the KD student, and of the no-KD student when given; 85/90 % lines."
-    keys = [*DIMS, 'mean']; x = np.arange(len(keys)); fig, ax = plt.subplots(figsize=(4.5, 3), dpi=80)
-    series = [('student', retention)] + ([('student_nokd', retention_nokd)] if retention_nokd else [])
+def plot_retention(
+    retention: dict, retention_nokd: dict | None = None, ci: dict | None = None, path=None
+):
+    """CCC retention bars (valence, arousal, mean) of the KD student, and of the no-KD student when
+    given; 85/90 % lines."""
+    keys = [*DIMS, 'mean']
+    x = np.arange(len(keys))
+    fig, ax = plt.subplots(figsize=(4.5, 3), dpi=80)
+    series = [('student', retention)] + (
+        [('student_nokd', retention_nokd)] if retention_nokd else []
+    )
     wd = 0.8 / len(series)
     for k, (name, r) in enumerate(series):
         vals = [r.get(key) if r.get(key) is not None else np.nan for key in keys]
         err = None
         if name == 'student' and ci:
-            err = np.array([[v - ci[key][0], ci[key][1] - v] if ci.get(key) and np.isfinite(v) else [0, 0]
-                            for key, v in zip(keys, vals)]).T.clip(0)
-        ax.bar(x + (k - (len(series) - 1) / 2) * wd, vals, wd, yerr=err, capsize=3, color=_COLORS[name],
-               label=_MODEL_NAMES[name])
+            err = np.array(
+                [
+                    [v - ci[key][0], ci[key][1] - v] if ci.get(key) and np.isfinite(v) else [0, 0]
+                    for key, v in zip(keys, vals)
+                ]
+            ).T.clip(0)
+        ax.bar(
+            x + (k - (len(series) - 1) / 2) * wd,
+            vals,
+            wd,
+            yerr=err,
+            capsize=3,
+            color=_COLORS[name],
+            label=_MODEL_NAMES[name],
+        )
     for lvl, ls in ((90, '--'), (85, ':')): ax.axhline(lvl, c='grey', lw=0.8, ls=ls)
     ax.axhline(100, c='black', lw=0.6)
-    ax.set_xticks(x, keys); ax.set_ylabel("% of teacher's CCC"); ax.set_title('CCC retention (95 % CI)', fontsize=9)
+    ax.set_xticks(x, keys)
+    ax.set_ylabel("% of teacher's CCC")
+    ax.set_title('CCC retention (95 % CI)', fontsize=9)
     ax.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
 
 def plot_latency(sections: dict, path=None):
-    "Latency bars (ms per call, log scale) at each batch size of `LATENCY_BATCHES`, one bar per model."
+    """Latency bars (ms per call, log scale) at each batch size of `LATENCY_BATCHES`, one bar per
+    model."""
     names = list(sections); x = np.arange(len(LATENCY_BATCHES)); wd = 0.8 / len(names)
     fig, ax = plt.subplots(figsize=(4.8, 3), dpi=80)
     for k, n in enumerate(names):
-        ax.bar(x + (k - (len(names) - 1) / 2) * wd, [sections[n][f'latency_ms_b{b}'] for b in LATENCY_BATCHES], wd,
-               color=_COLORS.get(n, 'C3'), label=_MODEL_NAMES.get(n, n))
-    ax.set_yscale('log'); ax.set_xticks(x, [f'batch {b}' for b in LATENCY_BATCHES]); ax.set_ylabel('ms per call (median)')
+        ax.bar(
+            x + (k - (len(names) - 1) / 2) * wd,
+            [sections[n][f'latency_ms_b{b}'] for b in LATENCY_BATCHES],
+            wd,
+            color=_COLORS.get(n, 'C3'),
+            label=_MODEL_NAMES.get(n, n),
+        )
+    ax.set_yscale('log')
+    ax.set_xticks(x, [f'batch {b}' for b in LATENCY_BATCHES])
+    ax.set_ylabel('ms per call (median)')
     ax.set_title('CPU latency', fontsize=9); ax.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
@@ -172,42 +278,75 @@ def plot_va_plane(y: np.ndarray, preds: dict, path=None):
     fig, ax = plt.subplots(figsize=(4, 4), dpi=80)
     ax.scatter(y[:, 0], y[:, 1], s=12, c='black', marker='x', alpha=0.5, label='true')
     for name, p in preds.items():
-        ax.scatter(p[:, 0], p[:, 1], s=8, alpha=0.6, c=_COLORS.get(name, 'C3'), label=_MODEL_NAMES.get(name, name))
+        ax.scatter(
+            p[:, 0],
+            p[:, 1],
+            s=8,
+            alpha=0.6,
+            c=_COLORS.get(name, 'C3'),
+            label=_MODEL_NAMES.get(name, name),
+        )
     ax.axhline(0, c='grey', lw=0.5); ax.axvline(0, c='grey', lw=0.5)
     ax.set(xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), xlabel='valence', ylabel='arousal')
-    ax.set_title('valence/arousal plane (test windows)', fontsize=9); ax.legend(fontsize=7, loc='lower right')
+    ax.set_title('valence/arousal plane (test windows)', fontsize=9)
+    ax.legend(fontsize=7, loc='lower right')
     fig.tight_layout()
     return save_figure(fig, path)
 
 # %% ../nbs/08_evaluate.ipynb
 def kd_gate(run: RunDir) -> dict:
-    """The exported student is the one with the higher *validation* CCC (best epoch of each, from their `history.csv`):
-    the KD student when distillation helped on validation, else the no-KD student. Both are trained in every run, so
-    the choice compares the students themselves; a teacher that beats the no-KD student is no promise that its student
-    will (on real piano music it did and its student lost 0.16 on test). The test split plays no part."""
+    """The exported student is the one with the higher *validation* CCC (best epoch of each, from
+    their `history.csv`): the KD student when distillation helped on validation, else the no-KD
+    student. Both are trained in every run, so the choice compares the students themselves; a
+    teacher that beats the no-KD student is no promise that its student will (on real piano music it
+    did and its student lost 0.16 on test). The test split plays no part."""
     def best(stage):
         p = run.path / stage / 'history.csv'
         return float(pd.read_csv(p).val_ccc_mean.max()) if p.exists() else None
     t, s, n = best('teacher'), best('student'), best('student_nokd')
     if s is None or n is None:
-        return dict(applied=True, shipped='student', teacher_val_ccc=t, student_val_ccc=s, nokd_val_ccc=n,
-                    text='distillation applied (no validation history to compare the KD and no-KD students)')
+        return dict(
+            applied=True,
+            shipped='student',
+            teacher_val_ccc=t,
+            student_val_ccc=s,
+            nokd_val_ccc=n,
+            text='distillation applied (no validation history to compare the KD and no-KD '
+                'students)',
+        )
     ok = s > n
     tt = '' if t is None else f"; teacher {t:.3f}"
-    return dict(applied=ok, shipped='student' if ok else 'student_nokd', teacher_val_ccc=t, student_val_ccc=s, nokd_val_ccc=n,
-                text=f"distillation applied: the KD student beats the no-KD student on validation CCC ({s:.3f} vs {n:.3f}{tt})" if ok else
-                     f"distillation not applied: the KD student does not beat the no-KD student on validation CCC ({s:.3f} vs "
-                     f"{n:.3f}{tt}), so the no-KD student is the exported model")
+    return dict(
+        applied=ok,
+        shipped='student' if ok else 'student_nokd',
+        teacher_val_ccc=t,
+        student_val_ccc=s,
+        nokd_val_ccc=n,
+        text=f"distillation applied: the KD student beats the no-KD student on validation CCC "
+            f"({s:.3f} vs {n:.3f}{tt})"
+        if ok
+        else f"distillation not applied: the KD student does not beat the no-KD student on "
+            f"validation CCC ({s:.3f} vs "
+        f"{n:.3f}{tt}), so the no-KD student is the exported model",
+    )
 
 # %% ../nbs/08_evaluate.ipynb
 def retention_ci(student_samples: dict, teacher_samples: dict) -> dict:
-    "95 % interval of CCC retention (%) per dimension and of the mean CCC, from paired bootstrap samples (same resamples)."
+    """95 % interval of CCC retention (%) per dimension and of the mean CCC, from paired bootstrap
+    samples (same resamples)."""
     ratio = lambda a, b: 100 * a / np.where(b == 0, np.nan, b)
-    return {k: percentile_ci(ratio(student_samples[f'ccc_{k}'], teacher_samples[f'ccc_{k}'])) for k in DIMS + ('mean',)}
+    return {
+        k: percentile_ci(ratio(student_samples[f'ccc_{k}'], teacher_samples[f'ccc_{k}']))
+        for k in DIMS + ('mean',)
+    }
 
 def difference_ci(a_samples: dict, b_samples: dict) -> dict:
-    "95 % interval of CCC(a) − CCC(b) per dimension and of the mean, from paired bootstrap samples (same resamples)."
-    return {k: percentile_ci(a_samples[k] - b_samples[k]) for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
+    """95 % interval of CCC(a) − CCC(b) per dimension and of the mean, from paired bootstrap samples
+    (same resamples)."""
+    return {
+        k: percentile_ci(a_samples[k] - b_samples[k])
+        for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')
+    }
 
 # %% ../nbs/08_evaluate.ipynb
 def _section(y, p, w, clip, extra: dict) -> tuple[dict, dict]:
@@ -215,92 +354,195 @@ def _section(y, p, w, clip, extra: dict) -> tuple[dict, dict]:
     samples = weighted_metrics(y, p, w)
     sec = dict(extra) | va_metrics(y, p)
     sec['ci95'] = {k: percentile_ci(v) for k, v in samples.items()}
-    u, inv = np.unique(clip, return_inverse=True)                         # clip level: mean of each clip's windows
-    yc, pc = (np.stack([np.bincount(inv, a[:, i]) / np.bincount(inv) for i in range(len(DIMS))], 1) for a in (y, p))
-    for i, d in enumerate(DIMS): sec[f'clip_ccc_{d}'] = ccc(yc[:, i], pc[:, i]) if len(u) > 1 else None
-    for i, d in enumerate(DIMS):                         # labels that do not vary: CCC is undefined (null), not 0 or 1,
-        if np.ptp(y[:, i]) == 0:                         # and so is its interval (every resample would score 0)
+    # clip level: mean of each clip's windows
+    u, inv = np.unique(clip, return_inverse=True)
+    yc, pc = (
+        np.stack([np.bincount(inv, a[:, i]) / np.bincount(inv) for i in range(len(DIMS))], 1)
+        for a in (y, p)
+    )
+    for i, d in enumerate(DIMS):
+        sec[f'clip_ccc_{d}'] = ccc(yc[:, i], pc[:, i]) if len(u) > 1 else None
+    # labels that do not vary: CCC is undefined (null), not 0 or 1,
+    for i, d in enumerate(DIMS):
+        # and so is its interval (every resample would score 0)
+        if np.ptp(y[:, i]) == 0:
             sec[f'ccc_{d}'] = sec[f'clip_ccc_{d}'] = sec['ccc_mean'] = None
             sec['ci95'][f'ccc_{d}'] = sec['ci95']['ccc_mean'] = None
-    if len(w) > 1 and np.ptp(w, axis=0).max() == 0:     # every resample the same (one song): no interval at all
+    # every resample the same (one song): no interval at all
+    if len(w) > 1 and np.ptp(w, axis=0).max() == 0:
         sec['ci95'] = {k: None for k in sec['ci95']}
     return sec, samples
 
-def evaluate_stage(cfg: Config, run: RunDir, data, teacher: nn.Module, student: nn.Module, student_nokd: nn.Module,
-                   progress: bool = True) -> dict:
-    "Compare teacher, KD student, no-KD student and the ridge baseline on the test split; writes `run/evaluate/`."
+def evaluate_stage(
+    cfg: Config,
+    run: RunDir,
+    data,
+    teacher: nn.Module,
+    student: nn.Module,
+    student_nokd: nn.Module,
+    progress: bool = True,
+) -> dict:
+    """Compare teacher, KD student, no-KD student and the ridge baseline on the test split; writes
+    `run/evaluate/`."""
     out = run.stage('evaluate')
     Xte, yte = data.arrays('test')
-    if len(yte) < 2: raise DistilledViTError(f"{data.info.get('source', 'dataset')}: the test split has {len(yte)} "
-                                             "window(s); evaluation needs at least 2 (raise test_frac or add clips)")
+    if len(yte) < 2:
+        raise DistilledViTError(
+            f"{data.info.get('source', 'dataset')}: the test split has {len(yte)} "
+            "window(s); evaluation needs at least 2 (raise test_frac or add clips)"
+        )
     idx = data.index('test'); clip = data.clip[idx]; groups = data.clips.group.to_numpy()[clip]
     w = bootstrap_weights(groups, cfg.bootstrap, cfg.seed)
     preds, sections, samples = {}, {}, {}
-    Xte_teacher = data.teacher_arrays('test')[0]         # with `harmony`, the teacher also hears the harmony rows
+    # with `harmony`, the teacher also hears the harmony rows
+    Xte_teacher = data.teacher_arrays('test')[0]
     for name, model in dict(teacher=teacher, student=student, student_nokd=student_nokd).items():
         model = model.cpu().eval()
-        X = Xte_teacher if name == 'teacher' or cfg.student_harmony else Xte   # student_harmony: the students hear them too
+        # student_harmony: the students hear them too
+        X = Xte_teacher if name == 'teacher' or cfg.student_harmony else Xte
         if name == 'teacher' and cfg.teacher_musicnn != 'off':       # and MusiCNN's embedding
             X = data.teacher_arrays('test', musicnn=True)[0]
         preds[name] = predict_windows(model, X)
         size = model_size(model)
-        sections[name], samples[name] = _section(yte, preds[name], w, clip, dict(params=size['params'], size_mb=size['size_mb']))
+        sections[name], samples[name] = _section(
+            yte, preds[name], w, clip, dict(params=size['params'], size_mb=size['size_mb'])
+        )
         sections[name].update(torch_latency(model, (1,) + X.shape[1:], cfg))
-        f3 = lambda v: '–' if v is None else f"{v:.3f}"   # undefined CCC (labels that do not vary) is shown as –
-        if progress: print(f"evaluate: {name:<13} CCC V {f3(sections[name]['ccc_valence'])} A {f3(sections[name]['ccc_arousal'])}"
-                           f"  {sections[name]['latency_ms_b1']:.2f} ms (batch 1)", flush=True)
-    Xb = Xte_teacher if cfg.student_harmony else Xte     # the baseline hears what the shipped student hears
-    base = RidgeBaseline.fit(data, rows=cfg.student_harmony); bpath = base.save(out / 'baseline.safetensors')
+        # undefined CCC (labels that do not vary) is shown as –
+        f3 = lambda v: '–' if v is None else f"{v:.3f}"
+        if progress:
+            print(
+                f"evaluate: {name:<13} CCC V {f3(sections[name]['ccc_valence'])} A "
+                f"{f3(sections[name]['ccc_arousal'])}"
+                f"  {sections[name]['latency_ms_b1']:.2f} ms (batch 1)",
+                flush=True,
+            )
+    # the baseline hears what the shipped student hears
+    Xb = Xte_teacher if cfg.student_harmony else Xte
+    base = RidgeBaseline.fit(data, rows=cfg.student_harmony)
+    bpath = base.save(out / 'baseline.safetensors')
     preds['baseline'] = base.predict(Xb)
-    sections['baseline'], samples['baseline'] = _section(yte, preds['baseline'], w, clip, dict(
-        params=base.params, size_mb=bpath.stat().st_size / 2**20, alpha=base.alpha, path=str(bpath.relative_to(run.path))))
+    sections['baseline'], samples['baseline'] = _section(
+        yte,
+        preds['baseline'],
+        w,
+        clip,
+        dict(
+            params=base.params,
+            size_mb=bpath.stat().st_size / 2**20,
+            alpha=base.alpha,
+            path=str(bpath.relative_to(run.path)),
+        ),
+    )
     sections['baseline'].update(numpy_latency(base.predict, Xb.shape[1:], cfg))
     t, s, n = sections['teacher'], sections['student'], sections['student_nokd']
     ret = retention_pct(s, t)
     ret_ci = retention_ci(samples['student'], samples['teacher'])
-    gain = {k: None if None in (s[k], n[k]) else s[k] - n[k] for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')}
+    gain = {
+        k: None if None in (s[k], n[k]) else s[k] - n[k]
+        for k in ('ccc_valence', 'ccc_arousal', 'ccc_mean')
+    }
     gain_ci = difference_ci(samples['student'], samples['student_nokd'])
-    figs = dict(predictions='predictions.png', retention='retention.png', latency='latency.png', va_plane='va_plane.png')
-    for f in (plot_predictions(yte, preds, out / figs['predictions']),
-              plot_retention(ret, retention_pct(n, t), ret_ci, out / figs['retention']),
-              plot_latency(sections, out / figs['latency']),
-              plot_va_plane(yte, {k: preds[k] for k in ('teacher', 'student')}, out / figs['va_plane'])): plt.close(f)
-    table = pd.DataFrame(dict(clip=clip, path=data.clips.path.to_numpy()[clip], group=groups,
-                              **{f'true_{d}': yte[:, i] for i, d in enumerate(DIMS)},
-                              **{f'{m}_{d}': p[:, i] for m, p in preds.items() for i, d in enumerate(DIMS)}))
-    with atomic_path(out / 'predictions.csv') as tmp: table.to_csv(tmp, index=False, float_format='%.6g')
+    figs = dict(
+        predictions='predictions.png',
+        retention='retention.png',
+        latency='latency.png',
+        va_plane='va_plane.png',
+    )
+    for f in (
+        plot_predictions(yte, preds, out / figs['predictions']),
+        plot_retention(ret, retention_pct(n, t), ret_ci, out / figs['retention']),
+        plot_latency(sections, out / figs['latency']),
+        plot_va_plane(yte, {k: preds[k] for k in ('teacher', 'student')}, out / figs['va_plane']),
+    ):
+        plt.close(f)
+    table = pd.DataFrame(
+        dict(
+            clip=clip,
+            path=data.clips.path.to_numpy()[clip],
+            group=groups,
+            **{f'true_{d}': yte[:, i] for i, d in enumerate(DIMS)},
+            **{f'{m}_{d}': p[:, i] for m, p in preds.items() for i, d in enumerate(DIMS)},
+        )
+    )
+    with atomic_path(out / 'predictions.csv') as tmp:
+        table.to_csv(tmp, index=False, float_format='%.6g')
     info = data.info
-    res = json_ready(dict(
-        dataset=info.get('source', cfg.data),
-        data={k: info[k] for k in ('clips', 'windows', 'train_windows', 'val_windows', 'test_windows', 'train_clips',
-                                   'val_clips', 'test_clips', 'padded', 'skipped') if k in info},
-        test=dict(windows=len(yte), clips=len(np.unique(clip)), groups=len(np.unique(groups))),
-        bootstrap=dict(resamples=cfg.bootstrap, unit='group (song)', level=0.95, seed=cfg.seed),
-        latency_setup=dict(threads=cfg.num_threads or torch.get_num_threads(), repeats=cfg.latency_repeats,
-                           batches=list(LATENCY_BATCHES), statistic='median ms per call', device='cpu',
-                           cpu=platform.processor() or platform.machine(), cpu_count=os.cpu_count(),
-                           load_1min=round(os.getloadavg()[0], 2)),   # other work on the CPU inflates latency
-        **sections,
-        retention_pct=ret, retention_ci95=ret_ci, retention_by_metric=retention_by_metric(s, t),
-        retention_nokd_pct=retention_pct(n, t),
-        compression=dict(params_ratio=t['params'] / s['params'], size_ratio=t['size_mb'] / s['size_mb']),
-        kd_gain=dict(gain, ci95=gain_ci),
-        verdict=verdict(ret, t, s, n), kd_gate=kd_gate(run),
-        figures={k: f'evaluate/{v}' for k, v in figs.items()}))
+    res = json_ready(
+        dict(
+            dataset=info.get('source', cfg.data),
+            data={
+                k: info[k]
+                for k in (
+                    'clips',
+                    'windows',
+                    'train_windows',
+                    'val_windows',
+                    'test_windows',
+                    'train_clips',
+                    'val_clips',
+                    'test_clips',
+                    'padded',
+                    'skipped',
+                )
+                if k in info
+            },
+            test=dict(windows=len(yte), clips=len(np.unique(clip)), groups=len(np.unique(groups))),
+            bootstrap=dict(resamples=cfg.bootstrap, unit='group (song)', level=0.95, seed=cfg.seed),
+            latency_setup=dict(
+                threads=cfg.num_threads or torch.get_num_threads(),
+                repeats=cfg.latency_repeats,
+                batches=list(LATENCY_BATCHES),
+                statistic='median ms per call',
+                device='cpu',
+                cpu=platform.processor() or platform.machine(),
+                cpu_count=os.cpu_count(),
+                # other work on the CPU inflates latency
+                load_1min=round(os.getloadavg()[0], 2),
+            ),
+            **sections,
+            retention_pct=ret,
+            retention_ci95=ret_ci,
+            retention_by_metric=retention_by_metric(s, t),
+            retention_nokd_pct=retention_pct(n, t),
+            compression=dict(
+                params_ratio=t['params'] / s['params'], size_ratio=t['size_mb'] / s['size_mb']
+            ),
+            kd_gain=dict(gain, ci95=gain_ci),
+            verdict=verdict(ret, t, s, n),
+            kd_gate=kd_gate(run),
+            figures={k: f'evaluate/{v}' for k, v in figs.items()},
+        )
+    )
     atomic_write_json(out / 'evaluation.json', res)
     return res
 
 # %% ../nbs/08_evaluate.ipynb
 def run(ctx: StageContext) -> dict:
     "The evaluate stage: `evaluate_stage` of the teacher and both students of `ctx`."
-    return evaluate_stage(ctx.cfg, ctx.run, ctx['data'], ctx['teacher'], ctx['student'], ctx['student_nokd'], progress=ctx.progress)
+    return evaluate_stage(
+        ctx.cfg,
+        ctx.run,
+        ctx['data'],
+        ctx['teacher'],
+        ctx['student'],
+        ctx['student_nokd'],
+        progress=ctx.progress,
+    )
 
 def load(ctx: StageContext) -> dict:
     "The evaluation, from `evaluate/evaluation.json`."
     return json.loads((ctx.run.path / 'evaluate' / 'evaluation.json').read_text())
 
-STAGE = Stage('evaluate', run, load, reads=('data', 'teacher', 'student', 'student_nokd'), keys=('evaluate', 'common'),
-              command=('evaluate',), about="Run the pipeline up to the evaluation.")
+STAGE = Stage(
+    'evaluate',
+    run,
+    load,
+    reads=('data', 'teacher', 'student', 'student_nokd'),
+    keys=('evaluate', 'common'),
+    command=('evaluate',),
+    about="Run the pipeline up to the evaluation.",
+)
 
 # %% ../nbs/08_evaluate.ipynb
 def _f(v, fmt='.3f', none='–'):
@@ -315,98 +557,200 @@ MODELS = ('teacher', 'student', 'student_nokd', 'baseline')
 # %% ../nbs/08_evaluate.ipynb
 def _markdown(r: dict) -> str:
     v, L = r.get('verdict') or {}, []
-    L += [f"# distilled_vit report: preset `{r['preset']}`", '',
-          f"**Verdict:** {v.get('text', '')}", '', f"*Advice:* {v.get('advice', '')}", '',
-          f"**Distillation gate:** {(r.get('kd_gate') or {}).get('text', 'not recorded')}.", '',
-          f"Data: `{r['dataset']}`; {r['test']['windows']} test windows from {r['test']['clips']} clips. 95 % intervals from "
-          f"{r['bootstrap']['resamples']} bootstrap resamples of songs. Latency: median of {r['latency_setup']['repeats']} "
-          f"calls, {r['latency_setup']['threads']} CPU threads (1-min load average {r['latency_setup'].get('load_1min')} on "
-          f"{r['latency_setup'].get('cpu_count')} cores: other work on the machine inflates latency).", '', '## Models', '',
-          '| model | size (MB) | params | CCC valence [95 % CI] | CCC arousal [95 % CI] | MAE valence | MAE arousal '
-          '| RMSE valence | RMSE arousal | r valence | r arousal | clip CCC V / A | latency b1 (ms) | latency b32 (ms) |',
-          '|' + '---|' * 14]
+    L += [
+        f"# distilled_vit report: preset `{r['preset']}`",
+        '',
+        f"**Verdict:** {v.get('text', '')}",
+        '',
+        f"*Advice:* {v.get('advice', '')}",
+        '',
+        f"**Distillation gate:** {(r.get('kd_gate') or {}).get('text', 'not recorded')}.",
+        '',
+        f"Data: `{r['dataset']}`; {r['test']['windows']} test windows from {r['test']['clips']} "
+        "clips. 95 % intervals from "
+        f"{r['bootstrap']['resamples']} bootstrap resamples of songs. Latency: median of "
+        f"{r['latency_setup']['repeats']} "
+        f"calls, {r['latency_setup']['threads']} CPU threads (1-min load average "
+        f"{r['latency_setup'].get('load_1min')} on "
+        f"{r['latency_setup'].get('cpu_count')} cores: other work on the machine inflates "
+        "latency).",
+        '',
+        '## Models',
+        '',
+        '| model | size (MB) | params | CCC valence [95 % CI] | CCC arousal [95 % CI] | MAE '
+        'valence | MAE arousal '
+        '| RMSE valence | RMSE arousal | r valence | r arousal | clip CCC V / A | latency b1 (ms) '
+        '| latency b32 (ms) |',
+        '|' + '---|' * 14,
+    ]
     for m in MODELS:
         s = r[m]
-        L.append(f"| {_MODEL_NAMES[m]} | {s['size_mb']:.3g} | {s['params']:,} | {_ci(s, 'ccc_valence')} | {_ci(s, 'ccc_arousal')} "
-                 f"| {_f(s['mae_valence'])} | {_f(s['mae_arousal'])} | {_f(s['rmse_valence'])} | {_f(s['rmse_arousal'])} "
-                 f"| {_f(s['r_valence'])} | {_f(s['r_arousal'])} | {_f(s.get('clip_ccc_valence'), '.2f')} / "
-                 f"{_f(s.get('clip_ccc_arousal'), '.2f')} | {_f(s['latency_ms_b1'], '.2f')} | {_f(s['latency_ms_b32'], '.1f')} |")
+        L.append(
+            f"| {_MODEL_NAMES[m]} | {s['size_mb']:.3g} | {s['params']:,} | {_ci(s, 'ccc_valence')} "
+            f"| {_ci(s, 'ccc_arousal')} "
+            f"| {_f(s['mae_valence'])} | {_f(s['mae_arousal'])} | {_f(s['rmse_valence'])} | "
+            f"{_f(s['rmse_arousal'])} "
+            f"| {_f(s['r_valence'])} | {_f(s['r_arousal'])} | "
+            f"{_f(s.get('clip_ccc_valence'), '.2f')} / "
+            f"{_f(s.get('clip_ccc_arousal'), '.2f')} | {_f(s['latency_ms_b1'], '.2f')} | "
+            f"{_f(s['latency_ms_b32'], '.1f')} |"
+        )
     rt, rc, g = r['retention_pct'], r.get('retention_ci95') or {}, r.get('kd_gain') or {}
-    cell = lambda k: f"{_f(rt.get(k), '.1f')} %" + (f" [{rc[k][0]:.0f}, {rc[k][1]:.0f}]" if rc.get(k) else '')
-    L += ['', '## Teacher → student', '', '| | valence | arousal | mean |', '|---|---|---|---|',
-          f"| CCC retention, KD student (% of teacher) | {cell('valence')} | {cell('arousal')} | {cell('mean')} |",
-          f"| CCC retention, no-KD student | " + ' | '.join(f"{_f((r.get('retention_nokd_pct') or {}).get(k), '.1f')} %"
-                                                            for k in (*DIMS, 'mean')) + ' |',
-          f"| CCC gain of KD over no KD | " + ' | '.join(_f(g.get(f'ccc_{k}'), '+.3f') for k in (*DIMS, 'mean')) + ' |', '',
-          f"Compression: {r['compression']['params_ratio']:.1f}× fewer parameters, {r['compression']['size_ratio']:.1f}× "
-          f"smaller on disk.", '']
+    cell = lambda k: (
+        f"{_f(rt.get(k), '.1f')} %" + (f" [{rc[k][0]:.0f}, {rc[k][1]:.0f}]" if rc.get(k) else '')
+    )
+    L += [
+        '',
+        '## Teacher → student',
+        '',
+        '| | valence | arousal | mean |',
+        '|---|---|---|---|',
+        f"| CCC retention, KD student (% of teacher) | {cell('valence')} | {cell('arousal')} | "
+        f"{cell('mean')} |",
+        f"| CCC retention, no-KD student | "
+        + ' | '.join(
+            f"{_f((r.get('retention_nokd_pct') or {}).get(k), '.1f')} %" for k in (*DIMS, 'mean')
+        )
+        + ' |',
+        f"| CCC gain of KD over no KD | "
+        + ' | '.join(_f(g.get(f'ccc_{k}'), '+.3f') for k in (*DIMS, 'mean'))
+        + ' |',
+        '',
+        f"Compression: {r['compression']['params_ratio']:.1f}× fewer parameters, "
+        f"{r['compression']['size_ratio']:.1f}× "
+        f"smaller on disk.",
+        '',
+    ]
     ex = r.get('export') or {}
     L += ['## Export', '']
     if ex.get('artefacts'):
-        L += ['| artefact | file | size (MB) | latency b1 (ms) | latency b32 (ms) | max abs diff vs eager | CCC valence '
-              '| CCC arousal | CCC drop |', '|' + '---|' * 9]
+        L += [
+            '| artefact | file | size (MB) | latency b1 (ms) | latency b32 (ms) | max abs diff vs '
+            'eager | CCC valence '
+            '| CCC arousal | CCC drop |',
+            '|' + '---|' * 9,
+        ]
         for k, a in ex['artefacts'].items():
-            L.append(f"| {a.get('format', k)} | `{a.get('path', '')}` | {_f(a.get('size_mb'), '.3g')} | "
-                     f"{_f(a.get('latency_ms_b1'), '.2f')} | {_f(a.get('latency_ms_b32'), '.1f')} | "
-                     f"{_f(a.get('max_abs_diff'), '.1e')} | {_f(a.get('ccc_valence'))} | {_f(a.get('ccc_arousal'))} | "
-                     f"{_f(a.get('ccc_drop'), '+.4f')} |")
-        if ex.get('checks'): L += ['', 'Checks: ' + ', '.join(f"{k} = {v}" for k, v in ex['checks'].items()) + '.']
+            L.append(
+                f"| {a.get('format', k)} | `{a.get('path', '')}` | {_f(a.get('size_mb'), '.3g')} | "
+                f"{_f(a.get('latency_ms_b1'), '.2f')} | {_f(a.get('latency_ms_b32'), '.1f')} | "
+                f"{_f(a.get('max_abs_diff'), '.1e')} | {_f(a.get('ccc_valence'))} | "
+                f"{_f(a.get('ccc_arousal'))} | "
+                f"{_f(a.get('ccc_drop'), '+.4f')} |"
+            )
+        if ex.get('checks'):
+            L += ['', 'Checks: ' + ', '.join(f"{k} = {v}" for k, v in ex['checks'].items()) + '.']
         if ex.get('note'): L += ['', ex['note']]
     else: L.append('Not exported in this run.')
     L += ['', '## Timings', '', '| stage | seconds |', '|---|---|']
     L += [f"| {k} | {_f(v, '.1f')} |" for k, v in (r.get('timings_s') or {}).items()]
     for k, c in (r.get('stage_cache') or {}).items():
-        L += ['', f"The {k} stage was restored from the stage cache (entry `{c.get('key')}`, stored {c.get('stored')}): an "
-                  f"earlier run trained it from the same inputs in {_f(c.get('seconds'), '.0f')} s. `--set stage_cache=false` "
-                  f"trains it again."]
+        L += [
+            '',
+            f"The {k} stage was restored from the stage cache (entry `{c.get('key')}`, stored "
+            f"{c.get('stored')}): an "
+            f"earlier run trained it from the same inputs in {_f(c.get('seconds'), '.0f')} s. "
+            "`--set stage_cache=false` "
+            f"trains it again.",
+        ]
     L += ['', '## Figures', ''] + [f"![{k}]({p})" for k, p in (r.get('figures') or {}).items()]
     return '\n'.join(L) + '\n'
 
-def write_report(cfg: Config, run: RunDir, eval_result: dict, export_result: dict | None, timings: dict,
-                 stage_cache: dict | None = None) -> dict:
-    """Write `run/report.json` and `run/report.md` (atomically) from the evaluation, export section and stage timings;
-    `stage_cache` names the stages this run restored from the stage cache (10_cli) with what their entries say."""
+def write_report(
+    cfg: Config,
+    run: RunDir,
+    eval_result: dict,
+    export_result: dict | None,
+    timings: dict,
+    stage_cache: dict | None = None,
+) -> dict:
+    """Write `run/report.json` and `run/report.md` (atomically) from the evaluation, export section
+    and stage timings; `stage_cache` names the stages this run restored from the stage cache
+    (10_cli) with what their entries say."""
     timings = {k: v for k, v in (timings or {}).items() if k != 'total'}
     try: import onnxruntime; ort_version = onnxruntime.__version__
     except ImportError: ort_version = None
-    rep = json_ready(dict(preset=cfg.preset, dataset=eval_result.get('dataset'), **{k: v for k, v in eval_result.items() if k != 'dataset'},
-                      export=export_result or {}, timings_s=dict(timings, total=round(sum(timings.values()), 2)),
-                      stage_cache=stage_cache or {},
-                      config='config.json', created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
-                      versions=dict(python=platform.python_version(), torch=torch.__version__, onnxruntime=ort_version)))
+    rep = json_ready(
+        dict(
+            preset=cfg.preset,
+            dataset=eval_result.get('dataset'),
+            **{k: v for k, v in eval_result.items() if k != 'dataset'},
+            export=export_result or {},
+            timings_s=dict(timings, total=round(sum(timings.values()), 2)),
+            stage_cache=stage_cache or {},
+            config='config.json',
+            created=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+            versions=dict(
+                python=platform.python_version(), torch=torch.__version__, onnxruntime=ort_version
+            ),
+        )
+    )
     atomic_write_json(run.path / 'report.json', rep)
     atomic_write_text(run.path / 'report.md', _markdown(rep))
     return rep
 
 # %% ../nbs/08_evaluate.ipynb
 def finish_run(ctx) -> dict:
-    """The run's report, once the export stage is recorded (its record's `finish`): `write_report` from the evaluation, the
-    export, every stage's time and the stages restored from the stage cache (a pipeline context, `10_cli.RunContext`).
-    Rank 0 writes it; under torchrun every rank then reads it, so all return the same report (`ctx['report']`)."""
+    """The run's report, once the export stage is recorded (its record's `finish`): `write_report`
+    from the evaluation, the export, every stage's time and the stages restored from the stage cache
+    (a pipeline context, `10_cli.RunContext`). Rank 0 writes it; under torchrun every rank then
+    reads it, so all return the same report (`ctx['report']`)."""
     from distilled_vit.train import _barrier
     _barrier()
-    if ctx.main: ctx.results['report'] = write_report(ctx.cfg, ctx.run, ctx['evaluate'], ctx['export'], ctx.timings, ctx.restored)
+    if ctx.main:
+        ctx.results['report'] = write_report(
+            ctx.cfg, ctx.run, ctx['evaluate'], ctx['export'], ctx.timings, ctx.restored
+        )
     _barrier()
     if not ctx.main: ctx.results['report'] = json.loads((ctx.run.path / 'report.json').read_text())
     return ctx.results['report']
 
 # %% ../nbs/08_evaluate.ipynb
 def summary_table(report: dict) -> str:
-    "Teacher vs students vs baseline in a few lines of text: size, params, CCC, MAE, latency, retention, verdict."
+    """Teacher vs students vs baseline in a few lines of text: size, params, CCC, MAE, latency,
+    retention, verdict."""
     rows = [('model', 'size MB', 'params', 'CCC V', 'CCC A', 'MAE V', 'MAE A', 'ms b1', 'ms b32')]
     for m in MODELS:
         if m not in report: continue
         s = report[m]
-        rows.append((_MODEL_NAMES[m], f"{s['size_mb']:.3g}", f"{s['params']:,}", _f(s['ccc_valence']), _f(s['ccc_arousal']),
-                     _f(s['mae_valence']), _f(s['mae_arousal']), _f(s['latency_ms_b1'], '.2f'), _f(s['latency_ms_b32'], '.1f')))
+        rows.append(
+            (
+                _MODEL_NAMES[m],
+                f"{s['size_mb']:.3g}",
+                f"{s['params']:,}",
+                _f(s['ccc_valence']),
+                _f(s['ccc_arousal']),
+                _f(s['mae_valence']),
+                _f(s['mae_arousal']),
+                _f(s['latency_ms_b1'], '.2f'),
+                _f(s['latency_ms_b32'], '.1f'),
+            )
+        )
     wd = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ['  '.join(c.ljust(wd[i]) if i == 0 else c.rjust(wd[i]) for i, c in enumerate(r)) for r in rows]
-    rt, c, v = report.get('retention_pct') or {}, report.get('compression') or {}, report.get('verdict') or {}
-    lines.append(f"CCC retention (student / teacher): valence {_f(rt.get('valence'), '.1f')} %, arousal "
-                 f"{_f(rt.get('arousal'), '.1f')} %, mean {_f(rt.get('mean'), '.1f')} %")
-    if c: lines.append(f"compression: {c['params_ratio']:.1f}x fewer parameters, {c['size_ratio']:.1f}x smaller")
+    lines = [
+        '  '.join(c.ljust(wd[i]) if i == 0 else c.rjust(wd[i]) for i, c in enumerate(r))
+        for r in rows
+    ]
+    rt, c, v = (
+        report.get('retention_pct') or {},
+        report.get('compression') or {},
+        report.get('verdict') or {},
+    )
+    lines.append(
+        f"CCC retention (student / teacher): valence {_f(rt.get('valence'), '.1f')} %, arousal "
+        f"{_f(rt.get('arousal'), '.1f')} %, mean {_f(rt.get('mean'), '.1f')} %"
+    )
+    if c:
+        lines.append(
+            f"compression: {c['params_ratio']:.1f}x fewer parameters, {c['size_ratio']:.1f}x "
+            "smaller"
+        )
     a = ((report.get('export') or {}).get('artefacts') or {}).get('onnx_int8')
-    if a: lines.append(f"ONNX INT8: {a['size_mb']:.3g} MB, {a['latency_ms_b1']:.2f} ms (batch 1), CCC drop {a['ccc_drop']:+.4f}")
+    if a:
+        lines.append(
+            f"ONNX INT8: {a['size_mb']:.3g} MB, {a['latency_ms_b1']:.2f} ms (batch 1), CCC drop "
+            f"{a['ccc_drop']:+.4f}"
+        )
     if report.get('kd_gate'): lines.append(report['kd_gate']['text'])
     lines.append(f"verdict: {v.get('text', '?')}")
     return '\n'.join(lines)

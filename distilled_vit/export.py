@@ -17,12 +17,14 @@ from .rundir import *
 from .rundir import atomic_write_json, file_sha256
 from .parallel import *
 from .parallel import worker_count
-from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows, window_samples
+from .audio import SILENCE_DB, Normalizer, log_mel, frame_windows, wave_windows
+from .audio import window_samples
 from .data import source_label_range, clip_audio, SYNTH_VERSION
 from .wave import WaveStudent, WaveHarmonyStudent
 from .train import load_checkpoint, CheckpointError
 from .student import create_student, model_size, MobileViTStudent
-from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads, LATENCY_BATCHES
+from .metrics import va_metrics, median_ms, warmup_calls, torch_latency, torch_threads
+from .metrics import LATENCY_BATCHES
 from .inference import BUNDLE_FORMAT, FRONTEND_FILE, frontend_sha256
 from .harmony import HARMONY_ROWS, harmony_graph, graph_rows, harmony_windows
 from .harmony import BP_RATE, BP_HOP, BP_OVERLAP
@@ -38,10 +40,17 @@ class ExportError(DistilledViTError):
     "An exported artefact that could not be written or does not reproduce the eager model."
 
 # %% ../nbs/09_export.ipynb
-INPUT_NAME, WAVE_INPUT_NAME, _OUTPUT_NAME, HARMONY_INPUT_NAME = 'mel', 'audio', 'valence_arousal', 'harmony'
-_HARMONY_FILE = 'harmony.onnx'   # a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
+INPUT_NAME, WAVE_INPUT_NAME, _OUTPUT_NAME, HARMONY_INPUT_NAME = (
+    'mel',
+    'audio',
+    'valence_arousal',
+    'harmony',
+)
+# a student_harmony bundle's transcriber + rows graph (01b_harmony.harmony_graph)
+_HARMONY_FILE = 'harmony.onnx'
 _HARMONY_PTE = 'harmony.pte'    # the same, an ExecuTorch program of two methods (01d_transcriber)
-PARITY_TOLERANCE = 1e-4      # max abs difference allowed between an fp32 artefact's outputs and the eager model's
+# max abs difference allowed between an fp32 artefact's outputs and the eager model's
+PARITY_TOLERANCE = 1e-4
 
 # %% ../nbs/09_export.ipynb
 PHONE_TOLERANCE = 1e-3      # max abs difference allowed between the phone path (harmony.pte ->
@@ -49,11 +58,13 @@ PHONE_TOLERANCE = 1e-3      # max abs difference allowed between the phone path 
 # %% ../nbs/09_export.ipynb
                             # student_wave.pte) and the ONNX bundle's outputs: the transcriber's
                             # float32 convolutions round differently in each runtime
-INT8_CCC_GOAL = 0.01         # an INT8 model whose CCC drops by more than this is not the bundle's default
+# an INT8 model whose CCC drops by more than this is not the bundle's default
+INT8_CCC_GOAL = 0.01
 
 @contextlib.contextmanager
 def _quiet():
-    "Silence the documented deprecation/tracer warnings and ONNX Runtime's quantiser advice during export."
+    """Silence the documented deprecation/tracer warnings and ONNX Runtime's quantiser advice during
+    export."""
     root = logging.getLogger(); level = root.level
     with warnings.catch_warnings():
         warnings.simplefilter('ignore'); root.setLevel(logging.ERROR)
@@ -61,22 +72,30 @@ def _quiet():
         finally: root.setLevel(level)
 
 def example_input(cfg: Config, batch: int = 2, wave: bool = False) -> torch.Tensor:
-    """A random model input [batch, 1, n_mels, win_frames], or [batch, window_samples(cfg)] audio when `wave` (batch 2, so
-    no exporter specialises the batch axis to 1)."""
+    """A random model input [batch, 1, n_mels, win_frames], or [batch, window_samples(cfg)] audio
+    when `wave` (batch 2, so no exporter specialises the batch axis to 1)."""
     g = torch.Generator().manual_seed(0)
     if wave: return 0.1 * torch.randn(batch, window_samples(cfg), generator=g)
-    return torch.randn(batch, 1, cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0), cfg.win_frames, generator=g)
+    return torch.randn(
+        batch,
+        1,
+        cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0),
+        cfg.win_frames,
+        generator=g,
+    )
 
 @torch.inference_mode()
 def torch_outputs(fn, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    "Outputs [N, 2] of a torch model or callable for normalised windows `X` [N, n_mels, T] (or audio windows [N, samples])."
+    """Outputs [N, 2] of a torch model or callable for normalised windows `X` [N, n_mels, T] (or
+    audio windows [N, samples])."""
     X = torch.as_tensor(np.asarray(X, np.float32))
     add = (lambda x: x.unsqueeze(1)) if X.ndim == 3 else (lambda x: x)
     return batched(lambda s: fn(add(X[s])).float(), len(X), batch_size)
 
 # %% ../nbs/09_export.ipynb
 def to_torchscript(model: nn.Module, example: torch.Tensor) -> tuple[torch.jit.ScriptModule, str]:
-    "`torch.jit.script(model)`, falling back to `torch.jit.trace(model, example)`; returns (module, 'script' | 'trace')."
+    """`torch.jit.script(model)`, falling back to `torch.jit.trace(model, example)`; returns
+    (module, 'script' | 'trace')."""
     with _quiet():
         try: return torch.jit.script(model), 'script'
         except Exception: return torch.jit.trace(model, example), 'trace'
@@ -92,13 +111,19 @@ def load_torchscript(path) -> torch.jit.ScriptModule:
     if not path.is_file(): raise ExportError(f"{path}: TorchScript file does not exist")
     try:
         with _quiet(): return torch.jit.load(str(path), map_location='cpu').eval()
-    except Exception as e: raise ExportError(f"{path}: not a loadable TorchScript file ({str(e).splitlines()[0][:200]})") from None
+    except Exception as e:
+        raise ExportError(
+            f"{path}: not a loadable TorchScript file ({str(e).splitlines()[0][:200]})"
+        ) from None
 
 def export_program(model: nn.Module, example: torch.Tensor, path) -> Path:
     "Save a `torch.export` program (`.pt2`) of `model` with a dynamic batch axis."
     with _quiet():
-        ep = torch.export.export(model, (example,), dynamic_shapes=({0: torch.export.Dim('batch', min=1, max=4096)},))
-        buf = io.BytesIO(); torch.export.save(ep, buf)      # to a buffer: `save` wants a `.pt2` name, not our temp name
+        ep = torch.export.export(
+            model, (example,), dynamic_shapes=({0: torch.export.Dim('batch', min=1, max=4096)},)
+        )
+        # to a buffer: `save` wants a `.pt2` name, not our temp name
+        buf = io.BytesIO(); torch.export.save(ep, buf)
     with atomic_path(path) as tmp: tmp.write_bytes(buf.getvalue())
     return Path(path)
 
@@ -108,59 +133,99 @@ def load_program(path):
     if not path.is_file(): raise ExportError(f"{path}: exported program does not exist")
     try:
         with _quiet(): return torch.export.load(str(path)).module()
-    except Exception as e: raise ExportError(f"{path}: not a loadable torch.export program ({str(e).splitlines()[0][:200]})") from None
+    except Exception as e:
+        raise ExportError(
+            f"{path}: not a loadable torch.export program ({str(e).splitlines()[0][:200]})"
+        ) from None
 
 def save_state_dict(model: nn.Module, path) -> Path:
-    "`torch.save` of the model's state dict only (plain tensors), so it loads with `torch.load(..., weights_only=True)`."
+    """`torch.save` of the model's state dict only (plain tensors), so it loads with
+    `torch.load(..., weights_only=True)`."""
     sd = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     with atomic_path(path) as tmp: torch.save(sd, tmp)
     return Path(path)
 
 def load_student(path, cfg: Config) -> MobileViTStudent:
-    """A `MobileViTStudent` for `cfg` with the weights of `path` (a `.pth` state dict or a `model.safetensors`). A `.pth`
-    is read with `weights_only=True`, so nothing but tensors is ever unpickled; a missing, corrupt, unsafe or
-    mismatched file raises `CheckpointError`."""
+    """A `MobileViTStudent` for `cfg` with the weights of `path` (a `.pth` state dict or a
+    `model.safetensors`). A `.pth` is read with `weights_only=True`, so nothing but tensors is ever
+    unpickled; a missing, corrupt, unsafe or mismatched file raises `CheckpointError`."""
     from distilled_vit.train import load_weights, load_state_checked
     path = Path(path); model = create_student(cfg)
     if path.suffix == '.safetensors': return load_weights(model, path).eval()
-    if path.is_file() and path.stat().st_size == 0: raise CheckpointError(f"{path}: file is empty (0 bytes)")
+    if path.is_file() and path.stat().st_size == 0:
+        raise CheckpointError(f"{path}: file is empty (0 bytes)")
     sd = load_checkpoint(path)
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
         raise CheckpointError(f"{path}: not a state dict of tensors")
     return load_state_checked(model, sd, path).eval()
 
 # %% ../nbs/09_export.ipynb
-def export_onnx(model: nn.Module, example: torch.Tensor | tuple, path, opset: int = 17, input_name: str | tuple = INPUT_NAME) -> Path:
-    """Export `model` to one self-contained ONNX file (TorchScript-based exporter) with a dynamic batch axis; checked.
-    A model of several inputs takes a tuple of examples and a tuple of names."""
-    ex, names = (example, list(input_name)) if isinstance(example, tuple) else ((example,), [input_name])
+def export_onnx(
+    model: nn.Module,
+    example: torch.Tensor | tuple,
+    path,
+    opset: int = 17,
+    input_name: str | tuple = INPUT_NAME,
+) -> Path:
+    """Export `model` to one self-contained ONNX file (TorchScript-based exporter) with a dynamic
+    batch axis; checked. A model of several inputs takes a tuple of examples and a tuple of
+    names."""
+    ex, names = (
+        (example, list(input_name)) if isinstance(example, tuple) else ((example,), [input_name])
+    )
     with atomic_path(path) as tmp, _quiet():
-        torch.onnx.export(model, ex, str(tmp), dynamo=False, opset_version=opset, input_names=names, output_names=[_OUTPUT_NAME],
-                          dynamic_axes={**{n: {0: 'batch'} for n in names}, _OUTPUT_NAME: {0: 'batch'}})
+        torch.onnx.export(
+            model,
+            ex,
+            str(tmp),
+            dynamo=False,
+            opset_version=opset,
+            input_names=names,
+            output_names=[_OUTPUT_NAME],
+            dynamic_axes={**{n: {0: 'batch'} for n in names}, _OUTPUT_NAME: {0: 'batch'}},
+        )
         check_onnx(tmp)
     return Path(path)
 
 # %% ../nbs/09_export.ipynb
 def check_onnx(path) -> list:
-    "Validate an ONNX file: checker-clean, self-contained (no external data) and a dynamic batch axis; returns the input shape."
+    """Validate an ONNX file: checker-clean, self-contained (no external data) and a dynamic batch
+    axis; returns the input shape."""
     try: m = onnx.load(str(path), load_external_data=False); onnx.checker.check_model(m)
-    except Exception as e: raise ExportError(f"{path}: invalid ONNX model ({str(e).splitlines()[0][:200]})") from None
+    except Exception as e:
+        raise ExportError(f"{path}: invalid ONNX model ({str(e).splitlines()[0][:200]})") from None
     ext = [t.name for t in m.graph.initializer if t.data_location == onnx.TensorProto.EXTERNAL]
-    if ext: raise ExportError(f"{path}: weights stored outside the file ({ext[:3]}); export a self-contained model")
+    if ext:
+        raise ExportError(
+            f"{path}: weights stored outside the file ({ext[:3]}); export a self-contained model"
+        )
     dims = m.graph.input[0].type.tensor_type.shape.dim
     shape = [d.dim_param or d.dim_value for d in dims]
-    if not dims or not dims[0].dim_param: raise ExportError(f"{path}: the batch axis is not dynamic (input shape {shape})")
+    if not dims or not dims[0].dim_param:
+        raise ExportError(f"{path}: the batch axis is not dynamic (input shape {shape})")
     return shape
 
 def quantize_onnx(src, dst, keep_prefix: str | None = None) -> Path:
-    """ONNX Runtime dynamic INT8 quantisation of the `MatMul` weights, per output channel, with 7-bit weight range
-    (`reduce_range`: x86 CPUs without VNNI saturate 8-bit products, so those outputs would differ from every other
-    runtime's). Nodes whose name starts with `keep_prefix` stay fp32 (the waveform front end's mel projection)."""
+    """ONNX Runtime dynamic INT8 quantisation of the `MatMul` weights, per output channel, with
+    7-bit weight range (`reduce_range`: x86 CPUs without VNNI saturate 8-bit products, so those
+    outputs would differ from every other runtime's). Nodes whose name starts with `keep_prefix`
+    stay fp32 (the waveform front end's mel projection)."""
     from onnxruntime.quantization import quantize_dynamic, QuantType
-    keep = [n.name for n in onnx.load(str(src)).graph.node if n.name.startswith(keep_prefix)] if keep_prefix else []
+    keep = (
+        [n.name for n in onnx.load(str(src)).graph.node if n.name.startswith(keep_prefix)]
+        if keep_prefix
+        else []
+    )
     with atomic_path(dst) as tmp, _quiet():
-        quantize_dynamic(str(src), str(tmp), op_types_to_quantize=['MatMul'], per_channel=True, weight_type=QuantType.QInt8,
-                         nodes_to_exclude=keep, reduce_range=True)
+        quantize_dynamic(
+            str(src),
+            str(tmp),
+            op_types_to_quantize=['MatMul'],
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            nodes_to_exclude=keep,
+            reduce_range=True,
+        )
         check_onnx(tmp)
     return Path(dst)
 
@@ -171,36 +236,57 @@ def ort_session(path, threads: int = 0) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
 
 def ort_outputs(sess: ort.InferenceSession, X: np.ndarray, batch_size: int = 64) -> np.ndarray:
-    "Outputs [N, 2] of an ONNX Runtime session for normalised windows `X` [N, n_mels, T] (or audio windows [N, samples])."
+    """Outputs [N, 2] of an ONNX Runtime session for normalised windows `X` [N, n_mels, T] (or audio
+    windows [N, samples])."""
     X = np.asarray(X, np.float32)
-    if X.ndim == 3: X = X[:, None]                               # [N, n_mels, T] -> [N, 1, n_mels, T]
+    # [N, n_mels, T] -> [N, 1, n_mels, T]
+    if X.ndim == 3: X = X[:, None]
     name = sess.get_inputs()[0].name
     return batched(lambda s: sess.run(None, {name: X[s]})[0], len(X), batch_size)
 
-def ort_latency(sess: ort.InferenceSession, input_shape: tuple | list, cfg: Config, batches=LATENCY_BATCHES) -> dict:
-    "`latency_ms_b{B}` of an ONNX Runtime session on random input [B, *input_shape] (a list of shapes: one per input)."
-    shapes, rng = (input_shape if isinstance(input_shape, list) else [input_shape]), np.random.default_rng(0)
-    feed = lambda b: {i.name: rng.normal(size=(b, *s)).astype(np.float32) for i, s in zip(sess.get_inputs(), shapes)}
+def ort_latency(
+    sess: ort.InferenceSession, input_shape: tuple | list, cfg: Config, batches=LATENCY_BATCHES
+) -> dict:
+    """`latency_ms_b{B}` of an ONNX Runtime session on random input [B, *input_shape] (a list of
+    shapes: one per input)."""
+    shapes, rng = (
+        (input_shape if isinstance(input_shape, list) else [input_shape]),
+        np.random.default_rng(0),
+    )
+    feed = lambda b: {
+        i.name: rng.normal(size=(b, *s)).astype(np.float32)
+        for i, s in zip(sess.get_inputs(), shapes)
+    }
     return {f'latency_ms_b{b}': median_ms(lambda f: sess.run(None, f), feed(b), cfg.latency_repeats,
                                           warmup_calls(cfg.latency_repeats)) for b in batches}
 
 # %% ../nbs/09_export.ipynb
 def quantize_torch(model: nn.Module) -> nn.Module:
-    "PyTorch dynamic INT8 quantisation of every `nn.Linear` (int8 weights, activations quantised on the fly); `model` is untouched."
+    """PyTorch dynamic INT8 quantisation of every `nn.Linear` (int8 weights, activations quantised
+    on the fly); `model` is untouched."""
     with _quiet():
-        return torch.ao.quantization.quantize_dynamic(copy.deepcopy(model).cpu().eval(), {nn.Linear}, dtype=torch.qint8)
+        return torch.ao.quantization.quantize_dynamic(
+            copy.deepcopy(model).cpu().eval(), {nn.Linear}, dtype=torch.qint8
+        )
 
 # %% ../nbs/09_export.ipynb
 def executorch_missing() -> str:
     "Why ExecuTorch programs cannot be written here ('' when they can)."
     try:
         import executorch.exir, executorch.runtime                       # noqa: F401
-        from executorch.backends.xnnpack.partition.xnnpack_partitioner import XnnpackPartitioner   # noqa: F401
-        from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import XNNPACKQuantizer        # noqa: F401
-        from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e, convert_pt2e            # noqa: F401
+        from executorch.backends.xnnpack.partition.xnnpack_partitioner import (
+            XnnpackPartitioner,  # noqa: F401
+        )
+        from executorch.backends.xnnpack.quantizer.xnnpack_quantizer import (
+            XNNPACKQuantizer,  # noqa: F401
+        )
+        from torchao.quantization.pt2e.quantize_pt2e import prepare_pt2e, convert_pt2e  # noqa: F401
         return ''
     except Exception as e:
-        return f"executorch is not installed ({type(e).__name__}: {str(e)[:80]}); pip install -e '.[mobile]' to write .pte programs"
+        return (
+            f"executorch is not installed ({type(e).__name__}: {str(e)[:80]}); pip install -e "
+            "'.[mobile]' to write .pte programs"
+        )
 
 # %% ../nbs/09_export.ipynb
 def export_pte(model: nn.Module | dict, example: torch.Tensor | tuple | None, path,
@@ -234,13 +320,17 @@ def export_pte(model: nn.Module | dict, example: torch.Tensor | tuple | None, pa
     return Path(path)
 
 def _pte_job(job: tuple) -> Path:
-    """Worker (`parallel_map`, spawned: a forked child must not run torch): `export_pte(*job)` = (model, example, path,
-    quantize), on one thread; a failure comes back as one `ExportError` naming the program (any exception survives the trip)."""
+    """Worker (`parallel_map`, spawned: a forked child must not run torch): `export_pte(*job)` =
+    (model, example, path, quantize), on one thread; a failure comes back as one `ExportError`
+    naming the program (any exception survives the trip)."""
     model, example, path, quantize = job
     try:
         with torch_threads(1): return export_pte(model, example, path, quantize=quantize)
     except Exception as e:
-        raise ExportError(f"{path}: lowering to ExecuTorch failed ({type(e).__name__}: {(str(e).splitlines() or [''])[0][:200]})") from None
+        raise ExportError(
+            f"{path}: lowering to ExecuTorch failed ({type(e).__name__}: "
+            f"{(str(e).splitlines() or [''])[0][:200]})"
+        ) from None
 
 def load_pte(path, method: str = 'forward'):
     """The method `method` of an ExecuTorch program, run by ExecuTorch's runtime; `ExportError`
@@ -252,7 +342,11 @@ def load_pte(path, method: str = 'forward'):
         with _quiet():
             prog = Runtime.get().load_program(path)
             if method in prog.method_names: return prog.load_method(method)
-    except Exception as e: raise ExportError(f"{path}: not a loadable ExecuTorch program ({(str(e).splitlines() or [type(e).__name__])[0][:160]})") from None
+    except Exception as e:
+        raise ExportError(
+            f"{path}: not a loadable ExecuTorch program "
+            f"({(str(e).splitlines() or [type(e).__name__])[0][:160]})"
+        ) from None
     raise ExportError(f"{path}: no method {method!r} (has {', '.join(sorted(prog.method_names))})")
 
 # %% ../nbs/09_export.ipynb
@@ -271,7 +365,8 @@ def load_harmony_pte(path) -> tuple:
     return (lambda w: t.execute([w])[0]), (lambda f, g: r.execute([f, g])[0])
 
 # %% ../nbs/09_export.ipynb
-BUNDLE_VERSION = 2           # 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
+# 2: waveform-in models (`wave_fp32`, `wave_int8`) and their `wave_input` contract
+BUNDLE_VERSION = 2
 
 # %% ../nbs/09_export.ipynb
 def training_data(cfg: Config, data=None) -> dict:
@@ -297,66 +392,118 @@ def training_data(cfg: Config, data=None) -> dict:
 def write_bundle(cfg: Config, norm: Normalizer, out_dir, models: dict, default: str,
                  label_range: tuple[float, float] = (-1.0, 1.0), hnorm: Normalizer | None = None,
                  trained_on: dict | None = None, programs: dict | None = None) -> Path:
-    """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`; `label_range` is the scale
-    of the training labels on disk, to which `predict` maps the model's [-1, 1] outputs. With `student_harmony` the
-    bundle's `harmony.onnx` (`write_harmony_graph`, SHA-256 recorded here and checked by `predict`) gives the rows.
-    `trained_on` (`training_data`; default: from `cfg` alone) says what the model learnt from.
-    `programs`: the ExecuTorch programs written ({'wave_fp32' | 'wave_int8' | 'harmony': file}),
-    listed with their SHA-256 and, for `harmony.pte`, how an app runs it (`_executorch_section`)."""
+    """Write `frontend.json` describing the ONNX `models` ({variant: file name}) in `out_dir`;
+    `label_range` is the scale of the training labels on disk, to which `predict` maps the model's
+    [-1, 1] outputs. With `student_harmony` the bundle's `harmony.onnx` (`write_harmony_graph`,
+    SHA-256 recorded here and checked by `predict`) gives the rows. `trained_on` (`training_data`;
+    default: from `cfg` alone) says what the model learnt from. `programs`: the ExecuTorch programs
+    written ({'wave_fp32' | 'wave_int8' | 'harmony': file}), listed with their SHA-256 and, for
+    `harmony.pte`, how an app runs it (`_executorch_section`)."""
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
     harmony = _harmony_section(cfg, Path(out_dir), hnorm) if cfg.student_harmony else None
-    doc = dict(format=BUNDLE_FORMAT, version=BUNDLE_VERSION, preset=cfg.preset, dims=list(DIMS),
-               input=dict(name=INPUT_NAME, shape=['batch', 1, rows, cfg.win_frames],
-                          meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]' +
-                                  (', with the 16 normalised harmony rows below them' if harmony else '')),
-               wave_input=dict(name=WAVE_INPUT_NAME, shape=['batch', window_samples(cfg)], sample_rate=cfg.sample_rate,
-                               pad_front=cfg.n_fft // 2, hop_samples=cfg.hop_length * cfg.win_hop_frames,
-                               meaning=(f'mono float32 audio at {cfg.sample_rate} Hz: pad the clip with n_fft/2 = {cfg.n_fft // 2} '
-                                        f'zeros in front and zeros after its end; window w is samples [w*hop, w*hop + '
-                                        f'{window_samples(cfg)}) of that (any hop; the last window may be end-aligned, '
-                                        'see distilled_vit.audio.wave_windows). Models whose input has this shape compute '
-                                        'the log-mel front end and normalisation themselves.')),
-               output=dict(name=_OUTPUT_NAME, shape=['batch', len(DIMS)], range=[-1.0, 1.0]),
-               frontend={k: getattr(cfg, k) for k in FRONTEND_FIELDS},
-               log_mel=dict(power=2.0, ref=1.0, amin=1e-10, silence_db=SILENCE_DB, mono='mean of channels'),
-               normalisation=dict(mean=norm.mean.tolist(), std=norm.std.tolist()),
-               labels=dict(range=[float(label_range[0]), float(label_range[1])],
-                           meaning='predict maps the model output from [-1, 1] to this range (the training labels\' '
-                                   'scale on disk) and clips it there'),
-               models=dict(models), default_model=default, **(dict(harmony=harmony) if harmony else {}),
-               training_data=trained_on or training_data(cfg),
-               **(dict(executorch=_executorch_section(cfg, Path(out_dir), programs))
-                  if programs else {}))
-    # checked by predict (09a_predict.load_predictor): an edited front end (a sample rate, a statistic) or a
-    # replaced model is one line, not silently different predictions
-    doc['checksums'] = dict(frontend=frontend_sha256(json.loads(json.dumps(  # as predict reads it back
-                                {k: doc[k] for k in ('frontend', 'normalisation')}))),
-                            files={f: file_sha256(Path(out_dir) / f) for f in sorted(set(models.values()))})
+    doc = dict(
+        format=BUNDLE_FORMAT,
+        version=BUNDLE_VERSION,
+        preset=cfg.preset,
+        dims=list(DIMS),
+        input=dict(
+            name=INPUT_NAME,
+            shape=['batch', 1, rows, cfg.win_frames],
+            meaning='normalised log-mel dB windows [batch, 1, n_mels, frames]'
+            + (', with the 16 normalised harmony rows below them' if harmony else ''),
+        ),
+        wave_input=dict(
+            name=WAVE_INPUT_NAME,
+            shape=['batch', window_samples(cfg)],
+            sample_rate=cfg.sample_rate,
+            pad_front=cfg.n_fft // 2,
+            hop_samples=cfg.hop_length * cfg.win_hop_frames,
+            meaning=(
+                f'mono float32 audio at {cfg.sample_rate} Hz: pad the clip with n_fft/2 = '
+                f'{cfg.n_fft // 2} '
+                f'zeros in front and zeros after its end; window w is samples [w*hop, w*hop + '
+                f'{window_samples(cfg)}) of that (any hop; the last window may be end-aligned, '
+                'see distilled_vit.audio.wave_windows). Models whose input has this shape compute '
+                'the log-mel front end and normalisation themselves.'
+            ),
+        ),
+        output=dict(name=_OUTPUT_NAME, shape=['batch', len(DIMS)], range=[-1.0, 1.0]),
+        frontend={k: getattr(cfg, k) for k in FRONTEND_FIELDS},
+        log_mel=dict(
+            power=2.0, ref=1.0, amin=1e-10, silence_db=SILENCE_DB, mono='mean of channels'
+        ),
+        normalisation=dict(mean=norm.mean.tolist(), std=norm.std.tolist()),
+        labels=dict(
+            range=[float(label_range[0]), float(label_range[1])],
+            meaning='predict maps the model output from [-1, 1] to this range (the training '
+                'labels\' '
+            'scale on disk) and clips it there',
+        ),
+        models=dict(models),
+        default_model=default,
+        **(dict(harmony=harmony) if harmony else {}),
+        training_data=trained_on or training_data(cfg),
+        **(dict(executorch=_executorch_section(cfg, Path(out_dir), programs)) if programs else {}),
+    )
+    # checked by predict (09a_predict.load_predictor): an edited front end (a sample rate, a
+    # statistic) or a replaced model is one line, not silently different predictions
+    # as predict reads it back
+    doc['checksums'] = dict(
+        frontend=frontend_sha256(
+            json.loads(json.dumps({k: doc[k] for k in ('frontend', 'normalisation')}))
+        ),
+        files={f: file_sha256(Path(out_dir) / f) for f in sorted(set(models.values()))},
+    )
     return atomic_write_json(Path(out_dir) / FRONTEND_FILE, doc)
 
 def write_harmony_graph(cfg: Config, out_dir) -> Path:
-    """`harmony.onnx` in `out_dir`: the transcriber and the harmony rows of a clip in one graph (01b_harmony), not
-    normalised: windows are cut from them with zero padding and normalised after (`data.hnorm`), as in training."""
+    """`harmony.onnx` in `out_dir`: the transcriber and the harmony rows of a clip in one graph
+    (01b_harmony), not normalised: windows are cut from them with zero padding and normalised after
+    (`data.hnorm`), as in training."""
     g = harmony_graph(cfg.hop_length / cfg.sample_rate)
     with atomic_path(Path(out_dir) / _HARMONY_FILE) as t: t.write_bytes(g.SerializeToString())
     return Path(out_dir) / _HARMONY_FILE
 
 def _harmony_section(cfg: Config, out: Path, hnorm: Normalizer) -> dict:
-    "The bundle's `harmony` entry: the graph `write_harmony_graph` wrote (its SHA-256), its inputs, output and statistics."
-    from distilled_vit.harmony import NMP_SHA256, HARMONY_VERSION, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
+    """The bundle's `harmony` entry: the graph `write_harmony_graph` wrote (its SHA-256), its
+    inputs, output and statistics."""
+    from distilled_vit.harmony import NMP_SHA256, HARMONY_VERSION, HARMONY_GRAPH_INPUTS
+    from distilled_vit.harmony import HARMONY_GRAPH_OUTPUT
     (a, t), o = HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
-    return dict(rows=HARMONY_ROWS, version=HARMONY_VERSION, graph=_HARMONY_FILE,
-                sha256=file_sha256(out / _HARMONY_FILE),
-                transcriber=dict(name="basic-pitch 0.4.0 icassp_2022/nmp.onnx (Apache-2.0), inside the graph", sha256=NMP_SHA256),
-                graph_inputs={a: 'the whole clip, mono float32 at 22050 Hz (resampled from the model rate, soxr HQ)',
-                              t: f"int64 scalar: the clip's log-mel frame count, 1 + floor(samples at {cfg.sample_rate} Hz / {cfg.hop_length})"},
-                graph_output={o: '[16, frames] harmony rows (distilled_vit.harmony.harmony_features), not normalised; cut '
-                                 'windows from it at the frames where the audio or log-mel windows start, zeros past the end'},
-                input=dict(name=HARMONY_INPUT_NAME, shape=['batch', HARMONY_ROWS, cfg.win_frames],
-                           meaning="the audio-in models' second input: those windows as they are (the model normalises them)"),
-                normalisation=dict(mean=hnorm.mean.tolist(), std=hnorm.std.tolist(),
-                                   applied='inside the audio-in models; for the log-mel models normalise the windows with these '
-                                           'and put them below the normalised log-mel rows'))
+    return dict(
+        rows=HARMONY_ROWS,
+        version=HARMONY_VERSION,
+        graph=_HARMONY_FILE,
+        sha256=file_sha256(out / _HARMONY_FILE),
+        transcriber=dict(
+            name="basic-pitch 0.4.0 icassp_2022/nmp.onnx (Apache-2.0), inside the graph",
+            sha256=NMP_SHA256,
+        ),
+        graph_inputs={
+            a: 'the whole clip, mono float32 at 22050 Hz (resampled from the model rate, soxr HQ)',
+            t: f"int64 scalar: the clip's log-mel frame count, 1 + floor(samples at "
+                f"{cfg.sample_rate} Hz / {cfg.hop_length})",
+        },
+        graph_output={
+            o: '[16, frames] harmony rows (distilled_vit.harmony.harmony_features), not '
+                'normalised; cut '
+            'windows from it at the frames where the audio or log-mel windows start, zeros past '
+            'the end'
+        },
+        input=dict(
+            name=HARMONY_INPUT_NAME,
+            shape=['batch', HARMONY_ROWS, cfg.win_frames],
+            meaning="the audio-in models' second input: those windows as they are (the model "
+                "normalises them)",
+        ),
+        normalisation=dict(
+            mean=hnorm.mean.tolist(),
+            std=hnorm.std.tolist(),
+            applied='inside the audio-in models; for the log-mel models normalise the windows with '
+                'these '
+            'and put them below the normalised log-mel rows',
+        ),
+    )
 
 def _executorch_section(cfg: Config, out: Path, programs: dict) -> dict:
     "frontend.json's `executorch`: the `.pte` programs (SHA-256 each), how an app runs harmony.pte."
@@ -387,16 +534,22 @@ def _executorch_section(cfg: Config, out: Path, programs: dict) -> dict:
 
 # %% ../nbs/09_export.ipynb
 def wave_check_set(cfg: Config, data, split: str = 'test', harmony=None) -> tuple:
-    """The clips of `split` as the waveform-in model sees them and as the feature-in model sees them: audio windows
-    [N, window_samples], their log-mel windows [N, n_mels, win_frames] in dB (float32, from `log_mel` of the whole clip,
-    the same windows `load_dataset` cut), labels [N, 2], and whether each window comes from a clip shorter than one
-    window (there the two front ends differ after the clip's end by design: silence floor vs the last frames' tail).
-    With `harmony` (a `harmony.onnx` session) a fifth array: the same windows' harmony rows [N, 16, win_frames], not normalised."""
+    """The clips of `split` as the waveform-in model sees them and as the feature-in model sees
+    them: audio windows [N, window_samples], their log-mel windows [N, n_mels, win_frames] in dB
+    (float32, from `log_mel` of the whole clip, the same windows `load_dataset` cut), labels [N, 2],
+    and whether each window comes from a clip shorter than one window (there the two front ends
+    differ after the clip's end by design: silence floor vs the last frames' tail). With `harmony`
+    (a `harmony.onnx` session) a fifth array: the same windows' harmony rows [N, 16, win_frames],
+    not normalised."""
     W, M, Y, S, R = [], [], [], [], []
     for i, y in clip_audio(cfg, data, split):
         segs, _, short = wave_windows(y, cfg, cfg.win_hop_frames, cfg.max_windows)
-        W.append(segs); M.append(frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)[0])
-        Y.append(np.repeat(data.clips.loc[i, list(DIMS)].to_numpy(np.float32)[None], len(segs), 0)); S += [short] * len(segs)
+        W.append(segs)
+        M.append(
+            frame_windows(log_mel(y, cfg), cfg.win_frames, cfg.win_hop_frames, cfg.max_windows)[0]
+        )
+        Y.append(np.repeat(data.clips.loc[i, list(DIMS)].to_numpy(np.float32)[None], len(segs), 0))
+        S += [short] * len(segs)
         if harmony is not None:
             H = graph_rows(harmony, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)
             R.append(harmony_windows(H, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows))
@@ -408,9 +561,10 @@ _SIGINT_SEEN: list = []
 
 @contextlib.contextmanager
 def _interrupts_stop():
-    """Within the block, Ctrl-C is remembered as well as raised: one that lands in a callback that swallows exceptions
-    (torch.export's weakref finalisers print 'Exception ignored in WeakKeyDictionary...' and go on: issue 26 saw an
-    export run to exit 0 after Ctrl-C) is raised again by `_raise_if_interrupted` at the next artefact."""
+    """Within the block, Ctrl-C is remembered as well as raised: one that lands in a callback that
+    swallows exceptions (torch.export's weakref finalisers print 'Exception ignored in
+    WeakKeyDictionary...' and go on: issue 26 saw an export run to exit 0 after Ctrl-C) is raised
+    again by `_raise_if_interrupted` at the next artefact."""
     import signal, threading
     if threading.current_thread() is not threading.main_thread(): yield; return
     def on_sigint(sig, frame): _SIGINT_SEEN.append(sig); raise KeyboardInterrupt
@@ -422,61 +576,149 @@ def _raise_if_interrupted():
     "Raise the Ctrl-C that `_interrupts_stop` saw, if some callback swallowed it."
     if _SIGINT_SEEN: _SIGINT_SEEN.clear(); raise KeyboardInterrupt
 
-def export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True, model_name: str = 'student') -> dict:
-    """Write every artefact into `run/export/`, check each against the eager student on the test split; returns the `export`
-    section. `model_name` says which trained student this is ('student' = KD, 'student_nokd' when the gate chose it).
-    A Ctrl-C stops it, even one that a library callback swallowed (`_interrupts_stop`)."""
+def export_stage(
+    cfg: Config,
+    run: RunDir,
+    student: nn.Module,
+    data,
+    progress: bool = True,
+    model_name: str = 'student',
+) -> dict:
+    """Write every artefact into `run/export/`, check each against the eager student on the test
+    split; returns the `export` section. `model_name` says which trained student this is ('student'
+    = KD, 'student_nokd' when the gate chose it). A Ctrl-C stops it, even one that a library
+    callback swallowed (`_interrupts_stop`)."""
     with _interrupts_stop():
         res = _export_stage(cfg, run, student, data, progress, model_name)
         _raise_if_interrupted(); return res
 
-def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: bool = True, model_name: str = 'student') -> dict:
+def _export_stage(
+    cfg: Config,
+    run: RunDir,
+    student: nn.Module,
+    data,
+    progress: bool = True,
+    model_name: str = 'student',
+) -> dict:
     out = run.stage('export')
     model = copy.deepcopy(student).cpu().eval()
-    Xte, yte = data.teacher_arrays('test') if cfg.student_harmony else data.arrays('test')   # with the harmony rows when it hears them
-    if not len(Xte): raise DistilledViTError(f"{data.info.get('source', 'dataset')}: the test split is empty; nothing to check the export on")
+    # with the harmony rows when it hears them
+    Xte, yte = data.teacher_arrays('test') if cfg.student_harmony else data.arrays('test')
+    if not len(Xte):
+        raise DistilledViTError(
+            f"{data.info.get('source', 'dataset')}: the test split is empty; nothing to check the "
+            "export on"
+        )
     example, shape = example_input(cfg), (1,) + Xte.shape[1:]
     with torch_threads(cfg.num_threads): ref = torch_outputs(model, Xte)
     ref_m, arts = va_metrics(yte, ref), {}
     def record(name, path, fmt, pred, latency, against=(ref, yte, ref_m)):
-        _raise_if_interrupted()                          # a Ctrl-C swallowed while this artefact was made
+        # a Ctrl-C swallowed while this artefact was made
+        _raise_if_interrupted()
         r, y, rm = against
         m = va_metrics(y, pred); drop = {d: rm[f'ccc_{d}'] - m[f'ccc_{d}'] for d in DIMS}
-        arts[name] = dict(format=fmt, path=str(Path(path).relative_to(run.path)), size_mb=Path(path).stat().st_size / 2**20,
-                          **latency, max_abs_diff=float(np.abs(pred - r).max()), ccc_valence=m['ccc_valence'],
-                          ccc_arousal=m['ccc_arousal'], **{f'ccc_drop_{d}': v for d, v in drop.items()},
-                          ccc_drop=max(drop.values()))
-        if progress: print(f"export: {name:<14} {arts[name]['size_mb']:7.2f} MB  {arts[name]['latency_ms_b1']:6.2f} ms  "
-                           f"max |diff| {arts[name]['max_abs_diff']:.1e}  CCC drop {arts[name]['ccc_drop']:+.4f}", flush=True)
+        arts[name] = dict(
+            format=fmt,
+            path=str(Path(path).relative_to(run.path)),
+            size_mb=Path(path).stat().st_size / 2**20,
+            **latency,
+            max_abs_diff=float(np.abs(pred - r).max()),
+            ccc_valence=m['ccc_valence'],
+            ccc_arousal=m['ccc_arousal'],
+            **{f'ccc_drop_{d}': v for d, v in drop.items()},
+            ccc_drop=max(drop.values()),
+        )
+        if progress:
+            print(
+                f"export: {name:<14} {arts[name]['size_mb']:7.2f} MB  "
+                f"{arts[name]['latency_ms_b1']:6.2f} ms  "
+                f"max |diff| {arts[name]['max_abs_diff']:.1e}  CCC drop "
+                f"{arts[name]['ccc_drop']:+.4f}",
+                flush=True,
+            )
     def make(name, file, fmt, write, load, use, against=(ref, yte, ref_m)):
-        "One artefact: write it (-> its path, or (path, how TorchScript was made)), load it back, run it, record it."
+        """One artefact: write it (-> its path, or (path, how TorchScript was made)), load it back,
+        run it, record it."""
         p, how = (w if isinstance(w := write(out / file), tuple) else (w, ''))
         m = load(p); record(name, p, fmt.format(how=how), *use(m), against)
-    def scripted(m, path): s, how = to_torchscript(m, example); return save_torchscript(s, path), how
+    def scripted(m, path):
+        s, how = to_torchscript(m, example)
+        return save_torchscript(s, path), how
     session = lambda p: ort_session(p, cfg.num_threads)
     on_torch = lambda m: (torch_outputs(m, Xte), torch_latency(m, shape, cfg))
     on_ort = lambda batch: lambda s: (ort_outputs(s, Xte, batch), ort_latency(s, shape, cfg))
-    feature_in = (   # name, file, format, write(path), load(path), use(loaded) -> (outputs, latency); the .pth: the eager reference
-        ('state_dict', 'mobile_vit_student.pth', 'state dict (.pth, eager fp32)', lambda p: save_state_dict(model, p),
-         lambda p: load_student(p, cfg), on_torch),
-        ('torchscript', 'student_torchscript.pt', 'TorchScript ({how}; legacy, deprecated upstream)', lambda p: scripted(model, p),
-         load_torchscript, on_torch),
-        ('torch_export', 'student.pt2', 'torch.export program (.pt2)', lambda p: export_program(model, example, p), load_program, on_torch),
-        ('torch_int8', 'student_int8_torchscript.pt', 'PyTorch dynamic INT8 (Linear, TorchScript {how}; legacy)',
-         lambda p: scripted(quantize_torch(model), p), load_torchscript, on_torch),
-        ('onnx_fp32', 'student.onnx', f'ONNX fp32 (opset {cfg.onnx_opset})', lambda p: export_onnx(model, example, p, cfg.onnx_opset),
-         session, on_ort(64)),
-        ('onnx_int8', 'student_int8.onnx', 'ONNX Runtime dynamic INT8 (MatMul, per channel)',
-         lambda p: quantize_onnx(out / 'student.onnx', p), session, on_ort(1)))
+    # name, file, format, write(path), load(path), use(loaded) -> (outputs, latency); the .pth: the
+    # eager reference
+    feature_in = (
+        (
+            'state_dict',
+            'mobile_vit_student.pth',
+            'state dict (.pth, eager fp32)',
+            lambda p: save_state_dict(model, p),
+            lambda p: load_student(p, cfg),
+            on_torch,
+        ),
+        (
+            'torchscript',
+            'student_torchscript.pt',
+            'TorchScript ({how}; legacy, deprecated upstream)',
+            lambda p: scripted(model, p),
+            load_torchscript,
+            on_torch,
+        ),
+        (
+            'torch_export',
+            'student.pt2',
+            'torch.export program (.pt2)',
+            lambda p: export_program(model, example, p),
+            load_program,
+            on_torch,
+        ),
+        (
+            'torch_int8',
+            'student_int8_torchscript.pt',
+            'PyTorch dynamic INT8 (Linear, TorchScript {how}; legacy)',
+            lambda p: scripted(quantize_torch(model), p),
+            load_torchscript,
+            on_torch,
+        ),
+        (
+            'onnx_fp32',
+            'student.onnx',
+            f'ONNX fp32 (opset {cfg.onnx_opset})',
+            lambda p: export_onnx(model, example, p, cfg.onnx_opset),
+            session,
+            on_ort(64),
+        ),
+        (
+            'onnx_int8',
+            'student_int8.onnx',
+            'ONNX Runtime dynamic INT8 (MatMul, per channel)',
+            lambda p: quantize_onnx(out / 'student.onnx', p),
+            session,
+            on_ort(1),
+        ),
+    )
     with torch_threads(cfg.num_threads):
         for row in feature_in: make(*row)
-    # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager student on the same clips
-    if cfg.student_harmony:      # its second input: the same windows of harmony.onnx's rows (transcriber + rows, one graph)
+    # the waveform-in student (01a_wave), on the test clips' audio, against the feature-in eager
+    # student on the same clips
+    # its second input: the same windows of harmony.onnx's rows (transcriber + rows, one graph)
+    if cfg.student_harmony:
         hs = ort_session(write_harmony_graph(cfg, out), cfg.num_threads)
         A, M, yw, short, R = wave_check_set(cfg, data, harmony=hs)
-        wave, names = WaveHarmonyStudent(model, cfg, data.norm, data.hnorm).eval(), (WAVE_INPUT_NAME, HARMONY_INPUT_NAME)
-        feeds, feat = (lambda s: (A[s], R[s])), (lambda: np.concatenate([data.norm(M), data.hnorm(R)], 1))
-        wex, wshape = (example_input(cfg, wave=True), torch.zeros(2, HARMONY_ROWS, cfg.win_frames)), [(window_samples(cfg),), (HARMONY_ROWS, cfg.win_frames)]
+        wave, names = (
+            WaveHarmonyStudent(model, cfg, data.norm, data.hnorm).eval(),
+            (WAVE_INPUT_NAME, HARMONY_INPUT_NAME),
+        )
+        feeds, feat = (
+            (lambda s: (A[s], R[s])),
+            (lambda: np.concatenate([data.norm(M), data.hnorm(R)], 1)),
+        )
+        wex, wshape = (
+            (example_input(cfg, wave=True), torch.zeros(2, HARMONY_ROWS, cfg.win_frames)),
+            [(window_samples(cfg),), (HARMONY_ROWS, cfg.win_frames)],
+        )
     else:
         A, M, yw, short = wave_check_set(cfg, data)
         wave, names = WaveStudent(model, cfg, data.norm).eval(), (WAVE_INPUT_NAME,)
@@ -486,14 +728,38 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
         wref = torch_outputs(model, feat())
         weager = batched(lambda s: wave(*map(torch.from_numpy, feeds(s))).float(), len(A), 64)
         db = batched(lambda s: wave.frontend.log_mel(torch.from_numpy(A[s])), len(A), 64)
-    on_wave = lambda batch: lambda sess: (batched(lambda s: sess.run(None, dict(zip(names, feeds(s))))[0], len(A), batch),
-                                          ort_latency(sess, wshape, cfg))
+    on_wave = lambda batch: (
+        lambda sess: (
+            batched(lambda s: sess.run(None, dict(zip(names, feeds(s))))[0], len(A), batch),
+            ort_latency(sess, wshape, cfg),
+        )
+    )
     audio_in = (
-        ('onnx_wave_fp32', 'student_wave.onnx', f'ONNX fp32, audio in (opset {cfg.onnx_opset})', lambda p: export_onnx(
-            wave, wex if len(wex) > 1 else wex[0], p, cfg.onnx_opset, names if len(names) > 1 else names[0]), session, on_wave(64)),
-        ('onnx_wave_int8', 'student_wave_int8.onnx', 'ONNX Runtime dynamic INT8, audio in (front end fp32)',
-         lambda p: quantize_onnx(out / 'student_wave.onnx', p, keep_prefix='/frontend/'), session, on_wave(1)))
-    # exporters are checked against the eager audio-in student (same input); CCC drops against the feature-in student
+        (
+            'onnx_wave_fp32',
+            'student_wave.onnx',
+            f'ONNX fp32, audio in (opset {cfg.onnx_opset})',
+            lambda p: export_onnx(
+                wave,
+                wex if len(wex) > 1 else wex[0],
+                p,
+                cfg.onnx_opset,
+                names if len(names) > 1 else names[0],
+            ),
+            session,
+            on_wave(64),
+        ),
+        (
+            'onnx_wave_int8',
+            'student_wave_int8.onnx',
+            'ONNX Runtime dynamic INT8, audio in (front end fp32)',
+            lambda p: quantize_onnx(out / 'student_wave.onnx', p, keep_prefix='/frontend/'),
+            session,
+            on_wave(1),
+        ),
+    )
+    # exporters are checked against the eager audio-in student (same input); CCC drops against the
+    # feature-in student
     wagainst, full = (weager, yw, va_metrics(yw, wref)), ~short
     with torch_threads(cfg.num_threads):
         for row in audio_in: make(*row, against=wagainst)
@@ -516,7 +782,8 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
         # lowering is single-threaded Python (~35 s a student program, ~25 s harmony.pte): parallel
         parallel_map(_pte_job, jobs, min(len(jobs), worker_count(cfg.workers)), start='spawn')
         on_pte = lambda m: (pte_outputs(m, *feeds(slice(None))), pte_lat(m))
-        with torch_threads(cfg.num_threads):             # each program was written by its worker: the table's loop does the rest
+        # each program was written by its worker: the table's loop does the rest
+        with torch_threads(cfg.num_threads):
             for name, file, _, fmt in programs:
                 make(name, file, fmt, lambda p: p, load_pte, on_pte, wagainst)
             if cfg.student_harmony:      # the phone path, against what predict gives (ONNX bundle)
@@ -529,10 +796,14 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
                      lambda p: load_pte(out / 'student_wave.pte'),
                      lambda m: (pte_outputs(m, A, Rp), dict(latency_ms_b1=phone['ms_per_window'])),
                      (onnx_va, yw, wagainst[2]))
-    for k in ('torchscript', 'torch_export', 'onnx_fp32', 'onnx_wave_fp32') + (() if why_not else ('pte_wave_fp32',)):
+    for k in ('torchscript', 'torch_export', 'onnx_fp32', 'onnx_wave_fp32') + (
+        () if why_not else ('pte_wave_fp32',)
+    ):
         if not arts[k]['max_abs_diff'] <= PARITY_TOLERANCE:
-            raise ExportError(f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
-                              f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set")
+            raise ExportError(
+                f"{out / Path(arts[k]['path']).name}: outputs differ from the eager model by "
+                f"{arts[k]['max_abs_diff']:.2e} (> {PARITY_TOLERANCE:g}) on the test set"
+            )
     if 'pte_harmony' in arts and not arts['pte_harmony']['max_abs_diff'] <= PHONE_TOLERANCE:
         d = arts['pte_harmony']['max_abs_diff']
         raise ExportError(f"{out / _HARMONY_PTE}: the phone path (its rows into student_wave.pte) "
@@ -541,56 +812,115 @@ def _export_stage(cfg: Config, run: RunDir, student: nn.Module, data, progress: 
     int8_ok = arts['onnx_int8']['ccc_drop'] <= INT8_CCC_GOAL
     wave_int8_ok = arts['onnx_wave_int8']['ccc_drop'] <= INT8_CCC_GOAL
     default = 'wave_int8' if wave_int8_ok else 'wave_fp32'
-    models = dict(fp32='student.onnx', int8='student_int8.onnx', wave_fp32='student_wave.onnx', wave_int8='student_wave_int8.onnx')
+    models = dict(
+        fp32='student.onnx',
+        int8='student_int8.onnx',
+        wave_fp32='student_wave.onnx',
+        wave_int8='student_wave_int8.onnx',
+    )
     pte = {k: Path(arts[f'pte_{k}']['path']).name for k in ('wave_fp32', 'wave_int8', 'harmony')
            if f'pte_{k}' in arts}
     fpath = write_bundle(cfg, data.norm, out, models, default, source_label_range(cfg), data.hnorm,
                          training_data(cfg, data), pte)
     res = dict(
         model=model_name,
-        **(dict(harmony=_harmony_summary(cfg, out, hs, phone if 'pte_harmony' in arts else None))
-           if cfg.student_harmony else {}),
-        reference=dict(what='eager fp32 PyTorch student on the test split', windows=len(yte), ccc_valence=ref_m['ccc_valence'],
-                       ccc_arousal=ref_m['ccc_arousal'], **model_size(model)),
-        threads=cfg.num_threads or torch.get_num_threads(), load_1min=round(os.getloadavg()[0], 2), artefacts=arts,
-        bundle=dict(frontend=str(fpath.relative_to(run.path)), models={k: f'export/{v}' for k, v in models.items()},
-                    default_model=default),
-        wave=dict(what="the eager audio-in student against the feature-in student on the test clips' audio (librosa front "
-                       "end, float32 features), over windows of clips at least one window long", windows=len(A),
-                  short_clip_windows=int(short.sum()),
-                  frontend_max_abs_diff_db=float(np.abs(db - M)[full].max()) if full.any() else None,
-                  frontend_max_abs_diff_normalised=float(np.abs(data.norm(db) - data.norm(M))[full].max()) if full.any() else None,
-                  eager_max_abs_diff=float(np.abs(weager - wref)[full].max()) if full.any() else None,
-                  short_clip_eager_max_abs_diff=float(np.abs(weager - wref)[short].max()) if short.any() else None,
-                  float16_cache_max_abs_diff=float(np.abs(M.astype(np.float16).astype(np.float32) - M).max())),
-        executorch=dict(written=not why_not, reason=why_not or None,
-                        programs={k: arts[k]['path'] for k in ('pte_wave_fp32', 'pte_wave_int8',
-                                                                   'pte_harmony') if k in arts},
-                        input=dict(shape=[[1, *s] for s in wshape] if cfg.student_harmony else
-                                         [1, window_samples(cfg)], dtype='float32',
-                                   meaning='one audio window (bundle wave_input)' + (
-                                       ' and its harmony rows (bundle harmony.input; harmony.pte '
-                                       'makes them on a phone: frontend.json executorch.harmony)'
-                                       if cfg.student_harmony else '')),
-                        output=dict(shape=[1, len(DIMS)], meaning='valence, arousal in [-1, 1]')),
-        checks=dict(onnx_max_abs_diff=arts['onnx_fp32']['max_abs_diff'], parity_tolerance=PARITY_TOLERANCE,
-                    onnx_parity_ok=arts['onnx_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
-                    wave_max_abs_diff=arts['onnx_wave_fp32']['max_abs_diff'],
-                    wave_parity_ok=arts['onnx_wave_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
-                    onnx_int8_ccc_drop=arts['onnx_int8']['ccc_drop'], torch_int8_ccc_drop=arts['torch_int8']['ccc_drop'],
-                    wave_int8_ccc_drop=arts['onnx_wave_int8']['ccc_drop'],
-                    int8_ccc_goal=INT8_CCC_GOAL, onnx_int8_ok=int8_ok, wave_int8_ok=wave_int8_ok,
-                    torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL,
-                    **(dict(phone_max_abs_diff=arts['pte_harmony']['max_abs_diff'],
-                            phone_tolerance=PHONE_TOLERANCE,
-                            phone_parity_ok=arts['pte_harmony']['max_abs_diff'] <= PHONE_TOLERANCE,
-                            harmony_rows_max_abs_diff=phone['rows_max_abs_diff'])
-                       if 'pte_harmony' in arts else {})),
-        note="TorchScript and torch.ao.quantization are deprecated upstream (successors: torch.export -> ExecuTorch, "
-             "torchao); they are kept as legacy artefacts. student.pt2 is the torch.export program; student_wave*.onnx "
-             "take audio (the front end is inside the model), the bundle's default." + (
-                 " harmony.pte makes a harmony student's rows on a phone (the transcriber ported "
-                 "to torch, 01d_transcriber)" if 'pte_harmony' in arts else ''))
+        **(
+            dict(harmony=_harmony_summary(cfg, out, hs, phone if 'pte_harmony' in arts else None))
+            if cfg.student_harmony
+            else {}
+        ),
+        reference=dict(
+            what='eager fp32 PyTorch student on the test split',
+            windows=len(yte),
+            ccc_valence=ref_m['ccc_valence'],
+            ccc_arousal=ref_m['ccc_arousal'],
+            **model_size(model),
+        ),
+        threads=cfg.num_threads or torch.get_num_threads(),
+        load_1min=round(os.getloadavg()[0], 2),
+        artefacts=arts,
+        bundle=dict(
+            frontend=str(fpath.relative_to(run.path)),
+            models={k: f'export/{v}' for k, v in models.items()},
+            default_model=default,
+        ),
+        wave=dict(
+            what="the eager audio-in student against the feature-in student on the test clips' "
+                "audio (librosa front "
+            "end, float32 features), over windows of clips at least one window long",
+            windows=len(A),
+            short_clip_windows=int(short.sum()),
+            frontend_max_abs_diff_db=float(np.abs(db - M)[full].max()) if full.any() else None,
+            frontend_max_abs_diff_normalised=float(np.abs(data.norm(db) - data.norm(M))[full].max())
+            if full.any()
+            else None,
+            eager_max_abs_diff=float(np.abs(weager - wref)[full].max()) if full.any() else None,
+            short_clip_eager_max_abs_diff=float(np.abs(weager - wref)[short].max())
+            if short.any()
+            else None,
+            float16_cache_max_abs_diff=float(
+                np.abs(M.astype(np.float16).astype(np.float32) - M).max()
+            ),
+        ),
+        executorch=dict(
+            written=not why_not,
+            reason=why_not or None,
+            programs={
+                k: arts[k]['path']
+                for k in ('pte_wave_fp32', 'pte_wave_int8', 'pte_harmony')
+                if k in arts
+            },
+            input=dict(
+                shape=[[1, *s] for s in wshape]
+                if cfg.student_harmony
+                else [1, window_samples(cfg)],
+                dtype='float32',
+                meaning='one audio window (bundle wave_input)'
+                + (
+                    ' and its harmony rows (bundle harmony.input; harmony.pte '
+                    'makes them on a phone: frontend.json executorch.harmony)'
+                    if cfg.student_harmony
+                    else ''
+                ),
+            ),
+            output=dict(shape=[1, len(DIMS)], meaning='valence, arousal in [-1, 1]'),
+        ),
+        checks=dict(
+            onnx_max_abs_diff=arts['onnx_fp32']['max_abs_diff'],
+            parity_tolerance=PARITY_TOLERANCE,
+            onnx_parity_ok=arts['onnx_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
+            wave_max_abs_diff=arts['onnx_wave_fp32']['max_abs_diff'],
+            wave_parity_ok=arts['onnx_wave_fp32']['max_abs_diff'] <= PARITY_TOLERANCE,
+            onnx_int8_ccc_drop=arts['onnx_int8']['ccc_drop'],
+            torch_int8_ccc_drop=arts['torch_int8']['ccc_drop'],
+            wave_int8_ccc_drop=arts['onnx_wave_int8']['ccc_drop'],
+            int8_ccc_goal=INT8_CCC_GOAL,
+            onnx_int8_ok=int8_ok,
+            wave_int8_ok=wave_int8_ok,
+            torch_int8_ok=arts['torch_int8']['ccc_drop'] <= INT8_CCC_GOAL,
+            **(
+                dict(
+                    phone_max_abs_diff=arts['pte_harmony']['max_abs_diff'],
+                    phone_tolerance=PHONE_TOLERANCE,
+                    phone_parity_ok=arts['pte_harmony']['max_abs_diff'] <= PHONE_TOLERANCE,
+                    harmony_rows_max_abs_diff=phone['rows_max_abs_diff'],
+                )
+                if 'pte_harmony' in arts
+                else {}
+            ),
+        ),
+        note="TorchScript and torch.ao.quantization are deprecated upstream (successors: "
+            "torch.export -> ExecuTorch, "
+        "torchao); they are kept as legacy artefacts. student.pt2 is the torch.export program; "
+        "student_wave*.onnx "
+        "take audio (the front end is inside the model), the bundle's default."
+        + (
+            " harmony.pte makes a harmony student's rows on a phone (the transcriber ported "
+            "to torch, 01d_transcriber)"
+            if 'pte_harmony' in arts
+            else ''
+        ),
+    )
     res = json_ready(res)
     atomic_write_json(out / 'export.json', res)
     return res
@@ -600,12 +930,20 @@ def _harmony_summary(cfg: Config, out: Path, session, phone: dict | None = None)
     """export.json's `harmony`: the graph's file, size and time for 10 s of audio (the clip's rows,
     once per clip); with `phone` (`_phone_rows`), the same for harmony.pte, its rows' distance."""
     y = np.random.default_rng(0).normal(scale=0.1, size=10 * cfg.sample_rate).astype(np.float32)
-    t = median_ms(lambda y: graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length), y,
-                  min(cfg.latency_repeats, 5), warmup_calls(min(cfg.latency_repeats, 5)))
-    return dict(graph=f'export/{_HARMONY_FILE}', size_mb=(out / _HARMONY_FILE).stat().st_size / 2**20, ms_per_10s_clip=t,
-                what='transcriber + key-invariant rows of a whole clip, run once per clip before '
-                     'the windows',
-                **(dict(program=phone) if phone else {}))
+    t = median_ms(
+        lambda y: graph_rows(session, y, cfg.sample_rate, 1 + len(y) // cfg.hop_length),
+        y,
+        min(cfg.latency_repeats, 5),
+        warmup_calls(min(cfg.latency_repeats, 5)),
+    )
+    return dict(
+        graph=f'export/{_HARMONY_FILE}',
+        size_mb=(out / _HARMONY_FILE).stat().st_size / 2**20,
+        ms_per_10s_clip=t,
+        what='transcriber + key-invariant rows of a whole clip, run once per clip before '
+        'the windows',
+        **(dict(program=phone) if phone else {}),
+    )
 
 def _phone_rows(cfg: Config, data, program: Path, R: np.ndarray, progress: bool = False) -> tuple:
     """The test windows' harmony rows [N, 16, win_frames] as a phone makes them (`harmony.pte`'s
@@ -632,15 +970,26 @@ def _phone_rows(cfg: Config, data, program: Path, R: np.ndarray, progress: bool 
              "rows_max_abs_diff: against harmony.onnx's rows on the test windows")
 
 def run(ctx: StageContext) -> dict:
-    "The export stage: `export_stage` of the student the validation gate shipped (`ctx['evaluate']['kd_gate']`)."
+    """The export stage: `export_stage` of the student the validation gate shipped
+    (`ctx['evaluate']['kd_gate']`)."""
     shipped = (ctx['evaluate'].get('kd_gate') or {}).get('shipped', 'student')
-    return export_stage(ctx.cfg, ctx.run, ctx[shipped], ctx['data'], progress=ctx.progress, model_name=shipped)
+    return export_stage(
+        ctx.cfg, ctx.run, ctx[shipped], ctx['data'], progress=ctx.progress, model_name=shipped
+    )
 
 def load(ctx: StageContext) -> dict:
     "The export summary, from `export/export.json`."
     return json.loads((ctx.run.path / 'export' / 'export.json').read_text())
 
-STAGE = Stage('export', run, load, reads=('data', 'student', 'student_nokd', 'evaluate'),
-              keys=('export', 'evaluate.latency_repeats', 'common.num_threads'), finish=finish_run,   # then the report
-              command=('run', 'export'), about="Run the whole pipeline (data, GAN, pretraining, teacher, distillation + "
-              "no-KD baseline, evaluation, export) and print the summary; `export` is another name for it.")
+STAGE = Stage(
+    'export',
+    run,
+    load,
+    reads=('data', 'student', 'student_nokd', 'evaluate'),
+    # then the report
+    keys=('export', 'evaluate.latency_repeats', 'common.num_threads'),
+    finish=finish_run,
+    command=('run', 'export'),
+    about="Run the whole pipeline (data, GAN, pretraining, teacher, distillation + "
+    "no-KD baseline, evaluation, export) and print the summary; `export` is another name for it.",
+)

@@ -22,7 +22,8 @@ from .rundir import atomic_write_json, save_figure
 from .parallel import *
 from .audio import plot_spectrograms
 from .metrics import va_metrics
-from .train import fit, predict_windows, epoch_loop, NonFiniteLossError, CheckpointError, _batches
+from .train import fit, predict_windows, epoch_loop, NonFiniteLossError
+from .train import CheckpointError, _batches
 from .student import create_student
 
 # %% auto 0
@@ -30,24 +31,29 @@ __all__ = ['GANError', 'GANCollapseError', 'Generator', 'train_gan', 'generate_s
 
 # %% ../nbs/04_gan.ipynb
 class GANError(DistilledViTError):
-    "The GAN stage cannot be used as configured (e.g. a window size the architecture cannot produce)."
+    """The GAN stage cannot be used as configured (e.g. a window size the architecture cannot
+    produce)."""
 
 class GANCollapseError(GANError):
-    "The generator collapsed: its samples hardly vary any more; the message names the epoch and the variances."
+    """The generator collapsed: its samples hardly vary any more; the message names the epoch and
+    the variances."""
 
 # %% ../nbs/04_gan.ipynb
 def label_embedding(dim: int, sn: bool = False) -> nn.Sequential:
-    "MLP embedding of continuous (valence, arousal) [B, 2] -> [B, dim]; spectrally normalised when `sn` (for D)."
+    """MLP embedding of continuous (valence, arousal) [B, 2] -> [B, dim]; spectrally normalised when
+    `sn` (for D)."""
     wrap = spectral_norm if sn else (lambda m: m)
     return nn.Sequential(wrap(nn.Linear(2, dim)), nn.ReLU(), wrap(nn.Linear(dim, dim)))
 
 class ConditionalBatchNorm2d(nn.Module):
-    "BatchNorm without its own affine; gain and bias are predicted from a label embedding: x̂·(1 + γ(e)) + β(e)."
+    """BatchNorm without its own affine; gain and bias are predicted from a label embedding: x̂·(1 +
+    γ(e)) + β(e)."""
     def __init__(self, channels: int, emb_dim: int):
         super().__init__()
         self.bn = nn.BatchNorm2d(channels, affine=False)
         self.gain, self.bias = nn.Linear(emb_dim, channels), nn.Linear(emb_dim, channels)
-        for m in (self.gain, self.bias): nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)   # starts as plain BN
+        # starts as plain BN
+        for m in (self.gain, self.bias): nn.init.zeros_(m.weight); nn.init.zeros_(m.bias)
 
     def forward(self, x, e):
         return self.bn(x) * (1 + self.gain(e))[:, :, None, None] + self.bias(e)[:, :, None, None]
@@ -55,12 +61,15 @@ class ConditionalBatchNorm2d(nn.Module):
 # %% ../nbs/04_gan.ipynb
 def _check_shape(cfg: Config):
     if cfg.n_mels % 16 or cfg.win_frames % 16:
-        raise GANError(f"the GAN needs n_mels and win_frames divisible by 16 (four stride-2 stages); "
-                       f"got {cfg.n_mels}x{cfg.win_frames}")
+        raise GANError(
+            f"the GAN needs n_mels and win_frames divisible by 16 (four stride-2 stages); "
+            f"got {cfg.n_mels}x{cfg.win_frames}"
+        )
     if cfg.gan_width < 4: raise GANError(f"gan_width must be at least 4, got {cfg.gan_width}")
 
 class Generator(nn.Module):
-    """Conditional generator: noise z [B, z_dim] and labels y [B, 2] in [-1, 1] -> normalised windows [B, 1, n_mels, T].
+    """Conditional generator: noise z [B, z_dim] and labels y [B, 2] in [-1, 1] -> normalised
+    windows [B, 1, n_mels, T].
 
     Args:
         n_mels, win_frames: output size (each divisible by 16).
@@ -74,20 +83,26 @@ class Generator(nn.Module):
         self.embed = label_embedding(z_dim)
         self.fc = nn.Linear(2 * z_dim, self.ch[0] * self.h0 * self.w0)
         self.norm0 = ConditionalBatchNorm2d(self.ch[0], z_dim)
-        self.ups = nn.ModuleList([nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False) for a, b in zip(self.ch, self.ch[1:])])
+        self.ups = nn.ModuleList(
+            [nn.ConvTranspose2d(a, b, 4, 2, 1, bias=False) for a, b in zip(self.ch, self.ch[1:])]
+        )
         self.norms = nn.ModuleList([ConditionalBatchNorm2d(c, z_dim) for c in self.ch[1:]])
         self.out = nn.ConvTranspose2d(self.ch[-1], 1, 4, 2, 1)
 
     def forward(self, z, y):
         e = self.embed(y)                                                         # [B, 2] -> [B, e]
-        h = self.fc(torch.cat([z, e], 1)).view(len(z), self.ch[0], self.h0, self.w0)   # [B, 2e] -> [B, 4w, H/16, T/16]
+        # [B, 2e] -> [B, 4w, H/16, T/16]
+        h = self.fc(torch.cat([z, e], 1)).view(len(z), self.ch[0], self.h0, self.w0)
         h = F.relu(self.norm0(h, e))
-        for up, norm in zip(self.ups, self.norms): h = F.relu(norm(up(h), e))    # doubles H and T, halves channels
-        return self.out(h)                                                        # [B, w/2, H/2, T/2] -> [B, 1, H, T]
+        # doubles H and T, halves channels
+        for up, norm in zip(self.ups, self.norms): h = F.relu(norm(up(h), e))
+        # [B, w/2, H/2, T/2] -> [B, 1, H, T]
+        return self.out(h)
 
 # %% ../nbs/04_gan.ipynb
 class Discriminator(nn.Module):
-    """Projection discriminator with spectral norm: windows [B, 1, n_mels, T] and labels [B, 2] -> scores [B].
+    """Projection discriminator with spectral norm: windows [B, 1, n_mels, T] and labels [B, 2] ->
+    scores [B].
 
     Args:
         n_mels, win_frames: input size (each divisible by 16).
@@ -95,17 +110,23 @@ class Discriminator(nn.Module):
     def __init__(self, n_mels: int = 64, win_frames: int = 128, width: int = 16):
         super().__init__()
         ch = [1, max(2, width // 2), width, 2 * width, 4 * width]
-        self.convs = nn.ModuleList([spectral_norm(nn.Conv2d(a, b, 4, 2, 1)) for a, b in zip(ch, ch[1:])])
+        self.convs = nn.ModuleList(
+            [spectral_norm(nn.Conv2d(a, b, 4, 2, 1)) for a, b in zip(ch, ch[1:])]
+        )
         self.n_features = (ch[-1] + 1) * (n_mels // 16)             # + the minibatch-std channel
         self.linear = spectral_norm(nn.Linear(self.n_features, 1))
         self.embed = label_embedding(self.n_features, sn=True)
 
     def features(self, x):
         "φ(x): [B, 1, H, T] -> [B, (4w + 1) · H/16] (averaged over time, flattened over frequency)."
-        for conv in self.convs: x = F.leaky_relu(conv(x), 0.2)       # [B, C, H, T] -> [B, C', H/2, T/2]
-        sd = x.std(0, unbiased=False).mean() if len(x) > 1 else x.new_zeros(())   # minibatch std: the batch's diversity
-        x = torch.cat([x, sd.expand(len(x), 1, *x.shape[2:])], 1)     # [B, 4w, h, t] -> [B, 4w + 1, h, t]
-        return x.mean(-1).flatten(1)                                  # [B, 4w + 1, h, t] -> [B, (4w + 1)·h]
+        # [B, C, H, T] -> [B, C', H/2, T/2]
+        for conv in self.convs: x = F.leaky_relu(conv(x), 0.2)
+        # minibatch std: the batch's diversity
+        sd = x.std(0, unbiased=False).mean() if len(x) > 1 else x.new_zeros(())
+        # [B, 4w, h, t] -> [B, 4w + 1, h, t]
+        x = torch.cat([x, sd.expand(len(x), 1, *x.shape[2:])], 1)
+        # [B, 4w + 1, h, t] -> [B, (4w + 1)·h]
+        return x.mean(-1).flatten(1)
 
     def score(self, h, y):
         "Projection score ψ(φ) + <embed(y), φ> [B] from features `h` = φ(x)."
@@ -120,39 +141,63 @@ def create_gan(cfg: Config) -> tuple[Generator, Discriminator]:
             Discriminator(cfg.n_mels, cfg.win_frames, cfg.gan_width))
 
 # %% ../nbs/04_gan.ipynb
-def sample_labels(y_train: np.ndarray, n: int, rng: np.random.Generator, bandwidth=None) -> np.ndarray:
-    """`n` labels [n, 2] from a Gaussian KDE of `y_train` [N, 2] in [-1, 1]; `bandwidth` per dimension
-    (default Scott's rule, N^(-1/6) · std)."""
+def sample_labels(
+    y_train: np.ndarray, n: int, rng: np.random.Generator, bandwidth=None
+) -> np.ndarray:
+    """`n` labels [n, 2] from a Gaussian KDE of `y_train` [N, 2] in [-1, 1]; `bandwidth` per
+    dimension (default Scott's rule, N^(-1/6) · std)."""
     y_train = np.asarray(y_train, np.float64)
-    if len(y_train) < 2: raise GANError(f"need at least 2 training labels for a density estimate, got {len(y_train)}")
-    h = np.asarray(bandwidth if bandwidth is not None else len(y_train) ** (-1 / 6) * y_train.std(0), np.float64)
+    if len(y_train) < 2:
+        raise GANError(
+            f"need at least 2 training labels for a density estimate, got {len(y_train)}"
+        )
+    h = np.asarray(
+        bandwidth if bandwidth is not None else len(y_train) ** (-1 / 6) * y_train.std(0),
+        np.float64,
+    )
     y = y_train[rng.integers(len(y_train), size=n)] + rng.normal(size=(n, y_train.shape[1])) * h
-    y = np.where(y > 1, 2 - y, y); y = np.where(y < -1, -2 - y, y)            # reflect at the label range
+    # reflect at the label range
+    y = np.where(y > 1, 2 - y, y); y = np.where(y < -1, -2 - y, y)
     return np.clip(y, -1, 1).astype(np.float32)
 
 # %% ../nbs/04_gan.ipynb
 COLLAPSE_RATIO = 0.01          # synthetic / real across-batch variance below this = collapse
-_KEY_FIELDS = config_fields('gan', 'common.seed', exclude=('gan', 'n_synthetic', 'gan_epochs'))   # a resumed GAN may train longer
+# a resumed GAN may train longer
+_KEY_FIELDS = config_fields('gan', 'common.seed', exclude=('gan', 'n_synthetic', 'gan_epochs'))
 
 def _gan_key(cfg: Config, Xtr: torch.Tensor, ytr: torch.Tensor) -> str:
-    """What a checkpoint must agree on to be resumed: the GAN's config fields (everything but the number of epochs)
-    and the content of the windows and labels it trains on (whatever changed them: the data, the split, the front end)."""
+    """What a checkpoint must agree on to be resumed: the GAN's config fields (everything but the
+    number of epochs) and the content of the windows and labels it trains on (whatever changed them:
+    the data, the split, the front end)."""
     h = hashlib.sha256()
-    for t in (Xtr, ytr): a = t.numpy(); h.update(f'{a.dtype}{a.shape}'.encode()); h.update(np.ascontiguousarray(a).tobytes())
-    return json.dumps(dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, train=h.hexdigest()[:20]), sort_keys=True)
+    for t in (Xtr, ytr):
+        a = t.numpy()
+        h.update(f'{a.dtype}{a.shape}'.encode())
+        h.update(np.ascontiguousarray(a).tobytes())
+    return json.dumps(
+        dict({k: getattr(cfg, k) for k in _KEY_FIELDS}, train=h.hexdigest()[:20]), sort_keys=True
+    )
 
 def check_collapse(fake_var: float, real_var: float, epoch: int, ratio: float = COLLAPSE_RATIO):
-    "Raise `GANCollapseError` when the synthetic across-batch variance is below `ratio` × the real one."
+    """Raise `GANCollapseError` when the synthetic across-batch variance is below `ratio` × the real
+    one."""
     if not fake_var >= ratio * real_var:
         raise GANCollapseError(
-            f"GAN collapsed at epoch {epoch}: synthetic batch variance {fake_var:.2e} vs real {real_var:.2e} "
-            f"(ratio {fake_var / max(real_var, 1e-12):.4f} < {ratio}); the generator no longer varies its output. "
-            f"Try a lower gan_lr, another seed, a smaller gan_vicinity, or turn augmentation off (gan=False)")
+            f"GAN collapsed at epoch {epoch}: synthetic batch variance {fake_var:.2e} vs real "
+            f"{real_var:.2e} "
+            f"(ratio {fake_var / max(real_var, 1e-12):.4f} < {ratio}); the generator no longer "
+            "varies its output. "
+            f"Try a lower gan_lr, another seed, a smaller gan_vicinity, or turn augmentation off "
+            "(gan=False)"
+        )
 
 @torch.no_grad()
-def standing_statistics(G: Generator, y_train: np.ndarray, batch_size: int, n_batches: int = 16, seed: int = 0) -> Generator:
-    """Re-estimate G's BatchNorm statistics as plain averages over `n_batches` generated batches (labels from the KDE
-    of `y_train`), BigGAN's "standing statistics": eval-mode samples then match what G produced in training."""
+def standing_statistics(
+    G: Generator, y_train: np.ndarray, batch_size: int, n_batches: int = 16, seed: int = 0
+) -> Generator:
+    """Re-estimate G's BatchNorm statistics as plain averages over `n_batches` generated batches
+    (labels from the KDE of `y_train`), BigGAN's "standing statistics": eval-mode samples then match
+    what G produced in training."""
     bns = [m for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
     moms = [m.momentum for m in bns]
     for m in bns: m.reset_running_stats(); m.momentum = None            # cumulative average
@@ -165,22 +210,37 @@ def standing_statistics(G: Generator, y_train: np.ndarray, batch_size: int, n_ba
     return G.eval()
 
 def plot_gan_history(hist: pd.DataFrame, path=None):
-    "GAN loss curves (D and G hinge losses, mean D scores) and the synthetic/real variance ratio per epoch."
+    """GAN loss curves (D and G hinge losses, mean D scores) and the synthetic/real variance ratio
+    per epoch."""
     fig, (a, b) = plt.subplots(1, 2, figsize=(8, 2.8), dpi=80)
-    for c, lab in (('d_loss', 'D loss'), ('g_loss', 'G loss'), ('d_real', 'D(real)'), ('d_fake', 'D(fake)')):
+    for c, lab in (
+        ('d_loss', 'D loss'),
+        ('g_loss', 'G loss'),
+        ('d_real', 'D(real)'),
+        ('d_fake', 'D(fake)'),
+    ):
         a.plot(hist.epoch, hist[c], '.-', label=lab)
     a.set(xlabel='epoch', title='GAN losses and scores'); a.legend(fontsize=7)
-    b.plot(hist.epoch, hist.var_ratio, '.-'); b.axhline(COLLAPSE_RATIO, c='r', ls='--', lw=0.8, label='collapse')
-    b.set(xlabel='epoch', title='synthetic / real batch variance', yscale='log'); b.legend(fontsize=7)
+    b.plot(hist.epoch, hist.var_ratio, '.-')
+    b.axhline(COLLAPSE_RATIO, c='r', ls='--', lw=0.8, label='collapse')
+    b.set(xlabel='epoch', title='synthetic / real batch variance', yscale='log')
+    b.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
 
 # %% ../nbs/04_gan.ipynb
-def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: str | Path | None = None,
-              collapse_ratio: float = COLLAPSE_RATIO) -> Generator:
-    """Train the conditional GAN on the *training* windows of `data` for `cfg.gan_epochs`; returns the generator (eval
-    mode, CPU). Writes `checkpoint.pt` every epoch, then `generator.safetensors`, `history.csv` and
-    `curves.png` into `out_dir` (default `run.stage('gan')`); resumes from the checkpoint when present."""
+def train_gan(
+    cfg: Config,
+    run: RunDir,
+    data,
+    progress: bool = True,
+    out_dir: str | Path | None = None,
+    collapse_ratio: float = COLLAPSE_RATIO,
+) -> Generator:
+    """Train the conditional GAN on the *training* windows of `data` for `cfg.gan_epochs`; returns
+    the generator (eval mode, CPU). Writes `checkpoint.pt` every epoch, then
+    `generator.safetensors`, `history.csv` and `curves.png` into `out_dir` (default
+    `run.stage('gan')`); resumes from the checkpoint when present."""
     out = Path(out_dir) if out_dir else run.stage('gan'); out.mkdir(parents=True, exist_ok=True)
     seed_everything(cfg.seed, cfg.num_threads)
     device = get_device(cfg)
@@ -191,43 +251,78 @@ def train_gan(cfg: Config, run: RunDir, data, progress: bool = True, out_dir: st
     Xtr, ytr = torch.as_tensor(Xtr, dtype=torch.float32), torch.as_tensor(ytr, dtype=torch.float32)
     if len(Xtr) < 2: raise GANError(f"the GAN needs at least 2 training windows, got {len(Xtr)}")
     key, ck, bs = _gan_key(cfg, Xtr, ytr), out / 'checkpoint.pt', min(cfg.gan_batch, len(Xtr))
-    def state() -> dict: return dict(G=G.state_dict(), D=D.state_dict(), optG=optG.state_dict(), optD=optD.state_dict())
+    def state() -> dict:
+        return dict(
+            G=G.state_dict(), D=D.state_dict(), optG=optG.state_dict(), optD=optD.state_dict()
+        )
     def restore(st: dict):
-        try: G.load_state_dict(st['G']); D.load_state_dict(st['D']); optG.load_state_dict(st['optG']); optD.load_state_dict(st['optD'])
+        try:
+            G.load_state_dict(st['G'])
+            D.load_state_dict(st['D'])
+            optG.load_state_dict(st['optG'])
+            optD.load_state_dict(st['optD'])
         except (RuntimeError, ValueError, KeyError) as e:
-            raise CheckpointError(f"{ck}: GAN checkpoint does not fit this version's networks ({str(e).splitlines()[0][:150]}); "
-                                  f"remove it to start the GAN afresh") from None
+            raise CheckpointError(
+                f"{ck}: GAN checkpoint does not fit this version's networks "
+                f"({str(e).splitlines()[0][:150]}); "
+                f"remove it to start the GAN afresh"
+            ) from None
     def epoch_fn(epoch: int) -> dict:
         G.train(); D.train(); t0 = time.perf_counter()
-        noise = torch.Generator().manual_seed(int(np.random.default_rng([cfg.seed, epoch, 404]).integers(2**62)))
-        batches = [b for b in _batches(len(Xtr), bs, cfg.seed, epoch) if len(b) == bs]     # drop the ragged last batch
+        noise = torch.Generator().manual_seed(
+            int(np.random.default_rng([cfg.seed, epoch, 404]).integers(2**62))
+        )
+        # drop the ragged last batch
+        batches = [b for b in _batches(len(Xtr), bs, cfg.seed, epoch) if len(b) == bs]
         sums = dict(d_loss=0.0, g_loss=0.0, d_real=0.0, d_fake=0.0, fake_var=0.0, real_var=0.0)
-        for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not progress)):
+        for b, idx in enumerate(
+            tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not progress)
+        ):
             x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx]
-            y_star = (y + cfg.gan_vicinity * torch.randn(y.shape, generator=noise)).clamp(-1, 1).to(device)  # vicinal labels
+            # vicinal labels
+            y_star = (
+                (y + cfg.gan_vicinity * torch.randn(y.shape, generator=noise))
+                .clamp(-1, 1)
+                .to(device)
+            )
             z = torch.randn(len(idx), cfg.gan_z_dim, generator=noise).to(device)
             fake = G(z, y_star)
             d_real, d_fake = D(x, y_star), D(fake.detach(), y_star)
             loss_d = F.relu(1 - d_real).mean() + F.relu(1 + d_fake).mean()
             if not torch.isfinite(loss_d):
-                raise NonFiniteLossError(f"GAN: non-finite discriminator loss at epoch {epoch + 1}, batch {b + 1}; "
-                                         f"lower gan_lr or check the inputs for NaN/inf")
+                raise NonFiniteLossError(
+                    f"GAN: non-finite discriminator loss at epoch {epoch + 1}, batch {b + 1}; "
+                    f"lower gan_lr or check the inputs for NaN/inf"
+                )
             optD.zero_grad(set_to_none=True); loss_d.backward(); optD.step()
             loss_g = -D(fake, y_star).mean()
             if not torch.isfinite(loss_g):
-                raise NonFiniteLossError(f"GAN: non-finite generator loss at epoch {epoch + 1}, batch {b + 1}; lower gan_lr")
+                raise NonFiniteLossError(
+                    f"GAN: non-finite generator loss at epoch {epoch + 1}, batch {b + 1}; lower "
+                    "gan_lr"
+                )
             optG.zero_grad(set_to_none=True); loss_g.backward(); optG.step()
-            for k, v in (('d_loss', loss_d), ('g_loss', loss_g), ('d_real', d_real.mean()), ('d_fake', d_fake.mean()),
-                         ('fake_var', fake.detach().var(0).mean()), ('real_var', x.var(0).mean())):
+            for k, v in (
+                ('d_loss', loss_d),
+                ('g_loss', loss_g),
+                ('d_real', d_real.mean()),
+                ('d_fake', d_fake.mean()),
+                ('fake_var', fake.detach().var(0).mean()),
+                ('real_var', x.var(0).mean()),
+            ):
                 sums[k] += v.item()
         row = dict(epoch=epoch + 1, **{k: v / len(batches) for k, v in sums.items()})
         row['var_ratio'] = row['fake_var'] / max(row['real_var'], 1e-12)
         row['seconds'] = round(time.perf_counter() - t0, 2)
         check_collapse(row['fake_var'], row['real_var'], epoch + 1, collapse_ratio)
         return row
-    describe = lambda r: (f"D loss {r['d_loss']:.3f}, G loss {r['g_loss']:.3f}, D(real) {r['d_real']:+.2f}, "
-                          f"D(fake) {r['d_fake']:+.2f}, variance ratio {r['var_ratio']:.2f} ({r['seconds']:.0f}s)")
-    h = pd.DataFrame(epoch_loop('GAN', cfg.gan_epochs, ck, key, state, restore, epoch_fn, describe, progress))
+    describe = lambda r: (
+        f"D loss {r['d_loss']:.3f}, G loss {r['g_loss']:.3f}, D(real) {r['d_real']:+.2f}, "
+        f"D(fake) {r['d_fake']:+.2f}, variance ratio {r['var_ratio']:.2f} ({r['seconds']:.0f}s)"
+    )
+    h = pd.DataFrame(
+        epoch_loop('GAN', cfg.gan_epochs, ck, key, state, restore, epoch_fn, describe, progress)
+    )
     standing_statistics(G, ytr.numpy(), bs, seed=cfg.seed)
     with atomic_path(out / 'generator.safetensors') as tmp:
         save_model(G, str(tmp), metadata=dict(epochs=str(len(h)), key=key), force_contiguous=True)
@@ -242,61 +337,104 @@ def load_generator(path: str | Path, cfg: Config) -> Generator:
     if not path.is_file(): raise CheckpointError(f"{path}: generator weights do not exist")
     G, _ = create_gan(cfg)
     try: load_model(G, str(path))
-    except Exception as e: raise CheckpointError(f"{path}: does not fit the configured generator ({str(e).splitlines()[0][:200]})") from None
+    except Exception as e:
+        raise CheckpointError(
+            f"{path}: does not fit the configured generator ({str(e).splitlines()[0][:200]})"
+        ) from None
     return G.eval()
 
 # %% ../nbs/04_gan.ipynb
 @torch.no_grad()
 def generate_synthetic(generator: Generator, cfg: Config, data, n: int, seed: int,
                        batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
-    """`n` synthetic windows X [n, n_mels, win_frames] (float32, normalised like `data.arrays`) with labels y [n, 2]
-    drawn from a KDE of the training labels. Deterministic per `seed`, independent of `batch_size`."""
+    """`n` synthetic windows X [n, n_mels, win_frames] (float32, normalised like `data.arrays`) with
+    labels y [n, 2] drawn from a KDE of the training labels. Deterministic per `seed`, independent
+    of `batch_size`."""
     y = sample_labels(data.arrays('train')[1], n, np.random.default_rng([seed, 4242]))
     return generate_at(generator, y, seed, batch_size), y
 
 # %% ../nbs/04_gan.ipynb
 @torch.no_grad()
-def generate_at(generator: Generator, y: np.ndarray, seed: int, batch_size: int = 256) -> np.ndarray:
+def generate_at(
+    generator: Generator, y: np.ndarray, seed: int, batch_size: int = 256
+) -> np.ndarray:
     "Synthetic windows [n, n_mels, T] (float32) for given labels `y` [n, 2]; noise from `seed`."
     generator.eval()
     device = next(generator.parameters()).device
     y = torch.as_tensor(np.asarray(y, np.float32))
     z = torch.randn(len(y), generator.z_dim, generator=torch.Generator().manual_seed(seed))
-    return batched(lambda s: generator(z[s].to(device), y[s].to(device))[:, 0].float(), len(y), batch_size,
-                   empty=(0, generator.n_mels, generator.win_frames))
+    return batched(
+        lambda s: generator(z[s].to(device), y[s].to(device))[:, 0].float(),
+        len(y),
+        batch_size,
+        empty=(0, generator.n_mels, generator.win_frames),
+    )
 
 # %% ../nbs/04_gan.ipynb
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     """Fréchet distance between Gaussians fitted to feature sets `a` [N, D] and `b` [M, D]:
-    |μa − μb|² + tr(Σa + Σb − 2 (Σa^½ Σb Σa^½)^½) (symmetric, exact for rank-deficient covariances)."""
+    |μa − μb|² + tr(Σa + Σb − 2 (Σa^½ Σb Σa^½)^½) (symmetric, exact for rank-deficient
+    covariances)."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]: raise ValueError(f"frechet_distance: shapes {a.shape} and {b.shape}")
-    if len(a) < 2 or len(b) < 2: raise ValueError("frechet_distance: need at least 2 samples per set")
+    if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[1]:
+        raise ValueError(f"frechet_distance: shapes {a.shape} and {b.shape}")
+    if len(a) < 2 or len(b) < 2:
+        raise ValueError("frechet_distance: need at least 2 samples per set")
     ca, cb = np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     w, V = np.linalg.eigh(ca)
     sa = (V * np.sqrt(w.clip(0))) @ V.T                                    # Σa^½
     m = sa @ cb @ sa
-    cross = np.sqrt(np.linalg.eigvalsh((m + m.T) / 2).clip(0)).sum()        # tr (Σa^½ Σb Σa^½)^½ = tr (Σa Σb)^½
-    return float(max(0.0, ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(ca) + np.trace(cb) - 2 * cross))
+    # tr (Σa^½ Σb Σa^½)^½ = tr (Σa Σb)^½
+    cross = np.sqrt(np.linalg.eigvalsh((m + m.T) / 2).clip(0)).sum()
+    return float(
+        max(0.0, ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(ca) + np.trace(cb) - 2 * cross)
+    )
 
 @torch.no_grad()
 def embed(model: nn.Module, X, batch_size: int = 128) -> np.ndarray:
-    "Pooled features [N, D] (the input of the regression head) of a timm-style model for windows `X` [N, n_mels, T]."
+    """Pooled features [N, D] (the input of the regression head) of a timm-style model for windows
+    `X` [N, n_mels, T]."""
     was = model.training; model.eval()
     device = next(model.parameters()).device
     X = torch.as_tensor(np.asarray(X), dtype=torch.float32)
-    try: return batched(lambda s: model.forward_head(model.forward_features(X[s].unsqueeze(1).to(device)), pre_logits=True).float(),
-                        len(X), batch_size, empty=(0, model.num_features))
+    try:
+        return batched(
+            lambda s: model.forward_head(
+                model.forward_features(X[s].unsqueeze(1).to(device)), pre_logits=True
+            ).float(),
+            len(X),
+            batch_size,
+            empty=(0, model.num_features),
+        )
     finally: model.train(was)
 
 # %% ../nbs/04_gan.ipynb
-def train_reference(cfg: Config, train: tuple, val: tuple, out_dir: str | Path, name: str = 'reference',
-                    progress: bool = True, epochs: int | None = None) -> nn.Module:
-    "A `MobileViTStudent` trained on `train`=(X, y) with the shared loop (`epochs` default `cfg.kd_epochs`); eval mode, CPU."
+def train_reference(
+    cfg: Config,
+    train: tuple,
+    val: tuple,
+    out_dir: str | Path,
+    name: str = 'reference',
+    progress: bool = True,
+    epochs: int | None = None,
+) -> nn.Module:
+    """A `MobileViTStudent` trained on `train`=(X, y) with the shared loop (`epochs` default
+    `cfg.kd_epochs`); eval mode, CPU."""
     seed_everything(cfg.seed, cfg.num_threads)
     model = create_student(cfg)
-    fit(model, train, val, cfg, out_dir, epochs or cfg.kd_epochs, cfg.lr, name=name, progress=progress,
-        distributed=False)                              # under torchrun the GAN stage runs on rank 0 alone
+    fit(
+        model,
+        train,
+        val,
+        cfg,
+        out_dir,
+        epochs or cfg.kd_epochs,
+        cfg.lr,
+        name=name,
+        progress=progress,
+        # under torchrun the GAN stage runs on rank 0 alone
+        distributed=False,
+    )
     return model.cpu().eval()
 
 def _test_halves(data) -> tuple[np.ndarray, np.ndarray]:
@@ -308,65 +446,96 @@ def _test_halves(data) -> tuple[np.ndarray, np.ndarray]:
 
 def gan_metrics(cfg: Config, data, synthetic: tuple, out_dir: str | Path, progress: bool = True,
                 reference: nn.Module | None = None, epochs: int | None = None) -> dict:
-    """Label fidelity, Fréchet distances, TSTR and variance of `synthetic`=(X, y) against the real splits of `data`.
-    Trains the reference regressor into `out_dir/reference` (unless given) and the TSTR one into `out_dir/tstr`."""
+    """Label fidelity, Fréchet distances, TSTR and variance of `synthetic`=(X, y) against the real
+    splits of `data`. Trains the reference regressor into `out_dir/reference` (unless given) and the
+    TSTR one into `out_dir/tstr`."""
     out = Path(out_dir)
     Xs, ys = synthetic
     (Xtr, ytr), val, (Xte, yte) = data.arrays('train'), data.arrays('val'), data.arrays('test')
-    ref = reference if reference is not None else train_reference(cfg, (Xtr, ytr), val, out / 'reference', 'reference', progress, epochs)
+    ref = (
+        reference
+        if reference is not None
+        else train_reference(cfg, (Xtr, ytr), val, out / 'reference', 'reference', progress, epochs)
+    )
     m = dict(n_synthetic=len(Xs), n_train_real=len(Xtr))
     m['label_fidelity'] = va_metrics(ys, predict_windows(ref, Xs))
     m['reference_real_test'] = va_metrics(yte, predict_windows(ref, Xte))
     fs, fte, ftr = embed(ref, Xs), embed(ref, Xte), embed(ref, Xtr)
     ia, ib = _test_halves(data)
-    m['frechet'] = dict(synthetic_vs_real=frechet_distance(fte[ia], fs[: len(ib)]),
-                        real_vs_real=frechet_distance(fte[ia], fte[ib]),
-                        synthetic_vs_train=frechet_distance(ftr, fs), test_vs_train=frechet_distance(ftr, fte),
-                        n_per_set=[int(len(ia)), int(min(len(ib), len(fs)))])
-    m['frechet']['ratio'] = m['frechet']['synthetic_vs_real'] / max(m['frechet']['real_vs_real'], 1e-12)
+    m['frechet'] = dict(
+        synthetic_vs_real=frechet_distance(fte[ia], fs[: len(ib)]),
+        real_vs_real=frechet_distance(fte[ia], fte[ib]),
+        synthetic_vs_train=frechet_distance(ftr, fs),
+        test_vs_train=frechet_distance(ftr, fte),
+        n_per_set=[int(len(ia)), int(min(len(ib), len(fs)))],
+    )
+    m['frechet']['ratio'] = m['frechet']['synthetic_vs_real'] / max(
+        m['frechet']['real_vs_real'], 1e-12
+    )
     tstr = train_reference(cfg, (Xs, ys), val, out / 'tstr', 'tstr', progress, epochs)
     m['tstr_real_test'] = va_metrics(yte, predict_windows(tstr, Xte))
     m['variance'] = dict(synthetic=float(Xs.var(0).mean()), real=float(Xtr.var(0).mean()))
     m['variance']['ratio'] = m['variance']['synthetic'] / m['variance']['real']
-    m['labels'] = dict(real_mean=ytr.mean(0), synthetic_mean=ys.mean(0), real_std=ytr.std(0), synthetic_std=ys.std(0))
+    m['labels'] = dict(
+        real_mean=ytr.mean(0),
+        synthetic_mean=ys.mean(0),
+        real_std=ytr.std(0),
+        synthetic_std=ys.std(0),
+    )
     return m
 
 # %% ../nbs/04_gan.ipynb
 def plot_real_vs_synthetic(generator: Generator, data, seed: int = 0, n: int = 4, path=None):
-    "Real training windows (one per V/A quadrant, the most extreme) beside synthetic ones generated at their labels."
+    """Real training windows (one per V/A quadrant, the most extreme) beside synthetic ones
+    generated at their labels."""
     Xtr, ytr = data.arrays('train')
     targets = np.array([[1, 1], [-1, 1], [-1, -1], [1, -1]] * ((n + 3) // 4))[:n] * 0.7
     idx = [int(np.argmin(((ytr - t) ** 2).sum(1))) for t in targets]
     syn = generate_at(generator, ytr[idx], seed)
     mels, titles = [], []
     for k, i in enumerate(idx):
-        mels += [Xtr[i], syn[k]]; titles += [f'real  V {ytr[i, 0]:+.2f} A {ytr[i, 1]:+.2f}', 'synthetic, same label']
+        mels += [Xtr[i], syn[k]]
+        titles += [f'real  V {ytr[i, 0]:+.2f} A {ytr[i, 1]:+.2f}', 'synthetic, same label']
     return plot_spectrograms(mels, titles, ncols=4, path=path, vmin=-3, vmax=3)
 
 def plot_label_scatter(y_real: np.ndarray, y_syn: np.ndarray, path=None):
     "Synthetic labels over the real training labels in the valence/arousal plane."
     fig, ax = plt.subplots(figsize=(3.4, 3.2), dpi=80)
-    ax.scatter(y_real[:, 0], y_real[:, 1], s=6, c='grey', alpha=0.4, label=f'real train ({len(y_real)})')
+    ax.scatter(
+        y_real[:, 0], y_real[:, 1], s=6, c='grey', alpha=0.4, label=f'real train ({len(y_real)})'
+    )
     ax.scatter(y_syn[:, 0], y_syn[:, 1], s=6, c='C1', alpha=0.5, label=f'synthetic ({len(y_syn)})')
-    ax.set(xlabel='valence', ylabel='arousal', xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), title='labels')
+    ax.set(
+        xlabel='valence', ylabel='arousal', xlim=(-1.05, 1.05), ylim=(-1.05, 1.05), title='labels'
+    )
     ax.legend(fontsize=7, loc='lower left'); fig.tight_layout()
     return save_figure(fig, path)
 
 # %% ../nbs/04_gan.ipynb
-def gan_stage(cfg: Config, run: RunDir, data, progress: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
-    "Train/load the GAN, generate `cfg.n_synthetic` labelled windows and measure them; None when `cfg.gan` is off."
+def gan_stage(
+    cfg: Config, run: RunDir, data, progress: bool = True
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Train/load the GAN, generate `cfg.n_synthetic` labelled windows and measure them; None when
+    `cfg.gan` is off."""
     if not cfg.gan: return None
     out, t = run.stage('gan'), {}
     with Timer(t, 'train_seconds'): G = train_gan(cfg, run, data, progress)
-    with Timer(t, 'generate_seconds'): X, y = generate_synthetic(G, cfg, data, cfg.n_synthetic, cfg.seed)
+    with Timer(t, 'generate_seconds'):
+        X, y = generate_synthetic(G, cfg, data, cfg.n_synthetic, cfg.seed)
     with Timer(t, 'metrics_seconds'): m = gan_metrics(cfg, data, (X, y), out, progress)
     hist = pd.read_csv(out / 'history.csv')
-    m.update(t, train_seconds_all_epochs=float(hist.seconds.sum()), epochs=int(len(hist)),
-             seconds_per_epoch=float(hist.seconds.median()), final_var_ratio=float(hist.var_ratio.iloc[-1]))
+    m.update(
+        t,
+        train_seconds_all_epochs=float(hist.seconds.sum()),
+        epochs=int(len(hist)),
+        seconds_per_epoch=float(hist.seconds.median()),
+        final_var_ratio=float(hist.var_ratio.iloc[-1]),
+    )
     plt.close(plot_real_vs_synthetic(G, data, cfg.seed, path=out / 'samples.png'))
     plt.close(plot_label_scatter(data.arrays('train')[1], y, out / 'labels.png'))
     atomic_write_json(out / 'metrics.json', m)
-    with atomic_path(out / 'synthetic.npz') as tmp:        # what the later stages (and other ranks) read
+    # what the later stages (and other ranks) read
+    with atomic_path(out / 'synthetic.npz') as tmp:
         with open(tmp, 'wb') as f: np.savez(f, X=X, y=y)
     return X, y
 
@@ -378,7 +547,16 @@ def run(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
 def load(ctx: StageContext) -> tuple[np.ndarray, np.ndarray] | None:
     "The GAN stage's synthetic `(X, y)`, read back; None when augmentation is off."
     if not ctx.cfg.gan: return None
-    with np.load(ctx.run.path / 'gan' / 'synthetic.npz', allow_pickle=False) as z: return z['X'], z['y']
+    with np.load(ctx.run.path / 'gan' / 'synthetic.npz', allow_pickle=False) as z:
+        return z['X'], z['y']
 
-STAGE = Stage('gan', run, load, reads=('data',), keys=('gan', 'common.seed', 'optim.max_batches'), trained=True,
-              command=('train-gan',), about="Run the pipeline up to the conditional GAN stage.")
+STAGE = Stage(
+    'gan',
+    run,
+    load,
+    reads=('data',),
+    keys=('gan', 'common.seed', 'optim.max_batches'),
+    trained=True,
+    command=('train-gan',),
+    about="Run the pipeline up to the conditional GAN stage.",
+)

@@ -19,52 +19,74 @@ __all__ = ['HARMONY_ROWS', 'TranscriberError', 'transcriber_path', 'note_activat
 HARMONY_ROWS = 16
 
 # %% ../nbs/01b_harmony.ipynb
-HARMONY_VERSION = 1                                   # bump when the rows change: part of every cache key that holds them
-BP_RATE, _BP_WINDOW, BP_HOP = 22050, 43844, 256        # basic-pitch: sample rate, samples per model window, samples per frame
-BP_OVERLAP = 30 * BP_HOP                              # samples shared by consecutive windows (basic-pitch's own windowing)
-_BP_OUTPUT = 'StatefulPartitionedCall:1'               # note activations [windows, 172 frames, 88 keys] (':2' onsets, ':0' contours)
-NMP_SHA256 = '2c3c1d144bfa61ad236e92e169c13535c880469a12a047d4e73451f2c059a0ec'   # basic-pitch 0.4.0, icassp_2022/nmp.onnx
-KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])   # Krumhansl & Kessler (1982)
+# bump when the rows change: part of every cache key that holds them
+HARMONY_VERSION = 1
+# basic-pitch: sample rate, samples per model window, samples per frame
+BP_RATE, _BP_WINDOW, BP_HOP = 22050, 43844, 256
+# samples shared by consecutive windows (basic-pitch's own windowing)
+BP_OVERLAP = 30 * BP_HOP
+# note activations [windows, 172 frames, 88 keys] (':2' onsets, ':0' contours)
+_BP_OUTPUT = 'StatefulPartitionedCall:1'
+# basic-pitch 0.4.0, icassp_2022/nmp.onnx
+NMP_SHA256 = '2c3c1d144bfa61ad236e92e169c13535c880469a12a047d4e73451f2c059a0ec'
+# Krumhansl & Kessler (1982)
+KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
-FOLD = np.zeros((88, 12), np.float32); FOLD[np.arange(88), (np.arange(88) + 21) % 12] = 1   # piano key k (MIDI 21 + k) -> pitch class
+# piano key k (MIDI 21 + k) -> pitch class
+FOLD = np.zeros((88, 12), np.float32); FOLD[np.arange(88), (np.arange(88) + 21) % 12] = 1
 
 # %% ../nbs/01b_harmony.ipynb
 class TranscriberError(DistilledViTError):
     "basic-pitch's ONNX transcriber is missing or is not the file this code was measured with."
 
 # %% ../nbs/01b_harmony.ipynb
-_HINT = "install it with `pip install --no-deps basic-pitch==0.4.0` (the README's commands do), or --set harmony=false"
+_HINT = (
+    "install it with `pip install --no-deps basic-pitch==0.4.0` (the README's commands do), or "
+    "--set harmony=false"
+)
 
 def check_transcriber(path: str | Path) -> Path:
     "`path` when its SHA-256 is basic-pitch 0.4.0's `nmp.onnx`; else one-line `TranscriberError`."
     h = hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    if h != NMP_SHA256: raise TranscriberError(f"{path}: SHA-256 {h[:16]}… is not basic-pitch 0.4.0's nmp.onnx "
-                                               f"({NMP_SHA256[:16]}…): reinstall basic-pitch==0.4.0")
+    if h != NMP_SHA256:
+        raise TranscriberError(
+            f"{path}: SHA-256 {h[:16]}… is not basic-pitch 0.4.0's nmp.onnx "
+            f"({NMP_SHA256[:16]}…): reinstall basic-pitch==0.4.0"
+        )
     return Path(path)
 
 # %% ../nbs/01b_harmony.ipynb
 @functools.lru_cache(maxsize=None)
 def transcriber_path() -> Path:
-    "The installed `basic_pitch/saved_models/icassp_2022/nmp.onnx`, found through the package metadata (not imported) and checked."
+    """The installed `basic_pitch/saved_models/icassp_2022/nmp.onnx`, found through the package
+    metadata (not imported) and checked."""
     try: files = importlib.metadata.files('basic-pitch') or []
     except importlib.metadata.PackageNotFoundError:
-        raise TranscriberError(f"harmony=true needs basic-pitch's note transcriber, which is not installed: {_HINT}") from None
+        raise TranscriberError(
+            f"harmony=true needs basic-pitch's note transcriber, which is not installed: {_HINT}"
+        ) from None
     found = [f for f in files if f.name == 'nmp.onnx' and 'icassp_2022' in f.parts]
     p = Path(found[0].locate()) if found else None
-    if p is None or not p.is_file(): raise TranscriberError(f"basic-pitch is installed but its nmp.onnx is missing: {_HINT}")
+    if p is None or not p.is_file():
+        raise TranscriberError(f"basic-pitch is installed but its nmp.onnx is missing: {_HINT}")
     return check_transcriber(p)
 
 # %% ../nbs/01b_harmony.ipynb
 def transcriber_key() -> str:
-    "What every cache entry holding harmony rows is keyed by: the transcriber file's hash and `HARMONY_VERSION`."
+    """What every cache entry holding harmony rows is keyed by: the transcriber file's hash and
+    `HARMONY_VERSION`."""
     return f"{check_transcriber(transcriber_path()) and NMP_SHA256[:16]}-v{HARMONY_VERSION}"
 
 def transcriber_session(path: str | Path | None = None, threads: int = 1):
-    """An ONNX Runtime session of the transcriber at `path` (default: the installed one), its hash checked first;
-    one thread by default (the feature work runs one process per core). An exported bundle carries its own copy."""
+    """An ONNX Runtime session of the transcriber at `path` (default: the installed one), its hash
+    checked first; one thread by default (the feature work runs one process per core). An exported
+    bundle carries its own copy."""
     import onnxruntime as ort
     p = check_transcriber(path) if path is not None else transcriber_path()
-    o = ort.SessionOptions(); o.intra_op_num_threads = threads; o.inter_op_num_threads = 1; o.log_severity_level = 4
+    o = ort.SessionOptions()
+    o.intra_op_num_threads = threads
+    o.inter_op_num_threads = 1
+    o.log_severity_level = 4
     return ort.InferenceSession(str(p), o, providers=['CPUExecutionProvider'])
 
 @functools.lru_cache(maxsize=1)
@@ -72,10 +94,12 @@ def _session(): return transcriber_session()
 
 # %% ../nbs/01b_harmony.ipynb
 def note_activations(y: np.ndarray, sr: int, batch: int = 16, session=None) -> np.ndarray:
-    """basic-pitch's note activations [frames, 88] (in [0, 1]; 86.13 frames/s; column k is MIDI note 21 + k) of mono
-    audio `y` at `sr`; `session`: a `transcriber_session` (default: the installed transcriber's)."""
+    """basic-pitch's note activations [frames, 88] (in [0, 1]; 86.13 frames/s; column k is MIDI note
+    21 + k) of mono audio `y` at `sr`; `session`: a `transcriber_session` (default: the installed
+    transcriber's)."""
     y = np.asarray(y, np.float32)
-    if sr != BP_RATE: y = resample(y, sr, BP_RATE)      # librosa's soxr_hq resampling, without librosa
+    # librosa's soxr_hq resampling, without librosa
+    if sr != BP_RATE: y = resample(y, sr, BP_RATE)
     n_frames = int(round(len(y) / BP_HOP))
     y = np.concatenate([np.zeros(BP_OVERLAP // 2, np.float32), y])
     starts = list(range(0, max(1, len(y) - BP_OVERLAP), _BP_WINDOW - BP_OVERLAP))
@@ -83,14 +107,17 @@ def note_activations(y: np.ndarray, sr: int, batch: int = 16, session=None) -> n
     name, out = sess.get_inputs()[0].name, []
     for i in range(0, len(starts), batch):
         W = np.zeros((len(starts[i:i + batch]), _BP_WINDOW, 1), np.float32)
-        for j, s in enumerate(starts[i:i + batch]): seg = y[s:s + _BP_WINDOW]; W[j, :len(seg), 0] = seg
+        for j, s in enumerate(starts[i : i + batch]):
+            seg = y[s : s + _BP_WINDOW]
+            W[j, : len(seg), 0] = seg
         out.extend(r[half:-half] for r in sess.run([_BP_OUTPUT], {name: W})[0])
     return np.concatenate(out)[:n_frames].astype(np.float32)
 
 # %% ../nbs/01b_harmony.ipynb
 def estimate_key(profile: np.ndarray) -> tuple[int, float, float]:
-    """(tonic pitch class 0–11 with C = 0, best major correlation, best minor correlation) of a 12-bin pitch-class
-    `profile` against the 24 rotated Krumhansl–Kessler profiles; (0, 0, 0) for a flat profile (silence)."""
+    """(tonic pitch class 0–11 with C = 0, best major correlation, best minor correlation) of a
+    12-bin pitch-class `profile` against the 24 rotated Krumhansl–Kessler profiles; (0, 0, 0) for a
+    flat profile (silence)."""
     c = np.asarray(profile, np.float64)
     if c.std() < 1e-9: return 0, 0.0, 0.0
     maj = [np.corrcoef(np.roll(KK_MAJOR, k), c)[0, 1] for k in range(12)]
@@ -105,22 +132,31 @@ def harmony_rows(R: np.ndarray) -> np.ndarray:
     pc = R @ FOLD                                         # [F, 12] energy per pitch class
     tonic, ma, mi = estimate_key(pc.mean(0))
     one = np.ones(len(R), np.float32)
-    return np.concatenate([np.roll(pc, -tonic, 1).T, np.stack([one * (ma - mi), one * ma, one * mi, R.sum(1)])]).astype(np.float32)
+    return np.concatenate(
+        [np.roll(pc, -tonic, 1).T, np.stack([one * (ma - mi), one * ma, one * mi, R.sum(1)])]
+    ).astype(np.float32)
 
-def harmony_features(y: np.ndarray, fe: FrontEnd, n_frames: int | None = None, session=None) -> np.ndarray:
-    """Harmony rows [16, n_frames] of mono audio `y` at `fe.sample_rate` on the log-mel frame grid (`n_frames`: the
-    log-mel's frame count, by default librosa's centred count 1 + len(y) // hop_length)."""
+def harmony_features(
+    y: np.ndarray, fe: FrontEnd, n_frames: int | None = None, session=None
+) -> np.ndarray:
+    """Harmony rows [16, n_frames] of mono audio `y` at `fe.sample_rate` on the log-mel frame grid
+    (`n_frames`: the log-mel's frame count, by default librosa's centred count 1 + len(y) //
+    hop_length)."""
     if n_frames is None: n_frames = 1 + len(y) // fe.hop_length
     H = harmony_rows(note_activations(y, fe.sample_rate, session=session))
-    if H.shape[1] < 2: return np.zeros((HARMONY_ROWS, n_frames), np.float32)   # under two transcriber frames: nothing heard
+    # under two transcriber frames: nothing heard
+    if H.shape[1] < 2: return np.zeros((HARMONY_ROWS, n_frames), np.float32)
     tb = np.arange(H.shape[1]) * BP_HOP / BP_RATE
     tm = np.arange(n_frames) * fe.hop_length / fe.sample_rate
     return np.stack([np.interp(tm, tb, h) for h in H]).astype(np.float32)
 
 # %% ../nbs/01b_harmony.ipynb
 def harmony_windows(H: np.ndarray, win: int, hop: int, max_windows: int = 0) -> np.ndarray:
-    "Windows [W, 16, win] of `H` [16, T] at the frames `frame_windows` cuts the log-mel at; padding is 0 (no notes)."
-    out = np.zeros((len(st := window_starts(H.shape[1], win, hop, max_windows)), H.shape[0], win), np.float32)
+    """Windows [W, 16, win] of `H` [16, T] at the frames `frame_windows` cuts the log-mel at;
+    padding is 0 (no notes)."""
+    out = np.zeros(
+        (len(st := window_starts(H.shape[1], win, hop, max_windows)), H.shape[0], win), np.float32
+    )
     for k, s in enumerate(st): seg = H[:, s:s + win]; out[k, :, :seg.shape[1]] = seg
     return out
 
@@ -128,83 +164,180 @@ def harmony_windows(H: np.ndarray, win: int, hop: int, max_windows: int = 0) -> 
 HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT = ('audio_22050', 'n_frames'), 'harmony'
 
 def harmony_graph(hop_seconds: float, transcriber: str | Path | None = None) -> 'onnx.ModelProto':
-    """One ONNX model: a clip's mono audio at 22.05 kHz [samples] and the model grid's frame count (int64 scalar, frames
-    `hop_seconds` apart) → harmony rows [16, frames] equal to `harmony_features`."""
+    """One ONNX model: a clip's mono audio at 22.05 kHz [samples] and the model grid's frame count
+    (int64 scalar, frames `hop_seconds` apart) → harmony rows [16, frames] equal to
+    `harmony_features`."""
     import onnx
     from onnx import helper as oh, numpy_helper as nh, TensorProto as TP
-    bp = onnx.compose.add_prefix(onnx.load(str(check_transcriber(transcriber) if transcriber else transcriber_path())), 'bp/')
+    bp = onnx.compose.add_prefix(
+        onnx.load(str(check_transcriber(transcriber) if transcriber else transcriber_path())), 'bp/'
+    )
     inits, pre, post = [], [], []
     def k(a):                                             # a constant
         inits.append(nh.from_array(np.asarray(a), f'h/c{len(inits)}')); return inits[-1].name
     i64 = lambda *v: k(np.array(v, np.int64))
-    def op(kind, ins, out=None, at=post, **kw):           # a node, before (pre) or after (post) the transcriber
-        at.append(oh.make_node(kind, ins, [out or f'h/{kind}{len(pre) + len(post)}'], **kw)); return at[-1].output[0]
+    # a node, before (pre) or after (post) the transcriber
+    def op(kind, ins, out=None, at=post, **kw):
+        at.append(oh.make_node(kind, ins, [out or f'h/{kind}{len(pre) + len(post)}'], **kw))
+        return at[-1].output[0]
     audio, n_frames = HARMONY_GRAPH_INPUTS
-    # basic-pitch's framing (note_activations): OVERLAP/2 zeros in front, windows every WINDOW - OVERLAP samples
+    # basic-pitch's framing (note_activations): OVERLAP/2 zeros in front, windows every WINDOW -
+    # OVERLAP samples
     N = op('Shape', [audio], at=pre)
-    yp = op('Pad', [audio, i64(BP_OVERLAP // 2, _BP_WINDOW)], at=pre)                      # zeros in front and after the end
-    last = op('Max', [op('Sub', [op('Add', [N, i64(BP_OVERLAP // 2)], at=pre), i64(BP_OVERLAP)], at=pre), i64(1)], at=pre)
-    starts = op('Range', [k(np.int64(0)), op('Squeeze', [last], at=pre), k(np.int64(_BP_WINDOW - BP_OVERLAP))], at=pre)
-    # the transcriber runs on one window at a time (a Scan over the window starts, each sliced from the padded clip
-    # inside the loop), so memory does not grow with the clip's length
+    # zeros in front and after the end
+    yp = op('Pad', [audio, i64(BP_OVERLAP // 2, _BP_WINDOW)], at=pre)
+    last = op(
+        'Max',
+        [
+            op('Sub', [op('Add', [N, i64(BP_OVERLAP // 2)], at=pre), i64(BP_OVERLAP)], at=pre),
+            i64(1),
+        ],
+        at=pre,
+    )
+    starts = op(
+        'Range',
+        [k(np.int64(0)), op('Squeeze', [last], at=pre), k(np.int64(_BP_WINDOW - BP_OVERLAP))],
+        at=pre,
+    )
+    # the transcriber runs on one window at a time (a Scan over the window starts, each sliced from
+    # the padded clip inside the loop), so memory does not grow with the clip's length
     body = oh.make_graph(
-        [oh.make_node('Unsqueeze', ['start', 'h/axis0'], ['start1']),
-         oh.make_node('Add', ['start1', 'h/window'], ['stop1']),
-         oh.make_node('Slice', [yp, 'start1', 'stop1', 'h/axis0'], ['w']),
-         oh.make_node('Reshape', ['w', 'h/window_shape'], [bp.graph.input[0].name])] + list(bp.graph.node) +
-        [oh.make_node('Squeeze', ['bp/' + _BP_OUTPUT, 'h/axis0'], ['notes'])],
-        'transcriber_window', [oh.make_tensor_value_info('start', TP.INT64, [])],
-        [oh.make_tensor_value_info('notes', TP.FLOAT, [None, 88])])
-    for n, v in (('h/axis0', [0]), ('h/window', [_BP_WINDOW]), ('h/window_shape', [1, _BP_WINDOW, 1])):
+        [
+            oh.make_node('Unsqueeze', ['start', 'h/axis0'], ['start1']),
+            oh.make_node('Add', ['start1', 'h/window'], ['stop1']),
+            oh.make_node('Slice', [yp, 'start1', 'stop1', 'h/axis0'], ['w']),
+            oh.make_node('Reshape', ['w', 'h/window_shape'], [bp.graph.input[0].name]),
+        ]
+        + list(bp.graph.node)
+        + [oh.make_node('Squeeze', ['bp/' + _BP_OUTPUT, 'h/axis0'], ['notes'])],
+        'transcriber_window',
+        [oh.make_tensor_value_info('start', TP.INT64, [])],
+        [oh.make_tensor_value_info('notes', TP.FLOAT, [None, 88])],
+    )
+    for n, v in (
+        ('h/axis0', [0]),
+        ('h/window', [_BP_WINDOW]),
+        ('h/window_shape', [1, _BP_WINDOW, 1]),
+    ):
         inits.append(nh.from_array(np.array(v, np.int64), n))
     pre.append(oh.make_node('Scan', [starts], ['bp/' + _BP_OUTPUT], body=body, num_scan_inputs=1))
     # note activations R [F, 88]: each window's middle frames, cut at round(samples / HOP) frames
     half = BP_OVERLAP // BP_HOP // 2
-    R = op('Reshape', [op('Slice', ['bp/' + _BP_OUTPUT, i64(half), i64(-half), i64(1)]), i64(-1, 88)])
-    nb = op('Cast', [op('Round', [op('Div', [op('Cast', [N], to=TP.DOUBLE), k(np.array([BP_HOP], np.float64))])])], to=TP.INT64)
+    R = op(
+        'Reshape', [op('Slice', ['bp/' + _BP_OUTPUT, i64(half), i64(-half), i64(1)]), i64(-1, 88)]
+    )
+    nb = op(
+        'Cast',
+        [
+            op(
+                'Round',
+                [op('Div', [op('Cast', [N], to=TP.DOUBLE), k(np.array([BP_HOP], np.float64))])],
+            )
+        ],
+        to=TP.INT64,
+    )
     R = op('Slice', [R, i64(0), nb, i64(0)])
     F = op('Shape', [R], start=0, end=1)
-    # harmony_rows: pitch classes, the key of their mean profile (estimate_key, in float64), rolled to the tonic
+    # harmony_rows: pitch classes, the key of their mean profile (estimate_key, in float64), rolled
+    # to the tonic
     pc = op('MatMul', [R, k(FOLD)])
     prof = op('Cast', [op('ReduceMean', [pc], axes=[0], keepdims=0)], to=TP.DOUBLE)
     c = op('Sub', [prof, op('ReduceMean', [prof], axes=[0], keepdims=1)])
     size = op('Sqrt', [op('ReduceSum', [op('Mul', [c, c]), i64(0)], keepdims=1)])
-    P = np.stack([np.roll(KK_MAJOR, s) for s in range(12)] + [np.roll(KK_MINOR, s) for s in range(12)])
-    P = P - P.mean(1, keepdims=True); P /= np.sqrt((P ** 2).sum(1, keepdims=True))   # Pearson r = P @ c / |c|
-    flat = op('Less', [op('Div', [size, k(np.array([np.sqrt(12.0)]))]), k(np.array([1e-9]))])   # std < 1e-9: silence
-    r = op('Where', [flat, k(np.zeros(24)), op('Div', [op('MatMul', [k(P), c]), op('Max', [size, k(np.array([1e-300]))])])])
+    P = np.stack(
+        [np.roll(KK_MAJOR, s) for s in range(12)] + [np.roll(KK_MINOR, s) for s in range(12)]
+    )
+    # Pearson r = P @ c / |c|
+    P = P - P.mean(1, keepdims=True); P /= np.sqrt((P ** 2).sum(1, keepdims=True))
+    # std < 1e-9: silence
+    flat = op('Less', [op('Div', [size, k(np.array([np.sqrt(12.0)]))]), k(np.array([1e-9]))])
+    r = op(
+        'Where',
+        [
+            flat,
+            k(np.zeros(24)),
+            op('Div', [op('MatMul', [k(P), c]), op('Max', [size, k(np.array([1e-300]))])]),
+        ],
+    )
     maj, mnr = op('Slice', [r, i64(0), i64(12)]), op('Slice', [r, i64(12), i64(24)])
     ma, mi = op('ReduceMax', [maj], keepdims=1), op('ReduceMax', [mnr], keepdims=1)
-    tonic = op('Where', [op('GreaterOrEqual', [ma, mi]), op('ArgMax', [maj], keepdims=1), op('ArgMax', [mnr], keepdims=1)])
+    tonic = op(
+        'Where',
+        [
+            op('GreaterOrEqual', [ma, mi]),
+            op('ArgMax', [maj], keepdims=1),
+            op('ArgMax', [mnr], keepdims=1),
+        ],
+    )
     roll = op('Mod', [op('Add', [k(np.arange(12, dtype=np.int64)), tonic]), i64(12)])
-    rolled = op('Transpose', [op('Gather', [pc, roll], axis=1)], perm=[1, 0])                    # [12, F]
-    key = op('Cast', [op('Unsqueeze', [op('Concat', [op('Sub', [ma, mi]), ma, mi], axis=0), i64(1)])], to=TP.FLOAT)
-    ones = op('ConstantOfShape', [op('Concat', [i64(1), F], axis=0)], value=nh.from_array(np.ones(1, np.float32)))
+    # [12, F]
+    rolled = op('Transpose', [op('Gather', [pc, roll], axis=1)], perm=[1, 0])
+    key = op(
+        'Cast',
+        [op('Unsqueeze', [op('Concat', [op('Sub', [ma, mi]), ma, mi], axis=0), i64(1)])],
+        to=TP.FLOAT,
+    )
+    ones = op(
+        'ConstantOfShape',
+        [op('Concat', [i64(1), F], axis=0)],
+        value=nh.from_array(np.ones(1, np.float32)),
+    )
     act = op('Unsqueeze', [op('ReduceSum', [R, i64(1)], keepdims=0), i64(0)])
-    H = op('Concat', [rolled, op('Mul', [key, ones]), act], axis=0)                             # [16, F]
-    # np.interp onto the model grid (linear, clamped at both ends); fewer than two transcriber frames: zeros
-    H = op('Concat', [H, k(np.zeros((HARMONY_ROWS, 2), np.float32))], axis=1)                  # so F < 2 still gathers
+    # [16, F]
+    H = op('Concat', [rolled, op('Mul', [key, ones]), act], axis=0)
+    # np.interp onto the model grid (linear, clamped at both ends); fewer than two transcriber
+    # frames: zeros
+    # so F < 2 still gathers
+    H = op('Concat', [H, k(np.zeros((HARMONY_ROWS, 2), np.float32))], axis=1)
     T = op('Squeeze', [op('Reshape', [n_frames, i64(1)])])
     pos = op('Mul', [op('Cast', [op('Range', [k(np.int64(0)), T, k(np.int64(1))])], to=TP.DOUBLE),
                      k(np.array(hop_seconds * BP_RATE / BP_HOP))])
     top = op('Cast', [op('Sub', [op('Max', [F, i64(2)]), i64(2)])], to=TP.DOUBLE)
     i0 = op('Min', [op('Floor', [pos]), top])
-    w = op('Cast', [op('Clip', [op('Sub', [pos, i0]), k(np.float64(0)), k(np.float64(1))])], to=TP.FLOAT)
+    w = op(
+        'Cast',
+        [op('Clip', [op('Sub', [pos, i0]), k(np.float64(0)), k(np.float64(1))])],
+        to=TP.FLOAT,
+    )
     i0 = op('Cast', [i0], to=TP.INT64)
     a, b = op('Gather', [H, i0], axis=1), op('Gather', [H, op('Add', [i0, i64(1)])], axis=1)
-    out = op('Mul', [op('Add', [a, op('Mul', [op('Sub', [b, a]), w])]), op('Cast', [op('GreaterOrEqual', [F, i64(2)])], to=TP.FLOAT)])
+    out = op(
+        'Mul',
+        [
+            op('Add', [a, op('Mul', [op('Sub', [b, a]), w])]),
+            op('Cast', [op('GreaterOrEqual', [F, i64(2)])], to=TP.FLOAT),
+        ],
+    )
     op('Identity', [out], HARMONY_GRAPH_OUTPUT)
-    g = oh.make_graph(pre + post, 'distilled_vit_harmony',
-                      [oh.make_tensor_value_info(audio, TP.FLOAT, ['samples']), oh.make_tensor_value_info(n_frames, TP.INT64, [])],
-                      [oh.make_tensor_value_info(HARMONY_GRAPH_OUTPUT, TP.FLOAT, [HARMONY_ROWS, 'frames'])],
-                      list(bp.graph.initializer) + inits)
-    m = oh.make_model(g, opset_imports=list(bp.opset_import), producer_name='distilled_vit',
-                      doc_string=f'distilled_vit.harmony.harmony_graph v{HARMONY_VERSION}: basic-pitch 0.4.0 nmp.onnx + harmony rows')
+    g = oh.make_graph(
+        pre + post,
+        'distilled_vit_harmony',
+        [
+            oh.make_tensor_value_info(audio, TP.FLOAT, ['samples']),
+            oh.make_tensor_value_info(n_frames, TP.INT64, []),
+        ],
+        [oh.make_tensor_value_info(HARMONY_GRAPH_OUTPUT, TP.FLOAT, [HARMONY_ROWS, 'frames'])],
+        list(bp.graph.initializer) + inits,
+    )
+    m = oh.make_model(
+        g,
+        opset_imports=list(bp.opset_import),
+        producer_name='distilled_vit',
+        doc_string=f'distilled_vit.harmony.harmony_graph v{HARMONY_VERSION}: basic-pitch 0.4.0 '
+            'nmp.onnx + harmony rows',
+    )
     m.ir_version = bp.ir_version
     onnx.checker.check_model(m)
     return m
 
 def graph_rows(session, y: np.ndarray, sr: int, n_frames: int) -> np.ndarray:
-    "Rows [16, n_frames] of mono audio `y` at `sr` from an ONNX Runtime `session` of a `harmony_graph`."
-    y22 = resample(np.asarray(y, np.float32), sr, BP_RATE) if sr != BP_RATE else np.asarray(y, np.float32)
-    return session.run(None, {HARMONY_GRAPH_INPUTS[0]: y22, HARMONY_GRAPH_INPUTS[1]: np.array(n_frames, np.int64)})[0]
+    """Rows [16, n_frames] of mono audio `y` at `sr` from an ONNX Runtime `session` of a
+    `harmony_graph`."""
+    y22 = (
+        resample(np.asarray(y, np.float32), sr, BP_RATE)
+        if sr != BP_RATE
+        else np.asarray(y, np.float32)
+    )
+    return session.run(
+        None, {HARMONY_GRAPH_INPUTS[0]: y22, HARMONY_GRAPH_INPUTS[1]: np.array(n_frames, np.int64)}
+    )[0]

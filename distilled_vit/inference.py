@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import onnxruntime as ort
-from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS, get_config
+from .core import DistilledViTError, ConfigError, Config, DIMS, FRONTEND_FIELDS
+from .core import get_config
 from .rundir import PNG_MAGIC, atomic_path, check_user_output, save_figure, file_sha256
 from .rundir import AUDIO_SUFFIXES, audio_files
 from .parallel import batched
-from .audio import load_audio, log_mel, frame_windows, window_samples, window_starts, Normalizer, AudioError
+from .audio import load_audio, log_mel, frame_windows, window_samples, window_starts
+from .audio import Normalizer, AudioError
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
@@ -21,26 +23,33 @@ __all__ = ['ModelBundleError', 'Predictor', 'load_predictor', 'training_note', '
 
 # %% ../nbs/09a_predict.ipynb
 class ModelBundleError(DistilledViTError):
-    "An exported model that cannot be used (missing, corrupt, or not matching its `frontend.json`); names the file."
+    """An exported model that cannot be used (missing, corrupt, or not matching its
+    `frontend.json`); names the file."""
 
 # %% ../nbs/09a_predict.ipynb
-# written by the export stage (`09_export`), read here; defined here so that this module needs no torch
+# written by the export stage (`09_export`), read here; defined here so that this module needs no
+# torch
 BUNDLE_FORMAT, FRONTEND_FILE = 'distilled_vit-onnx-bundle', 'frontend.json'
 
 # %% ../nbs/09a_predict.ipynb
 @dataclass
 class Predictor:
-    "A loaded ONNX student with its front end: `cfg` holds the front-end settings, `norm` the normalisation statistics."
+    """A loaded ONNX student with its front end: `cfg` holds the front-end settings, `norm` the
+    normalisation statistics."""
     path: Path
     variant: str
     cfg: Config
     norm: Normalizer
     session: ort.InferenceSession
     frontend_file: Path
-    label_range: tuple[float, float] = (-1.0, 1.0)   # scale of the training labels; outputs are mapped and clipped to it
-    kind: str = 'mel'                                # 'wave': the model takes audio windows and computes its own front end
-    one_per_call: bool = False                       # dynamically quantised (INT8): run one window per call (09_export)
-    harmony: tuple | None = None                     # (harmony.onnx session, row statistics) of a student that hears harmony rows
+    # scale of the training labels; outputs are mapped and clipped to it
+    label_range: tuple[float, float] = (-1.0, 1.0)
+    # 'wave': the model takes audio windows and computes its own front end
+    kind: str = 'mel'
+    # dynamically quantised (INT8): run one window per call (09_export)
+    one_per_call: bool = False
+    # (harmony.onnx session, row statistics) of a student that hears harmony rows
+    harmony: tuple | None = None
     training_data: dict | None = None     # what the model learnt from (None: not recorded)
 
     def to_labels(self, va: np.ndarray) -> np.ndarray:
@@ -50,129 +59,220 @@ class Predictor:
 
 # %% ../nbs/09a_predict.ipynb
 def _inside(fe_path: Path, name: str, what: str) -> Path:
-    """`fe_path`'s folder / `name` when `name` is a file name there (no folder part once normalised: a link in the
-    folder is fine), else one line naming `fe_path`."""
+    """`fe_path`'s folder / `name` when `name` is a file name there (no folder part once normalised:
+    a link in the folder is fine), else one line naming `fe_path`."""
     n = os.path.normpath(name)
-    if Path(name).is_absolute() or n in ('.', '..') or Path(n).name != n:     # '../x.onnx', '/etc/x', 'sub/../../x'
-        raise ModelBundleError(f"{fe_path}: {what} {name!r} is outside the bundle folder; a bundle's files lie "
-                               f"beside its {FRONTEND_FILE}")
+    # '../x.onnx', '/etc/x', 'sub/../../x'
+    if Path(name).is_absolute() or n in ('.', '..') or Path(n).name != n:
+        raise ModelBundleError(
+            f"{fe_path}: {what} {name!r} is outside the bundle folder; a bundle's files lie "
+            f"beside its {FRONTEND_FILE}"
+        )
     return fe_path.parent / n
 
 def frontend_sha256(fe: dict) -> str:
-    """SHA-256 of a bundle description's `frontend` and `normalisation` entries (canonical JSON: sorted keys): what
-    turns audio into the model's input. Recorded at export (`checksums.frontend`) and checked by `load_predictor`."""
+    """SHA-256 of a bundle description's `frontend` and `normalisation` entries (canonical JSON:
+    sorted keys): what turns audio into the model's input. Recorded at export (`checksums.frontend`)
+    and checked by `load_predictor`."""
     doc = {k: fe.get(k) for k in ('frontend', 'normalisation')}
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 # %% ../nbs/09a_predict.ipynb
 def _check_sums(fe: dict, fe_path: Path, onnx_file: Path):
-    """The checksums export recorded in `frontend.json` (bundles from before them have none: not checked): the front
-    end and normalisation (`frontend_sha256`), and the model file's SHA-256 when `models` lists it."""
+    """The checksums export recorded in `frontend.json` (bundles from before them have none: not
+    checked): the front end and normalisation (`frontend_sha256`), and the model file's SHA-256 when
+    `models` lists it."""
     sums = fe.get('checksums')
     if sums is None: return
-    if not isinstance(sums, dict) or not isinstance(sums.get('frontend'), str) or not isinstance(sums.get('files'), dict):
-        raise ModelBundleError(f"{fe_path}: checksums must hold 'frontend' (SHA-256) and 'files' ({{file: SHA-256}})")
+    if (
+        not isinstance(sums, dict)
+        or not isinstance(sums.get('frontend'), str)
+        or not isinstance(sums.get('files'), dict)
+    ):
+        raise ModelBundleError(
+            f"{fe_path}: checksums must hold 'frontend' (SHA-256) and 'files' ({{file: SHA-256}})"
+        )
     if (got := frontend_sha256(fe)) != sums['frontend']:
-        raise ModelBundleError(f"{fe_path}: front-end settings or normalisation differ from those recorded at export "
-                               f"(SHA-256 {got[:16]}… vs {sums['frontend'][:16]}…): the file was edited; predictions "
-                               "would silently differ; export again")
+        raise ModelBundleError(
+            f"{fe_path}: front-end settings or normalisation differ from those recorded at export "
+            f"(SHA-256 {got[:16]}… vs {sums['frontend'][:16]}…): the file was edited; predictions "
+            "would silently differ; export again"
+        )
     listed = {os.path.normpath(v) for v in fe['models'].values()}
     want = sums['files'].get(onnx_file.name) if onnx_file.name in listed else None
     if want is not None and (got := file_sha256(onnx_file)) != want:
-        raise ModelBundleError(f"{onnx_file}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded "
-                               f"({str(want)[:16]}…); export again")
+        raise ModelBundleError(
+            f"{onnx_file}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded "
+            f"({str(want)[:16]}…); export again"
+        )
 
 def _read_frontend(path: Path) -> tuple[dict, Config, Normalizer]:
     "Parse and validate `frontend.json`."
     try: fe = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ModelBundleError(f"{path}: not a readable JSON model description ({str(e).splitlines()[0][:160]})") from None
+        raise ModelBundleError(
+            f"{path}: not a readable JSON model description ({str(e).splitlines()[0][:160]})"
+        ) from None
     if not isinstance(fe, dict) or fe.get('format') != BUNDLE_FORMAT:
-        raise ModelBundleError(f"{path}: not a distilled_vit export description (format {fe.get('format') if isinstance(fe, dict) else None!r})")
+        raise ModelBundleError(
+            f"{path}: not a distilled_vit export description (format "
+            f"{fe.get('format') if isinstance(fe, dict) else None!r})"
+        )
     missing = [k for k in ('frontend', 'normalisation', 'models', 'input') if k not in fe]
-    if isinstance(fe.get('frontend'), dict): fe['frontend'].setdefault('freq_scale', 'mel')   # bundles from before the option
+    # bundles from before the option
+    if isinstance(fe.get('frontend'), dict): fe['frontend'].setdefault('freq_scale', 'mel')
     missing += [f'frontend.{k}' for k in FRONTEND_FIELDS if k not in fe.get('frontend', {})]
     if missing: raise ModelBundleError(f"{path}: missing field(s) {', '.join(missing)}")
-    if not isinstance(fe['models'], dict) or not fe['models'] or not all(isinstance(v, str) for v in fe['models'].values()):
+    if (
+        not isinstance(fe['models'], dict)
+        or not fe['models']
+        or not all(isinstance(v, str) for v in fe['models'].values())
+    ):
         raise ModelBundleError(f"{path}: 'models' must map variants to ONNX file names")
     for v, name in fe['models'].items(): _inside(path, name, f'model file of variant {v!r}')
-    try: cfg = get_config('cpu', only_check=FRONTEND_FIELDS, **{k: fe['frontend'][k] for k in FRONTEND_FIELDS})
-    except ConfigError as e: raise ModelBundleError(f"{path}: bad front-end setting ({e})") from None
+    try:
+        cfg = get_config(
+            'cpu', only_check=FRONTEND_FIELDS, **{k: fe['frontend'][k] for k in FRONTEND_FIELDS}
+        )
+    except ConfigError as e:
+        raise ModelBundleError(f"{path}: bad front-end setting ({e})") from None
     try: mean, std = (np.asarray(fe['normalisation'][k], np.float32) for k in ('mean', 'std'))
-    except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{path}: normalisation must hold numeric lists 'mean' and 'std'") from None
-    if mean.shape != (cfg.n_mels,) or std.shape != (cfg.n_mels,) or not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all()):
-        raise ModelBundleError(f"{path}: normalisation statistics must be {cfg.n_mels} finite values each (std > 0), "
-                               f"got mean {mean.shape}, std {std.shape}")
-    lr = fe.get('labels', {}).get('range', [-1.0, 1.0]) if isinstance(fe.get('labels', {}), dict) else None
+    except (KeyError, TypeError, ValueError):
+        raise ModelBundleError(
+            f"{path}: normalisation must hold numeric lists 'mean' and 'std'"
+        ) from None
+    if (
+        mean.shape != (cfg.n_mels,)
+        or std.shape != (cfg.n_mels,)
+        or not (np.isfinite(mean).all() and np.isfinite(std).all() and (std > 0).all())
+    ):
+        raise ModelBundleError(
+            f"{path}: normalisation statistics must be {cfg.n_mels} finite values each (std > 0), "
+            f"got mean {mean.shape}, std {std.shape}"
+        )
+    lr = (
+        fe.get('labels', {}).get('range', [-1.0, 1.0])
+        if isinstance(fe.get('labels', {}), dict)
+        else None
+    )
     try: lo, hi = (float(v) for v in lr)
     except (TypeError, ValueError): lo = hi = float('nan')
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ModelBundleError(f"{path}: labels.range must be two finite numbers [low, high] with low < high, got {lr!r}")
+        raise ModelBundleError(
+            f"{path}: labels.range must be two finite numbers [low, high] with low < high, got "
+            f"{lr!r}"
+        )
     fe['labels'] = dict(fe.get('labels', {}), range=[lo, hi])
     return fe, cfg, Normalizer(mean, std)
 
 def load_predictor(model: str | Path, variant: str | None = None, threads: int = 0) -> Predictor:
-    """Load an exported student. `model` is an export folder (`RUN/export`), a run folder, or an `.onnx` file beside
-    its `frontend.json`; `variant` picks the file in a folder: 'wave_int8' | 'wave_fp32' (audio in) or 'int8' | 'fp32'
-    (log-mel in); default: the bundle's choice."""
+    """Load an exported student. `model` is an export folder (`RUN/export`), a run folder, or an
+    `.onnx` file beside its `frontend.json`; `variant` picks the file in a folder: 'wave_int8' |
+    'wave_fp32' (audio in) or 'int8' | 'fp32' (log-mel in); default: the bundle's choice."""
     p = Path(model)
     if not p.exists(): raise ModelBundleError(f"{p}: model folder or file does not exist")
     if p.name == FRONTEND_FILE: p = p.parent
     if p.is_dir():
         folder = next((d for d in (p, p / 'export') if (d / FRONTEND_FILE).is_file()), None)
-        if folder is None: raise ModelBundleError(f"{p}: no exported model here ({FRONTEND_FILE} not found in it or in "
-                                                  f"{p / 'export'}); run the export stage first")
+        if folder is None:
+            raise ModelBundleError(
+                f"{p}: no exported model here ({FRONTEND_FILE} not found in it or in "
+                f"{p / 'export'}); run the export stage first"
+            )
         onnx_file = None
     else: folder, onnx_file = p.parent, p
     if not (folder / FRONTEND_FILE).is_file():
-        raise ModelBundleError(f"{p}: no {FRONTEND_FILE} beside the model; keep the model in its export folder")
+        raise ModelBundleError(
+            f"{p}: no {FRONTEND_FILE} beside the model; keep the model in its export folder"
+        )
     fe, cfg, norm = _read_frontend(folder / FRONTEND_FILE)
     harmony = _read_harmony(folder, fe, threads) if 'harmony' in fe else None
     if onnx_file is None:
         variant = variant or fe.get('default_model', 'fp32')
         if variant not in fe['models']:
-            raise ModelBundleError(f"{folder / FRONTEND_FILE}: no model variant {variant!r} (has {', '.join(fe['models'])})")
-        onnx_file = _inside(folder / FRONTEND_FILE, fe['models'][variant], f'model file of variant {variant!r}')
-    else: variant = next((k for k, v in fe['models'].items() if v == onnx_file.name), variant or onnx_file.stem)
+            raise ModelBundleError(
+                f"{folder / FRONTEND_FILE}: no model variant {variant!r} (has "
+                f"{', '.join(fe['models'])})"
+            )
+        onnx_file = _inside(
+            folder / FRONTEND_FILE, fe['models'][variant], f'model file of variant {variant!r}'
+        )
+    else:
+        variant = next(
+            (k for k, v in fe['models'].items() if v == onnx_file.name), variant or onnx_file.stem
+        )
     if not onnx_file.is_file(): raise ModelBundleError(f"{onnx_file}: model file does not exist")
     so = ort.SessionOptions(); so.log_severity_level = 4
     if threads: so.intra_op_num_threads = threads
     try: sess = ort.InferenceSession(str(onnx_file), so, providers=['CPUExecutionProvider'])
     except Exception as e:
-        raise ModelBundleError(f"{onnx_file}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
+        raise ModelBundleError(
+            f"{onnx_file}: not a valid ONNX model ({str(e).splitlines()[0][:200]})"
+        ) from None
     ins, outs = sess.get_inputs(), sess.get_outputs()
     if len(ins) == 1 and ins[0].type != 'tensor(float)':
-        raise ModelBundleError(f"{onnx_file}: model input is {ins[0].type}, expected tensor(float) (float32, as the export "
-                               "stage writes); not a distilled_vit student")
-    want, samples = [1, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames], window_samples(cfg)
+        raise ModelBundleError(
+            f"{onnx_file}: model input is {ins[0].type}, expected tensor(float) (float32, as the "
+            "export "
+            "stage writes); not a distilled_vit student"
+        )
+    want, samples = (
+        [1, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames],
+        window_samples(cfg),
+    )
     got = ins[0].shape if len(ins) == 1 else [i.shape for i in ins]
-    rows_in = harmony is not None and len(ins) == 2 and list(ins[1].shape[1:]) == [HARMONY_ROWS, cfg.win_frames]
-    if (len(ins) == 1 or rows_in) and len(ins[0].shape) == 2:       # audio in: the front end is inside the model
+    rows_in = (
+        harmony is not None
+        and len(ins) == 2
+        and list(ins[1].shape[1:]) == [HARMONY_ROWS, cfg.win_frames]
+    )
+    # audio in: the front end is inside the model
+    if (len(ins) == 1 or rows_in) and len(ins[0].shape) == 2:
         kind = 'wave'
         if not isinstance(ins[0].shape[1], int):
-            raise ModelBundleError(f"{onnx_file}: model input has a dynamic window length ({ins[0].shape[1]!r}); a distilled_vit "
-                                   f"audio-in student takes fixed windows of {samples} samples ({FRONTEND_FILE})")
+            raise ModelBundleError(
+                f"{onnx_file}: model input has a dynamic window length ({ins[0].shape[1]!r}); a "
+                "distilled_vit "
+                f"audio-in student takes fixed windows of {samples} samples ({FRONTEND_FILE})"
+            )
         if ins[0].shape[1] != samples:
-            raise ModelBundleError(f"{onnx_file}: model takes audio windows of {ins[0].shape[1]} samples, but {FRONTEND_FILE} "
-                                   f"describes windows of {samples} samples ((win_frames - 1) * hop_length + n_fft); the model "
-                                   "and its front end come from different exports")
+            raise ModelBundleError(
+                f"{onnx_file}: model takes audio windows of {ins[0].shape[1]} samples, but "
+                f"{FRONTEND_FILE} "
+                f"describes windows of {samples} samples ((win_frames - 1) * hop_length + n_fft); "
+                "the model "
+                "and its front end come from different exports"
+            )
     elif len(ins) == 1 and len(ins[0].shape) == 4:
         kind = 'mel'
         if list(ins[0].shape[1:]) != want:
-            raise ModelBundleError(f"{onnx_file}: model expects input {got}, but {FRONTEND_FILE} describes windows of "
-                                   f"{cfg.n_mels} mel bins x {cfg.win_frames} frames (shape [batch, {', '.join(map(str, want))}]); "
-                                   "the model and its front end come from different exports")
+            raise ModelBundleError(
+                f"{onnx_file}: model expects input {got}, but {FRONTEND_FILE} describes windows of "
+                f"{cfg.n_mels} mel bins x {cfg.win_frames} frames (shape [batch, "
+                f"{', '.join(map(str, want))}]); "
+                "the model and its front end come from different exports"
+            )
     else:
-        raise ModelBundleError(f"{onnx_file}: model input {got} is neither audio windows [batch, {samples}] nor log-mel "
-                               f"windows [batch, {', '.join(map(str, want))}]; not a distilled_vit student")
+        raise ModelBundleError(
+            f"{onnx_file}: model input {got} is neither audio windows [batch, {samples}] nor "
+            "log-mel "
+            f"windows [batch, {', '.join(map(str, want))}]; not a distilled_vit student"
+        )
     if len(outs) != 1 or outs[0].shape[-1] != len(DIMS):
-        raise ModelBundleError(f"{onnx_file}: model outputs {[o.shape for o in outs]}, expected [batch, {len(DIMS)}] (valence, arousal)")
-    import onnx                                      # the graph says whether activations are quantised per call
+        raise ModelBundleError(
+            f"{onnx_file}: model outputs {[o.shape for o in outs]}, expected [batch, {len(DIMS)}] "
+            "(valence, arousal)"
+        )
+    # the graph says whether activations are quantised per call
+    import onnx
     dyn = any(n.op_type in ('DynamicQuantizeLinear', 'MatMulInteger', 'DynamicQuantizeMatMul')
               for n in onnx.load(str(onnx_file), load_external_data=False).graph.node)
     if harmony is not None and kind == 'wave' and not rows_in:
-        raise ModelBundleError(f"{onnx_file}: this bundle's student hears harmony rows, but the model takes audio only; the model and "
-                               f"its {FRONTEND_FILE} come from different exports")
+        raise ModelBundleError(
+            f"{onnx_file}: this bundle's student hears harmony rows, but the model takes audio "
+            "only; the model and "
+            f"its {FRONTEND_FILE} come from different exports"
+        )
     _check_sums(fe, folder / FRONTEND_FILE, onnx_file)   # last: a specific mismatch above says more
     td = fe.get('training_data')          # optional: bundles exported before the field still load
     td = td if isinstance(td, dict) and isinstance(td.get('kind'), str) else None
@@ -197,26 +297,52 @@ def training_note(pred: Predictor) -> str:
     return f"model: trained on {src} ({td['kind']}{n}, labels {lo:g}..{hi:g})"
 
 def _read_harmony(folder: Path, fe: dict, threads: int = 0) -> tuple:
-    """(ONNX Runtime session, row statistics) of the `harmony.onnx` of a bundle whose student hears the harmony rows
-    (01b_harmony: the transcriber and the rows of a clip in one graph), checked against the SHA-256 the bundle recorded."""
+    """(ONNX Runtime session, row statistics) of the `harmony.onnx` of a bundle whose student hears
+    the harmony rows (01b_harmony: the transcriber and the rows of a clip in one graph), checked
+    against the SHA-256 the bundle recorded."""
     from distilled_vit.harmony import HARMONY_ROWS, HARMONY_GRAPH_INPUTS, HARMONY_GRAPH_OUTPUT
     h = fe['harmony']
-    try: f, want = _inside(folder / FRONTEND_FILE, h['graph'], 'harmony graph'), str(h['sha256']); mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std'))
-    except (KeyError, TypeError, ValueError): raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony must name its graph, its SHA-256 and the "
-                                                                     "rows' normalisation (an export from before the graph; export again)") from None
+    try:
+        f, want = _inside(folder / FRONTEND_FILE, h['graph'], 'harmony graph'), str(h['sha256'])
+        mean, std = (np.asarray(h['normalisation'][k], np.float32) for k in ('mean', 'std'))
+    except (KeyError, TypeError, ValueError):
+        raise ModelBundleError(
+            f"{folder / FRONTEND_FILE}: harmony must name its graph, its SHA-256 and the "
+            "rows' normalisation (an export from before the graph; export again)"
+        ) from None
+    # NaN or 1e300 (inf in float32): NaN predictions
     if mean.shape != (HARMONY_ROWS,) or std.shape != (HARMONY_ROWS,) or not (std > 0).all() \
-            or not (np.isfinite(mean).all() and np.isfinite(std).all()):     # NaN or 1e300 (inf in float32): NaN predictions
-        raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} finite values each (std > 0)")
-    if h.get('rows') != HARMONY_ROWS: raise ModelBundleError(f"{folder / FRONTEND_FILE}: harmony rows {h.get('rows')!r}, this version reads {HARMONY_ROWS}")
-    if not f.is_file(): raise ModelBundleError(f"{f}: the bundle's harmony graph (note transcriber) is missing")
+            or not (np.isfinite(mean).all() and np.isfinite(std).all()):
+        raise ModelBundleError(
+            f"{folder / FRONTEND_FILE}: harmony normalisation must be {HARMONY_ROWS} finite values "
+            "each (std > 0)"
+        )
+    if h.get('rows') != HARMONY_ROWS:
+        raise ModelBundleError(
+            f"{folder / FRONTEND_FILE}: harmony rows {h.get('rows')!r}, this version reads "
+            f"{HARMONY_ROWS}"
+        )
+    if not f.is_file():
+        raise ModelBundleError(f"{f}: the bundle's harmony graph (note transcriber) is missing")
     got = file_sha256(f)
-    if got != want: raise ModelBundleError(f"{f}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded ({want[:16]}…); export again")
+    if got != want:
+        raise ModelBundleError(
+            f"{f}: SHA-256 {got[:16]}… differs from the one {FRONTEND_FILE} recorded "
+            f"({want[:16]}…); export again"
+        )
     so = ort.SessionOptions(); so.log_severity_level = 4
     if threads: so.intra_op_num_threads = threads
     try: s = ort.InferenceSession(str(f), so, providers=['CPUExecutionProvider'])
-    except Exception as e: raise ModelBundleError(f"{f}: not a valid ONNX model ({str(e).splitlines()[0][:200]})") from None
-    if [i.name for i in s.get_inputs()] != list(HARMONY_GRAPH_INPUTS) or [o.name for o in s.get_outputs()] != [HARMONY_GRAPH_OUTPUT]:
-        raise ModelBundleError(f"{f}: not a distilled_vit harmony graph (inputs {[i.name for i in s.get_inputs()]})")
+    except Exception as e:
+        raise ModelBundleError(
+            f"{f}: not a valid ONNX model ({str(e).splitlines()[0][:200]})"
+        ) from None
+    if [i.name for i in s.get_inputs()] != list(HARMONY_GRAPH_INPUTS) or [
+        o.name for o in s.get_outputs()
+    ] != [HARMONY_GRAPH_OUTPUT]:
+        raise ModelBundleError(
+            f"{f}: not a distilled_vit harmony graph (inputs {[i.name for i in s.get_inputs()]})"
+        )
     return s, Normalizer(mean, std)
 
 # %% ../nbs/09a_predict.ipynb
@@ -225,73 +351,110 @@ def hop_frames(hop_seconds: float | None, cfg: Config) -> int:
     if hop_seconds is None: return cfg.win_hop_frames
     try: h = float(hop_seconds)
     except (TypeError, ValueError): h = float('nan')
-    if not (np.isfinite(h) and h > 0): raise ConfigError(f"hop must be a positive number of seconds, got {hop_seconds!r}")
+    if not (np.isfinite(h) and h > 0):
+        raise ConfigError(f"hop must be a positive number of seconds, got {hop_seconds!r}")
     return max(1, int(round(h * cfg.sample_rate / cfg.hop_length)))
 
 # %% ../nbs/09a_predict.ipynb
-def predict(path: str | Path, model_dir: str | Path | Predictor, hop_seconds: float | None = None, plot: str | Path | None = None,
-            variant: str | None = None, batch_size: int = 32, overwrite: bool = False) -> dict:
-    """Valence and arousal of the audio file `path`, per window and for the whole clip (mean of the windows).
-    `model_dir`: an export folder, run folder or `.onnx` file (see `load_predictor`) or a loaded `Predictor`;
-    `hop_seconds`: hop between windows (default: the training hop); `plot`: write a PNG of the V/A curve there (checked
-    before any work: an existing file that is not a PNG is replaced only with `overwrite`, the input file and anything
-    that is not a regular file never, `00b_rundir.check_user_output`).
-    Returns a JSON-ready dict: `valence`, `arousal`, `windows` [{start_s, end_s, valence, arousal}], and metadata.
-    Values are on the scale of the labels the model was trained on (the bundle's `labels.range`, e.g. 1..9 for DEAM),
-    clipped to that range."""
+def predict(
+    path: str | Path,
+    model_dir: str | Path | Predictor,
+    hop_seconds: float | None = None,
+    plot: str | Path | None = None,
+    variant: str | None = None,
+    batch_size: int = 32,
+    overwrite: bool = False,
+) -> dict:
+    """Valence and arousal of the audio file `path`, per window and for the whole clip (mean of the
+    windows). `model_dir`: an export folder, run folder or `.onnx` file (see `load_predictor`) or a
+    loaded `Predictor`; `hop_seconds`: hop between windows (default: the training hop); `plot`:
+    write a PNG of the V/A curve there (checked before any work: an existing file that is not a PNG
+    is replaced only with `overwrite`, the input file and anything that is not a regular file never,
+    `00b_rundir.check_user_output`). Returns a JSON-ready dict: `valence`, `arousal`, `windows`
+    [{start_s, end_s, valence, arousal}], and metadata. Values are on the scale of the labels the
+    model was trained on (the bundle's `labels.range`, e.g. 1..9 for DEAM), clipped to that
+    range."""
     if plot is not None: check_user_output(plot, PNG_MAGIC, overwrite, inputs=[path], what='--plot')
     pred = model_dir if isinstance(model_dir, Predictor) else load_predictor(model_dir, variant)
     cfg = pred.cfg
     hop = hop_frames(hop_seconds, cfg)
-    y = load_audio(path, cfg.sample_rate)                          # soundfile (+ soxr for other rates): no librosa
+    # soundfile (+ soxr for other rates): no librosa
+    y = load_audio(path, cfg.sample_rate)
     H = None
-    if pred.harmony is not None:                                   # a student that hears the harmony rows: harmony.onnx, once per clip
+    # a student that hears the harmony rows: harmony.onnx, once per clip
+    if pred.harmony is not None:
         from distilled_vit.harmony import graph_rows, harmony_windows
-        H = graph_rows(pred.harmony[0], y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)   # [16, T]
-    mel = None if pred.kind == 'wave' else log_mel(y, cfg)         # [n_mels, T]: log-mel model, librosa front end here
+        # [16, T]
+        H = graph_rows(pred.harmony[0], y, cfg.sample_rate, 1 + len(y) // cfg.hop_length)
+    # [n_mels, T]: log-mel model, librosa front end here
+    mel = None if pred.kind == 'wave' else log_mel(y, cfg)
     T = 1 + len(y) // cfg.hop_length if mel is None else mel.shape[1]
     starts, padded = window_starts(T, cfg.win_frames, hop), T < cfg.win_frames
-    # the windows are cut batch by batch, never all at once: memory is bounded by `batch_size`, not by the file's length
-    # (a 20-minute file at a 32 ms hop was 3 GB of windows); each batch's are those the whole clip's cut would give
+    # the windows are cut batch by batch, never all at once: memory is bounded by `batch_size`, not
+    # by the file's length (a 20-minute file at a 32 ms hop was 3 GB of windows); each batch's are
+    # those the whole clip's cut would give
     def inputs(s: slice) -> list:
         "The model's inputs for the windows `starts[s]`, cut from the frames `[a, b)` they span."
         a, b = starts[s.start], starts[s.stop - 1] + cfg.win_frames
-        rows = None if H is None else harmony_windows(H[:, a:b], cfg.win_frames, hop, 0)   # [B, 16, win]
-        if mel is None: return [wave_segments(y, cfg, starts[s])] + ([] if rows is None else [rows])   # [B, samples]
-        X = pred.norm(frame_windows(mel[:, a:b], cfg.win_frames, hop, 0)[0])               # [B, n_mels, win]
-        if rows is not None: X = np.concatenate([X, pred.harmony[1](rows)], 1)   # normalised after padding, as in training
-        return [X[:, None]]                                        # [B, rows, win] -> [B, 1, rows, win]
+        # [B, 16, win]
+        rows = None if H is None else harmony_windows(H[:, a:b], cfg.win_frames, hop, 0)
+        # [B, samples]
+        if mel is None: return [wave_segments(y, cfg, starts[s])] + ([] if rows is None else [rows])
+        # [B, n_mels, win]
+        X = pred.norm(frame_windows(mel[:, a:b], cfg.win_frames, hop, 0)[0])
+        # normalised after padding, as in training
+        if rows is not None: X = np.concatenate([X, pred.harmony[1](rows)], 1)
+        # [B, rows, win] -> [B, 1, rows, win]
+        return [X[:, None]]
     names = [i.name for i in pred.session.get_inputs()]
-    if pred.one_per_call: batch_size = 1             # dynamic INT8 scales each call's activations: one window per call (09_export)
-    va = batched(lambda s: pred.session.run(None, dict(zip(names, inputs(s))))[0], len(starts), batch_size)
-    if not np.isfinite(va).all():                  # never a NaN "prediction" (and no bare NaN in --json_out's JSON)
-        raise ModelBundleError(f"{pred.path}: the model gave non-finite outputs for {path}: its weights or "
-                               f"{FRONTEND_FILE} are damaged; export again")
-    va = pred.to_labels(va)                                        # on the training labels' scale (bundle's labels.range)
+    # dynamic INT8 scales each call's activations: one window per call (09_export)
+    if pred.one_per_call: batch_size = 1
+    va = batched(
+        lambda s: pred.session.run(None, dict(zip(names, inputs(s))))[0], len(starts), batch_size
+    )
+    # never a NaN "prediction" (and no bare NaN in --json_out's JSON)
+    if not np.isfinite(va).all():
+        raise ModelBundleError(
+            f"{pred.path}: the model gave non-finite outputs for {path}: its weights or "
+            f"{FRONTEND_FILE} are damaged; export again"
+        )
+    # on the training labels' scale (bundle's labels.range)
+    va = pred.to_labels(va)
     spf, dur = cfg.hop_length / cfg.sample_rate, len(y) / cfg.sample_rate
     wins = [dict(start_s=round(s * spf, 3), end_s=round(min((s + cfg.win_frames) * spf, dur), 3),
                  **{d: float(v[i]) for i, d in enumerate(DIMS)}) for s, v in zip(starts, va)]
-    res = dict(file=str(path), model=str(pred.path), variant=pred.variant,
-               **{d: float(va[:, i].mean()) for i, d in enumerate(DIMS)},
-               duration_s=round(dur, 3), window_s=round(cfg.win_frames * spf, 3), hop_s=round(hop * spf, 3),
-               padded=bool(padded), label_range=list(pred.label_range), windows=wins)
+    res = dict(
+        file=str(path),
+        model=str(pred.path),
+        variant=pred.variant,
+        **{d: float(va[:, i].mean()) for i, d in enumerate(DIMS)},
+        duration_s=round(dur, 3),
+        window_s=round(cfg.win_frames * spf, 3),
+        hop_s=round(hop * spf, 3),
+        padded=bool(padded),
+        label_range=list(pred.label_range),
+        windows=wins,
+    )
     if plot is not None: res['plot'] = str(plot_va_curve(res, plot))
     return res
 
 # %% ../nbs/09a_predict.ipynb
 def wave_segments(y: np.ndarray, fe, starts) -> np.ndarray:
-    """The audio-in model's windows [len(starts), window_samples(fe)] at the start frames `starts` alone: those
-    `wave_windows` cuts (`y` with `n_fft // 2` zeros in front, zeros past its end), for any subset of its starts."""
+    """The audio-in model's windows [len(starts), window_samples(fe)] at the start frames `starts`
+    alone: those `wave_windows` cuts (`y` with `n_fft // 2` zeros in front, zeros past its end), for
+    any subset of its starts."""
     L, off = window_samples(fe), fe.n_fft // 2
     out = np.zeros((len(starts), L), np.float32)
     for k, s in enumerate(starts):
-        i0 = s * fe.hop_length - off                               # the window's first sample in `y` (< 0: front padding)
+        # the window's first sample in `y` (< 0: front padding)
+        i0 = s * fe.hop_length - off
         seg = y[max(0, i0):max(0, i0 + L)]
         out[k, max(0, -i0):max(0, -i0) + len(seg)] = seg
     return out
 
 def plot_va_curve(result: dict, path) -> Path:
-    "PNG of valence and arousal over time (window centres) with the clip means, from a `predict` result."
+    """PNG of valence and arousal over time (window centres) with the clip means, from a `predict`
+    result."""
     import matplotlib.pyplot as plt                          # imported here: only a plot needs it
     t = [(w['start_s'] + w['end_s']) / 2 for w in result['windows']]
     fig, ax = plt.subplots(figsize=(6, 2.6), dpi=80)
@@ -300,8 +463,13 @@ def plot_va_curve(result: dict, path) -> Path:
         ax.axhline(result[d], c=c, lw=0.8, ls='--')
     lo, hi = result.get('label_range', (-1.0, 1.0)); pad = 0.025 * (hi - lo)
     ax.axhline((lo + hi) / 2, c='grey', lw=0.5)                 # neutral: the middle of the scale
-    ax.set(ylim=(lo - pad, hi + pad), xlabel='time (s, window centre)', ylabel='prediction',
-           title=f"{Path(result['file']).name}: V {result['valence']:+.2f}, A {result['arousal']:+.2f}")
+    ax.set(
+        ylim=(lo - pad, hi + pad),
+        xlabel='time (s, window centre)',
+        ylabel='prediction',
+        title=f"{Path(result['file']).name}: V {result['valence']:+.2f}, A "
+            f"{result['arousal']:+.2f}",
+    )
     ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
     plt.close(save_figure(fig, path))
     return Path(path)

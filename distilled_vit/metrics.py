@@ -17,11 +17,16 @@ __all__ = ['ccc', 'mae', 'rmse', 'pearson_r', 'va_metrics', 'bootstrap_weights',
 
 # %% ../nbs/00a_metrics.ipynb
 def ccc(y_true, y_pred) -> float:
-    "Concordance correlation coefficient of two 1-D arrays: 2·cov / (var_t + var_p + (mean_t − mean_p)²)."
-    t, p = np.asarray(y_true, dtype=np.float64).ravel(), np.asarray(y_pred, dtype=np.float64).ravel()
+    """Concordance correlation coefficient of two 1-D arrays: 2·cov / (var_t + var_p + (mean_t −
+    mean_p)²)."""
+    t, p = (
+        np.asarray(y_true, dtype=np.float64).ravel(),
+        np.asarray(y_pred, dtype=np.float64).ravel(),
+    )
     if len(t) != len(p): raise ValueError(f"ccc: {len(t)} labels vs {len(p)} predictions")
     if len(t) < 2: return float('nan')
-    if not (np.isfinite(t).all() and np.isfinite(p).all()): raise ValueError("ccc: non-finite values")
+    if not (np.isfinite(t).all() and np.isfinite(p).all()):
+        raise ValueError("ccc: non-finite values")
     mt, mp = t.mean(), p.mean()
     vt, vp = t.var(), p.var()
     cov = ((t - mt) * (p - mp)).mean()
@@ -30,7 +35,9 @@ def ccc(y_true, y_pred) -> float:
 
 def mae(y_true, y_pred) -> float:
     "Mean absolute error."
-    return float(np.mean(np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64))))
+    return float(
+        np.mean(np.abs(np.asarray(y_true, dtype=np.float64) - np.asarray(y_pred, dtype=np.float64)))
+    )
 
 def rmse(y_true, y_pred) -> float:
     "Root mean squared error of two 1-D arrays."
@@ -51,25 +58,32 @@ METRICS = ('ccc', 'mae', 'rmse', 'r')
 _METRIC_FNS = dict(ccc=ccc, mae=mae, rmse=rmse, r=pearson_r)
 
 def va_metrics(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    "Every metric of `METRICS` per dimension (`ccc_valence` ... `r_arousal`) plus `ccc_mean`, for labels/predictions [N, 2]."
+    """Every metric of `METRICS` per dimension (`ccc_valence` ... `r_arousal`) plus `ccc_mean`, for
+    labels/predictions [N, 2]."""
     y, p = np.asarray(y), np.asarray(p)
     if y.shape != p.shape or y.ndim != 2 or y.shape[1] != len(DIMS):
-        raise ValueError(f"va_metrics: labels {y.shape} and predictions {p.shape} must both be [N, {len(DIMS)}]")
+        raise ValueError(
+            f"va_metrics: labels {y.shape} and predictions {p.shape} must both be [N, {len(DIMS)}]"
+        )
     m = {f'{k}_{d}': _METRIC_FNS[k](y[:, i], p[:, i]) for k in METRICS for i, d in enumerate(DIMS)}
     m['ccc_mean'] = (m['ccc_valence'] + m['ccc_arousal']) / 2
     return m
 
 # %% ../nbs/00a_metrics.ipynb
 def bootstrap_weights(groups, n: int, seed: int = 0) -> np.ndarray:
-    """Weights [n, N] of a cluster bootstrap over `groups` (one label per window): each row draws as many groups as
-    there are, with replacement; a window's weight is how often its group was drawn (rows sum to 1)."""
+    """Weights [n, N] of a cluster bootstrap over `groups` (one label per window): each row draws as
+    many groups as there are, with replacement; a window's weight is how often its group was drawn
+    (rows sum to 1)."""
     uniq, inv = np.unique(np.asarray([str(g) for g in groups]), return_inverse=True)
-    counts = np.random.default_rng([seed, 4242]).multinomial(len(uniq), np.full(len(uniq), 1 / len(uniq)), size=max(1, n))
+    counts = np.random.default_rng([seed, 4242]).multinomial(
+        len(uniq), np.full(len(uniq), 1 / len(uniq)), size=max(1, n)
+    )
     w = counts[:, inv].astype(np.float64)                      # [n, G] -> [n, N]
     return w / w.sum(1, keepdims=True)
 
 def weighted_metrics(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
-    "`va_metrics` under each row of weights `w` [B, N]: one value per row (uniform weights give `va_metrics`)."
+    """`va_metrics` under each row of weights `w` [B, N]: one value per row (uniform weights give
+    `va_metrics`)."""
     out = {}
     for i, d in enumerate(DIMS):
         t, q = np.asarray(y[:, i], np.float64), np.asarray(p[:, i], np.float64)
@@ -77,7 +91,8 @@ def weighted_metrics(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, n
         vt, vq = np.maximum(w @ t ** 2 - mt ** 2, 0), np.maximum(w @ q ** 2 - mq ** 2, 0)
         cov = w @ (t * q) - mt * mq
         den, sd = vt + vq + (mt - mq) ** 2, np.sqrt(vt * vq)
-        out[f'ccc_{d}'] = np.where(den > 0, 2 * cov / np.where(den > 0, den, 1), 1.0)   # den 0: identical constants
+        # den 0: identical constants
+        out[f'ccc_{d}'] = np.where(den > 0, 2 * cov / np.where(den > 0, den, 1), 1.0)
         out[f'mae_{d}'] = w @ np.abs(t - q)
         out[f'rmse_{d}'] = np.sqrt(w @ (t - q) ** 2)
         out[f'r_{d}'] = np.where(sd > 1e-12, cov / np.where(sd > 1e-12, sd, 1), 0.0)
@@ -86,7 +101,8 @@ def weighted_metrics(y: np.ndarray, p: np.ndarray, w: np.ndarray) -> dict[str, n
 
 # %% ../nbs/00a_metrics.ipynb
 def percentile_ci(samples, level: float = 0.95) -> list[float] | None:
-    "Percentile interval [lo, hi] of bootstrap `samples` (non-finite samples dropped; None when none are left)."
+    """Percentile interval [lo, hi] of bootstrap `samples` (non-finite samples dropped; None when
+    none are left)."""
     s = np.asarray(samples, np.float64); s = s[np.isfinite(s)]
     if not len(s): return None
     a = 100 * (1 - level) / 2
@@ -97,7 +113,8 @@ LATENCY_BATCHES = (1, 32)
 
 @contextlib.contextmanager
 def torch_threads(n: int):
-    "Run the block with `torch.set_num_threads(n)` (0 = leave as is), restoring the previous count afterwards."
+    """Run the block with `torch.set_num_threads(n)` (0 = leave as is), restoring the previous count
+    afterwards."""
     import torch
     old = torch.get_num_threads()
     if n: torch.set_num_threads(n)
@@ -113,25 +130,39 @@ def median_ms(fn: Callable, x, repeats: int = 30, warmup: int = 3) -> float:
     return float(np.median(ts) * 1e3)
 
 def warmup_calls(repeats: int) -> int:
-    """Untimed calls before `repeats` timed ones: 3, or as many as the timed calls when fewer, and none before a single
-    timed call (a dry run's: one call is not a measurement, and warming up a ViT-B/16 at batch 32 costs ~8 s on 2 cores)."""
+    """Untimed calls before `repeats` timed ones: 3, or as many as the timed calls when fewer, and
+    none before a single timed call (a dry run's: one call is not a measurement, and warming up a
+    ViT-B/16 at batch 32 costs ~8 s on 2 cores)."""
     return min(3, repeats) if repeats > 1 else 0
 
 # %% ../nbs/00a_metrics.ipynb
-def torch_latency(model: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
-    """`latency_ms_b{B}` of a torch model or callable on random CPU input [B, *input_shape] with `cfg.num_threads`
-    threads (put an `nn.Module` in eval mode first)."""
+def torch_latency(
+    model: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES
+) -> dict:
+    """`latency_ms_b{B}` of a torch model or callable on random CPU input [B, *input_shape] with
+    `cfg.num_threads` threads (put an `nn.Module` in eval mode first)."""
     import torch
     out = {}
     with torch_threads(cfg.num_threads), torch.inference_mode():
         for b in batches:
-            out[f'latency_ms_b{b}'] = median_ms(model, torch.randn(b, *input_shape), cfg.latency_repeats,
-                                                warmup_calls(cfg.latency_repeats))
+            out[f'latency_ms_b{b}'] = median_ms(
+                model,
+                torch.randn(b, *input_shape),
+                cfg.latency_repeats,
+                warmup_calls(cfg.latency_repeats),
+            )
     return out
 
 # %% ../nbs/00a_metrics.ipynb
 def numpy_latency(fn: Callable, input_shape: tuple, cfg: Config, batches=LATENCY_BATCHES) -> dict:
     "`latency_ms_b{B}` of a NumPy function on random input [B, *input_shape]."
     rng = np.random.default_rng(0)
-    return {f'latency_ms_b{b}': median_ms(fn, rng.normal(size=(b, *input_shape)).astype(np.float32), cfg.latency_repeats,
-                                          warmup_calls(cfg.latency_repeats)) for b in batches}
+    return {
+        f'latency_ms_b{b}': median_ms(
+            fn,
+            rng.normal(size=(b, *input_shape)).astype(np.float32),
+            cfg.latency_repeats,
+            warmup_calls(cfg.latency_repeats),
+        )
+        for b in batches
+    }

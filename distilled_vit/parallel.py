@@ -13,13 +13,22 @@ __all__ = ['batched', 'parallel_map', 'Timer', 'get_device']
 
 # %% ../nbs/00c_parallel.ipynb
 def _as_numpy(o) -> np.ndarray:
-    if hasattr(o, 'detach'): return o.detach().cpu().numpy()          # a torch tensor (no torch import needed here)
+    # a torch tensor (no torch import needed here)
+    if hasattr(o, 'detach'): return o.detach().cpu().numpy()
     return np.asarray(o)
 
-def batched(fn, n: int, batch_size: int = 64, empty: tuple = (0, 2), progress: bool = False, desc: str | None = None):
-    """`fn(s)` for consecutive slices `s` of `range(n)` of at most `batch_size` rows, concatenated along the first axis.
-    `fn` returns an array or a tensor, or a tuple of them (a tuple of arrays is returned then); tensors come back as
-    NumPy arrays on the CPU, dtype kept. With `n = 0` the result is float32 zeros of shape `empty`."""
+def batched(
+    fn,
+    n: int,
+    batch_size: int = 64,
+    empty: tuple = (0, 2),
+    progress: bool = False,
+    desc: str | None = None,
+):
+    """`fn(s)` for consecutive slices `s` of `range(n)` of at most `batch_size` rows, concatenated
+    along the first axis. `fn` returns an array or a tensor, or a tuple of them (a tuple of arrays
+    is returned then); tensors come back as NumPy arrays on the CPU, dtype kept. With `n = 0` the
+    result is float32 zeros of shape `empty`."""
     if batch_size < 1: raise ValueError(f"batched: batch_size must be at least 1, got {batch_size}")
     steps = range(0, n, batch_size)
     if progress:
@@ -30,17 +39,24 @@ def batched(fn, n: int, batch_size: int = 64, empty: tuple = (0, 2), progress: b
         o = fn(slice(i, min(i + batch_size, n)))
         parts.append(tuple(_as_numpy(x) for x in o) if isinstance(o, tuple) else _as_numpy(o))
     if not parts: return np.zeros(empty, np.float32)
-    return tuple(np.concatenate(c) for c in zip(*parts)) if isinstance(parts[0], tuple) else np.concatenate(parts)
+    return (
+        tuple(np.concatenate(c) for c in zip(*parts))
+        if isinstance(parts[0], tuple)
+        else np.concatenate(parts)
+    )
 
 # %% ../nbs/00c_parallel.ipynb
 def worker_count(workers: int = 0) -> int:
     "Processes to use for `workers` (0 = one per CPU core this process may run on)."
     if workers: return workers
-    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    return (
+        len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else (os.cpu_count() or 1)
+    )
 
 def _worker_init():
-    """Worker initialiser: one BLAS/OpenMP thread per process (the processes are the parallelism); Ctrl-C is the
-    parent's to handle (it cancels the queue), and on Linux a worker ends with its parent, even a killed one."""
+    """Worker initialiser: one BLAS/OpenMP thread per process (the processes are the parallelism);
+    Ctrl-C is the parent's to handle (it cancels the queue), and on Linux a worker ends with its
+    parent, even a killed one."""
     import signal, sys
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform == 'linux':
@@ -54,21 +70,31 @@ def _worker_init():
     except Exception: pass
 
 def _picklable(fn, start: str) -> bool:
-    "Whether a `start` child can get `fn`: it pickles, and for 'spawn' it does not live in `__main__` (a notebook)."
+    """Whether a `start` child can get `fn`: it pickles, and for 'spawn' it does not live in
+    `__main__` (a notebook)."""
     import pickle
     f = getattr(fn, 'func', fn)
     if start != 'fork' and getattr(f, '__module__', None) == '__main__': return False
     try: pickle.dumps(fn); return True
     except Exception: return False
 
-def parallel_iter(fn, items, workers: int = 1, progress: bool = False, desc: str | None = None, chunksize: int = 1,
-                  start: str | None = None):
-    """Yield `fn(x)` for each of `items`, in order, computed by `workers` processes (≤ 1: in this process, no pool).
-    `fn` must be picklable (a module-level function; bind arguments with `functools.partial`; anything else runs in this
-    process) and each item must carry all its result depends on (e.g. its own random seed), so the results are the same
-    for any `workers`. Processes are forked where the platform allows it (nothing is imported again), else spawned, or as
-    `start` says ('spawn' for work that runs torch: a forked child must not use the parent's OpenMP pool); one BLAS
-    thread each. A worker's exception is raised here, as the serial loop would raise it, and the queued work is cancelled."""
+def parallel_iter(
+    fn,
+    items,
+    workers: int = 1,
+    progress: bool = False,
+    desc: str | None = None,
+    chunksize: int = 1,
+    start: str | None = None,
+):
+    """Yield `fn(x)` for each of `items`, in order, computed by `workers` processes (≤ 1: in this
+    process, no pool). `fn` must be picklable (a module-level function; bind arguments with
+    `functools.partial`; anything else runs in this process) and each item must carry all its result
+    depends on (e.g. its own random seed), so the results are the same for any `workers`. Processes
+    are forked where the platform allows it (nothing is imported again), else spawned, or as `start`
+    says ('spawn' for work that runs torch: a forked child must not use the parent's OpenMP pool);
+    one BLAS thread each. A worker's exception is raised here, as the serial loop would raise it,
+    and the queued work is cancelled."""
     import sys
     items = list(items); start = start or ('fork' if sys.platform == 'linux' else 'spawn')
     workers = min(workers, len(items)) if _picklable(fn, start) else 1
@@ -76,22 +102,33 @@ def parallel_iter(fn, items, workers: int = 1, progress: bool = False, desc: str
     bar = tqdm(total=len(items), desc=desc, disable=not progress, mininterval=1)
     try:
         if workers <= 1:
-            from threadpoolctl import threadpool_limits    # one BLAS thread, as in the workers: the same summation
-            for x in items:                                # order, so the same results for any `workers`
+            # one BLAS thread, as in the workers: the same summation
+            from threadpoolctl import threadpool_limits
+            # order, so the same results for any `workers`
+            for x in items:
                 with threadpool_limits(1): r = fn(x)
                 yield r; bar.update()
             return
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
-        ex = ProcessPoolExecutor(workers, mp_context=mp.get_context(start), initializer=_worker_init)
+        ex = ProcessPoolExecutor(
+            workers, mp_context=mp.get_context(start), initializer=_worker_init
+        )
         try:
             for r in ex.map(fn, items, chunksize=chunksize): yield r; bar.update()
         finally: ex.shutdown(wait=True, cancel_futures=True)
     finally: bar.close()
 
 # %% ../nbs/00c_parallel.ipynb
-def parallel_map(fn, items, workers: int = 1, progress: bool = False, desc: str | None = None, chunksize: int = 1,
-                 start: str | None = None) -> list:
+def parallel_map(
+    fn,
+    items,
+    workers: int = 1,
+    progress: bool = False,
+    desc: str | None = None,
+    chunksize: int = 1,
+    start: str | None = None,
+) -> list:
     "`[fn(x) for x in items]` by `parallel_iter` (same arguments)."
     return list(parallel_iter(fn, items, workers, progress, desc, chunksize, start))
 
@@ -107,5 +144,6 @@ def get_device(cfg: Config | None = None):
     import torch
     want = cfg.device if cfg is not None else 'auto'
     if want == 'auto': want = 'cuda' if torch.cuda.is_available() else 'cpu'
-    if want == 'cuda' and not torch.cuda.is_available(): raise ConfigError("device='cuda' asked but no CUDA device is available")
+    if want == 'cuda' and not torch.cuda.is_available():
+        raise ConfigError("device='cuda' asked but no CUDA device is available")
     return torch.device(want)

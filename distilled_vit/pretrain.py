@@ -33,16 +33,40 @@ from .student import create_student
 __all__ = ['procedural_corpus', 'pretrain_backbone', 'pretrain_teacher']
 
 # %% ../nbs/04a_pretrain.ipynb
-CORPUS_VERSION = 1                     # bump when the corpus recipe changes: invalidates cached corpora
-ATTRIBUTES = ('tempo', 'density', 'loudness', 'staccato', 'brightness', 'percussion', 'consonance', 'register', 'mode')
+# bump when the corpus recipe changes: invalidates cached corpora
+CORPUS_VERSION = 1
+ATTRIBUTES = (
+    'tempo',
+    'density',
+    'loudness',
+    'staccato',
+    'brightness',
+    'percussion',
+    'consonance',
+    'register',
+    'mode',
+)
 
 def corpus_seconds(cfg: Config) -> float:
     "Length of one corpus clip: just enough audio for one `win_frames` window."
     return (cfg.win_frames * cfg.hop_length + cfg.n_fft) / cfg.sample_rate
 
 def clip_attributes(p: dict) -> np.ndarray:
-    "The generator's attributes of one clip (see `sample_music_params`) in `ATTRIBUTES` order, each in [-1, 1]."
-    z = [p[f'z_{k}'] for k in ('tempo', 'density', 'loud', 'staccato', 'bright', 'perc', 'consonance', 'register')]
+    """The generator's attributes of one clip (see `sample_music_params`) in `ATTRIBUTES` order,
+    each in [-1, 1]."""
+    z = [
+        p[f'z_{k}']
+        for k in (
+            'tempo',
+            'density',
+            'loud',
+            'staccato',
+            'bright',
+            'perc',
+            'consonance',
+            'register',
+        )
+    ]
     return np.array(z + [1.0 if p['major'] else -1.0], np.float32)
 
 # %% ../nbs/04a_pretrain.ipynb
@@ -52,7 +76,9 @@ def _corpus_key(cfg: Config, n: int, seed: int, harmony: bool = False) -> str:
     if harmony:
         from distilled_vit.harmony import transcriber_key
         hk = dict(harmony=transcriber_key())
-    return fingerprint(dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed, **hk))
+    return fingerprint(
+        dict(v=CORPUS_VERSION, synth=SYNTH_VERSION, front=front, n=n, seed=seed, **hk)
+    )
 
 def _corpus_audio(cfg: Config, seed: int, p: dict, i: int) -> np.ndarray:
     "The audio of corpus clip `i` with parameters `p` (its own seed: any process can render it)."
@@ -61,19 +87,27 @@ def _corpus_audio(cfg: Config, seed: int, p: dict, i: int) -> np.ndarray:
 
 def _corpus_params(n: int, seed: int) -> list[dict]:
     "The musical parameters of the corpus's `n` clips."
-    rng = np.random.default_rng([seed, 90210])            # a stream of its own: never the embedded dataset's clips
+    # a stream of its own: never the embedded dataset's clips
+    rng = np.random.default_rng([seed, 90210])
     return [sample_music_params(rng) for _ in range(n)]
 
 def _corpus_window(cfg: Config, seed: int, job: tuple, harmony: bool = False) -> np.ndarray:
-    """Worker (`parallel_map`): the log-mel window of corpus clip `job` = (params, i), float16 (its own seed); with
-    `harmony`, its harmony rows (01b_harmony) below it."""
+    """Worker (`parallel_map`): the log-mel window of corpus clip `job` = (params, i), float16 (its
+    own seed); with `harmony`, its harmony rows (01b_harmony) below it."""
     p, i = job
     y = _corpus_audio(cfg, seed, p, i)
     mel = log_mel(y, cfg)
     w = frame_windows(mel, cfg.win_frames, cfg.win_frames, 1)[0][0]
     if harmony:
         from distilled_vit.harmony import harmony_features, harmony_windows
-        w = np.concatenate([w, harmony_windows(harmony_features(y, cfg, mel.shape[1]), cfg.win_frames, cfg.win_frames, 1)[0]])
+        w = np.concatenate(
+            [
+                w,
+                harmony_windows(
+                    harmony_features(y, cfg, mel.shape[1]), cfg.win_frames, cfg.win_frames, 1
+                )[0],
+            ]
+        )
     return w.astype(np.float16)
 
 def _render_corpus(cfg: Config, n: int, seed: int, progress: bool, harmony: bool = False):
@@ -81,30 +115,58 @@ def _render_corpus(cfg: Config, n: int, seed: int, progress: bool, harmony: bool
     A = np.stack([clip_attributes(p) for p in params]).astype(np.float32)
     timbre = np.array([TIMBRES.index(p['timbre']) for p in params], np.int64)
     X = np.empty((n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames), np.float16)
-    import librosa                                        # noqa: F401 (imported once here, not in every worker)
-    for i, w in enumerate(parallel_iter(partial(_corpus_window, cfg, seed, harmony=harmony), [(p, i) for i, p in enumerate(params)],
-                                        worker_count(cfg.workers), progress, 'procedural corpus', chunksize=16)): X[i] = w
+    import librosa  # noqa: F401 (imported once here, not in every worker)
+    for i, w in enumerate(
+        parallel_iter(
+            partial(_corpus_window, cfg, seed, harmony=harmony),
+            [(p, i) for i, p in enumerate(params)],
+            worker_count(cfg.workers),
+            progress,
+            'procedural corpus',
+            chunksize=16,
+        )
+    ):
+        X[i] = w
     return X, A, timbre
 
-def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True, use_cache: bool = True,
-                      harmony: bool = False, musicnn: bool = False) -> dict:
-    """`n` unlabelled procedural windows: `X` [n, n_mels, win_frames] float16 log-mel dB (not normalised), `attributes`
-    [n, len(ATTRIBUTES)] in [-1, 1], `timbre` [n] (index into `TIMBRES`) and `info` (cache key, hit, seconds). With
-    `harmony`, `X` holds the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [n, n_mels + 16, win_frames].
-    With `musicnn`, also `E` [n, MUSICNN_DIM] float32: MusiCNN's embedding of each window
-    (02_data `musicnn_windows`, spawned processes), in a cache entry of its own
-    (`corpus-musicnn-<key>`: the windows' entry stays as it was)."""
+def procedural_corpus(
+    cfg: Config,
+    n: int,
+    seed: int = 0,
+    progress: bool = True,
+    use_cache: bool = True,
+    harmony: bool = False,
+    musicnn: bool = False,
+) -> dict:
+    """`n` unlabelled procedural windows: `X` [n, n_mels, win_frames] float16 log-mel dB (not
+    normalised), `attributes` [n, len(ATTRIBUTES)] in [-1, 1], `timbre` [n] (index into `TIMBRES`)
+    and `info` (cache key, hit, seconds). With `harmony`, `X` holds the `HARMONY_ROWS` harmony rows
+    (01b_harmony) below the log-mel: [n, n_mels + 16, win_frames]. With `musicnn`, also `E` [n,
+    MUSICNN_DIM] float32: MusiCNN's embedding of each window (02_data `musicnn_windows`, spawned
+    processes), in a cache entry of its own (`corpus-musicnn-<key>`: the windows' entry stays as it
+    was)."""
     if n < 1: raise ConfigError(f"procedural_corpus: n must be at least 1, got {n}")
     t0 = time.perf_counter()
-    def check(a: dict):                                   # a corrupt or mismatched entry is rebuilt, never trusted
+    # a corrupt or mismatched entry is rebuilt, never trusted
+    def check(a: dict):
         X, A, timbre = a['X'], a['attributes'], a['timbre']
-        if X.shape != (n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames) or A.shape != (n, len(ATTRIBUTES)) \
-                or timbre.shape != (n,) or not np.isfinite(X).all() or not np.isfinite(A).all():
-            raise ValueError(f'arrays of shape {X.shape}, {A.shape}, {timbre.shape} or non-finite values')
+        if (
+            X.shape != (n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames)
+            or A.shape != (n, len(ATTRIBUTES))
+            or timbre.shape != (n,)
+            or not np.isfinite(X).all()
+            or not np.isfinite(A).all()
+        ):
+            raise ValueError(
+                f'arrays of shape {X.shape}, {A.shape}, {timbre.shape} or non-finite values'
+            )
     def build() -> dict:
-        X, A, timbre = _render_corpus(cfg, n, seed, progress, harmony); return dict(X=X, attributes=A, timbre=timbre)
+        X, A, timbre = _render_corpus(cfg, n, seed, progress, harmony)
+        return dict(X=X, attributes=A, timbre=timbre)
     key = _corpus_key(cfg, n, seed, harmony)
-    a, hit = cached_arrays(cache_dir() / f'corpus-{key}.npz', build, check, use_cache, 'corpus cache')
+    a, hit = cached_arrays(
+        cache_dir() / f'corpus-{key}.npz', build, check, use_cache, 'corpus cache'
+    )
     X, A, timbre = a['X'], a['attributes'], a['timbre']
     info = dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit))
     out = dict(X=X, attributes=A, timbre=timbre, info=info)
@@ -127,34 +189,57 @@ def procedural_corpus(cfg: Config, n: int, seed: int = 0, progress: bool = True,
 
 # %% ../nbs/04a_pretrain.ipynb
 PRETRAIN_VERSION = 2           # 2: batch order and masks drawn per epoch (resumable)
-# what a pretrained backbone is made from: the model's section and the optimiser, less what only the run after it
-# reads (its epochs, its starting weights, its early stopping)
-_PRETRAIN_FIELDS = dict(teacher=config_fields('teacher', 'model', exclude=(  # (it hears no MusiCNN)
-                            'teacher_weights', 'teacher_epochs', 'teacher_musicnn')),
-                        student=config_fields('student', 'model', exclude=('student_harmony', 'kd_epochs')))
+# what a pretrained backbone is made from: the model's section and the optimiser, less what only the
+# run after it reads (its epochs, its starting weights, its early stopping)
+_PRETRAIN_FIELDS = dict(
+    teacher=config_fields(
+        'teacher',
+        'model',
+        exclude=(  # (it hears no MusiCNN)
+            'teacher_weights',
+            'teacher_epochs',
+            'teacher_musicnn',
+        ),
+    ),
+    student=config_fields('student', 'model', exclude=('student_harmony', 'kd_epochs')),
+)
 _PRETRAIN_COMMON = config_fields('optim', 'data.data_seed', exclude=('patience', 'max_batches'))
 MASK_RATIO = 0.5             # share of patches hidden by the masked objective
 
 def _pretrain_key(cfg: Config, which: str = 'teacher') -> str:
-    obj = {} if cfg.pretrain_objective == 'attributes' else dict(objective=cfg.pretrain_objective, mask_ratio=MASK_RATIO)
-    return fingerprint(dict(v=PRETRAIN_VERSION, which=which, corpus=_corpus_key(cfg, cfg.pretrain_windows, cfg.data_seed),
-                            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS[which] + _PRETRAIN_COMMON}, **obj))
+    obj = (
+        {}
+        if cfg.pretrain_objective == 'attributes'
+        else dict(objective=cfg.pretrain_objective, mask_ratio=MASK_RATIO)
+    )
+    return fingerprint(
+        dict(
+            v=PRETRAIN_VERSION,
+            which=which,
+            corpus=_corpus_key(cfg, cfg.pretrain_windows, cfg.data_seed),
+            **{k: getattr(cfg, k) for k in _PRETRAIN_FIELDS[which] + _PRETRAIN_COMMON},
+            **obj,
+        )
+    )
 
 def attribute_scores(pred: torch.Tensor, attributes: np.ndarray, timbre: np.ndarray) -> dict:
-    "Validation R² per attribute and timbre accuracy of pretraining outputs `pred` [n, len(ATTRIBUTES) + len(TIMBRES)]."
+    """Validation R² per attribute and timbre accuracy of pretraining outputs `pred` [n,
+    len(ATTRIBUTES) + len(TIMBRES)]."""
     p = pred.float().numpy(); k = len(ATTRIBUTES)
     r2 = 1 - ((p[:, :k] - attributes) ** 2).mean(0) / np.maximum(attributes.var(0), 1e-12)
     return dict(r2={a: round(float(v), 4) for a, v in zip(ATTRIBUTES, r2)},
                 timbre_accuracy=round(float((p[:, k:].argmax(1) == timbre).mean()), 4))
 
 def patchify(x: torch.Tensor, p: int) -> torch.Tensor:
-    "Windows [B, 1, H, W] -> their p×p patches [B, (H/p)·(W/p), p·p], in the ViT's token order (row by row)."
+    """Windows [B, 1, H, W] -> their p×p patches [B, (H/p)·(W/p), p·p], in the ViT's token order
+    (row by row)."""
     return x.unfold(2, p, p).unfold(3, p, p).reshape(x.shape[0], -1, p * p)
 
 class MaskedPatches(nn.Module):
-    """Masked spectrogram patch modelling (SSAST, Gong et al., AAAI 2022; generative objective) for a timm-style ViT:
-    the masked patches are zeroed in the input (so a convolutional stem, whose receptive field crosses patch borders,
-    cannot see them) and their embeddings replaced by a learned mask token; a linear decoder predicts their pixels."""
+    """Masked spectrogram patch modelling (SSAST, Gong et al., AAAI 2022; generative objective) for
+    a timm-style ViT: the masked patches are zeroed in the input (so a convolutional stem, whose
+    receptive field crosses patch borders, cannot see them) and their embeddings replaced by a
+    learned mask token; a linear decoder predicts their pixels."""
     def __init__(self, model: nn.Module, patch: int):
         super().__init__()
         self.p = patch
@@ -162,9 +247,14 @@ class MaskedPatches(nn.Module):
         self.decoder = nn.Linear(model.embed_dim, patch * patch)
 
     def forward(self, model: nn.Module, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        "Predicted pixels [B, N, p·p] of every patch of `x` [B, 1, H, W] with `mask` [B, N] (True = hidden) hidden."
+        """Predicted pixels [B, N, p·p] of every patch of `x` [B, 1, H, W] with `mask` [B, N] (True
+        = hidden) hidden."""
         B, _, H, W = x.shape; p = self.p
-        hide = mask.view(B, 1, H // p, 1, W // p, 1).expand(B, 1, H // p, p, W // p, p).reshape(B, 1, H, W)
+        hide = (
+            mask.view(B, 1, H // p, 1, W // p, 1)
+            .expand(B, 1, H // p, p, W // p, p)
+            .reshape(B, 1, H, W)
+        )
         t = model.patch_embed(x.masked_fill(hide, 0.0))
         t = torch.where(mask[..., None], self.mask_token.to(t.dtype).expand_as(t), t)
         t = model.norm(model.blocks(model.norm_pre(model.patch_drop(model._pos_embed(t)))))
@@ -174,7 +264,9 @@ class MaskedPatches(nn.Module):
         "Mean squared error over the hidden patches' pixels."
         return ((self(model, x, mask) - patchify(x, self.p)) ** 2)[mask].mean()
 
-def random_mask(n: int, tokens: int, generator: torch.Generator, ratio: float = MASK_RATIO) -> torch.Tensor:
+def random_mask(
+    n: int, tokens: int, generator: torch.Generator, ratio: float = MASK_RATIO
+) -> torch.Tensor:
     "[n, tokens] masks hiding round(ratio·tokens) random patches of each window."
     k = max(1, round(ratio * tokens))
     order = torch.rand(n, tokens, generator=generator).argsort(1)
@@ -190,23 +282,37 @@ def backbone_file(key: str) -> Path:
     return cache_dir() / f'pretrain-{key}.safetensors'
 
 # %% ../nbs/04a_pretrain.ipynb
-def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
-    """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or of the student
-    (`'student'`: `student_pretrain` epochs at `lr`) after pretraining on `cfg.pretrain_windows` procedural windows
-    (`pretrain_objective`: their musical attributes and timbre, or label-free masked patches); returns (cached
-    safetensors file without the head, info with per-epoch validation scores)."""
-    if which not in _PRETRAIN_FIELDS: raise ValueError(f"which must be 'teacher' or 'student', got {which!r}")
-    epochs, lr = (cfg.teacher_pretrain, cfg.teacher_lr) if which == 'teacher' else (cfg.student_pretrain, cfg.lr)
-    if epochs < 1: raise ConfigError(f"pretrain_backbone: {which}_pretrain must be at least 1 epoch")
+def pretrain_backbone(
+    cfg: Config, which: str = 'teacher', progress: bool = True, use_cache: bool = True
+) -> tuple[Path, dict]:
+    """The backbone of the teacher (`which='teacher'`: `teacher_pretrain` epochs at `teacher_lr`) or
+    of the student (`'student'`: `student_pretrain` epochs at `lr`) after pretraining on
+    `cfg.pretrain_windows` procedural windows (`pretrain_objective`: their musical attributes and
+    timbre, or label-free masked patches); returns (cached safetensors file without the head, info
+    with per-epoch validation scores)."""
+    if which not in _PRETRAIN_FIELDS:
+        raise ValueError(f"which must be 'teacher' or 'student', got {which!r}")
+    epochs, lr = (
+        (cfg.teacher_pretrain, cfg.teacher_lr)
+        if which == 'teacher'
+        else (cfg.student_pretrain, cfg.lr)
+    )
+    if epochs < 1:
+        raise ConfigError(f"pretrain_backbone: {which}_pretrain must be at least 1 epoch")
     key = _pretrain_key(cfg, which); path = backbone_file(key)
     if use_cache and path.exists():
         try: return path, dict(_read_pretrained(path), cache_hit=True)
-        except Exception as e:                            # a corrupt entry is rebuilt, never trusted
-            print(f"warning: pretraining cache entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it",
-                  file=sys.stderr)
+        # a corrupt entry is rebuilt, never trusted
+        except Exception as e:
+            print(
+                f"warning: pretraining cache entry {path} is unreadable ({type(e).__name__}: "
+                f"{str(e)[:80]}); rebuilding it",
+                file=sys.stderr,
+            )
     t0 = time.perf_counter()
     c = procedural_corpus(cfg, cfg.pretrain_windows, cfg.data_seed, progress, use_cache)
-    X = c['X'].astype(np.float32); X = Normalizer.fit(X)(X)                      # the corpus's own statistics
+    # the corpus's own statistics
+    X = c['X'].astype(np.float32); X = Normalizer.fit(X)(X)
     A, tb = c['attributes'], c['timbre']
     n_val = max(2, len(X) // 10); tr, va = np.arange(n_val, len(X)), np.arange(n_val)
     seed_everything(cfg.data_seed, cfg.num_threads)
@@ -215,34 +321,57 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
     model = create_teacher(backbone) if which == 'teacher' else create_student(cfg)
     k, masked = len(ATTRIBUTES), cfg.pretrain_objective == 'masked'
     Xt, At, Tt = torch.from_numpy(X), torch.from_numpy(A), torch.from_numpy(tb)
-    if masked:                                            # label-free: the windows themselves are the target
+    # label-free: the windows themselves are the target
+    if masked:
         task = MaskedPatches(model, cfg.patch_size).to(device); model.to(device)
         n_tok = (X.shape[1] // cfg.patch_size) * (X.shape[2] // cfg.patch_size)
         val_mask = random_mask(n_val, n_tok, torch.Generator().manual_seed(1234))
         def batch_loss(idx, g):
-            return task.loss(model, Xt[idx].unsqueeze(1).to(device), random_mask(len(idx), n_tok, g).to(device))
-        def scores():                                     # R² of the hidden pixels against predicting their mean (0)
+            return task.loss(
+                model, Xt[idx].unsqueeze(1).to(device), random_mask(len(idx), n_tok, g).to(device)
+            )
+        # R² of the hidden pixels against predicting their mean (0)
+        def scores():
             xv = Xt[va].unsqueeze(1)
-            pv = batched(lambda s_: task(model, xv[s_].to(device), val_mask[s_].to(device)).float(), n_val, 64)
+            pv = batched(
+                lambda s_: task(model, xv[s_].to(device), val_mask[s_].to(device)).float(),
+                n_val,
+                64,
+            )
             tgt = patchify(xv, cfg.patch_size).numpy()[val_mask.numpy()]
             mse = float(((pv[val_mask.numpy()] - tgt) ** 2).mean())
             return dict(val_loss=mse, r2_masked=1 - mse / float((tgt ** 2).mean()))
-        describe = lambda s_: f"val loss {s_['val_loss']:.4f}, R² of the hidden patches {s_['r2_masked']:.2f}"
-    else:                                                 # the generator's musical attributes and timbre
+        describe = lambda s_: (
+            f"val loss {s_['val_loss']:.4f}, R² of the hidden patches {s_['r2_masked']:.2f}"
+        )
+    # the generator's musical attributes and timbre
+    else:
         task = None; model.reset_classifier(k + len(TIMBRES)); model.to(device)
         def batch_loss(idx, g):
             out = model(Xt[idx].unsqueeze(1).to(device))
-            return F.mse_loss(out[:, :k], At[idx].to(device)) + F.cross_entropy(out[:, k:], Tt[idx].to(device))
+            return F.mse_loss(out[:, :k], At[idx].to(device)) + F.cross_entropy(
+                out[:, k:], Tt[idx].to(device)
+            )
         def scores():
-            pv = torch.from_numpy(batched(lambda s_: model(Xt[va[s_]].unsqueeze(1).to(device)).float(), n_val, 64))
+            pv = torch.from_numpy(
+                batched(lambda s_: model(Xt[va[s_]].unsqueeze(1).to(device)).float(), n_val, 64)
+            )
             return attribute_scores(pv, A[va], tb[va])
         describe = lambda s_: ("val R² " + ' '.join(f"{a} {v:.2f}" for a, v in s_['r2'].items())
                                + f", timbre acc {s_['timbre_accuracy']:.2f}")
     params = list(model.parameters()) + (list(task.parameters()) if task is not None else [])
     bs = min(cfg.batch_size, len(tr)); spe = math.ceil(len(tr) / bs)
-    learn = Learner(params, cfg, lr, epochs * spe, f'pretraining the {which}', f"lower {'teacher_lr' if which == 'teacher' else 'lr'}")
+    learn = Learner(
+        params,
+        cfg,
+        lr,
+        epochs * spe,
+        f'pretraining the {which}',
+        f"lower {'teacher_lr' if which == 'teacher' else 'lr'}",
+    )
     def epoch_fn(epoch: int) -> dict:
-        "One epoch; its batch order and masks come from (data_seed, epoch) alone, so a resumed run draws the same ones."
+        """One epoch; its batch order and masks come from (data_seed, epoch) alone, so a resumed run
+        draws the same ones."""
         model.train(); t1 = time.perf_counter(); tot = 0.0
         perm = np.random.default_rng([cfg.data_seed, 5150, epoch]).permutation(tr)
         g = torch.Generator().manual_seed(cfg.data_seed * 100_003 + epoch)
@@ -253,7 +382,12 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
             tot += loss.item() * len(idx)
         model.eval()
         with torch.no_grad(): s = scores()
-        return dict(epoch=epoch + 1, train_loss=round(tot / len(tr), 5), **s, seconds=round(time.perf_counter() - t1, 1))
+        return dict(
+            epoch=epoch + 1,
+            train_loss=round(tot / len(tr), 5),
+            **s,
+            seconds=round(time.perf_counter() - t1, 1),
+        )
     def state() -> dict:
         return dict(model=model.state_dict(), **learn.state(), rng=torch.get_rng_state(),
                     **(dict(task=task.state_dict()) if task is not None else {}))
@@ -261,58 +395,91 @@ def pretrain_backbone(cfg: Config, which: str = 'teacher', progress: bool = True
         model.load_state_dict(st['model']); learn.restore(st)
         torch.set_rng_state(st['rng'])
         if task is not None: task.load_state_dict(st['task'])
-    # an interrupted pretraining resumes after its last finished epoch (the checkpoint sits beside the cache entry,
-    # keyed like it, and goes once the entry is written)
+    # an interrupted pretraining resumes after its last finished epoch (the checkpoint sits beside
+    # the cache entry, keyed like it, and goes once the entry is written)
     ck = path.with_name(f'pretrain-{key}.checkpoint.pt')
-    loop = lambda: epoch_loop(f'pretraining the {which} ({cfg.pretrain_objective})', epochs, ck, key, state, restore,
-                              epoch_fn, lambda r: f"loss {r['train_loss']:.4f}, {describe(r)} ({r['seconds']:.0f}s)", progress)
+    loop = lambda: epoch_loop(
+        f'pretraining the {which} ({cfg.pretrain_objective})',
+        epochs,
+        ck,
+        key,
+        state,
+        restore,
+        epoch_fn,
+        lambda r: f"loss {r['train_loss']:.4f}, {describe(r)} ({r['seconds']:.0f}s)",
+        progress,
+    )
     try: hist = loop()
-    except CheckpointError as e:                          # an unreadable checkpoint in the cache: start again, never trust it
+    # an unreadable checkpoint in the cache: start again, never trust it
+    except CheckpointError as e:
         print(f"warning: {str(e)[:200]}; pretraining again from the start", file=sys.stderr)
         ck.unlink(missing_ok=True); hist = loop()
-    info = dict(key=key, which=which, objective=cfg.pretrain_objective, windows=len(X), epochs=epochs, history=hist, final=hist[-1],
-                seconds=round(time.perf_counter() - t0, 1))
-    sd = {n: t.detach().cpu().contiguous() for n, t in model.state_dict().items() if not n.startswith('head.')}
+    info = dict(
+        key=key,
+        which=which,
+        objective=cfg.pretrain_objective,
+        windows=len(X),
+        epochs=epochs,
+        history=hist,
+        final=hist[-1],
+        seconds=round(time.perf_counter() - t0, 1),
+    )
+    sd = {
+        n: t.detach().cpu().contiguous()
+        for n, t in model.state_dict().items()
+        if not n.startswith('head.')
+    }
     with atomic_path(path) as tmp: save_file(sd, str(tmp), metadata=dict(info=json.dumps(info)))
     ck.unlink(missing_ok=True)
     return path, dict(info, cache_hit=False)
 
-def pretrain_teacher(cfg: Config, progress: bool = True, use_cache: bool = True) -> tuple[Path, dict]:
+def pretrain_teacher(
+    cfg: Config, progress: bool = True, use_cache: bool = True
+) -> tuple[Path, dict]:
     "`pretrain_backbone` for the teacher."
     return pretrain_backbone(cfg, 'teacher', progress, use_cache)
 
 # %% ../nbs/04a_pretrain.ipynb
 def load_pretrained(model, path: str | Path) -> None:
-    "Load a backbone written by `pretrain_backbone` into `model` (its head stays as it is); any other mismatch is an error."
+    """Load a backbone written by `pretrain_backbone` into `model` (its head stays as it is); any
+    other mismatch is an error."""
     try: missing, unexpected = model.load_state_dict(load_file(str(path)), strict=False)
     except RuntimeError as e:                             # shapes differ
         raise CheckpointError(f"{path}: pretrained backbone does not fit {type(model).__name__} "
                               f"({' '.join(str(e).split())[:200]})") from None
     missing = [k for k in missing if not k.startswith('head.')]
     if missing or unexpected:
-        raise CheckpointError(f"{path}: pretrained backbone does not fit {type(model).__name__} (missing {missing[:3]}, "
-                              f"unexpected {unexpected[:3]})")
+        raise CheckpointError(
+            f"{path}: pretrained backbone does not fit {type(model).__name__} (missing "
+            f"{missing[:3]}, "
+            f"unexpected {unexpected[:3]})"
+        )
 
 # %% ../nbs/04a_pretrain.ipynb
 def run(ctx: StageContext) -> dict:
-    """The pretrain stage: build (or find) in the feature cache the pretrained backbones and corpus the config asks
-    for; writes `pretrain/pretrain.json` and returns their cache keys (empty when nothing is asked) and the backbones'
-    files (`backbones`), which the teacher stage starts from."""
+    """The pretrain stage: build (or find) in the feature cache the pretrained backbones and corpus
+    the config asks for; writes `pretrain/pretrain.json` and returns their cache keys (empty when
+    nothing is asked) and the backbones' files (`backbones`), which the teacher stage starts
+    from."""
     cfg, info = ctx.cfg, {}
     if cfg.teacher_pretrain: info['teacher'] = pretrain_backbone(cfg, 'teacher', ctx.progress)[1]
     if cfg.student_pretrain: info['student'] = pretrain_backbone(cfg, 'student', ctx.progress)[1]
-    if cfg.kd_corpus:                                     # the KD transfer set, with the teacher's harmony rows when `harmony`
+    # the KD transfer set, with the teacher's harmony rows when `harmony`
+    if cfg.kd_corpus:
         mus = cfg.teacher_musicnn != 'off' or cfg.kd_musicnn > 0     # and MusiCNN's embedding of it
         info['corpus'] = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, ctx.progress,
                                            harmony=cfg.harmony, musicnn=mus)['info']
-    if ctx.progress and not info: print("nothing to pretrain (teacher_pretrain = student_pretrain = kd_corpus = 0)")
+    if ctx.progress and not info:
+        print("nothing to pretrain (teacher_pretrain = student_pretrain = kd_corpus = 0)")
     atomic_write_json(ctx.run.stage('pretrain') / 'pretrain.json', info)
     return _keys(info)
 
 class PretrainResult(dict):
-    """The pretrain stage's result: the cache keys of what it built, by name, and `backbones`, their files. Its
-    fingerprint is of the keys alone (as before the files were named; the files move with the cache folder)."""
-    def fingerprint(self) -> str: return fingerprint({k: v for k, v in self.items() if k != 'backbones'})
+    """The pretrain stage's result: the cache keys of what it built, by name, and `backbones`, their
+    files. Its fingerprint is of the keys alone (as before the files were named; the files move with
+    the cache folder)."""
+    def fingerprint(self) -> str:
+        return fingerprint({k: v for k, v in self.items() if k != 'backbones'})
 
 def _keys(info: dict) -> PretrainResult:
     keys = {k: v.get('key', v.get('cache_key')) for k, v in info.items()}
@@ -323,6 +490,14 @@ def load(ctx: StageContext) -> dict:
     "The pretrain stage's cache keys, read back from `pretrain/pretrain.json`."
     return _keys(json.loads((ctx.run.path / 'pretrain' / 'pretrain.json').read_text()))
 
-STAGE = Stage('pretrain', run, load, always_run=True,  # fingerprinted by its cache keys, which hold what it reads
-              changed="the pretraining cache entries changed since the last run", command=('pretrain',),
-              about="Run the pipeline up to the pretrain stage (pretrained backbones and corpus in the feature cache).")
+# fingerprinted by its cache keys, which hold what it reads
+STAGE = Stage(
+    'pretrain',
+    run,
+    load,
+    always_run=True,
+    changed="the pretraining cache entries changed since the last run",
+    command=('pretrain',),
+    about="Run the pipeline up to the pretrain stage (pretrained backbones and corpus in the "
+        "feature cache).",
+)

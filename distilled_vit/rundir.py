@@ -18,16 +18,19 @@ __all__ = ['atomic_path', 'json_ready', 'cached_arrays', 'RunDir', 'Stage', 'sta
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
 def atomic_path(dst: str | Path):
-    """Yield a temporary path beside `dst`; on success it is renamed to `dst`, on error it is removed. A full disk is
-    an `OSError` naming `dst` (a writer's own error names no file, or the temporary one)."""
+    """Yield a temporary path beside `dst`; on success it is renamed to `dst`, on error it is
+    removed. A full disk is an `OSError` naming `dst` (a writer's own error names no file, or the
+    temporary one)."""
     dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)
     os.close(fd)
     umask = os.umask(0); os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)                      # mkstemp makes 0600; artefacts get the usual permissions
+    # mkstemp makes 0600; artefacts get the usual permissions
+    os.chmod(tmp, 0o666 & ~umask)
     try:
         yield Path(tmp)
-        os.chmod(tmp, 0o666 & ~umask)                  # again: some writers (safetensors) replace the file with a 0600 one
+        # again: some writers (safetensors) replace the file with a 0600 one
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, dst)
     except BaseException as e:
         with contextlib.suppress(FileNotFoundError): os.unlink(tmp)
@@ -42,7 +45,8 @@ def atomic_write_text(dst: str | Path, text: str) -> Path:
     return Path(dst)
 
 def file_sha256(path) -> str:
-    "SHA-256 (hex) of the file `path`, read in 1 MiB blocks (the stage cache's and the bundles' checksums)."
+    """SHA-256 (hex) of the file `path`, read in 1 MiB blocks (the stage cache's and the bundles'
+    checksums)."""
     h = hashlib.sha256()
     with open(path, 'rb') as f:
         for b in iter(lambda: f.read(1 << 20), b''): h.update(b)
@@ -50,13 +54,14 @@ def file_sha256(path) -> str:
 
 # %% ../nbs/00b_rundir.ipynb
 def json_ready(o):
-    """JSON-ready copy of `o`: NumPy and torch scalars/arrays to Python, paths to strings, non-finite floats to None
-    (JSON has no NaN); anything else JSON cannot hold is a `TypeError`."""
+    """JSON-ready copy of `o`: NumPy and torch scalars/arrays to Python, paths to strings,
+    non-finite floats to None (JSON has no NaN); anything else JSON cannot hold is a `TypeError`."""
     if o is None or type(o) in (str, int, bool): return o
     if isinstance(o, str): return str(o)                   # str subclasses (torch.__version__)
     if isinstance(o, dict): return {str(k): json_ready(v) for k, v in o.items()}
     if isinstance(o, (list, tuple)): return [json_ready(v) for v in o]
-    if isinstance(o, np.ndarray) or hasattr(o, 'tolist') and type(o).__module__.startswith('torch'): return json_ready(o.tolist())
+    if isinstance(o, np.ndarray) or hasattr(o, 'tolist') and type(o).__module__.startswith('torch'):
+        return json_ready(o.tolist())
     if isinstance(o, (np.integer, np.bool_)): return o.item()
     if isinstance(o, (float, np.floating)): return float(o) if math.isfinite(o) else None
     if isinstance(o, Path): return str(o)
@@ -65,29 +70,41 @@ def json_ready(o):
 
 # %% ../nbs/00b_rundir.ipynb
 def save_figure(fig, path: str | Path | None = None):
-    "Save matplotlib figure `fig` as a PNG at `path` atomically (nothing when `path` is None); returns `fig`."
+    """Save matplotlib figure `fig` as a PNG at `path` atomically (nothing when `path` is None);
+    returns `fig`."""
     if path is not None:
         with atomic_path(path) as tmp: fig.savefig(tmp, format='png')
     return fig
 
 PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
 
-def check_user_output(path: str | Path, magic: bytes, overwrite: bool = False, inputs=(), what: str = 'output') -> Path:
-    """Refuse (one-line `ConfigError`) to write an output the user named at `path` when that would destroy something:
-    anything that is not a regular file (a folder, device, FIFO, socket) always, one of the `inputs` always, and an
-    existing file unless it starts with `magic` (a file this program writes, e.g. `PNG_MAGIC`) or `overwrite` is set.
-    Call it before the work, so nothing is computed for an output that cannot be written."""
+def check_user_output(
+    path: str | Path, magic: bytes, overwrite: bool = False, inputs=(), what: str = 'output'
+) -> Path:
+    """Refuse (one-line `ConfigError`) to write an output the user named at `path` when that would
+    destroy something: anything that is not a regular file (a folder, device, FIFO, socket) always,
+    one of the `inputs` always, and an existing file unless it starts with `magic` (a file this
+    program writes, e.g. `PNG_MAGIC`) or `overwrite` is set. Call it before the work, so nothing is
+    computed for an output that cannot be written."""
     p = Path(path)
     if not p.exists() and not p.is_symlink(): return p
     if p.is_dir(): raise ConfigError(f"{what} {p} is a folder: name a file inside it")
-    if not p.is_file(): raise ConfigError(f"{what} {p} exists and is not a regular file (a device, FIFO or socket): refusing to replace it")
+    if not p.is_file():
+        raise ConfigError(
+            f"{what} {p} exists and is not a regular file (a device, FIFO or socket): refusing to "
+            "replace it"
+        )
     for i in inputs:
         with contextlib.suppress(OSError):
-            if os.path.samefile(p, i): raise ConfigError(f"{what} {p} is the input file {i}: refusing to replace it")
+            if os.path.samefile(p, i):
+                raise ConfigError(f"{what} {p} is the input file {i}: refusing to replace it")
     if overwrite: return p
     with open(p, 'rb') as f: head = f.read(len(magic))
-    if head != magic: raise ConfigError(f"{what} {p} exists and was not written by distilled-vit: refusing to replace it "
-                                        f"(remove it, name another file, or pass --overwrite)")
+    if head != magic:
+        raise ConfigError(
+            f"{what} {p} exists and was not written by distilled-vit: refusing to replace it "
+            f"(remove it, name another file, or pass --overwrite)"
+        )
     return p
 
 def atomic_write_json(dst: str | Path, obj: Any) -> Path:
@@ -95,32 +112,50 @@ def atomic_write_json(dst: str | Path, obj: Any) -> Path:
     return atomic_write_text(dst, json.dumps(json_ready(obj), indent=2, allow_nan=False) + '\n')
 
 # %% ../nbs/00b_rundir.ipynb
-_UNUSABLE_CACHES: set[str] = set()                      # cache folders already warned about: one warning each
+# cache folders already warned about: one warning each
+_UNUSABLE_CACHES: set[str] = set()
 
 def _cache_unusable(folder: Path, what: str, e: OSError):
-    "Warn, once per folder, that a cache folder cannot be used (a file, read-only, another user's, full)."
+    """Warn, once per folder, that a cache folder cannot be used (a file, read-only, another user's,
+    full)."""
     if str(folder) in _UNUSABLE_CACHES: return
     _UNUSABLE_CACHES.add(str(folder))
-    print(f"warning: the {what} folder {folder} cannot be used ({e.strerror or type(e).__name__}); running without it "
-          f"(set DISTILLED_VIT_CACHE to a folder you can write)", file=sys.stderr)
+    print(
+        f"warning: the {what} folder {folder} cannot be used ({e.strerror or type(e).__name__}); "
+        "running without it "
+        f"(set DISTILLED_VIT_CACHE to a folder you can write)",
+        file=sys.stderr,
+    )
 
-def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[dict], None] = lambda a: None,
-                  use_cache: bool = True, what: str = 'cache') -> tuple[dict, bool]:
-    """The one cache of the project (features, unlabelled windows, the procedural corpus): the arrays of the `.npz` at
-    `path` (its key is in its name), or, when there is none, `build()`'s arrays, written there atomically. An entry that
-    cannot be read back whole, or that `check(arrays)` rejects (it raises), is rebuilt with a one-line warning naming
-    it, never trusted. A cache folder that cannot be written (a file, read-only, another user's, a full disk) is a
-    warning, once, and the arrays are used without it: the cache saves time, it is never why a run fails. Nothing is
-    read or written without `use_cache`. Returns (arrays, whether they came from `path`)."""
+def cached_arrays(
+    path: str | Path,
+    build: Callable[[], dict],
+    check: Callable[[dict], None] = lambda a: None,
+    use_cache: bool = True,
+    what: str = 'cache',
+) -> tuple[dict, bool]:
+    """The one cache of the project (features, unlabelled windows, the procedural corpus): the
+    arrays of the `.npz` at `path` (its key is in its name), or, when there is none, `build()`'s
+    arrays, written there atomically. An entry that cannot be read back whole, or that
+    `check(arrays)` rejects (it raises), is rebuilt with a one-line warning naming it, never
+    trusted. A cache folder that cannot be written (a file, read-only, another user's, a full disk)
+    is a warning, once, and the arrays are used without it: the cache saves time, it is never why a
+    run fails. Nothing is read or written without `use_cache`. Returns (arrays, whether they came
+    from `path`)."""
     path = Path(path)
     try: present = use_cache and path.is_file()
-    except OSError as e: _cache_unusable(path.parent, what, e); present = use_cache = False   # a folder we may not enter
+    # a folder we may not enter
+    except OSError as e: _cache_unusable(path.parent, what, e); present = use_cache = False
     if present:
         try:
             with np.load(path, allow_pickle=False) as z: arrays = {k: z[k] for k in z.files}
             check(arrays); return arrays, True
         except Exception as e:
-            print(f"warning: {what} entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); rebuilding it", file=sys.stderr)
+            print(
+                f"warning: {what} entry {path} is unreadable ({type(e).__name__}: {str(e)[:80]}); "
+                "rebuilding it",
+                file=sys.stderr,
+            )
     arrays = build()
     if use_cache:
         try:
@@ -130,7 +165,11 @@ def cached_arrays(path: str | Path, build: Callable[[], dict], check: Callable[[
     return arrays, False
 
 # %% ../nbs/00b_rundir.ipynb
-RUN_MARKER, STAGE_MARKER, LOCK_FILE = '.distilled-vit-run', '.distilled-vit-stage', '.distilled-vit-lock'
+RUN_MARKER, STAGE_MARKER, LOCK_FILE = (
+    '.distilled-vit-run',
+    '.distilled-vit-stage',
+    '.distilled-vit-lock',
+)
 
 # %% ../nbs/00b_rundir.ipynb
 def _ours(name: str, marker: str) -> bool:
@@ -138,26 +177,43 @@ def _ours(name: str, marker: str) -> bool:
     return name == marker or name.startswith(f'.{marker}.')
 
 def _check_run_folder(path: Path):
-    "Refuse a run folder that is a file, or a folder that is not empty and not a run (its lock and marker aside)."
-    if path.exists() and not path.is_dir(): raise ConfigError(f"run directory {path} is a file, not a folder")
+    """Refuse a run folder that is a file, or a folder that is not empty and not a run (its lock and
+    marker aside)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"run directory {path} is a file, not a folder")
     if path.is_dir() and not (path/RUN_MARKER).exists() \
             and any(not _ours(e.name, RUN_MARKER) and e.name != LOCK_FILE for e in path.iterdir()):
-        raise ConfigError(f"{path} is not empty and is not a distilled-vit run directory (it has no {RUN_MARKER}); "
-                          f"the pipeline writes only into folders it created: give --out a new or empty folder")
+        raise ConfigError(
+            f"{path} is not empty and is not a distilled-vit run directory (it has no "
+            f"{RUN_MARKER}); "
+            f"the pipeline writes only into folders it created: give --out a new or empty folder"
+        )
 
 class RunDir:
-    """A run's folder: `config.json`, one sub-folder per stage (`stages`, the route's names when the pipeline opens it:
-    another name is refused), `report.json`/`report.md` at the top."""
-    def __init__(self, path: str | Path, cfg: Config | None = None, check: bool = True, write: bool = True,
-                 stages: tuple[str, ...] = ()):
+    """A run's folder: `config.json`, one sub-folder per stage (`stages`, the route's names when the
+    pipeline opens it: another name is refused), `report.json`/`report.md` at the top."""
+    def __init__(
+        self,
+        path: str | Path,
+        cfg: Config | None = None,
+        check: bool = True,
+        write: bool = True,
+        stages: tuple[str, ...] = (),
+    ):
         self.path, self.stages = Path(path), stages
         _check_run_folder(self.path)
-        if not write:                                    # a second process of a torchrun job: rank 0 made the folder
-            if not (self.path/RUN_MARKER).exists(): raise ConfigError(f"{self.path}: not a distilled-vit run directory (no {RUN_MARKER})")
+        # a second process of a torchrun job: rank 0 made the folder
+        if not write:
+            if not (self.path / RUN_MARKER).exists():
+                raise ConfigError(
+                    f"{self.path}: not a distilled-vit run directory (no {RUN_MARKER})"
+                )
             self.cfg = cfg; return
         if not (self.path/RUN_MARKER).exists():
             self.path.mkdir(parents=True, exist_ok=True)
-            atomic_write_json(self.path/RUN_MARKER, dict(made_by='distilled_vit', stages=list(stages)))
+            atomic_write_json(
+                self.path / RUN_MARKER, dict(made_by='distilled_vit', stages=list(stages))
+            )
         self.cfg = cfg
         if cfg is not None:
             if check and (self.path/'config.json').exists(): self.check_config(cfg)
@@ -165,11 +221,17 @@ class RunDir:
 
     def stage(self, name: str) -> Path:
         "The folder of stage `name` (created on demand, with the stage marker)."
-        if self.stages and name not in self.stages: raise ValueError(f"unknown stage {name!r}; stages are {self.stages}")
+        if self.stages and name not in self.stages:
+            raise ValueError(f"unknown stage {name!r}; stages are {self.stages}")
         p = self.path/name
         if not (p/STAGE_MARKER).exists():
-            if p.exists() and (not p.is_dir() or any(not _ours(e.name, STAGE_MARKER) for e in p.iterdir())):
-                raise ConfigError(f"{p} was not created by this run (no {STAGE_MARKER}); move it out of the run directory")
+            if p.exists() and (
+                not p.is_dir() or any(not _ours(e.name, STAGE_MARKER) for e in p.iterdir())
+            ):
+                raise ConfigError(
+                    f"{p} was not created by this run (no {STAGE_MARKER}); move it out of the run "
+                    "directory"
+                )
             p.mkdir(exist_ok=True); atomic_write_json(p/STAGE_MARKER, dict(stage=name))
         return p
 
@@ -178,35 +240,70 @@ class RunDir:
         return (self.path/name/STAGE_MARKER).is_file()
 
     def remove_stage(self, name: str):
-        "Delete stage folder `name` (its inputs changed); refuses a folder of that name that the run did not create."
+        """Delete stage folder `name` (its inputs changed); refuses a folder of that name that the
+        run did not create."""
         p = self.path/name
         if not p.exists(): return
         if not self.owns(name):
-            raise ConfigError(f"{p} was not created by this run (no {STAGE_MARKER}); refusing to delete it: move it away")
+            raise ConfigError(
+                f"{p} was not created by this run (no {STAGE_MARKER}); refusing to delete it: move "
+                "it away"
+            )
         shutil.rmtree(p)
 
     def done(self, name: str, file: str = 'done.json') -> dict | None:
-        "Stage `name`'s `done.json` (None while it has not finished), or another of its bookkeeping files."
+        """Stage `name`'s `done.json` (None while it has not finished), or another of its
+        bookkeeping files."""
         p = self.path/name/file
         try: return json.loads(p.read_text()) if p.exists() else None
         except ValueError: return None                   # unreadable: treat as not done
 
-    def begin(self, name: str, inputs: dict | None, fp: str | None, redo: bool = False, key: str | None = None):
-        """Rank 0, before stage `name` works: its folder dropped when `redo`, its `inputs` and fingerprint `fp` recorded
-        (`started.json`: an interrupted attempt resumes only with the same), a killed write's `.NAME.XXXX.tmp` swept
-        away (SIGKILL cannot be caught), and the stage cache's entry `key` restored when it holds one."""
+    def begin(
+        self,
+        name: str,
+        inputs: dict | None,
+        fp: str | None,
+        redo: bool = False,
+        key: str | None = None,
+    ):
+        """Rank 0, before stage `name` works: its folder dropped when `redo`, its `inputs` and
+        fingerprint `fp` recorded (`started.json`: an interrupted attempt resumes only with the
+        same), a killed write's `.NAME.XXXX.tmp` swept away (SIGKILL cannot be caught), and the
+        stage cache's entry `key` restored when it holds one."""
         if redo: self.remove_stage(name)
-        if inputs is not None: atomic_write_json(self.stage(name)/'started.json', dict(fingerprint=fp, inputs=inputs))
+        if inputs is not None:
+            atomic_write_json(
+                self.stage(name) / 'started.json', dict(fingerprint=fp, inputs=inputs)
+            )
         for t in list((self.path/name).rglob('.*.tmp')) if self.owns(name) else []:
             with contextlib.suppress(OSError): t.unlink() if t.is_file() else shutil.rmtree(t)
-        if key and (entry := restore_stage(self, name, key)) is not None: self.record(name, 0.0, fp, inputs, entry)
+        if key and (entry := restore_stage(self, name, key)) is not None:
+            self.record(name, 0.0, fp, inputs, entry)
 
-    def record(self, name: str, seconds: float, fp: str, inputs: dict | None, cache: dict | None = None,
-               timings: dict | None = None, key: str | None = None, replace: bool = False):
-        """Rank 0, after stage `name`: its `done.json` (time, fingerprint `fp`, inputs, the `cache` entry it came from),
-        `timings.json` (given), and a stage made now stored in the stage cache under `key` (`store_stage`)."""
-        atomic_write_json(self.stage(name)/'done.json', dict(stage=name, seconds=round(seconds, 2), fingerprint=fp,
-                                                             inputs=inputs, **(dict(cache=cache) if cache else {})))
+    def record(
+        self,
+        name: str,
+        seconds: float,
+        fp: str,
+        inputs: dict | None,
+        cache: dict | None = None,
+        timings: dict | None = None,
+        key: str | None = None,
+        replace: bool = False,
+    ):
+        """Rank 0, after stage `name`: its `done.json` (time, fingerprint `fp`, inputs, the `cache`
+        entry it came from), `timings.json` (given), and a stage made now stored in the stage cache
+        under `key` (`store_stage`)."""
+        atomic_write_json(
+            self.stage(name) / 'done.json',
+            dict(
+                stage=name,
+                seconds=round(seconds, 2),
+                fingerprint=fp,
+                inputs=inputs,
+                **(dict(cache=cache) if cache else {}),
+            ),
+        )
         if timings is not None: atomic_write_json(self.path/'timings.json', timings)
         if key and not cache: store_stage(self, name, key, seconds, replace)
 
@@ -217,22 +314,29 @@ class RunDir:
     def check_config(self, cfg: Config):
         "Raise `ConfigError` naming the fields where `cfg` differs from the run's saved config."
         try: old = json.loads((self.path/'config.json').read_text())
-        except ValueError as e: raise ConfigError(f"{self.path/'config.json'}: not a readable JSON config ({e}); use a new --out") from None
+        except ValueError as e:
+            raise ConfigError(
+                f"{self.path / 'config.json'}: not a readable JSON config ({e}); use a new --out"
+            ) from None
         diff = {k: (old.get(k), v) for k, v in cfg.to_dict().items() if old.get(k) != v}
         if diff:
             msg = ', '.join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in diff.items())
-            raise ConfigError(f"run directory {self.path} was made with another config ({msg}); "
-                              f"use a new --out, or `distilled-vit run`, which redoes only the stages the change affects")
+            raise ConfigError(
+                f"run directory {self.path} was made with another config ({msg}); "
+                f"use a new --out, or `distilled-vit run`, which redoes only the stages the change "
+                "affects"
+            )
 
     def __repr__(self): return f"RunDir({str(self.path)!r})"
 
 # %% ../nbs/00b_rundir.ipynb
 class RunLock:
-    """The one writer of run directory `path`: an exclusive `flock` on `path/.distilled-vit-lock`, taken before the
-    run writes anything and held until `release` (or until the process ends: the kernel drops a dead process's lock,
-    so a crash or a SIGKILL never leaves a stale one). A second run into the same folder is refused in one line
-    naming the first one's pid. The folder is made if missing, after the same check `RunDir` makes (a folder that is
-    not empty and not a run is never written into)."""
+    """The one writer of run directory `path`: an exclusive `flock` on `path/.distilled-vit-lock`,
+    taken before the run writes anything and held until `release` (or until the process ends: the
+    kernel drops a dead process's lock, so a crash or a SIGKILL never leaves a stale one). A second
+    run into the same folder is refused in one line naming the first one's pid. The folder is made
+    if missing, after the same check `RunDir` makes (a folder that is not empty and not a run is
+    never written into)."""
     def __init__(self, path: str | Path):
         self.path, self._fd, self._made = Path(path), None, False
         _check_run_folder(self.path)
@@ -242,16 +346,22 @@ class RunLock:
         try: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.read(fd, 200).decode(errors='replace').strip(); os.close(fd)
-            raise ConfigError(f"{self.path} is in use by another distilled-vit run ({holder or 'pid unknown'}); wait "
-                              f"for it to finish, or give this run another --out") from None
-        self._prev = os.read(fd, 200)                    # the last holder's line, put back if this run is refused
-        os.ftruncate(fd, 0); os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
+            raise ConfigError(
+                f"{self.path} is in use by another distilled-vit run ({holder or 'pid unknown'}); "
+                "wait "
+                f"for it to finish, or give this run another --out"
+            ) from None
+        # the last holder's line, put back if this run is refused
+        self._prev = os.read(fd, 200)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}".encode(), 0)
         self._fd = fd
 
     def release(self, tidy: bool = False):
-        """Let the next run in. `tidy` (a run refused before it wrote anything): a folder this lock made is removed
-        again when it holds nothing but the lock file, and an existing lock file gets its last holder's line back, so
-        a refused command leaves the folder as it found it, byte for byte."""
+        """Let the next run in. `tidy` (a run refused before it wrote anything): a folder this lock
+        made is removed again when it holds nothing but the lock file, and an existing lock file
+        gets its last holder's line back, so a refused command leaves the folder as it found it,
+        byte for byte."""
         if self._fd is None: return
         if tidy and self._made and [e.name for e in self.path.iterdir()] == [LOCK_FILE]:
             (self.path/LOCK_FILE).unlink(); self.path.rmdir()
@@ -261,20 +371,23 @@ class RunLock:
 # %% ../nbs/00b_rundir.ipynb
 @dataclass(frozen=True)
 class Stage:
-    """What a stage is, declared once beside its code (the last cell of its notebook): its name (and folder); its
-    `run(ctx)` and `load(ctx)` (and optional `warm(ctx)`, see the stage protocol below); the earlier stages whose
-    results it reads and the config its result is made from, as sections or `section.field`s (`keys`, see
-    `00_core.config_fields`; together: its fingerprint, `stage_inputs`); and how the pipeline treats it: trained by
-    every rank together (`ddp`), also kept in the stage cache for any run directory (`cached`), or run every time and
-    fingerprinted by its content (`always_run`, `changed`: one line on what a changed content means); `finish(ctx)`,
-    when given, runs after the stage is recorded, on every rank, and decides itself what rank 0 alone does (the export
-    stage's writes the report, which holds every stage's time, its own included, on rank 0; the others read it back).
-    `preview(ctx)`, for an `always_run` stage: its result computed without writing into the run folder (the data from
-    the feature cache), so that `10_cli.open_run` can make its refusals before anything of the run is written; the
-    stage's `run` then finds it in `ctx` and does not compute it again. For the command line: `command`, the names of
-    the sub-command that runs the pipeline up to this stage (the first shown, the others aliases), `about` its one
-    line; `trained`, its result is a trained model (a dry run or another preset into a finished run's folder is
-    refused); `protected`, it is never trained again because its inputs changed unless the user asks (the teacher)."""
+    """What a stage is, declared once beside its code (the last cell of its notebook): its name (and
+    folder); its `run(ctx)` and `load(ctx)` (and optional `warm(ctx)`, see the stage protocol
+    below); the earlier stages whose results it reads and the config its result is made from, as
+    sections or `section.field`s (`keys`, see `00_core.config_fields`; together: its fingerprint,
+    `stage_inputs`); and how the pipeline treats it: trained by every rank together (`ddp`), also
+    kept in the stage cache for any run directory (`cached`), or run every time and fingerprinted by
+    its content (`always_run`, `changed`: one line on what a changed content means); `finish(ctx)`,
+    when given, runs after the stage is recorded, on every rank, and decides itself what rank 0
+    alone does (the export stage's writes the report, which holds every stage's time, its own
+    included, on rank 0; the others read it back). `preview(ctx)`, for an `always_run` stage: its
+    result computed without writing into the run folder (the data from the feature cache), so that
+    `10_cli.open_run` can make its refusals before anything of the run is written; the stage's `run`
+    then finds it in `ctx` and does not compute it again. For the command line: `command`, the names
+    of the sub-command that runs the pipeline up to this stage (the first shown, the others
+    aliases), `about` its one line; `trained`, its result is a trained model (a dry run or another
+    preset into a finished run's folder is refused); `protected`, it is never trained again because
+    its inputs changed unless the user asks (the teacher)."""
     name: str
     run: Callable
     load: Callable
@@ -292,28 +405,46 @@ class Stage:
     trained: bool = False
     protected: bool = False
     @property
-    def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)   # the config fields in its fingerprint
+    # the config fields in its fingerprint
+    def fields(self) -> tuple[str, ...]: return config_fields(*self.keys)
 
 # %% ../nbs/00b_rundir.ipynb
 def fingerprint(obj) -> str:
     "A short stable hash of a JSON-able object."
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
-AUDIO_SUFFIXES = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff', '.opus')   # what libsndfile (soundfile) decodes
+# what libsndfile (soundfile) decodes
+AUDIO_SUFFIXES = ('.wav', '.flac', '.ogg', '.mp3', '.aif', '.aiff', '.opus')
 
 def audio_files(folder: str | Path) -> list[Path]:
-    "Audio files under `folder` (recursive, by suffix, hidden files and folders skipped), sorted by relative path."
+    """Audio files under `folder` (recursive, by suffix, hidden files and folders skipped), sorted
+    by relative path."""
     root = Path(folder)
-    return sorted((p for p in root.rglob('*') if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()
-                   and not any(part.startswith('.') for part in p.relative_to(root).parts)), key=lambda p: p.relative_to(root).as_posix())
+    return sorted(
+        (
+            p
+            for p in root.rglob('*')
+            if p.suffix.lower() in AUDIO_SUFFIXES
+            and p.is_file()
+            and not any(part.startswith('.') for part in p.relative_to(root).parts)
+        ),
+        key=lambda p: p.relative_to(root).as_posix(),
+    )
 
 def folder_signature(folder: str | Path) -> str:
-    "Hash of the audio files under `folder`: relative path, size and modification time of each (their content's proxy)."
+    """Hash of the audio files under `folder`: relative path, size and modification time of each
+    (their content's proxy)."""
     root = Path(folder)
-    return fingerprint([(p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns) for p in audio_files(root)])
+    return fingerprint(
+        [
+            (p.relative_to(root).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+            for p in audio_files(root)
+        ]
+    )
 
 def weights_signature(value: str) -> str:
-    "Signature of a `teacher_weights` file (size and modification time, like `folder_signature`); a `timm:` tag stands for itself."
+    """Signature of a `teacher_weights` file (size and modification time, like `folder_signature`);
+    a `timm:` tag stands for itself."""
     if value.startswith('timm:'): return 'timm tag'
     p = Path(value)
     return fingerprint([p.stat().st_size, p.stat().st_mtime_ns]) if p.is_file() else 'missing'
@@ -323,27 +454,42 @@ CONTENT_FIELDS = {'unlabelled': folder_signature, 'teacher_weights': weights_sig
 
 # %% ../nbs/00b_rundir.ipynb
 def stage_inputs(cfg: Config, stage: Stage, fingerprints: dict[str, str]) -> dict:
-    """What `stage`'s result is made from: its config fields and the fingerprints of the stages it reads. A field
-    that names a folder or file (`CONTENT_FIELDS`) is recorded with its files' signature, so added or replaced files count;
-    a field its switch turns off (`00_core.inert_fields`: a GAN field with gan=false) at its preset's value, so
-    changing it is no change."""
+    """What `stage`'s result is made from: its config fields and the fingerprints of the stages it
+    reads. A field that names a folder or file (`CONTENT_FIELDS`) is recorded with its files'
+    signature, so added or replaced files count; a field its switch turns off
+    (`00_core.inert_fields`: a GAN field with gan=false) at its preset's value, so changing it is no
+    change."""
     inert = inert_fields(cfg)
-    val = lambda k: inert[k] if k in inert else f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]" \
-        if k in CONTENT_FIELDS and getattr(cfg, k) else getattr(cfg, k)
-    return dict(config={k: val(k) for k in stage.fields}, stages={s: fingerprints[s] for s in stage.reads})
+    val = lambda k: (
+        inert[k]
+        if k in inert
+        else f"{getattr(cfg, k)} [{CONTENT_FIELDS[k](getattr(cfg, k))}]"
+        if k in CONTENT_FIELDS and getattr(cfg, k)
+        else getattr(cfg, k)
+    )
+    return dict(
+        config={k: val(k) for k in stage.fields}, stages={s: fingerprints[s] for s in stage.reads}
+    )
 
 # %% ../nbs/00b_rundir.ipynb
 def inputs_changed(old: dict | None, new: dict) -> str:
     "One line saying what differs between two `stage_inputs` (empty when nothing does)."
     if not old: return 'made by an older version (no fingerprint)'
-    ch = [f"{k} {old.get('config', {}).get(k)!r} -> {v!r}" for k, v in new['config'].items() if old.get('config', {}).get(k) != v]
-    ch += [f"{s} stage changed" for s, f in new['stages'].items() if old.get('stages', {}).get(s) != f]
+    ch = [
+        f"{k} {old.get('config', {}).get(k)!r} -> {v!r}"
+        for k, v in new['config'].items()
+        if old.get('config', {}).get(k) != v
+    ]
+    ch += [
+        f"{s} stage changed" for s, f in new['stages'].items() if old.get('stages', {}).get(s) != f
+    ]
     return ', '.join(ch)
 
 # %% ../nbs/00b_rundir.ipynb
 @dataclass
 class StageContext:
-    "What a stage's `run`/`load` get: config, run directory, rank and world size, and earlier stages' results."
+    """What a stage's `run`/`load` get: config, run directory, rank and world size, and earlier
+    stages' results."""
     cfg: Config
     run: RunDir
     rank: int = 0
@@ -357,33 +503,53 @@ class StageContext:
     def get(self, stage: str, default=None): return self.results.get(stage, default)
 
 # %% ../nbs/00b_rundir.ipynb
-STAGE_MODULES = ('distilled_vit.data', 'distilled_vit.gan', 'distilled_vit.pretrain', 'distilled_vit.teacher',
-                 'distilled_vit.distill', 'distilled_vit.evaluate', 'distilled_vit.export')   # in the order they run
+STAGE_MODULES = (
+    'distilled_vit.data',
+    'distilled_vit.gan',
+    'distilled_vit.pretrain',
+    'distilled_vit.teacher',
+    # in the order they run
+    'distilled_vit.distill',
+    'distilled_vit.evaluate',
+    'distilled_vit.export',
+)
 
 # %% ../nbs/00b_rundir.ipynb
 def pipeline() -> dict[str, Stage]:
-    """The route of a run, in order: the `Stage` records of the modules of `STAGE_MODULES`, each module's in the order
-    it declares them (imported here, not at the top: `predict` and `score` need neither torch nor librosa)."""
+    """The route of a run, in order: the `Stage` records of the modules of `STAGE_MODULES`, each
+    module's in the order it declares them (imported here, not at the top: `predict` and `score`
+    need neither torch nor librosa)."""
     route = {}
-    for st in (v for m in map(importlib.import_module, STAGE_MODULES) for v in vars(m).values() if isinstance(v, Stage)):
+    for st in (
+        v
+        for m in map(importlib.import_module, STAGE_MODULES)
+        for v in vars(m).values()
+        if isinstance(v, Stage)
+    ):
         assert route.setdefault(st.name, st) is st, f"two records name the stage {st.name!r}"
     return route
 
 # %% ../nbs/00b_rundir.ipynb
-def __getattr__(name: str):                              # `rundir.STAGES`: the route's stage names, in order
+# `rundir.STAGES`: the route's stage names, in order
+def __getattr__(name: str):
     if name == 'STAGES': return tuple(pipeline())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 def code_version(pkg: Path | None = None) -> str:
-    """Fingerprint of this package's source (every module's bytes; `pkg`: another copy's folder) and of the torch and
-    timm versions: a cached stage is trusted only by the code that made it."""
+    """Fingerprint of this package's source (every module's bytes; `pkg`: another copy's folder) and
+    of the torch and timm versions: a cached stage is trusted only by the code that made it."""
     import distilled_vit, torch, timm
     pkg = Path(pkg or Path(distilled_vit.__file__).resolve().parent)
-    src = [(p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(pkg.glob('*.py')) if p.name != '_modidx.py']
+    src = [
+        (p.name, hashlib.sha256(p.read_bytes()).hexdigest())
+        for p in sorted(pkg.glob('*.py'))
+        if p.name != '_modidx.py'
+    ]
     return fingerprint(dict(src=src, torch=torch.__version__, timm=timm.__version__))
 
 def stage_cache_key(stage: str, stage_fingerprint: str) -> str:
-    "The stage cache's key of a stage made from inputs with fingerprint `stage_fingerprint` by this code."
+    """The stage cache's key of a stage made from inputs with fingerprint `stage_fingerprint` by
+    this code."""
     return fingerprint(dict(stage=stage, inputs=stage_fingerprint, code=code_version()))
 
 def stage_cache_path(stage: str, key: str) -> Path:
@@ -397,11 +563,14 @@ def _stage_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob('*') if p.is_file() and p.name not in _BOOKKEEPING
                   and not p.name.startswith('checkpoint') and not p.name.endswith('.tmp'))
 
-def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool = False) -> Path | None:
-    """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary folder renamed into place);
-    returns the entry (None when it could not be written: a warning, not an error; the run itself is complete).
-    `replace` (a stage trained with `--force`) swaps out an existing entry of that key, which may be the bad one the
-    user forced past; otherwise an existing entry is kept (another run stored the same result)."""
+def store_stage(
+    run: RunDir, stage: str, key: str, seconds: float, replace: bool = False
+) -> Path | None:
+    """Copy finished stage `stage` of `run` into the stage cache under `key` (into a temporary
+    folder renamed into place); returns the entry (None when it could not be written: a warning, not
+    an error; the run itself is complete). `replace` (a stage trained with `--force`) swaps out an
+    existing entry of that key, which may be the bad one the user forced past; otherwise an existing
+    entry is kept (another run stored the same result)."""
     dst = stage_cache_path(stage, key)
     if dst.is_dir() and not replace: return dst
     src, tmp = run.path / stage, None
@@ -410,42 +579,69 @@ def store_stage(run: RunDir, stage: str, key: str, seconds: float, replace: bool
         tmp = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent))
         files = {}
         for p in _stage_files(src):
-            rel = p.relative_to(src).as_posix(); (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            rel = p.relative_to(src).as_posix()
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(p, tmp / rel); files[rel] = file_sha256(tmp / rel)
-        atomic_write_json(tmp / 'entry.json', dict(stage=stage, key=key, seconds=seconds, files=files,
-                                                   stored=time.strftime('%Y-%m-%d %H:%M:%S')))
-        if replace and dst.is_dir():                     # moved aside first: a reader never sees half of either entry
-            old = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent)); os.replace(dst, old / 'e')
+        atomic_write_json(
+            tmp / 'entry.json',
+            dict(
+                stage=stage,
+                key=key,
+                seconds=seconds,
+                files=files,
+                stored=time.strftime('%Y-%m-%d %H:%M:%S'),
+            ),
+        )
+        # moved aside first: a reader never sees half of either entry
+        if replace and dst.is_dir():
+            old = Path(tempfile.mkdtemp(prefix=f'.{dst.name}.', suffix='.tmp', dir=dst.parent))
+            os.replace(dst, old / 'e')
             shutil.rmtree(old, ignore_errors=True)
         os.rename(tmp, dst); return dst
     except OSError as e:
         if tmp is not None: shutil.rmtree(tmp, ignore_errors=True)
-        if dst.is_dir(): return dst                      # another process renamed the same entry into place first
-        print(f"warning: could not store the {stage} stage in the stage cache {dst.parent} ({e}); the run is unaffected",
-              file=sys.stderr)
+        # another process renamed the same entry into place first
+        if dst.is_dir(): return dst
+        print(
+            f"warning: could not store the {stage} stage in the stage cache {dst.parent} ({e}); "
+            "the run is unaffected",
+            file=sys.stderr,
+        )
         return None
 
 def restore_stage(run: RunDir, stage: str, key: str) -> dict | None:
-    """Copy the stage cache's entry `key` of `stage` into `run` (replacing what the stage folder held); returns what the
-    entry says (`seconds` it took to make, `key`) or None when there is no entry. An entry whose files do not match their
-    recorded checksums, or whose `entry.json` names a file it does not hold (an absolute name, `..`, a link: a
-    name that could point outside the run's stage folder), is deleted with a warning and None returned: the caller
-    makes the stage again. Nothing is copied before the whole entry has been checked."""
+    """Copy the stage cache's entry `key` of `stage` into `run` (replacing what the stage folder
+    held); returns what the entry says (`seconds` it took to make, `key`) or None when there is no
+    entry. An entry whose files do not match their recorded checksums, or whose `entry.json` names a
+    file it does not hold (an absolute name, `..`, a link: a name that could point outside the run's
+    stage folder), is deleted with a warning and None returned: the caller makes the stage again.
+    Nothing is copied before the whole entry has been checked."""
     src = stage_cache_path(stage, key)
     if not src.is_dir(): return None
     try:
         entry = json.loads((src / 'entry.json').read_text())
-        if entry.get('stage') != stage or entry.get('key') != key or not isinstance(entry.get('files'), dict) \
-                or not entry['files'] or not isinstance(entry.get('seconds'), (int, float)):
+        if (
+            entry.get('stage') != stage
+            or entry.get('key') != key
+            or not isinstance(entry.get('files'), dict)
+            or not entry['files']
+            or not isinstance(entry.get('seconds'), (int, float))
+        ):
             raise ValueError('entry.json does not describe this entry')
         held = {p.relative_to(src).as_posix() for p in _stage_files(src) if not p.is_symlink()}
-        if (odd := sorted(set(entry['files']) - held)):     # '../x', '/etc/x', a link, a file it lacks: never followed
+        # '../x', '/etc/x', a link, a file it lacks: never followed
+        if (odd := sorted(set(entry['files']) - held)):
             raise ValueError(f'entry.json lists {odd[0]!r}, which is not a file of the entry')
         for rel, h in entry['files'].items():
-            if file_sha256(src / rel) != h: raise ValueError(f'{rel} does not match its recorded checksum')
+            if file_sha256(src / rel) != h:
+                raise ValueError(f'{rel} does not match its recorded checksum')
     except (OSError, ValueError) as e:
-        print(f"warning: stage cache entry {src} is unusable ({type(e).__name__}: {str(e)[:120]}); deleting it and "
-              f"making the {stage} stage again", file=sys.stderr)
+        print(
+            f"warning: stage cache entry {src} is unusable ({type(e).__name__}: {str(e)[:120]}); "
+            "deleting it and "
+            f"making the {stage} stage again",
+            file=sys.stderr,
+        )
         shutil.rmtree(src, ignore_errors=True); return None
     run.remove_stage(stage); dst = run.stage(stage)
     for rel in entry['files']:

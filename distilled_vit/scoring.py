@@ -12,8 +12,8 @@ from .rundir import atomic_write_json, check_user_output, json_ready
 from .audio import AudioError, window_samples
 from .metrics import ccc, mae, bootstrap_weights, weighted_metrics, percentile_ci
 from .data import ManifestError, _source     # manifest rules of the loaders (no torch)
-from .inference import (BUNDLE_FORMAT, FRONTEND_FILE, Predictor, load_predictor, predict,
-                                   training_note)
+from .inference import BUNDLE_FORMAT, FRONTEND_FILE, Predictor, load_predictor, predict
+from .inference import training_note
 
 # %% auto 0
 __all__ = ['auc', 'label_mode', 'score', 'score_table', 'toy_bundle', 'toy_clip']

@@ -20,18 +20,37 @@ __all__ = ['DSConvPatchEmbed', 'MobileViTStudent', 'create_student', 'model_size
 # %% ../nbs/06_student.ipynb
 def _ds_conv(c_in: int, c_out: int, act: bool = True) -> nn.Sequential:
     "Depthwise 3x3 stride-2 conv + pointwise 1x1 conv, each with BatchNorm."
-    return nn.Sequential(nn.Conv2d(c_in, c_in, 3, 2, 1, groups=c_in, bias=False), nn.BatchNorm2d(c_in), nn.GELU(),
-                         nn.Conv2d(c_in, c_out, 1, bias=False), nn.BatchNorm2d(c_out), *([nn.GELU()] if act else []))
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_in, 3, 2, 1, groups=c_in, bias=False),
+        nn.BatchNorm2d(c_in),
+        nn.GELU(),
+        nn.Conv2d(c_in, c_out, 1, bias=False),
+        nn.BatchNorm2d(c_out),
+        *([nn.GELU()] if act else []),
+    )
 
 class DSConvPatchEmbed(nn.Module):
-    "[B, C, H, W] -> [B, H/p * W/p, D] by a conv stem and depthwise-separable stages (a timm `PatchEmbed` drop-in)."
-    def __init__(self, img_size=(64, 128), patch_size=16, in_chans=1, embed_dim=192, norm_layer=None, flatten=True,
-                 bias=True, dynamic_img_pad=False, **kwargs):
+    """[B, C, H, W] -> [B, H/p * W/p, D] by a conv stem and depthwise-separable stages (a timm
+    `PatchEmbed` drop-in)."""
+    def __init__(
+        self,
+        img_size=(64, 128),
+        patch_size=16,
+        in_chans=1,
+        embed_dim=192,
+        norm_layer=None,
+        flatten=True,
+        bias=True,
+        dynamic_img_pad=False,
+        **kwargs,
+    ):
         super().__init__()
         self.img_size, self.patch_size = to_2tuple(img_size), to_2tuple(patch_size)
         p = self.patch_size[0]
         if p != self.patch_size[1] or p < 2 or p & (p - 1):
-            raise ConfigError(f"DSConvPatchEmbed needs a square power-of-two patch size, got {patch_size}")
+            raise ConfigError(
+                f"DSConvPatchEmbed needs a square power-of-two patch size, got {patch_size}"
+            )
         if self.img_size[0] % p or self.img_size[1] % p:
             raise ConfigError(f"input {self.img_size} is not divisible by patch size {p}")
         self.grid_size = (self.img_size[0] // p, self.img_size[1] // p)
@@ -39,15 +58,22 @@ class DSConvPatchEmbed(nn.Module):
         self.flatten, self.dynamic_img_pad = flatten, False
         n = int(math.log2(p))                                         # stride-2 stages
         chans = [max(8, embed_dim // 2 ** (n - 1 - i)) for i in range(n)]
-        layers = [nn.Conv2d(in_chans, chans[0], 3, 2, 1, bias=False), nn.BatchNorm2d(chans[0]), nn.GELU()]
+        layers = [
+            nn.Conv2d(in_chans, chans[0], 3, 2, 1, bias=False),
+            nn.BatchNorm2d(chans[0]),
+            nn.GELU(),
+        ]
         for i in range(1, n): layers.append(_ds_conv(chans[i - 1], chans[i], act=i < n - 1))
         if chans[-1] != embed_dim: layers.append(nn.Conv2d(chans[-1], embed_dim, 1))
         self.proj = nn.Sequential(*layers)
         self.norm = norm_layer(embed_dim) if norm_layer else nn.Identity()
 
-    def feat_ratio(self, as_scalar=True): return self.patch_size[0] if as_scalar else self.patch_size
-    def dynamic_feat_size(self, img_size): return img_size[0] // self.patch_size[0], img_size[1] // self.patch_size[1]
-    def set_input_size(self, *args, **kwargs): raise NotImplementedError('DSConvPatchEmbed has a fixed input size')
+    def feat_ratio(self, as_scalar=True):
+        return self.patch_size[0] if as_scalar else self.patch_size
+    def dynamic_feat_size(self, img_size):
+        return img_size[0] // self.patch_size[0], img_size[1] // self.patch_size[1]
+    def set_input_size(self, *args, **kwargs):
+        raise NotImplementedError('DSConvPatchEmbed has a fixed input size')
 
     def forward(self, x):
         x = self.proj(x)                                  # [B, C, H, W] -> [B, D, H/p, W/p]
@@ -56,7 +82,8 @@ class DSConvPatchEmbed(nn.Module):
 
 # %% ../nbs/06_student.ipynb
 class MobileViTStudent(VisionTransformer):
-    """Phone-sized V/A regressor: `DSConvPatchEmbed` + `depth` pre-norm transformer blocks + token-pooled 2-output head.
+    """Phone-sized V/A regressor: `DSConvPatchEmbed` + `depth` pre-norm transformer blocks +
+    token-pooled 2-output head.
 
     Args:
         img_size: (n_mels, frames) of the input window.
@@ -64,18 +91,46 @@ class MobileViTStudent(VisionTransformer):
         embed_dim: hidden size (seed: 192). depth: transformer blocks (seed: 4).
         num_heads: attention heads (seed: 4). mlp_ratio: MLP hidden / embed_dim (seed: 2).
         num_outputs: regression outputs (valence, arousal)."""
-    def __init__(self, img_size=(64, 128), patch_size: int = 16, in_chans: int = 1, embed_dim: int = 192,
-                 depth: int = 4, num_heads: int = 4, mlp_ratio: float = 2.0, num_outputs: int = 2, drop_rate: float = 0.0):
-        super().__init__(img_size=img_size, patch_size=patch_size, in_chans=in_chans, num_classes=num_outputs,
-                         embed_dim=embed_dim, depth=depth, num_heads=num_heads, mlp_ratio=mlp_ratio,
-                         embed_layer=DSConvPatchEmbed, drop_rate=drop_rate, global_pool='token')
+    def __init__(
+        self,
+        img_size=(64, 128),
+        patch_size: int = 16,
+        in_chans: int = 1,
+        embed_dim: int = 192,
+        depth: int = 4,
+        num_heads: int = 4,
+        mlp_ratio: float = 2.0,
+        num_outputs: int = 2,
+        drop_rate: float = 0.0,
+    ):
+        super().__init__(
+            img_size=img_size,
+            patch_size=patch_size,
+            in_chans=in_chans,
+            num_classes=num_outputs,
+            embed_dim=embed_dim,
+            depth=depth,
+            num_heads=num_heads,
+            mlp_ratio=mlp_ratio,
+            embed_layer=DSConvPatchEmbed,
+            drop_rate=drop_rate,
+            global_pool='token',
+        )
 
 def create_student(cfg: Config) -> MobileViTStudent:
-    """The student sized by `cfg` (seed: 192 hidden, 4 blocks, 4 heads, MLP ratio 2) for the configured window; with
-    `student_harmony` its window also holds the `HARMONY_ROWS` harmony rows below the log-mel (01b_harmony)."""
+    """The student sized by `cfg` (seed: 192 hidden, 4 blocks, 4 heads, MLP ratio 2) for the
+    configured window; with `student_harmony` its window also holds the `HARMONY_ROWS` harmony rows
+    below the log-mel (01b_harmony)."""
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)
-    return MobileViTStudent((rows, cfg.win_frames), cfg.patch_size, 1, cfg.student_dim, cfg.student_depth,
-                            cfg.student_heads, cfg.student_mlp_ratio)
+    return MobileViTStudent(
+        (rows, cfg.win_frames),
+        cfg.patch_size,
+        1,
+        cfg.student_dim,
+        cfg.student_depth,
+        cfg.student_heads,
+        cfg.student_mlp_ratio,
+    )
 
 def model_size(model: nn.Module) -> dict:
     "Parameter count and fp32 state-dict size (MB, as safetensors bytes) of `model`."

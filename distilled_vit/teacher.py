@@ -32,24 +32,34 @@ __all__ = ['create_teacher', 'load_timm_checkpoint', 'forward_distill', 'train_t
 _TEACHER_STEMS = ('conv', 'patch')
 
 def create_teacher(cfg: Config) -> nn.Module:
-    """The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs; with `cfg.harmony`
-    the input has the `HARMONY_ROWS` harmony rows (01b_harmony) below the log-mel: [B, 1, n_mels + 16, win_frames],
-    one more row of patches per 16 / patch_size (the privileged input). `cfg.teacher_stem`
-    'conv' swaps timm's linear patchify for the student's `DSConvPatchEmbed` (same token grid); 'patch' keeps it.
-    `cfg.teacher_weights` is a local checkpoint, or `timm:<model tag>` for timm's own pretrained weights (downloaded
-    by timm only when online; offline it fails at once with one line). With `cfg.teacher_musicnn`
-    it is a `MusiCNNViT`: MusiCNN's embedding packed below the rows (02_data `pack_embedding`) is
-    privileged input too."""
+    """The timm ViT named by `cfg.teacher_arch` for [B, 1, n_mels, win_frames] input and 2 outputs;
+    with `cfg.harmony` the input has the `HARMONY_ROWS` harmony rows (01b_harmony) below the
+    log-mel: [B, 1, n_mels + 16, win_frames], one more row of patches per 16 / patch_size (the
+    privileged input). `cfg.teacher_stem` 'conv' swaps timm's linear patchify for the student's
+    `DSConvPatchEmbed` (same token grid); 'patch' keeps it. `cfg.teacher_weights` is a local
+    checkpoint, or `timm:<model tag>` for timm's own pretrained weights (downloaded by timm only
+    when online; offline it fails at once with one line). With `cfg.teacher_musicnn` it is a
+    `MusiCNNViT`: MusiCNN's embedding packed below the rows (02_data `pack_embedding`) is privileged
+    input too."""
     if cfg.teacher_stem not in _TEACHER_STEMS:
-        raise ConfigError(f"teacher_stem must be one of {', '.join(_TEACHER_STEMS)}, got {cfg.teacher_stem!r}")
+        raise ConfigError(
+            f"teacher_stem must be one of {', '.join(_TEACHER_STEMS)}, got {cfg.teacher_stem!r}"
+        )
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.harmony else 0)
-    kw = dict(pretrained=False, in_chans=1, num_classes=2, img_size=(rows, cfg.win_frames), patch_size=cfg.patch_size)
+    kw = dict(
+        pretrained=False,
+        in_chans=1,
+        num_classes=2,
+        img_size=(rows, cfg.win_frames),
+        patch_size=cfg.patch_size,
+    )
     if cfg.teacher_stem == 'conv': kw['embed_layer'] = DSConvPatchEmbed
     if cfg.teacher_depth: kw['depth'] = cfg.teacher_depth
     if cfg.teacher_dim: kw['embed_dim'] = cfg.teacher_dim
     if cfg.teacher_heads: kw['num_heads'] = cfg.teacher_heads
     try: model = timm.create_model(cfg.teacher_arch, **kw)
-    except (RuntimeError, TypeError) as e: raise ConfigError(f"teacher_arch {cfg.teacher_arch!r}: {e}") from None
+    except (RuntimeError, TypeError) as e:
+        raise ConfigError(f"teacher_arch {cfg.teacher_arch!r}: {e}") from None
     if cfg.teacher_weights.startswith('timm:'): load_timm_pretrained(model, cfg.teacher_weights[5:])
     elif cfg.teacher_weights: load_timm_checkpoint(model, cfg.teacher_weights)
     if cfg.teacher_musicnn != 'off':                # after the weights: its new layers start fresh
@@ -58,16 +68,24 @@ def create_teacher(cfg: Config) -> nn.Module:
 
 # %% ../nbs/05_teacher.ipynb
 def check_teacher_weights(value: str):
-    """One line for a `teacher_weights` setting that cannot be loaded: a folder, a missing file, or a `timm:` tag on an
-    offline machine. The CLI calls it before any work (10_cli); the loaders below call it too."""
+    """One line for a `teacher_weights` setting that cannot be loaded: a folder, a missing file, or
+    a `timm:` tag on an offline machine. The CLI calls it before any work (10_cli); the loaders
+    below call it too."""
     if not value: return
     if value.startswith('timm:'):
         if os.environ.get('HF_HUB_OFFLINE', '') not in ('', '0'):
-            raise ConfigError(f"teacher_weights {value!r} needs a download and this machine is offline (HF_HUB_OFFLINE); "
-                              f"pass a local checkpoint file instead (teacher_weights=/path/to/weights.safetensors)")
+            raise ConfigError(
+                f"teacher_weights {value!r} needs a download and this machine is offline "
+                "(HF_HUB_OFFLINE); "
+                f"pass a local checkpoint file instead "
+                "(teacher_weights=/path/to/weights.safetensors)"
+            )
         return
     p = Path(value)
-    if p.is_dir(): raise CheckpointError(f"{p}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)")
+    if p.is_dir():
+        raise CheckpointError(
+            f"{p}: teacher_weights is a folder; name the weights file in it (.safetensors or .pt)"
+        )
     if not p.is_file(): raise CheckpointError(f"{p}: teacher weights file does not exist")
 
 # %% ../nbs/05_teacher.ipynb
@@ -75,60 +93,92 @@ def _read_state_dict(path: Path) -> dict:
     check_teacher_weights(str(path))
     if path.suffix == '.safetensors':
         try: return load_file(str(path))
-        except Exception as e: raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
+        except Exception as e:
+            raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
     sd = load_checkpoint(path)
     for k in ('model', 'state_dict', 'model_ema'):
         if isinstance(sd, dict) and k in sd and isinstance(sd[k], dict): return sd[k]
     return sd
 
 def load_timm_checkpoint(model: nn.Module, path: str | Path, sd: dict | None = None) -> dict:
-    "Load ImageNet ViT weights from `path` (or the state dict `sd` read from it) into a 1-channel spectrogram ViT; returns what was adapted."
-    path = Path(path); sd = dict(_read_state_dict(path) if sd is None else sd); own = model.state_dict(); notes = {}
-    extra = [k for k in sd if k.startswith(('frontend.', 'harmony.'))]   # a run's own teacher/model.safetensors: its statistics
+    """Load ImageNet ViT weights from `path` (or the state dict `sd` read from it) into a 1-channel
+    spectrogram ViT; returns what was adapted."""
+    path = Path(path)
+    sd = dict(_read_state_dict(path) if sd is None else sd)
+    own = model.state_dict()
+    notes = {}
+    # a run's own teacher/model.safetensors: its statistics
+    extra = [k for k in sd if k.startswith(('frontend.', 'harmony.'))]
     for k in extra: del sd[k]
     if extra: notes['extra'] = f'{len(extra)} normalisation tensors ignored'
     w = sd.get('patch_embed.proj.weight')
     if w is not None and 'patch_embed.proj.weight' not in own:
-        raise CheckpointError(f"{path}: a linear-patchify ViT checkpoint cannot initialise the convolutional stem; "
-                              f"set teacher_stem=patch to start from it")
+        raise CheckpointError(
+            f"{path}: a linear-patchify ViT checkpoint cannot initialise the convolutional stem; "
+            f"set teacher_stem=patch to start from it"
+        )
     if w is not None and w.shape[1] != own['patch_embed.proj.weight'].shape[1]:
-        sd['patch_embed.proj.weight'] = w.sum(1, keepdim=True); notes['patch_embed'] = f'{w.shape[1]}->1 channel (sum)'
+        sd['patch_embed.proj.weight'] = w.sum(1, keepdim=True)
+        notes['patch_embed'] = f'{w.shape[1]}->1 channel (sum)'
     if w is not None and w.shape[-2:] != own['patch_embed.proj.weight'].shape[-2:]:
-        raise CheckpointError(f"{path}: patch size {tuple(w.shape[-2:])} does not match the model's "
-                              f"{tuple(own['patch_embed.proj.weight'].shape[-2:])}; set patch_size to match")
+        raise CheckpointError(
+            f"{path}: patch size {tuple(w.shape[-2:])} does not match the model's "
+            f"{tuple(own['patch_embed.proj.weight'].shape[-2:])}; set patch_size to match"
+        )
     pe = sd.get('pos_embed')
     if pe is not None and pe.shape != own['pos_embed'].shape:
         npt = 0 if getattr(model, 'no_embed_class', False) else model.num_prefix_tokens
         old = int(round((pe.shape[1] - npt) ** 0.5))
-        sd['pos_embed'] = resample_abs_pos_embed(pe, new_size=list(model.patch_embed.grid_size), old_size=[old, old],
-                                                 num_prefix_tokens=npt, verbose=False)
+        sd['pos_embed'] = resample_abs_pos_embed(
+            pe,
+            new_size=list(model.patch_embed.grid_size),
+            old_size=[old, old],
+            num_prefix_tokens=npt,
+            verbose=False,
+        )
         notes['pos_embed'] = f'{old}x{old} -> {tuple(model.patch_embed.grid_size)}'
     for k in [k for k in sd if k.startswith('head.')]:
         if k not in own or sd[k].shape != own[k].shape: del sd[k]; notes['head'] = 'reinitialised'
-    bad = [f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}" for k, v in sd.items() if k in own and tuple(v.shape) != tuple(own[k].shape)]
-    if bad: raise CheckpointError(f"{path}: {len(bad)} tensor(s) have another shape than the model's (checkpoint vs model): "
-                                  f"{'; '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}; is teacher_arch (and depth/dim) the checkpoint's?")
+    bad = [
+        f"{k} {tuple(v.shape)} vs {tuple(own[k].shape)}"
+        for k, v in sd.items()
+        if k in own and tuple(v.shape) != tuple(own[k].shape)
+    ]
+    if bad:
+        raise CheckpointError(
+            f"{path}: {len(bad)} tensor(s) have another shape than the model's (checkpoint vs "
+            "model): "
+            f"{'; '.join(bad[:3])}{' ...' if len(bad) > 3 else ''}; is teacher_arch (and "
+            "depth/dim) the checkpoint's?"
+        )
     missing, unexpected = model.load_state_dict(sd, strict=False)
     missing = [k for k in missing if not k.startswith(('head.', 'musicnn_proj.'))]  # new: MusiCNN's
     if missing or unexpected:
-        raise CheckpointError(f"{path}: weights do not fit {type(model).__name__} (missing {missing[:3]}, unexpected "
-                              f"{unexpected[:3]}); is teacher_arch the architecture of this checkpoint?")
+        raise CheckpointError(
+            f"{path}: weights do not fit {type(model).__name__} (missing {missing[:3]}, unexpected "
+            f"{unexpected[:3]}); is teacher_arch the architecture of this checkpoint?"
+        )
     return notes
 
 # %% ../nbs/05_teacher.ipynb
 def load_timm_pretrained(model: nn.Module, tag: str) -> dict:
-    "Load timm's pretrained weights for model tag `tag` (e.g. 'vit_small_patch16_224.augreg_in21k') into `model`, adapted as above."
+    """Load timm's pretrained weights for model tag `tag` (e.g.
+    'vit_small_patch16_224.augreg_in21k') into `model`, adapted as above."""
     check_teacher_weights(f'timm:{tag}')
     try: src_model = timm.create_model(tag, pretrained=True)
     except Exception as e:
-        raise ConfigError(f"teacher_weights 'timm:{tag}': timm could not load it ({(str(e).splitlines() or [''])[0][:160]}); "
-                          f"pass a local checkpoint file instead") from None
+        raise ConfigError(
+            f"teacher_weights 'timm:{tag}': timm could not load it "
+            f"({(str(e).splitlines() or [''])[0][:160]}); "
+            f"pass a local checkpoint file instead"
+        ) from None
     return load_timm_checkpoint(model, f'timm:{tag}', src_model.state_dict())
 
 # %% ../nbs/05_teacher.ipynb
 @contextlib.contextmanager
 def record_attention(model: nn.Module, indices: list[int]):
-    "Within the block, `maps` (yielded list) receives attention [B, heads, N, N] of blocks `indices` per forward."
+    """Within the block, `maps` (yielded list) receives attention [B, heads, N, N] of blocks
+    `indices` per forward."""
     maps, handles, fused = [], [], {}
     for i in indices:
         attn = model.blocks[i].attn
@@ -150,7 +200,9 @@ def forward_distill(model: nn.Module, x: torch.Tensor, indices: list[int], atten
     tokens left (those a student has), so the layer map and the attention-transfer term are those
     of a plain teacher."""
     with record_attention(model, indices if attention else []) as maps:
-        final, inter = model.forward_intermediates(x, indices=indices, return_prefix_tokens=True, output_fmt='NLC')
+        final, inter = model.forward_intermediates(
+            x, indices=indices, return_prefix_tokens=True, output_fmt='NLC'
+        )
         if pooled: z = model.forward_head(final, pre_logits=True); pred = model.head(z)
         else: pred = model.forward_head(final)
     hidden = [torch.cat([prefix, tokens], 1) for tokens, prefix in inter]     # [B, n_prefix + N, D]
@@ -238,22 +290,39 @@ def with_musicnn(model: nn.Module, mode: str, image_rows: int) -> MusiCNNViT:
     return model
 
 # %% ../nbs/05_teacher.ipynb
-def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None, progress: bool = True,
-                  out_dir: str | Path | None = None, pretrained: str | Path | None = None) -> tuple[nn.Module, dict]:
-    """Train the teacher on train (+ `synthetic`=(X, y)) windows of `data`; returns (model, test metrics). With
-    `teacher_pretrain` it starts from the backbone file `pretrained` (`04a_pretrain.pretrain_teacher(cfg)[0]`; in the
-    pipeline the pretrain stage's): it does not pretrain itself, so this module does not depend on the pretraining one."""
+def train_teacher(
+    cfg: Config,
+    run: RunDir,
+    data,
+    synthetic: tuple | None = None,
+    progress: bool = True,
+    out_dir: str | Path | None = None,
+    pretrained: str | Path | None = None,
+) -> tuple[nn.Module, dict]:
+    """Train the teacher on train (+ `synthetic`=(X, y)) windows of `data`; returns (model, test
+    metrics). With `teacher_pretrain` it starts from the backbone file `pretrained`
+    (`04a_pretrain.pretrain_teacher(cfg)[0]`; in the pipeline the pretrain stage's): it does not
+    pretrain itself, so this module does not depend on the pretraining one."""
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('teacher')
     model = create_teacher(cfg)
     pre = None
-    if cfg.teacher_pretrain:                              # start from the attribute-pretrained backbone (04a_pretrain)
+    # start from the attribute-pretrained backbone (04a_pretrain)
+    if cfg.teacher_pretrain:
         if pretrained is None:
-            raise ConfigError("teacher_pretrain > 0: pass the pretrained backbone to train_teacher (pretrained="
-                              "pretrain_teacher(cfg)[0], 04a_pretrain; the pipeline's pretrain stage makes it)")
+            raise ConfigError(
+                "teacher_pretrain > 0: pass the pretrained backbone to train_teacher (pretrained="
+                "pretrain_teacher(cfg)[0], 04a_pretrain; the pipeline's pretrain stage makes it)"
+            )
         load_timm_checkpoint(model, pretrained)           # the head stays freshly initialised
         with safe_open(str(pretrained), 'pt') as f: info = json.loads(f.metadata()['info'])
-        pre = dict(key=info['key'], epochs=info['epochs'], windows=info['windows'], final=info['final'], seconds=info['seconds'])
+        pre = dict(
+            key=info['key'],
+            epochs=info['epochs'],
+            windows=info['windows'],
+            final=info['final'],
+            seconds=info['seconds'],
+        )
     mus = cfg.teacher_musicnn != 'off'                   # MusiCNN's embedding packed below them
     Xtr, ytr = data.teacher_arrays('train', mus)        # with `harmony`, the harmony rows too
     if synthetic is not None and len(synthetic[0]):
@@ -263,22 +332,48 @@ def train_teacher(cfg: Config, run: RunDir, data, synthetic: tuple | None = None
                progress=progress, extra_tensors=data.norm.tensors())
     Xte, yte = data.teacher_arrays('test', mus)
     m = va_metrics(yte, predict_windows(model, Xte))
-    m.update(train_windows=len(Xtr), synthetic_windows=0 if synthetic is None else len(synthetic[0]),
-             epochs_run=len(hist), params=sum(p.numel() for p in model.parameters()))
+    m.update(
+        train_windows=len(Xtr),
+        synthetic_windows=0 if synthetic is None else len(synthetic[0]),
+        epochs_run=len(hist),
+        params=sum(p.numel() for p in model.parameters()),
+    )
     if pre is not None: m['pretrain'] = pre
-    if is_main_process(): atomic_write_json(out / 'metrics.json', m)      # under torchrun only rank 0 writes
+    # under torchrun only rank 0 writes
+    if is_main_process(): atomic_write_json(out / 'metrics.json', m)
     return model.cpu(), m
 
 # %% ../nbs/05_teacher.ipynb
 def run(ctx: StageContext) -> nn.Module:
     "The teacher stage: `train_teacher` on `ctx['data']` (+ `ctx['gan']`'s samples) into `ctx.run`."
-    return train_teacher(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress,
-                         pretrained=(ctx.get('pretrain') or {}).get('backbones', {}).get('teacher'))[0]
+    return train_teacher(
+        ctx.cfg,
+        ctx.run,
+        ctx['data'],
+        ctx.get('gan'),
+        progress=ctx.progress,
+        pretrained=(ctx.get('pretrain') or {}).get('backbones', {}).get('teacher'),
+    )[0]
 
 def load(ctx: StageContext) -> nn.Module:
-    "The trained teacher, from `teacher/model.safetensors` (its starting weights are not needed: they are overwritten)."
-    return load_weights(create_teacher(dataclasses.replace(ctx.cfg, teacher_weights='')), ctx.run.path / 'teacher' / 'model.safetensors')
+    """The trained teacher, from `teacher/model.safetensors` (its starting weights are not needed:
+    they are overwritten)."""
+    return load_weights(
+        create_teacher(dataclasses.replace(ctx.cfg, teacher_weights='')),
+        ctx.run.path / 'teacher' / 'model.safetensors',
+    )
 
-STAGE = Stage('teacher', run, load, reads=('data', 'gan'), ddp=True, cached=True,   # the hours of a run: also in the stage cache
-              keys=('teacher', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed'), trained=True, protected=True,
-              command=('train-teacher',), about="Run the pipeline up to the teacher.")
+# the hours of a run: also in the stage cache
+STAGE = Stage(
+    'teacher',
+    run,
+    load,
+    reads=('data', 'gan'),
+    ddp=True,
+    cached=True,
+    keys=('teacher', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed'),
+    trained=True,
+    protected=True,
+    command=('train-teacher',),
+    about="Run the pipeline up to the teacher.",
+)

@@ -28,7 +28,8 @@ __all__ = ['predict_windows', 'NonFiniteLossError', 'CheckpointError', 'load_che
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
 def predict_windows(model: nn.Module, X, batch_size: int = 64, device=None) -> np.ndarray:
-    "Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T] (NumPy or tensor)."
+    """Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T] (NumPy
+    or tensor)."""
     was = model.training; model.eval()
     device = device or next(model.parameters()).device
     X = torch.as_tensor(X, dtype=torch.float32)
@@ -49,16 +50,24 @@ def init_distributed() -> tuple[int, int]:
     "Join the process group when launched by torchrun (WORLD_SIZE > 1); returns (rank, world_size)."
     import torch.distributed as dist
     if int(os.environ.get('WORLD_SIZE', '1')) > 1 and not dist.is_initialized():
-        from datetime import timedelta                       # rank-0-only stages (data, GAN, evaluation) keep the others
-        minutes = float(os.environ.get('DISTILLED_VIT_DIST_TIMEOUT_MIN', 360))   # waiting at a barrier: long timeout
-        dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo', timeout=timedelta(minutes=minutes))
+        # rank-0-only stages (data, GAN, evaluation) keep the others
+        from datetime import timedelta
+        # waiting at a barrier: long timeout
+        minutes = float(os.environ.get('DISTILLED_VIT_DIST_TIMEOUT_MIN', 360))
+        dist.init_process_group(
+            'nccl' if torch.cuda.is_available() else 'gloo', timeout=timedelta(minutes=minutes)
+        )
         if torch.cuda.is_available(): torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
     return dist_info()
 
 def dist_info() -> tuple[int, int]:
     "(rank, world_size) of this process; (0, 1) when not distributed."
     import torch.distributed as dist
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+    return (
+        (dist.get_rank(), dist.get_world_size())
+        if dist.is_available() and dist.is_initialized()
+        else (0, 1)
+    )
 
 def is_main_process() -> bool:
     "True on rank 0 (and when not distributed): the only process that writes files."
@@ -69,30 +78,49 @@ def _barrier():
     if dist_info()[1] > 1: dist.barrier()
 
 class GlooSyncBatchNorm(nn.BatchNorm2d):
-    """`BatchNorm2d` normalising with the statistics of the *global* batch across ranks: the per-channel sums are
-    all-reduced with autograd (`torch.distributed.nn.functional.all_reduce`), so DDP on CPU (gloo) trains like one process
-    on the whole batch. torch's `SyncBatchNorm` does this on CUDA only; without it each rank would normalise its own
-    half-batch. `fit` swaps plain `BatchNorm2d` layers to this class for a CPU DDP run and back afterwards."""
+    """`BatchNorm2d` normalising with the statistics of the *global* batch across ranks: the
+    per-channel sums are all-reduced with autograd (`torch.distributed.nn.functional.all_reduce`),
+    so DDP on CPU (gloo) trains like one process on the whole batch. torch's `SyncBatchNorm` does
+    this on CUDA only; without it each rank would normalise its own half-batch. `fit` swaps plain
+    `BatchNorm2d` layers to this class for a CPU DDP run and back afterwards."""
     def forward(self, x):
         import torch.distributed as dist
-        if not self.training or not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1:
+        if (
+            not self.training
+            or not (dist.is_available() and dist.is_initialized())
+            or dist.get_world_size() == 1
+        ):
             return super().forward(x)
         from torch.distributed.nn.functional import all_reduce
-        c, xd = x.shape[1], x.double()                                # sums in float64: E[x²] − mean² loses no precision
-        local = torch.cat([xd.sum((0, 2, 3)), (xd * xd).sum((0, 2, 3)), xd.new_full((1,), x.numel() / c)])
-        tot = all_reduce(local)                                       # sums over ranks; gradients flow back to every rank
+        # sums in float64: E[x²] − mean² loses no precision
+        c, xd = x.shape[1], x.double()
+        local = torch.cat(
+            [xd.sum((0, 2, 3)), (xd * xd).sum((0, 2, 3)), xd.new_full((1,), x.numel() / c)]
+        )
+        # sums over ranks; gradients flow back to every rank
+        tot = all_reduce(local)
         n = tot[-1]; mean = tot[:c] / n; var = (tot[c:2 * c] / n - mean * mean).clamp_min(0)
         mean, var, n = mean.to(x.dtype), var.to(x.dtype), n.item()
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked += 1
-                m = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
-                self.running_mean.mul_(1 - m).add_(m * mean); self.running_var.mul_(1 - m).add_(m * var * n / (n - 1))
+                m = (
+                    self.momentum
+                    if self.momentum is not None
+                    else 1.0 / float(self.num_batches_tracked)
+                )
+                self.running_mean.mul_(1 - m).add_(m * mean)
+                self.running_var.mul_(1 - m).add_(m * var * n / (n - 1))
         y = (x - mean[None, :, None, None]) * torch.rsqrt(var[None, :, None, None] + self.eps)
-        return y * self.weight[None, :, None, None] + self.bias[None, :, None, None] if self.affine else y
+        return (
+            y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
+            if self.affine
+            else y
+        )
 
 class _LossStep(nn.Module):
-    "Wraps model + loss so that DistributedDataParallel sees the whole forward (distillation calls more than `forward`)."
+    """Wraps model + loss so that DistributedDataParallel sees the whole forward (distillation calls
+    more than `forward`)."""
     def __init__(self, model, loss_fn, loss_module=None):
         super().__init__(); self.model, self.loss_fn, self.loss_module = model, loss_fn, loss_module
     def forward(self, x, y, idx): return self.loss_fn(self.model, x, y, idx)
@@ -109,9 +137,12 @@ def mse_loss(model, x, y, idx):
     "Default loss: MSE of predictions against labels."
     p = model(x); return F.mse_loss(p.float(), y), p
 
-def _batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1) -> list[np.ndarray]:
-    """This rank's batch indices for one epoch: a `DistributedSampler` (seeded, `set_epoch`) shards the shuffled order,
-    so the batch order is a pure function of (seed, epoch) and a resumed run sees the same batches."""
+def _batches(
+    n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, world: int = 1
+) -> list[np.ndarray]:
+    """This rank's batch indices for one epoch: a `DistributedSampler` (seeded, `set_epoch`) shards
+    the shuffled order, so the batch order is a pure function of (seed, epoch) and a resumed run
+    sees the same batches."""
     from torch.utils.data import DistributedSampler
     sampler = DistributedSampler(range(n), num_replicas=world, rank=rank, shuffle=True, seed=seed)
     sampler.set_epoch(epoch)
@@ -119,14 +150,17 @@ def _batches(n: int, batch_size: int, seed: int, epoch: int, rank: int = 0, worl
     return [idx[i:i + per_rank] for i in range(0, len(idx), per_rank)]
 
 def save_checkpoint(state: dict, path: Path):
-    """Write a training checkpoint atomically. `torch.save` reports a full disk as a `RuntimeError` (its C++ writer),
-    not an `OSError`; either becomes one `DistilledViTError` line naming the file and the free space left."""
+    """Write a training checkpoint atomically. `torch.save` reports a full disk as a `RuntimeError`
+    (its C++ writer), not an `OSError`; either becomes one `DistilledViTError` line naming the file
+    and the free space left."""
     try:
         with atomic_path(path) as tmp: torch.save(state, tmp)
     except (RuntimeError, OSError) as e:
         free = shutil.disk_usage(Path(path).parent).free / 2**20
         why = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
-        raise DistilledViTError(f"{path}: could not write the checkpoint ({why}); {free:.0f} MB free on that disk") from None
+        raise DistilledViTError(
+            f"{path}: could not write the checkpoint ({why}); {free:.0f} MB free on that disk"
+        ) from None
 
 # %% ../nbs/03_train.ipynb
 def load_checkpoint(path: str | Path) -> dict:
@@ -140,61 +174,102 @@ def load_checkpoint(path: str | Path) -> dict:
 
 # %% ../nbs/03_train.ipynb
 def load_weights(model: nn.Module, path: str | Path) -> nn.Module:
-    "Load a `model.safetensors` into `model`, with a clear error when it is of another architecture or input size."
+    """Load a `model.safetensors` into `model`, with a clear error when it is of another
+    architecture or input size."""
     path = Path(path)
     if not path.is_file(): raise CheckpointError(f"{path}: weights file does not exist")
     try: sd = load_file(str(path))
-    except Exception as e: raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
+    except Exception as e:
+        raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
     return load_state_checked(model, sd, path)
 
 def load_state_checked(model: nn.Module, sd: dict, source) -> nn.Module:
-    "Load state dict `sd` (from file `source`) into `model`; a mismatch names the missing/unexpected/mis-shaped tensors."
-    sd = {k: v for k, v in sd.items() if not k.startswith('frontend.')}     # normalisation stats travel beside weights
+    """Load state dict `sd` (from file `source`) into `model`; a mismatch names the
+    missing/unexpected/mis-shaped tensors."""
+    # normalisation stats travel beside weights
+    sd = {k: v for k, v in sd.items() if not k.startswith('frontend.')}
     own = model.state_dict()
     missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-    wrong = [f"{k} {tuple(sd[k].shape)} vs {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
+    wrong = [
+        f"{k} {tuple(sd[k].shape)} vs {tuple(own[k].shape)}"
+        for k in own
+        if k in sd and sd[k].shape != own[k].shape
+    ]
     if missing or unexpected or wrong:
-        raise CheckpointError(f"{source}: weights do not fit {type(model).__name__} (missing {missing[:3]}, "
-                              f"unexpected {unexpected[:3]}, shape mismatch {wrong[:3]}); was it trained with another config?")
+        raise CheckpointError(
+            f"{source}: weights do not fit {type(model).__name__} (missing {missing[:3]}, "
+            f"unexpected {unexpected[:3]}, shape mismatch {wrong[:3]}); was it trained with "
+            "another config?"
+        )
     model.load_state_dict(sd); return model
 
 # %% ../nbs/03_train.ipynb
 def _save_weights(model: nn.Module, path: Path, extra: dict | None, meta: dict):
     "Model weights (+ extra tensors such as the normalisation stats) as safetensors, atomically."
     with atomic_path(path) as tmp:
-        save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()} | (extra or {}), str(tmp), metadata=meta)
+        save_file(
+            {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+            | (extra or {}),
+            str(tmp),
+            metadata=meta,
+        )
 
 def plot_history(hist: pd.DataFrame, title: str = '', path=None):
     "Training curves: losses and validation CCC per epoch; saved as PNG to `path` when given."
     fig, (a, b) = plt.subplots(1, 2, figsize=(8, 2.8), dpi=80)
-    a.plot(hist.epoch, hist.train_loss, 'o-', label='train'); a.plot(hist.epoch, hist.val_loss, 'o-', label='val')
+    a.plot(hist.epoch, hist.train_loss, 'o-', label='train')
+    a.plot(hist.epoch, hist.val_loss, 'o-', label='val')
     a.set(xlabel='epoch', ylabel='loss', title=f'{title} loss'); a.legend(fontsize=7)
     for d in DIMS: b.plot(hist.epoch, hist[f'val_ccc_{d}'], 'o-', label=d)
     b.set(xlabel='epoch', ylabel='CCC', title=f'{title} validation CCC'); b.legend(fontsize=7)
     fig.tight_layout()
     return save_figure(fig, path)
 
-def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], dict], restore: Callable[[dict], None],
-               epoch_fn: Callable[[int], dict | None], describe: Callable[[dict], str], progress: bool = True,
-               main: bool = True, resume: bool = True) -> list[dict]:
-    """The epoch loop every model trains in (`fit` below, and the GAN's two-network `train_gan`): resume after the last
-    epoch saved in checkpoint `ck` when it was made with the same `key` (else `CheckpointError`; `restore(checkpoint)`
-    puts the state back), run `epoch_fn(epoch)` for each remaining epoch (it returns the epoch's history row, or None
-    to stop early), save `state()` with the epoch, history and key to `ck` after every epoch (rank 0 alone:
-    `save_checkpoint`, one atomic file, loaded with `weights_only=True`), and show progress: an epoch bar with ETA and
-    one line per epoch, `describe(row)`. Returns the history rows."""
+def epoch_loop(
+    name: str,
+    epochs: int,
+    ck: Path,
+    key: str,
+    state: Callable[[], dict],
+    restore: Callable[[dict], None],
+    epoch_fn: Callable[[int], dict | None],
+    describe: Callable[[dict], str],
+    progress: bool = True,
+    main: bool = True,
+    resume: bool = True,
+) -> list[dict]:
+    """The epoch loop every model trains in (`fit` below, and the GAN's two-network `train_gan`):
+    resume after the last epoch saved in checkpoint `ck` when it was made with the same `key` (else
+    `CheckpointError`; `restore(checkpoint)` puts the state back), run `epoch_fn(epoch)` for each
+    remaining epoch (it returns the epoch's history row, or None to stop early), save `state()` with
+    the epoch, history and key to `ck` after every epoch (rank 0 alone: `save_checkpoint`, one
+    atomic file, loaded with `weights_only=True`), and show progress: an epoch bar with ETA and one
+    line per epoch, `describe(row)`. Returns the history rows."""
     hist, start = [], 0
     if resume and ck.exists():
         st = load_checkpoint(ck)
         if st.get('key') != key:
-            raise CheckpointError(f"{ck}: checkpoint of another run or made with other settings or data ({st.get('key')}); "
-                                  f"remove it or use --force")
+            raise CheckpointError(
+                f"{ck}: checkpoint of another run or made with other settings or data "
+                f"({st.get('key')}); "
+                f"remove it or use --force"
+            )
         if st['epoch'] + 1 > epochs:
-            raise CheckpointError(f"{ck}: the checkpoint has {st['epoch'] + 1} epochs, more than the {epochs} asked; "
-                                  f"remove it or ask for more epochs")
+            raise CheckpointError(
+                f"{ck}: the checkpoint has {st['epoch'] + 1} epochs, more than the {epochs} asked; "
+                f"remove it or ask for more epochs"
+            )
         restore(st); hist, start = list(st['history']), st['epoch'] + 1
-        if progress and main and start < epochs: print(f"{name}: resuming after epoch {start} of {epochs}")
-    for epoch in tqdm(range(start, epochs), desc=name, disable=not (progress and main), initial=start, total=epochs, unit='epoch'):
+        if progress and main and start < epochs:
+            print(f"{name}: resuming after epoch {start} of {epochs}")
+    for epoch in tqdm(
+        range(start, epochs),
+        desc=name,
+        disable=not (progress and main),
+        initial=start,
+        total=epochs,
+        unit='epoch',
+    ):
         row = epoch_fn(epoch)
         if row is None: break
         hist.append(row)
@@ -204,58 +279,103 @@ def epoch_loop(name: str, epochs: int, ck: Path, key: str, state: Callable[[], d
 
 # %% ../nbs/03_train.ipynb
 class Learner:
-    """The optimiser side of every gradient-trained model here (`fit`, and `04a_pretrain.pretrain_backbone`): AdamW with
-    weight decay on weight matrices only (not on biases and norms), linear warm-up then cosine decay per step
-    (`warmup_cosine` over `total_steps`), gradients clipped to `cfg.grad_clip`, and one-line `NonFiniteLossError`s
-    naming `name`, the epoch and the batch for a non-finite loss or gradient. `state()`/`restore()` go into checkpoints."""
+    """The optimiser side of every gradient-trained model here (`fit`, and
+    `04a_pretrain.pretrain_backbone`): AdamW with weight decay on weight matrices only (not on
+    biases and norms), linear warm-up then cosine decay per step (`warmup_cosine` over
+    `total_steps`), gradients clipped to `cfg.grad_clip`, and one-line `NonFiniteLossError`s naming
+    `name`, the epoch and the batch for a non-finite loss or gradient. `state()`/`restore()` go into
+    checkpoints."""
     def __init__(self, params, cfg: Config, lr: float, total_steps: int, name: str = 'model',
                  hint: str = 'lower the learning rate (lr/teacher_lr)'):
         self.params, self.clip, self.name, self.hint = list(params), cfg.grad_clip, name, hint
-        decay = [p for p in self.params if p.ndim >= 2]; no_decay = [p for p in self.params if p.ndim < 2]   # no wd on norms/biases
-        self.opt = torch.optim.AdamW([dict(params=decay, weight_decay=cfg.weight_decay), dict(params=no_decay, weight_decay=0.0)], lr=lr)
-        self.sched = torch.optim.lr_scheduler.LambdaLR(self.opt, warmup_cosine(total_steps, cfg.warmup_frac))
+        # no wd on norms/biases
+        decay = [p for p in self.params if p.ndim >= 2]
+        no_decay = [p for p in self.params if p.ndim < 2]
+        self.opt = torch.optim.AdamW(
+            [
+                dict(params=decay, weight_decay=cfg.weight_decay),
+                dict(params=no_decay, weight_decay=0.0),
+            ],
+            lr=lr,
+        )
+        self.sched = torch.optim.lr_scheduler.LambdaLR(
+            self.opt, warmup_cosine(total_steps, cfg.warmup_frac)
+        )
 
     def step(self, loss: torch.Tensor, epoch: int, batch: int):
         "One optimiser step on `loss` (epoch and batch counted from 0, for the messages)."
         if not torch.isfinite(loss):
-            raise NonFiniteLossError(f"{self.name}: non-finite loss at epoch {epoch + 1}, batch {batch + 1}; "
-                                     f"{self.hint} or the grad_clip, or check the inputs")
+            raise NonFiniteLossError(
+                f"{self.name}: non-finite loss at epoch {epoch + 1}, batch {batch + 1}; "
+                f"{self.hint} or the grad_clip, or check the inputs"
+            )
         self.opt.zero_grad(set_to_none=True); loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(self.params, self.clip)
         if not torch.isfinite(gn):
-            raise NonFiniteLossError(f"{self.name}: non-finite gradients at epoch {epoch + 1}, batch {batch + 1}; {self.hint}")
+            raise NonFiniteLossError(
+                f"{self.name}: non-finite gradients at epoch {epoch + 1}, batch {batch + 1}; "
+                f"{self.hint}"
+            )
         self.opt.step(); self.sched.step()
 
     @property
     def lr(self) -> float: return self.opt.param_groups[0]['lr']
     def state(self) -> dict: return dict(opt=self.opt.state_dict(), sched=self.sched.state_dict())
-    def restore(self, st: dict): self.opt.load_state_dict(st['opt']); self.sched.load_state_dict(st['sched'])
+    def restore(self, st: dict):
+        self.opt.load_state_dict(st['opt'])
+        self.sched.load_state_dict(st['sched'])
 
-def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | Path, epochs: int, lr: float,
-        loss_fn: Callable = mse_loss, loss_module: nn.Module | None = None, name: str = 'model',
-        progress: bool = True, resume: bool = True, extra_tensors: dict | None = None, distributed: bool = True) -> pd.DataFrame:
-    """Train `model` on `train`=(X [N, n_mels, T], y [N, 2]) for `epochs`, validating on `val`; returns the history.
-    Resumes from `out_dir/checkpoint.pt` when present (and `resume`). `extra_tensors` (e.g. normalisation stats) are
-    stored in `model.safetensors` beside the weights. Under torchrun every rank must call it together (DDP); with
-    `distributed=False` it trains in this process alone (for work rank 0 does by itself, e.g. the GAN's reference models)."""
+def fit(
+    model: nn.Module,
+    train: tuple,
+    val: tuple,
+    cfg: Config,
+    out_dir: str | Path,
+    epochs: int,
+    lr: float,
+    loss_fn: Callable = mse_loss,
+    loss_module: nn.Module | None = None,
+    name: str = 'model',
+    progress: bool = True,
+    resume: bool = True,
+    extra_tensors: dict | None = None,
+    distributed: bool = True,
+) -> pd.DataFrame:
+    """Train `model` on `train`=(X [N, n_mels, T], y [N, 2]) for `epochs`, validating on `val`;
+    returns the history. Resumes from `out_dir/checkpoint.pt` when present (and `resume`).
+    `extra_tensors` (e.g. normalisation stats) are stored in `model.safetensors` beside the weights.
+    Under torchrun every rank must call it together (DDP); with `distributed=False` it trains in
+    this process alone (for work rank 0 does by itself, e.g. the GAN's reference models)."""
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     rank, world = init_distributed() if distributed else (0, 1); main = rank == 0
     device = get_device(cfg)
-    if world > 1 and device.type == 'cuda': device = torch.device('cuda', torch.cuda.current_device())
+    if world > 1 and device.type == 'cuda':
+        device = torch.device('cuda', torch.cuda.current_device())
     model.to(device)
     if loss_module is not None: loss_module.to(device)
     step = _LossStep(model, loss_fn, loss_module)
-    synced = [m for m in model.modules() if type(m) is nn.BatchNorm2d] if world > 1 and device.type != 'cuda' else []
+    synced = (
+        [m for m in model.modules() if type(m) is nn.BatchNorm2d]
+        if world > 1 and device.type != 'cuda'
+        else []
+    )
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
         if device.type == 'cuda': step = nn.SyncBatchNorm.convert_sync_batchnorm(step)
-        else:                                                    # CPU: our all-reduced BatchNorm (swapped back below)
+        # CPU: our all-reduced BatchNorm (swapped back below)
+        else:
             for bn in synced: bn.__class__ = GlooSyncBatchNorm
         step = DDP(step, device_ids=[device.index] if device.type == 'cuda' else None)
-    Xtr, ytr = torch.as_tensor(train[0], dtype=torch.float32), torch.as_tensor(train[1], dtype=torch.float32)
-    params = list(model.parameters()) + (list(loss_module.parameters()) if loss_module is not None else [])
+    Xtr, ytr = (
+        torch.as_tensor(train[0], dtype=torch.float32),
+        torch.as_tensor(train[1], dtype=torch.float32),
+    )
+    params = list(model.parameters()) + (
+        list(loss_module.parameters()) if loss_module is not None else []
+    )
     learn = Learner(params, cfg, lr, epochs * math.ceil(len(Xtr) / cfg.batch_size), name)
-    track = dict(best=-float('inf'), bad_epochs=0)           # early stopping, saved with every checkpoint
+    # early stopping, saved with every checkpoint
+    track = dict(best=-float('inf'), bad_epochs=0)
     def state() -> dict:
         st = dict(model=model.state_dict(), **learn.state(), rng=torch.get_rng_state(), **track)
         return st | (dict(loss_module=loss_module.state_dict()) if loss_module is not None else {})
@@ -268,14 +388,18 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
         model.train(); t0 = time.perf_counter(); tot, n = 0.0, 0
         batches = _batches(len(Xtr), cfg.batch_size, cfg.seed, epoch, rank, world)
         if cfg.max_batches: batches = batches[:cfg.max_batches]
-        for b, idx in enumerate(tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))):
+        for b, idx in enumerate(
+            tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))
+        ):
             x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
             loss, _ = step(x, y, torch.as_tensor(idx))
             learn.step(loss, epoch, b)
             tot += loss.item() * len(idx); n += len(idx)
         if world > 1:                                            # mean training loss over all ranks
             import torch.distributed as dist
-            t = torch.tensor([tot, n], dtype=torch.float64, device=device); dist.all_reduce(t); tot, n = t.tolist()
+            t = torch.tensor([tot, n], dtype=torch.float64, device=device)
+            dist.all_reduce(t)
+            tot, n = t.tolist()
         pv = predict_windows(model, val[0], device=device)
         m = va_metrics(val[1], pv)
         row = dict(epoch=epoch + 1, train_loss=tot / n, val_loss=float(np.mean((pv - val[1]) ** 2)),
@@ -283,16 +407,36 @@ def fit(model: nn.Module, train: tuple, val: tuple, cfg: Config, out_dir: str | 
                    seconds=round(time.perf_counter() - t0, 2))
         if m['ccc_mean'] > track['best']:
             track.update(best=m['ccc_mean'], bad_epochs=0)
-            if main: _save_weights(model, out / 'model.safetensors', extra_tensors,
-                                   dict(name=name, epoch=str(epoch + 1), val_ccc=f"{m['ccc_mean']:.6f}"))
+            if main:
+                _save_weights(
+                    model,
+                    out / 'model.safetensors',
+                    extra_tensors,
+                    dict(name=name, epoch=str(epoch + 1), val_ccc=f"{m['ccc_mean']:.6f}"),
+                )
         else: track['bad_epochs'] += 1
         return row
-    describe = lambda r: (f"train loss {r['train_loss']:.4f}, val loss {r['val_loss']:.4f}, val CCC V "
-                          f"{r['val_ccc_valence']:.3f} A {r['val_ccc_arousal']:.3f} ({r['seconds']:.0f}s)")
-    try: hist = epoch_loop(name, epochs, out / 'checkpoint.pt', f"{name}, {epochs} epochs", state, restore, epoch_fn,
-                           describe, progress, main, resume)
+    describe = lambda r: (
+        f"train loss {r['train_loss']:.4f}, val loss {r['val_loss']:.4f}, val CCC V "
+        f"{r['val_ccc_valence']:.3f} A {r['val_ccc_arousal']:.3f} ({r['seconds']:.0f}s)"
+    )
+    try:
+        hist = epoch_loop(
+            name,
+            epochs,
+            out / 'checkpoint.pt',
+            f"{name}, {epochs} epochs",
+            state,
+            restore,
+            epoch_fn,
+            describe,
+            progress,
+            main,
+            resume,
+        )
     finally:
-        for bn in synced: bn.__class__ = nn.BatchNorm2d          # plain BatchNorm again, also after an error
+        # plain BatchNorm again, also after an error
+        for bn in synced: bn.__class__ = nn.BatchNorm2d
     h = pd.DataFrame(hist)
     if main:
         with atomic_path(out / 'history.csv') as tmp: h.to_csv(tmp, index=False)

@@ -17,17 +17,27 @@ __all__ = ['WaveFrontEnd', 'WaveStudent', 'WaveHarmonyStudent']
 
 # %% ../nbs/01a_wave.ipynb
 class WaveFrontEnd(nn.Module):
-    """Waveform windows [B, window_samples(cfg)] → normalised log-mel windows [B, 1, n_mels, win_frames], equal to
-    `norm(frame_windows(log_mel(y, cfg), ...))` for the segments `wave_windows(y, cfg)` cuts (float32 rounding aside)."""
+    """Waveform windows [B, window_samples(cfg)] → normalised log-mel windows [B, 1, n_mels,
+    win_frames], equal to `norm(frame_windows(log_mel(y, cfg), ...))` for the segments
+    `wave_windows(y, cfg)` cuts (float32 rounding aside)."""
     def __init__(self, cfg: Config, norm: Normalizer | None = None):
         super().__init__()
-        import librosa                                   # only to build the constants; the module itself needs no librosa
-        self.n_fft, self.hop, self.win_frames, self.samples = cfg.n_fft, cfg.hop_length, cfg.win_frames, window_samples(cfg)
+        # only to build the constants; the module itself needs no librosa
+        import librosa
+        self.n_fft, self.hop, self.win_frames, self.samples = (
+            cfg.n_fft,
+            cfg.hop_length,
+            cfg.win_frames,
+            window_samples(cfg),
+        )
         n_freq = cfg.n_fft // 2 + 1
-        hann = librosa.filters.get_window('hann', cfg.n_fft, fftbins=True)            # librosa's STFT window
+        # librosa's STFT window
+        hann = librosa.filters.get_window('hann', cfg.n_fft, fftbins=True)
         ang = 2 * np.pi * np.arange(n_freq)[:, None] * np.arange(cfg.n_fft)[None] / cfg.n_fft
-        basis = np.concatenate([np.cos(ang) * hann, -np.sin(ang) * hann])[:, None]    # [2·n_freq, 1, n_fft], built in float64
-        mel = filterbank(cfg)                            # [n_mels, n_freq]: the mel (slaney) or log-frequency bands, as log_mel
+        # [2·n_freq, 1, n_fft], built in float64
+        basis = np.concatenate([np.cos(ang) * hann, -np.sin(ang) * hann])[:, None]
+        # [n_mels, n_freq]: the mel (slaney) or log-frequency bands, as log_mel
+        mel = filterbank(cfg)
         mean = norm.mean if norm is not None else np.zeros(cfg.n_mels)
         std = norm.std if norm is not None else np.ones(cfg.n_mels)
         self.register_buffer('dft', torch.tensor(basis, dtype=torch.float32))
@@ -37,30 +47,38 @@ class WaveFrontEnd(nn.Module):
 
     def log_mel(self, wave: torch.Tensor) -> torch.Tensor:
         "Log-mel dB [B, n_mels, win_frames] of waveform windows [B, samples] (not normalised)."
-        spec = nn.functional.conv1d(wave.unsqueeze(1), self.dft, stride=self.hop)     # [B, 2·n_freq, frames]
+        # [B, 2·n_freq, frames]
+        spec = nn.functional.conv1d(wave.unsqueeze(1), self.dft, stride=self.hop)
         re, im = spec.chunk(2, dim=1)
-        power = re * re + im * im                                                     # |STFT|², as librosa's power=2
+        # |STFT|², as librosa's power=2
+        power = re * re + im * im
         return 10.0 * torch.log10(torch.clamp(torch.matmul(self.mel, power), min=1e-10))
 
     def forward(self, wave: torch.Tensor) -> torch.Tensor:
         return ((self.log_mel(wave) - self.mean) / self.std).unsqueeze(1)
 
 class WaveStudent(nn.Module):
-    "A model for log-mel windows behind `WaveFrontEnd`: waveform windows [B, window_samples(cfg)] → [B, 2] (valence, arousal)."
+    """A model for log-mel windows behind `WaveFrontEnd`: waveform windows [B, window_samples(cfg)]
+    → [B, 2] (valence, arousal)."""
     def __init__(self, model: nn.Module, cfg: Config, norm: Normalizer):
         super().__init__()
         self.frontend, self.model = WaveFrontEnd(cfg, norm), model
     def forward(self, wave: torch.Tensor) -> torch.Tensor: return self.model(self.frontend(wave))
 
 class WaveHarmonyStudent(WaveStudent):
-    """`WaveStudent` of a student that hears the harmony rows (`student_harmony`): waveform windows [B, samples] and the
-    same windows' harmony rows [B, 16, win_frames] as `01b_harmony.harmony_graph` gives them (not normalised; zeros
-    past the clip's end, as `harmony_windows` pads them) → [B, 2]. The rows are normalised here with the training
-    statistics `hnorm`, after the padding, as in training, and go below the normalised log-mel rows."""
+    """`WaveStudent` of a student that hears the harmony rows (`student_harmony`): waveform windows
+    [B, samples] and the same windows' harmony rows [B, 16, win_frames] as
+    `01b_harmony.harmony_graph` gives them (not normalised; zeros past the clip's end, as
+    `harmony_windows` pads them) → [B, 2]. The rows are normalised here with the training statistics
+    `hnorm`, after the padding, as in training, and go below the normalised log-mel rows."""
     def __init__(self, model: nn.Module, cfg: Config, norm: Normalizer, hnorm: Normalizer):
         super().__init__(model, cfg, norm)
-        self.register_buffer('hmean', torch.tensor(np.asarray(hnorm.mean), dtype=torch.float32)[:, None])
-        self.register_buffer('hstd', torch.tensor(np.asarray(hnorm.std), dtype=torch.float32)[:, None])
+        self.register_buffer(
+            'hmean', torch.tensor(np.asarray(hnorm.mean), dtype=torch.float32)[:, None]
+        )
+        self.register_buffer(
+            'hstd', torch.tensor(np.asarray(hnorm.std), dtype=torch.float32)[:, None]
+        )
     def forward(self, wave: torch.Tensor, harmony: torch.Tensor) -> torch.Tensor:
         rows = (harmony - self.hmean) / self.hstd
         return self.model(torch.cat([self.frontend(wave), rows.unsqueeze(1)], 2))

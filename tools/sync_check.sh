@@ -18,3 +18,7 @@ if [ "$before" != "$after" ]; then
   exit 1
 fi
 echo "sync check: notebooks cleaned, library and README in sync"
+# notebook code lines stay within 100 characters, so the docs site shows them whole (tools/docs_width.py checks the pages)
+"$BIN/python" tools/wrap_lines.py --check >/dev/null || {
+  "$BIN/python" tools/wrap_lines.py --check | tail -n 20; echo "Run 'python tools/wrap_lines.py' and commit the result."; exit 1; }
+echo "line check: notebook code lines within 100 characters"
