@@ -76,5 +76,7 @@ if [ "${DOCS_EXECUTE:-1}" = 1 ]; then
   grep -q 'paired by seed' _docs/14_results.html || { echo "docs check: 14_results.html lacks the studies' tables"; fail=1; }
 fi
 [ -f _docs/demo/demo.html ] && [ -f _docs/demo/ort-wasm-simd-threaded.wasm ] || { echo "docs check: browser demo missing from _docs/demo/ (npm ci --prefix web)"; fail=1; }
+# no code block needs a sideways scroll at a laptop's width (headless Chromium: each pre's scrollWidth vs clientWidth)
+"$BIN/python" tools/docs_width.py _docs || fail=1
 grep -q 'browser_demo.png' _docs/09a_predict.html 2>/dev/null || { echo "docs check: 09a_predict.html lacks the demo screenshot"; fail=1; }
 [ $fail = 0 ] && echo "docs check: all stage pages present with their API and figures" || exit 1

@@ -37,6 +37,7 @@ def main():
     ap.add_argument('--width', type=int, default=1440, help='window width in CSS pixels (default 1440: a laptop)')
     a = ap.parse_args()
     res = overflowing(Path(a.site), (a.width, 900))
+    if not res: sys.exit(f"docs width: no pages in {a.site} (build the site first: tools/docs.sh)")
     code = [(p, o) for p, os_ in res.items() for o in os_ if o['code']]
     printed = sum(not o['code'] for os_ in res.values() for o in os_)
     for p, o in code:
