@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Build the documentation site offline: execute a copy of the notebooks (smoke sizes), nbdev's notebook processing, then
-# smalldocs (pure Python) or, when installed, Quarto. DOCS_EXECUTE=0 skips execution (pages without outputs).
+# smalldocs (pure Python) or, when installed, Quarto. DOCS_EXECUTE=0 skips execution (pages show the committed outputs).
 # `tools/docs.sh check` builds and then fails unless every stage page exists with its API documentation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-.venv/bin}
 rm -rf _proc _docs _exec
 "$BIN/nbdev_sidebar" --force >/dev/null 2>&1 || true     # sidebar.yml is generated from the notebooks present
-# The committed notebooks carry no outputs: execute a copy (smoke sizes, as nbdev_test does) so pages show figures.
+# Execute a copy (smoke sizes, as nbdev_test does) so pages show figures made by this code (the committed notebooks
+# carry light outputs for GitHub: tools/notebook_outputs.py).
 mkdir _exec && cp nbs/*.ipynb nbs/*.yml nbs/*.css _exec/ && cp -r nbs/images nbs/fixtures _exec/   # fixtures: reference outputs the notebooks test against
 if [ "${DOCS_EXECUTE:-1}" = 1 ]; then "$BIN/python" tools/exec_nbs.py _exec; fi
 # the index and the results page link figures of the committed benchmark results as ../benchmarks/... (right from

@@ -1,6 +1,6 @@
 """Execute notebooks the way `nbdev_test` does (IN_TEST set, `#| eval: false` and `#| slow` cells skipped, a fresh
 process per notebook) and save their outputs, so the documentation site shows figures and tables. Used by
-tools/docs.sh on a copy of nbs/; the committed notebooks stay output-free.
+tools/docs.sh on a copy of nbs/; tools/notebook_outputs.py copies the light part back into nbs/ for GitHub.
 
     python tools/exec_nbs.py DIR   # executes every DIR/*.ipynb in place; exits non-zero naming the failing notebook
     DOCS_JOBS=1 python tools/exec_nbs.py DIR   # one at a time (default: one per CPU core)
