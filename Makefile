@@ -50,12 +50,12 @@ run: install
 
 ## Every test: notebooks and library in sync, every notebook, pytest, the docs site.
 ## The docs build executes every notebook exactly as nbdev_test does (IN_TEST set, `#| slow` and `eval: false` cells
-## skipped, a fresh process each, one per core side by side, failing on the first error): that run *is* the notebook test run, so the notebooks
-## are not executed a second time here (`make nbtest` runs nbdev_test alone).
+## skipped, a fresh process each, failing on the first error): that run *is* the notebook test run, so the notebooks
+## are not executed a second time here (`make nbtest` runs nbdev_test alone). tools/run_tests.sh runs the docs check
+## and pytest (two workers) side by side, each process on one torch thread.
 test: install-dev test-deps
 	bash tools/sync_check.sh
-	bash tools/docs.sh check
-	$(BIN)/python -m pytest -q --durations=15 tests
+	bash tools/run_tests.sh
 
 ## Debian packages the tests run beside Python: headless Chromium (the browser demo) and the encoders and reference
 ## decoders of tests/test_real_world_audio.py (PKG:COMMAND where the command is named otherwise). Installed with

@@ -7,6 +7,7 @@ Writes benchmarks/results/narrative.md and .json (the per-cell times shown on th
 Regenerate with:
 
     .venv/bin/python benchmarks/narrative.py --presets smoke cpu
+    .venv/bin/python benchmarks/narrative.py --presets smoke --update   # smoke again; the other presets kept as they are
 """
 import argparse, json, os, platform, shutil, subprocess, sys, time
 from pathlib import Path
@@ -59,6 +60,9 @@ def main():
                     help="use this finished `make run` of the same code and preset as the reference instead of running it "
                          "again (e.g. benchmarks/pipeline.py --out RUN_DIR, run alone just before: the same seeds, the "
                          "same numbers; the report says which run it was); only with one preset besides smoke")
+    ap.add_argument('--update', action='store_true',
+                    help='keep the presets of the committed narrative.json not named in --presets (each entry says '
+                         'which command and date measured it)')
     ap.add_argument('--one', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--make', default=None, help=argparse.SUPPRESS)
     ap.add_argument('--dst', default=None, help=argparse.SUPPRESS)
@@ -71,8 +75,15 @@ def main():
     from distilled_vit.rundir import atomic_write_json, atomic_write_text
     from distilled_vit.core import get_config
     res = dict(command='.venv/bin/python benchmarks/narrative.py --presets ' + ' '.join(a.presets)
-               + (f' --make-from {Path(a.make_from).name}' if a.make_from else ''), date=time.strftime('%Y-%m-%d'),
+               + (f' --make-from {Path(a.make_from).name}' if a.make_from else '') + (' --update' if a.update else ''),
+               date=time.strftime('%Y-%m-%d'),
                machine=dict(python=platform.python_version(), torch=torch.__version__, cpu_count=os.cpu_count()), presets={})
+    dst = ROOT / 'benchmarks' / 'results'
+    if a.update and (dst / 'narrative.json').exists():          # the presets not rerun, as they were measured
+        old = json.loads((dst / 'narrative.json').read_text())
+        for p, r in old['presets'].items():
+            if p not in a.presets: res['presets'][p] = dict(r, command=r.get('command', old['command']),
+                                                            date=r.get('date', old['date']))
     for p in a.presets:
         tmp = ROOT / 'runs' / f'narrative-{p}.json'; tmp.parent.mkdir(exist_ok=True)
         if not (a.reuse and tmp.exists()): subprocess.run([sys.executable, __file__, '--one', p, '--dst', str(tmp)], check=True)
@@ -96,10 +107,10 @@ def main():
             b = json.loads(bench.read_text())
             r['committed_pipeline'] = dict(path=str(bench.relative_to(ROOT)), date=b.get('date'), **_diffs(made, b['report']))
         del r['report']
-        res['presets'][p] = r
-    dst = ROOT / 'benchmarks' / 'results'
+        res['presets'][p] = dict(r, command=res['command'], date=res['date'])
+    res['presets'] = {p: res['presets'][p] for p in sorted(res['presets'], key=['smoke', 'cpu', 'paper'].index)}
     atomic_write_json(dst / 'narrative.json', res)
-    ps = a.presets
+    ps = list(res['presets'])
     L = ['# The narrative notebook, cell by cell', '', f"Command: `{res['command']}` ({res['date']}; Python "
          f"{res['machine']['python']}, torch {res['machine']['torch']}, {res['machine']['cpu_count']} CPU cores; "
          'fresh kernel per preset, warm feature cache).', '',
@@ -112,6 +123,8 @@ def main():
     L.append('| | | **total** | ' + ' | '.join(f"**{res['presets'][p]['wall_s']:.0f}**" for p in ps) + ' |')
     L.append('')
     for p in ps:
+        if res['presets'][p]['command'] != res['command']:
+            L.append(f"- `{p}` kept from `{res['presets'][p]['command']}` ({res['presets'][p]['date']}).")
         par = res['presets'][p].get('parity')
         if par: L.append(f"- `{p}`: largest difference between the notebook's and `make run`'s CCC/MAE (teacher, students, "
                          f"ridge): **{par['max_abs_diff']:.2g}**" + (f" ({par['worst']})" if par['max_abs_diff'] > 0 else '')

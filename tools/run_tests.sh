@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# make test's two long parts side by side: the docs site (every notebook executed, one at a time, then the site built
+# and checked: tools/docs.sh check) and pytest in two workers (pytest-xdist; tests/conftest.py splits the files into
+# two groups of about equal time). Every process runs torch on one thread (the smoke preset's num_threads=1; here
+# OMP_NUM_THREADS=1 for the rest): three single-threaded streams share two cores without the thread pool of one spinning
+# on the core another needs. One after the other, with two threads each, the same work took about a third longer.
+# The docs log is kept in .test-logs/docs.log and printed when both are done; fails when either fails, naming it.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-.venv/bin}
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
+mkdir -p .test-logs
+t0=$SECONDS
+DOCS_JOBS=1 bash tools/docs.sh check > .test-logs/docs.log 2>&1 &
+docs=$!
+tree() { echo "$1"; for c in $(pgrep -P "$1"); do tree "$c"; done; }
+trap 'kill $(tree $docs) 2>/dev/null; exit 130' INT TERM   # a background job ignores Ctrl-C: stop it with pytest
+"$BIN/python" -m pytest -q -rs -n 2 --durations=15 tests
+py=$?
+echo "pytest finished after $((SECONDS - t0)) s; waiting for the docs site (log: .test-logs/docs.log)"
+wait $docs
+dc=$?
+cat .test-logs/docs.log
+echo "make test: pytest exit $py, docs check exit $dc, $((SECONDS - t0)) s side by side"
+[ $py = 0 ] || echo "make test: pytest failed (above)"
+[ $dc = 0 ] || echo "make test: the docs site failed (tools/docs.sh check; log above and in .test-logs/docs.log)"
+[ $py = 0 ] && [ $dc = 0 ]
