@@ -10,41 +10,42 @@ os.environ.setdefault('MPLBACKEND', 'Agg')
 ROOT = Path(__file__).resolve().parent.parent
 
 # seconds each file's tests took (pytest --durations=0, one process, 2 cores, 2026-12-07); a file not listed counts
-# DEFAULT_COST. Only the split of the files between pytest-xdist's workers reads them (`make test`: -n 2).
+# DEFAULT_COST. Only the order in which pytest-xdist's workers take the files reads them (`make test`: -n 2).
 COST = {'test_torchrun.py': 136, 'test_pipeline.py': 126, 'test_mobile.py': 92, 'test_interruption.py': 76,
         'test_browser.py': 69, 'test_run_safety.py': 68, 'test_gan.py': 57, 'test_predict.py': 26,
         'test_stage_cache.py': 24, 'test_no_leak.py': 20, 'test_data.py': 14, 'test_user_errors.py': 13,
         'test_score.py': 12, 'test_cli_help.py': 12}
 DEFAULT_COST = 8
 
-def worker_groups(units: dict, n: int) -> dict:
-    """Split `units` ({unit: cost}) into `n` groups of about equal cost (longest first, each to the group with the
-    least so far); returns {unit: group number}."""
-    load, group = [0.0] * n, {}
-    for u, c in sorted(units.items(), key=lambda kv: (-kv[1], kv[0])):
-        g = load.index(min(load)); group[u] = g; load[g] += c
-    return group
-
-def file_groups(files: list, n: int, text=lambda f: Path(f).read_text()) -> dict:
-    """{file: group} for `n` workers: a file's tests stay together (its module fixtures are built once), the files that
-    use the session's smoke run form one unit (it is built once), and the groups are of about equal time (COST)."""
-    unit = {f: 'smoke_run' if 'smoke_run' in text(f) else f for f in files}
+def work_units(files: list, text=lambda f: Path(f).read_text()) -> tuple[dict, dict]:
+    """Units of work for pytest-xdist's workers: ({file: unit}, {unit: cost}). A file is a unit (its module fixtures
+    are built once); the files that use the session's smoke run are one (it is built once)."""
+    unit = {f: 'smoke_run' if 'smoke_run' in text(f) else Path(f).name for f in files}
     cost = {}
     for f, u in unit.items(): cost[u] = cost.get(u, 0) + COST.get(Path(f).name, DEFAULT_COST)
-    group = worker_groups(cost, n)
-    return {f: group[u] for f, u in unit.items()}
+    return unit, cost
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, the longest units first (tests keep their order within a unit): a worker that is free
+    takes the next, so the two finish together (the longest first leaves the short ones to fill the end)."""
+    if not hasattr(config, 'workerinput'): return
+    unit, cost = work_units(sorted({str(it.path) for it in items}))
+    items.sort(key=lambda it: (-cost[unit[str(it.path)]], unit[str(it.path)]))
 
 def pytest_xdist_make_scheduler(config, log):
-    """Under pytest-xdist (`make test`: `-n 2`), one work unit per worker (`file_groups`), so the workers finish
-    together. (xdist's own `--dist loadgroup` marks are ignored under pytest 9.2: pytest-xdist issue 1386.)"""
+    """pytest-xdist (`make test`: `-n 2`) hands out `work_units` in the order collected (longest first), one at a time
+    to whichever worker is nearly done. (xdist's own `--dist loadgroup` marks are ignored under pytest 9.2:
+    pytest-xdist issue 1386.)"""
     from xdist.scheduler import LoadScopeScheduling
-    class FileGroups(LoadScopeScheduling):
+    config.option.loadscopereorder = False        # keep the collection's order, not xdist's by number of tests
+    class Units(LoadScopeScheduling):
         def _split_scope(self, nodeid):
-            if not hasattr(self, '_groups'):
-                files = sorted({n.split('::')[0] for n in self.collection})
-                self._groups = file_groups([str(config.rootpath / f) for f in files], len(self.nodes))
-            return f"group{self._groups[str(config.rootpath / nodeid.split('::')[0])]}"
-    return FileGroups(config, log)
+            if not hasattr(self, '_unit'):
+                files = sorted({str(config.rootpath / n.split('::')[0]) for n in self.collection})
+                self._unit = work_units(files)[0]
+            return self._unit[str(config.rootpath / nodeid.split('::')[0])]
+    return Units(config, log)
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):

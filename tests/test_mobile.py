@@ -85,12 +85,15 @@ def test_a_failed_lowering_is_one_export_error_naming_the_program(tmp_path):
 @pytest.fixture(scope='module')
 def mobile_harmony(tmp_path_factory):
     """A smoke student that hears the harmony rows (the no-KD one: no teacher needed), exported with ExecuTorch on: its
-    two programs and `harmony.pte` are lowered side by side (about a minute on 2 cores), then checked by the stage."""
+    two programs and `harmony.pte` are lowered side by side (about a minute on 2 cores), then checked by the stage.
+    `workers=2`: the stage's path on a machine with cores to spare, in spawned workers (the smoke preset runs in one
+    process)."""
     from distilled_vit.core import get_config
     from distilled_vit.data import load_dataset
     from distilled_vit.distill import train_student_nokd
     root = tmp_path_factory.mktemp('mobile-harmony')
-    cfg = get_config('smoke', harmony=True, student_harmony=True, export_pte=True, n_clips=16, num_threads=1, latency_repeats=2)
+    cfg = get_config('smoke', harmony=True, student_harmony=True, export_pte=True, n_clips=16, num_threads=1, latency_repeats=2,
+                     workers=2)
     old = os.environ.get('DISTILLED_VIT_CACHE'); os.environ['DISTILLED_VIT_CACHE'] = str(root / 'cache')
     try:
         data = load_dataset(cfg, progress=False)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make test's two long parts side by side: the docs site (every notebook executed, one at a time, then the site built
-# and checked: tools/docs.sh check) and pytest in two workers (pytest-xdist; tests/conftest.py splits the files into
-# two groups of about equal time). Every process runs torch on one thread (the smoke preset's num_threads=1; here
+# and checked: tools/docs.sh check) and pytest in two workers (pytest-xdist; tests/conftest.py hands them whole files,
+# the longest first). Every process runs torch on one thread (the smoke preset's num_threads=1; here
 # OMP_NUM_THREADS=1 for the rest): three single-threaded streams share two cores without the thread pool of one spinning
 # on the core another needs. One after the other, with two threads each, the same work took about a third longer.
 # The docs log is kept in .test-logs/docs.log and printed when both are done; fails when either fails, naming it.
@@ -11,6 +11,9 @@ BIN=${BIN:-.venv/bin}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 mkdir -p .test-logs
 t0=$SECONDS
+# librosa's numba kernels, compiled once into NUMBA_CACHE_DIR (~37 s of CPU on a fresh machine) before the streams
+# start, not by every process that starts before the first one has written them (~4 s when cached)
+"$BIN/python" -c 'import librosa.core.audio, librosa.core.pitch, librosa.util.utils'
 DOCS_JOBS=1 bash tools/docs.sh check > .test-logs/docs.log 2>&1 &
 docs=$!
 tree() { echo "$1"; for c in $(pgrep -P "$1"); do tree "$c"; done; }
