@@ -149,7 +149,9 @@ def test_musicnn_teacher_and_student_end_to_end(tmp_path):
     assert fe['input']['shape'][2] == cfg.n_mels                      # the student: log-mel only
 
 def test_paper_preset_dry_run(tmp_path):
-    r = cli_here('run', '--preset', 'paper', '--dry-run', '--out', str(tmp_path / 'paper'))   # in process: no second torch start-up
+    # in process: no second torch start-up; one thread, as every test here (the thread count changes no model or shape,
+    # and two threads spin on the cores the other tests need: make test runs three streams on two cores)
+    r = cli_here('run', '--preset', 'paper', '--dry-run', '--out', str(tmp_path / 'paper'), '--set', 'num_threads=1')
     assert r.returncode == 0, r.stderr[-3000:]
     cfg = json.loads((tmp_path / 'paper' / 'config.json').read_text())
     assert cfg['teacher_arch'] == 'vit_base_patch16_224' and cfg['max_batches'] == 1
