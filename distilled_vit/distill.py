@@ -4,11 +4,14 @@
 
 # %% ../nbs/07_distill.ipynb 1
 from __future__ import annotations
+import contextlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from tqdm.auto import tqdm
 from .core import *
 from .rundir import *
 from .rundir import atomic_write_json
@@ -34,14 +37,11 @@ def layer_map(cfg: Config, student_depth: int, teacher_depth: int) -> list[tuple
             raise ConfigError(f"kd_layers {cfg.kd_layers!r} must look like '0:2,1:5,...'") from None
         for s, t in pairs:
             if not (0 <= s < student_depth and 0 <= t < teacher_depth):
-                raise ConfigError(
-                    f"kd_layers pair {s}:{t} outside student depth {student_depth} / teacher depth "
-                    f"{teacher_depth}"
-                )
+                raise ConfigError(f"kd_layers pair {s}:{t} outside student depth {student_depth} "
+                                  f"/ teacher depth {teacher_depth}")
         return pairs
-    return [
-        (i, int(np.ceil((i + 1) * teacher_depth / student_depth)) - 1) for i in range(student_depth)
-    ]
+    return [(i, int(np.ceil((i + 1) * teacher_depth / student_depth)) - 1)
+            for i in range(student_depth)]
 
 # %% ../nbs/07_distill.ipynb
 def _grid_resample(tokens: torch.Tensor, src: tuple, dst: tuple) -> torch.Tensor:
@@ -75,32 +75,14 @@ class KnowledgeDistillationLoss(nn.Module):
         alpha, beta, gamma, temperature: the seed's weights (0.5, 0.3, 0.2) and T (4).
         response: 'mse' (seed) or 'ccc'. num_prefix: prefix (CLS) tokens before the patch tokens.
         musicnn: weight of the MusiCNN term (`kd_musicnn`; 0 = off, and no projection for it)."""
-    def __init__(
-        self,
-        student_dim: int,
-        teacher_dim: int,
-        layers: list[tuple[int, int]],
-        student_grid,
-        teacher_grid,
-        alpha=0.5,
-        beta=0.3,
-        gamma=0.2,
-        temperature=4.0,
-        response='mse',
-        num_prefix: int = 1,
-        musicnn: float = 0.0,
-    ):
+    def __init__(self, student_dim: int, teacher_dim: int, layers: list[tuple[int, int]],
+                 student_grid, teacher_grid, alpha=0.5, beta=0.3, gamma=0.2, temperature=4.0,
+                 response='mse', num_prefix: int = 1, musicnn: float = 0.0):
         super().__init__()
         if response not in ('mse', 'ccc'):
             raise ConfigError(f"kd_response must be 'mse' or 'ccc', got {response!r}")
-        self.layers, self.alpha, self.beta, self.gamma, self.T, self.response = (
-            layers,
-            alpha,
-            beta,
-            gamma,
-            temperature,
-            response,
-        )
+        self.layers, self.alpha, self.beta, self.gamma = layers, alpha, beta, gamma
+        self.T, self.response = temperature, response
         self.sgrid, self.tgrid, self.npre = tuple(student_grid), tuple(teacher_grid), num_prefix
         self.proj = nn.ModuleList(nn.Linear(student_dim, teacher_dim) for _ in layers)
         self.musicnn = musicnn       # made only when used: weight 0 adds no parameter, no draw
@@ -118,12 +100,10 @@ class KnowledgeDistillationLoss(nn.Module):
         out = 0.0
         for proj, hs, ht in zip(self.proj, s_hidden, t_hidden):
             hs = proj(hs)
-            hs = torch.cat(
-                [hs[:, : self.npre], _grid_resample(hs[:, self.npre :], self.sgrid, self.tgrid)], 1
-            )
-            out = out + F.mse_loss(
-                F.layer_norm(hs, hs.shape[-1:]), F.layer_norm(ht.float(), ht.shape[-1:])
-            )
+            hs = torch.cat([hs[:, :self.npre],
+                            _grid_resample(hs[:, self.npre:], self.sgrid, self.tgrid)], 1)
+            out = out + F.mse_loss(F.layer_norm(hs, hs.shape[-1:]),
+                                   F.layer_norm(ht.float(), ht.shape[-1:]))
         return out / max(1, len(s_hidden))
 
     def attention_loss(self, s_attn, t_attn):
@@ -158,12 +138,9 @@ class KnowledgeDistillationLoss(nn.Module):
         e_mask)`: the student's pooled features [B, D] against MusiCNN's normalised embedding
         [B, 200] on the windows `e_mask` [B] marks."""
         parts = dict(response=self.response_loss(s_pred.float(), t_pred.float(), y))
-        parts['feature'] = (
-            self.feature_loss(s_hidden, t_hidden) if self.beta else torch.zeros((), device=y.device)
-        )
-        parts['attention'] = (
-            self.attention_loss(s_attn, t_attn) if self.gamma else torch.zeros((), device=y.device)
-        )
+        zero = torch.zeros((), device=y.device)
+        parts['feature'] = self.feature_loss(s_hidden, t_hidden) if self.beta else zero
+        parts['attention'] = self.attention_loss(s_attn, t_attn) if self.gamma else zero
         total = parts['response'] + self.beta * parts['feature'] + self.gamma * parts['attention']
         if self.musicnn:             # only when asked: weight 0 is the loss without it, bit for bit
             parts['musicnn'] = self.musicnn_loss(s_pooled, e, e_mask)
@@ -171,50 +148,77 @@ class KnowledgeDistillationLoss(nn.Module):
         return total, parts
 
 # %% ../nbs/07_distill.ipynb
-def _gather_shards(t: torch.Tensor, n: int, rank: int, world: int) -> torch.Tensor:
-    """Rows `rank::world` of an [n, ...] tensor from every rank, interleaved back into [n, ...]
-    (gloo/nccl all_gather)."""
+class TeacherTargets:
+    """The teacher's targets in the .npy file `path`: one record per window (`id`, `pred` [2]
+    float32, `hidden` [k, T, D] and head-averaged `attn` [k, T, T] in fp16), in the order of `ids`;
+    read by window id, a few records at a time."""
+    def __init__(self, path: Path, ids: np.ndarray):
+        self.path, self.row = Path(path), {i: r for r, i in enumerate(ids)}
+
+    def rows(self, ids: np.ndarray, fields=('pred', 'hidden', 'attn')) -> dict:
+        """The `fields` of windows `ids` as tensors: pred [B, 2]; hidden and attn, lists of k
+        [B, ...]. Each 64 records are read through a mapping of their own, dropped at once, so
+        resident memory does not grow with the file."""
+        r, got = np.array([self.row[i] for i in ids], np.int64), {f: [] for f in fields}
+        for c in range(0, len(r), 64):
+            mm = np.load(self.path, mmap_mode='r')
+            if not (mm['id'][r[c:c + 64]] == ids[c:c + 64]).all():
+                raise DistilledViTError(f"{self.path}: its records are not those of the windows")
+            for f in fields: got[f].append(mm[f][r[c:c + 64]])
+            del mm
+        t = lambda a: torch.from_numpy(np.ascontiguousarray(a))
+        got = {f: np.concatenate(v) for f, v in got.items()}       # hidden, attn: [B, k, ...]
+        return {f: t(v) if f == 'pred' else list(map(t, v.swapaxes(0, 1))) for f, v in got.items()}
+
+def _gather_records(rec: np.ndarray, size: int, world: int, s: int, n: int) -> np.ndarray:
+    """The records of step `s` (local rows s to s + `size`) of every rank, as bytes [m, itemsize]
+    in the order of the `n` windows: rank r's row i is window r + world·i (gloo/nccl all_gather)."""
     import torch.distributed as dist
-    # ceil: every shard padded to the same length
-    size = -(-n // world)
-    dev = (
-        torch.device('cuda', torch.cuda.current_device())
-        if dist.get_backend() == 'nccl'
-        else torch.device('cpu')
-    )
-    pad = torch.zeros((size, *t.shape[1:]), dtype=torch.float32, device=dev)
-    pad[: len(t)] = t.float().to(dev)
+    nccl, b = dist.get_backend() == 'nccl', rec.dtype.itemsize
+    dev = torch.device('cuda', torch.cuda.current_device()) if nccl else torch.device('cpu')
+    pad = torch.zeros((size, b), dtype=torch.uint8, device=dev)
+    pad[: len(rec)] = torch.from_numpy(rec.view(np.uint8).reshape(len(rec), b)).to(dev)
     parts = [torch.empty_like(pad) for _ in range(world)]; dist.all_gather(parts, pad)
-    out = torch.empty((n, *t.shape[1:]), dtype=t.dtype)
+    block = np.empty((min(n, world * (s + size)) - world * s, b), np.uint8)   # [m, itemsize]
     for r, part in enumerate(parts):
-        out[r::world] = part[: len(range(r, n, world))].cpu().to(t.dtype)
-    return out
+        block[r::world] = part[: len(range(r, len(block), world))].cpu().numpy()
+    return block
 
 @torch.no_grad()
-def teacher_targets(teacher: nn.Module, X: np.ndarray, indices: list[int], batch_size: int = 64,
-                    attention: bool = True, progress: bool = True, device=None) -> dict:
+def teacher_targets(teacher: nn.Module, X: np.ndarray, ids: np.ndarray, indices: list[int],
+                    path: Path, batch_size: int = 64, attention: bool = True,
+                    progress: bool = True, device=None) -> TeacherTargets:
     """Teacher predictions [N, 2], hidden states [N, T, D] (fp16) and head-averaged attention [N, T,
-    T] for windows `X`. Under torchrun each rank computes every `world`-th window and the shards are
-    gathered, so the work is done once."""
+    T] for windows `X` named `ids`, written batch by batch into the .npy file `path` (atomically, by
+    rank 0). Under torchrun each rank computes every `world`-th window and rank 0 gathers them a
+    batch at a time: the work is done once, and no process holds them all."""
     device = device or next(teacher.parameters()).device
-    rank, world = dist_info()
-    n_all = len(X)
-    if world > 1: X = X[rank::world]
-    teacher.eval(); X = torch.as_tensor(X, dtype=torch.float32); k = len(indices)
-    # one flat tuple: prediction, k hidden states, k attention maps
-    def step(s):
-        p, h, a = forward_distill(teacher, X[s].unsqueeze(1).to(device), indices, attention)
-        return (p.float(), *[hj.half() for hj in h], *[aj.mean(1).half() for aj in a])
-    r = [
-        torch.from_numpy(t)
-        for t in batched(step, len(X), batch_size, progress=progress, desc='teacher targets')
-    ]
-    out = dict(pred=r[0], hidden=r[1:1 + k], attn=r[1 + k:] if attention else [])
-    if world > 1:
-        out = dict(pred=_gather_shards(out['pred'], n_all, rank, world),
-                   hidden=[_gather_shards(h, n_all, rank, world) for h in out['hidden']],
-                   attn=[_gather_shards(a, n_all, rank, world) for a in out['attn']])
-    return out
+    (rank, world), n, dt = dist_info(), len(X), None
+    teacher.eval(); mine = np.arange(rank, n, world)                  # this rank's windows
+    with contextlib.ExitStack() as files:           # rank 0 writes: complete, or not at all
+        tmp = files.enter_context(atomic_path(path)) if rank == 0 else None
+        f = tmp and files.enter_context(open(tmp, 'wb'))
+        # as many steps on every rank: the last may be empty on some
+        for s in tqdm(range(0, -(-n // world), batch_size), desc='teacher targets', leave=False,
+                      disable=not (progress and rank == 0)):
+            j = mine[s:s + batch_size]; rec = np.zeros(0, dt)
+            if len(j):
+                x = torch.as_tensor(X[j], dtype=torch.float32).unsqueeze(1).to(device)
+                p, h, a = forward_distill(teacher, x, indices, attention)
+                h, a = [hj.half().cpu() for hj in h], [aj.mean(1).half().cpu() for aj in a]
+                dt = dt or np.dtype([('id', ids.dtype), ('pred', '<f4', (2,)),
+                                     ('hidden', '<f2', (len(h), *h[0].shape[1:])),
+                                     ('attn', '<f2', (len(a), *(a[0].shape[1:] if a else ())))])
+                rec = np.zeros(len(j), dt); rec['id'], rec['pred'] = ids[j], p.float().cpu().numpy()
+                rec['hidden'] = torch.stack(h, 1).numpy()
+                if a: rec['attn'] = torch.stack(a, 1).numpy()
+            if f is not None and s == 0:
+                head = dict(descr=np.lib.format.dtype_to_descr(dt), fortran_order=False, shape=(n,))
+                np.lib.format.write_array_header_1_0(f, head)
+            if world > 1: rec = _gather_records(rec, batch_size, world, s, n)
+            if f is not None: f.write(rec.tobytes())
+    if world > 1: torch.distributed.barrier()               # the file is in place for every rank
+    return TeacherTargets(path, ids)
 
 # %% ../nbs/07_distill.ipynb
 def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.ndarray:
@@ -235,11 +239,8 @@ def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
     if not cfg.student_pretrain: return student, {}
     path, info = pretrain_backbone(cfg, 'student', progress)
     load_pretrained(student, path)
-    return student, dict(
-        pretrain=dict(
-            key=info['key'], cache_hit=info['cache_hit'], epochs=info['epochs'], final=info['final']
-        )
-    )
+    return student, dict(pretrain=dict(key=info['key'], cache_hit=info['cache_hit'],
+                                       epochs=info['epochs'], final=info['final']))
 
 def _arrays(data, cfg: Config, split: str):
     """What the students hear: the log-mel windows of `split`, with the harmony rows below them when
@@ -250,156 +251,153 @@ def _with_embedding(X: np.ndarray, E: np.ndarray | None, pack: bool) -> np.ndarr
     "Teacher windows `X`, with the normalised MusiCNN embedding `E` packed below them when `pack`."
     return pack_embedding(X, E) if pack else X
 
-def _student_data(data, synthetic, cfg: Config):
-    Xtr, ytr = _arrays(data, cfg, 'train')
-    if synthetic is not None and len(synthetic[0]):
-        Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
-    return Xtr, ytr
+# %% ../nbs/07_distill.ipynb
+@dataclass
+class TransferSet:
+    """Windows to distil on, from one source or several (`concat`): `X` [N, rows, T] as the teacher
+    hears them (the student hears the first rows), labels `y` [N, 2] (NaN: the teacher's outputs
+    are the label), the rows of MusiCNN's normalised embedding that travel with them `E` [N, 200]
+    (NaN: none; None without `kd_musicnn`), stable window `ids` [N] ('source:k') and `sources`
+    (name -> its windows and what the source reports)."""
+    X: np.ndarray; y: np.ndarray; E: np.ndarray | None; ids: np.ndarray; sources: dict
 
+    @staticmethod
+    def concat(sets: list) -> TransferSet:
+        cat = lambda f: None if getattr(sets[0], f) is None else np.concatenate(
+            [getattr(s, f) for s in sets])
+        return TransferSet(*map(cat, ('X', 'y', 'E', 'ids')),
+                           {k: v for s in sets for k, v in s.sources.items()})
+
+def _source(name: str, X, y=None, E=None, k=None, **info) -> TransferSet:
+    """Windows `X` of source `name`, labels `y` (None: the teacher labels them), embedding rows `E`,
+    ids `name:k` (`k`: 0, 1, ... by default)."""
+    k, n = np.arange(len(X)) if k is None else k, len(X)
+    return TransferSet(X, np.full((n, 2), np.nan, np.float32) if y is None else y, E,
+                       np.char.add(f'{name}:', np.asarray(k).astype(str)),
+                       {name: info or dict(windows=n)})
+
+def labelled_windows(data, cfg: Config, synthetic: tuple | None = None, teacher: bool = False):
+    """The labelled training windows (ids: their window numbers), then the GAN's `synthetic` (X, y):
+    as the students hear them, or as the teacher does (`teacher`: with MusiCNN's embedding packed
+    below with `teacher_musicnn`, and as `E` with `kd_musicnn`)."""
+    tmus, smus = teacher and cfg.teacher_musicnn != 'off', teacher and cfg.kd_musicnn > 0
+    X, y = data.teacher_arrays('train', tmus) if teacher else _arrays(data, cfg, 'train')
+    E = data.musicnn_arrays('train') if smus else None
+    sets = [_source('window', X, y, E, data.index('train'))]
+    if synthetic is not None and len(synthetic[0]):
+        if tmus or smus:
+            raise ConfigError("gan = false when musicnn is on (generated spectrograms have no "
+                              "MusiCNN embedding)")
+        sets.append(_source('gan', synthetic[0], synthetic[1]))
+    return TransferSet.concat(sets)
+
+def mixup_set(X: np.ndarray, n: int, cfg: Config, musicnn: bool) -> TransferSet:
+    """`n` mixup windows of the teacher's windows `X` (harmony rows mixed with their log-mel),
+    labelled by the teacher; with `musicnn`, NaN embedding rows (a mixture's embedding is no
+    mixture of theirs)."""
+    E = np.full((n, MUSICNN_DIM), np.nan, np.float32) if musicnn else None
+    return _source('mixup', mixup_windows(X, n, cfg.seed), E=E)
+
+def corpus_set(cfg: Config, data, progress: bool) -> TransferSet:
+    """`kd_corpus` unlabelled procedural windows (04a_pretrain; cached, the same for every seed),
+    normalised with the training statistics."""
+    tmus, smus = cfg.teacher_musicnn != 'off', cfg.kd_musicnn > 0
+    corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
+                               musicnn=tmus or smus)
+    Ec = data.musicnn_input(corpus['E']) if tmus or smus else None
+    X = _with_embedding(data.teacher_input(corpus['X']), Ec, tmus)
+    return _source('corpus', X, E=Ec if smus else None)
+
+def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
+    "The user's `unlabelled` audio (02_data) without validation/test clips, normalised."
+    tmus, smus = cfg.teacher_musicnn != 'off', cfg.kd_musicnn > 0
+    U, uinfo, *EU = load_unlabelled(cfg, data, progress, embedding=tmus or smus)
+    EU = data.musicnn_input(EU[0]) if EU else None
+    keep = ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped',
+            'skipped_reasons')
+    return _source('unlabelled', _with_embedding(data.teacher_input(U), EU, tmus),
+                   E=EU if smus else None, **{k: uinfo[k] for k in keep})
+
+def kd_windows(cfg: Config, data, synthetic: tuple | None = None, progress: bool = True):
+    """What `distill` trains on by default: the teacher's view of the labelled windows (and the
+    GAN's), then `kd_transfer` × N mixup windows, `kd_corpus` corpus windows and the `unlabelled`
+    folder's windows."""
+    ts = labelled_windows(data, cfg, synthetic, teacher=True)
+    n = int(round(cfg.kd_transfer * len(ts.X)))
+    sets = [ts] + ([mixup_set(ts.X, n, cfg, ts.E is not None)] if n else [])
+    if cfg.kd_corpus: sets.append(corpus_set(cfg, data, progress))
+    if cfg.unlabelled: sets.append(unlabelled_set(cfg, data, progress))
+    return TransferSet.concat(sets)
+
+# %% ../nbs/07_distill.ipynb
 def _finish(model, cfg, data, out, hist, extra=None) -> dict:
     Xte, yte = _arrays(data, cfg, 'test')
-    m = (
-        va_metrics(yte, predict_windows(model, Xte))
-        | model_size(model)
-        | dict(epochs_run=len(hist))
-        | (extra or {})
-    )
+    m = (va_metrics(yte, predict_windows(model, Xte)) | model_size(model)
+         | dict(epochs_run=len(hist)) | (extra or {}))
     # under torchrun only rank 0 writes
     if is_main_process(): atomic_write_json(out / 'metrics.json', m)
     return m
 
 def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple | None = None,
-            progress: bool = True, out_dir=None) -> tuple[nn.Module, dict]:
-    """Distil `teacher` into a fresh `MobileViTStudent`; writes `student/` (weights, history,
-    curves, metrics)."""
+            progress: bool = True, out_dir=None,
+            windows: TransferSet | None = None) -> tuple[nn.Module, dict]:
+    """Distil `teacher` into a fresh `MobileViTStudent` on `windows` (by default `kd_windows`);
+    writes `student/` (weights, history, curves, metrics)."""
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student')
     device = get_device(cfg)
     student, pre = _new_student(cfg, progress)
     pairs = layer_map(cfg, len(student.blocks), len(teacher.blocks))
     s_idx, t_idx = [s for s, _ in pairs], [t for _, t in pairs]
-    # The teacher's windows: with `harmony` the harmony rows sit below the log-mel, with
-    # `teacher_musicnn` MusiCNN's embedding below them (its privileged input); the student is
-    # trained on its own rows alone, so it must learn from the teacher's targets what the
-    # privileged input told the teacher. With `kd_musicnn` the student's pooled features also learn
-    # MusiCNN's embedding itself (`E`: one row per window, NaN where a window has none).
-    tmus, smus = cfg.teacher_musicnn != 'off', cfg.kd_musicnn > 0
-    Xtr, ytr = data.teacher_arrays('train', tmus)
-    E = [data.musicnn_arrays('train')] if smus else []
-    if synthetic is not None and len(synthetic[0]):
-        if tmus or smus:
-            raise ConfigError("gan = false when musicnn is on (generated spectrograms have no "
-                              "MusiCNN embedding)")
-        Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
-    n_transfer = int(round(cfg.kd_transfer * len(Xtr)))
-    # mixes harmony rows with their log-mel
-    extra = [mixup_windows(Xtr, n_transfer, cfg.seed)] if n_transfer else []
-    if smus and n_transfer:                       # a mixture's embedding is no mixture of theirs
-        E.append(np.full((n_transfer, MUSICNN_DIM), np.nan, np.float32))
-    # unlabelled procedural windows, cached; the same for every seed
-    if cfg.kd_corpus:
-        corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
-                                   musicnn=tmus or smus)
-        Ec = data.musicnn_input(corpus['E']) if tmus or smus else None
-        extra.append(_with_embedding(data.teacher_input(corpus['X']), Ec, tmus))
-        E += [Ec] if smus else []
-    n_transfer += cfg.kd_corpus
-    # the user's unlabelled audio (02_data), without validation/test clips
-    if cfg.unlabelled:
-        U, uinfo, *EU = load_unlabelled(cfg, data, progress, embedding=tmus or smus)
-        EU = data.musicnn_input(EU[0]) if EU else None
-        extra.append(_with_embedding(data.teacher_input(U), EU, tmus)); n_transfer += len(U)
-        E += [EU] if smus else []
-        pre['unlabelled'] = {
-            k: uinfo[k]
-            for k in (
-                'folder',
-                'files',
-                'files_used',
-                'windows',
-                'excluded_heldout',
-                'skipped',
-                'skipped_reasons',
-            )
-        }
-    if extra: Xtr = np.concatenate([Xtr] + extra)       # [N + n_transfer, n_mels (+ 16), T]
-    targets = teacher_targets(
-        teacher.to(device), Xtr, t_idx, attention=cfg.kd_gamma > 0, progress=progress, device=device
-    )
-    teacher.cpu()
+    # The teacher hears the harmony rows (`harmony`) and MusiCNN's embedding (`teacher_musicnn`)
+    # below the log-mel; the student, its own rows alone: it learns from the teacher's targets what
+    # they told the teacher. With `kd_musicnn` its pooled features also learn the embedding `E`.
+    ts = windows or kd_windows(cfg, data, synthetic, progress)
+    # written once to the stage folder, read a batch at a time
+    targets = teacher_targets(teacher.to(device), ts.X, ts.ids, t_idx, out / 'teacher_targets.npy',
+                              attention=cfg.kd_gamma > 0, progress=progress, device=device)
+    teacher.cpu(); Xtr, ytr, smus = ts.X, ts.y.copy(), ts.E is not None
+    ts = replace(ts, X=None)                      # the teacher's view of the windows: done with
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)   # what the student hears
     if Xtr.shape[1] > rows: Xtr = np.ascontiguousarray(Xtr[:, :rows])
     # transfer windows: the teacher is the label
-    if n_transfer: ytr = np.concatenate([ytr, targets['pred'][len(ytr):].numpy()])
-    kd = KnowledgeDistillationLoss(
-        student.embed_dim,
-        teacher.embed_dim,
-        pairs,
-        student.patch_embed.grid_size,
-        teacher.patch_embed.grid_size,
-        cfg.kd_alpha,
-        cfg.kd_beta,
-        cfg.kd_gamma,
-        cfg.kd_temperature,
-        cfg.kd_response,
-        student.num_prefix_tokens,
-        cfg.kd_musicnn,
-    )
-    E = torch.from_numpy(np.concatenate(E)) if smus else None              # [N + n_transfer, 200]
+    new = np.isnan(ytr[:, 0])
+    if new.any(): ytr[new] = targets.rows(ts.ids[new], ['pred'])['pred'].numpy()
+    kd = KnowledgeDistillationLoss(student.embed_dim, teacher.embed_dim, pairs,
+                                   student.patch_embed.grid_size, teacher.patch_embed.grid_size,
+                                   cfg.kd_alpha, cfg.kd_beta, cfg.kd_gamma, cfg.kd_temperature,
+                                   cfg.kd_response, student.num_prefix_tokens, cfg.kd_musicnn)
+    E = torch.from_numpy(ts.E) if smus else None                           # [N + n_transfer, 200]
     def kd_loss(model, x, y, idx):
         p, h, a, *z = forward_distill(model, x, s_idx, attention=cfg.kd_gamma > 0, pooled=smus)
-        t_h = [th[idx].to(x.device) for th in targets['hidden']]
-        t_a = [ta[idx].to(x.device) for ta in targets['attn']]
+        t = targets.rows(ts.ids[idx.cpu().numpy()])
+        t_h, t_a = [th.to(x.device) for th in t['hidden']], [ta.to(x.device) for ta in t['attn']]
         mus = {}
         if smus:
             e = E[idx].to(x.device)
             mus = dict(s_pooled=z[0], e=torch.nan_to_num(e), e_mask=~torch.isnan(e[:, 0]))
-        loss, _ = kd(p, h, a, targets['pred'][idx].to(x.device), t_h, t_a, y, **mus)
+        loss, _ = kd(p, h, a, t['pred'].to(x.device), t_h, t_a, y, **mus)
         return loss, p
-    hist = fit(
-        student,
-        (Xtr, ytr),
-        _arrays(data, cfg, 'val'),
-        cfg,
-        out,
-        cfg.kd_epochs,
-        cfg.lr,
-        loss_fn=kd_loss,
-        loss_module=kd,
-        name='student',
-        progress=progress,
-        extra_tensors=data.norm.tensors(),
-    )
+    hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
+               loss_fn=kd_loss, loss_module=kd, name='student', progress=progress,
+               extra_tensors=data.norm.tensors())
+    # derived from the teacher, not a result: the stage cache does not keep it
+    if is_main_process(): targets.path.unlink()
+    if 'unlabelled' in ts.sources: pre['unlabelled'] = ts.sources['unlabelled']
     if smus: pre['musicnn_windows'] = int((~torch.isnan(E[:, 0])).sum())
-    return student.cpu(), _finish(
-        student, cfg, data, out, hist, dict(layers=pairs, transfer_windows=n_transfer, **pre)
-    )
+    info = dict(layers=pairs, transfer_windows=int(new.sum()), **pre)
+    return student.cpu(), _finish(student, cfg, data, out, hist, info)
 
-def train_student_nokd(
-    cfg: Config,
-    run: RunDir,
-    data,
-    synthetic: tuple | None = None,
-    progress: bool = True,
-    out_dir=None,
-) -> tuple[nn.Module, dict]:
+def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None,
+                       progress: bool = True, out_dir=None) -> tuple[nn.Module, dict]:
     """The same student, data, epochs and optimiser without a teacher (labels only); writes
     `student_nokd/`."""
     seed_everything(cfg.seed, cfg.num_threads)
     out = Path(out_dir) if out_dir else run.stage('student_nokd')
     student, pre = _new_student(cfg, progress)
-    hist = fit(
-        student,
-        _student_data(data, synthetic, cfg),
-        _arrays(data, cfg, 'val'),
-        cfg,
-        out,
-        cfg.kd_epochs,
-        cfg.lr,
-        name='student_nokd',
-        progress=progress,
-        extra_tensors=data.norm.tensors(),
-    )
+    ts = labelled_windows(data, cfg, synthetic)
+    hist = fit(student, (ts.X, ts.y), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
+               name='student_nokd', progress=progress, extra_tensors=data.norm.tensors())
     return student.cpu(), _finish(student, cfg, data, out, hist, pre)
 
 # %% ../nbs/07_distill.ipynb
@@ -413,13 +411,10 @@ def _stage(ctx: StageContext) -> str:
 def run(ctx: StageContext) -> nn.Module:
     """The `student` stage (`distill` from `ctx['teacher']`) or the `student_nokd` stage
     (`train_student_nokd`)."""
+    args = (ctx.cfg, ctx.run, ctx['data'])
     if _stage(ctx) == 'student':
-        return distill(
-            ctx.cfg, ctx.run, ctx['data'], ctx['teacher'], ctx.get('gan'), progress=ctx.progress
-        )[0]
-    return train_student_nokd(ctx.cfg, ctx.run, ctx['data'], ctx.get('gan'), progress=ctx.progress)[
-        0
-    ]
+        return distill(*args, ctx['teacher'], ctx.get('gan'), progress=ctx.progress)[0]
+    return train_student_nokd(*args, ctx.get('gan'), progress=ctx.progress)[0]
 
 def load(ctx: StageContext) -> nn.Module:
     "The trained student of stage `ctx.stage`, from its `model.safetensors`."
@@ -432,25 +427,8 @@ def warm(ctx: StageContext) -> None:
         load_unlabelled(ctx.cfg, ctx['data'], ctx.progress)
 
 _STUDENT_KEYS = ('student', 'model', 'pretrain', 'optim', 'common.seed', 'data.data_seed')
-STAGE = Stage(
-    'student',
-    run,
-    load,
-    reads=('data', 'gan', 'teacher'),
-    keys=_STUDENT_KEYS + ('distill',),
-    ddp=True,
-    warm=warm,
-    trained=True,
-)
-NOKD_STAGE = Stage(
-    'student_nokd',
-    run,
-    load,
-    reads=('data', 'gan'),
-    keys=_STUDENT_KEYS,
-    ddp=True,
-    warm=warm,
-    trained=True,
-    command=('distill',),
-    about="Run the pipeline up to distillation (KD student and no-KD student).",
-)
+STAGE = Stage('student', run, load, reads=('data', 'gan', 'teacher'),
+              keys=_STUDENT_KEYS + ('distill',), ddp=True, warm=warm, trained=True)
+NOKD_STAGE = Stage('student_nokd', run, load, reads=('data', 'gan'), keys=_STUDENT_KEYS, ddp=True,
+                   warm=warm, trained=True, command=('distill',),
+                   about="Run the pipeline up to distillation (KD student and no-KD student).")
