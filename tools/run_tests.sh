@@ -16,9 +16,14 @@ t0=$SECONDS
 "$BIN/python" -c 'import librosa.core.audio, librosa.core.pitch, librosa.util.utils'
 DOCS_JOBS=1 bash tools/docs.sh check > .test-logs/docs.log 2>&1 &
 docs=$!
+"$BIN/python" -m pytest -q -rs -n 2 --durations=15 tests &
+pytest=$!
+# Ctrl-C: background jobs ignore it, and a trap runs only once the foreground command ends (pytest-xdist can hang on
+# a Ctrl-C that reaches its workers while they start), so both run in the background and `wait` is interrupted:
+# the trap stops both process trees
 tree() { echo "$1"; for c in $(pgrep -P "$1"); do tree "$c"; done; }
-trap 'kill $(tree $docs) 2>/dev/null; exit 130' INT TERM   # a background job ignores Ctrl-C: stop it with pytest
-"$BIN/python" -m pytest -q -rs -n 2 --durations=15 tests
+trap 'kill $(tree $pytest) $(tree $docs) 2>/dev/null; echo "make test: interrupted"; exit 130' INT TERM
+wait $pytest
 py=$?
 echo "pytest finished after $((SECONDS - t0)) s; waiting for the docs site (log: .test-logs/docs.log)"
 wait $docs
