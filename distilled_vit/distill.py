@@ -22,7 +22,7 @@ from .metrics import va_metrics
 from .teacher import forward_distill
 from .student import create_student, model_size
 from .pretrain import procedural_corpus, pretrain_backbone, load_pretrained
-from .data import load_unlabelled, pack_embedding, MUSICNN_DIM
+from .data import load_unlabelled, pack_embedding, MUSICNN_DIM, Windows
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
@@ -221,15 +221,16 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, ids: np.ndarray, indices:
     return TeacherTargets(path, ids)
 
 # %% ../nbs/07_distill.ipynb
-def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.ndarray:
+def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4, lazy: bool = False):
     """`n` transfer windows [n, n_mels, T] for distillation: mixup λ·x_i + (1−λ)·x_j of random
     training windows `X`, with λ ~ Beta(α, α) folded to ≥ 0.5 so one window dominates. They carry no
-    label: the teacher's outputs are their targets."""
+    label: the teacher's outputs are their targets. `lazy`: as `Windows`, mixed a batch at a time."""
     rng = np.random.default_rng([seed, 1717])
     i, j = rng.integers(0, len(X), n), rng.integers(0, len(X), n)
     lam = rng.beta(alpha, alpha, n).astype(np.float32)
     lam = np.maximum(lam, 1 - lam)[:, None, None]
-    return (lam * X[i] + (1 - lam) * X[j]).astype(np.float32)
+    mix = lambda k: (lam[k] * X[i[k]] + (1 - lam[k]) * X[j[k]]).astype(np.float32)
+    return Windows(mix, n) if lazy else mix(np.arange(n))
 
 # %% ../nbs/07_distill.ipynb
 def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
@@ -245,7 +246,7 @@ def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
 def _arrays(data, cfg: Config, split: str):
     """What the students hear: the log-mel windows of `split`, with the harmony rows below them when
     `student_harmony`."""
-    return data.teacher_arrays(split) if cfg.student_harmony else data.arrays(split)
+    return data.windows(split, teacher=cfg.student_harmony)       # read a batch at a time
 
 def _with_embedding(X: np.ndarray, E: np.ndarray | None, pack: bool) -> np.ndarray:
     "Teacher windows `X`, with the normalised MusiCNN embedding `E` packed below them when `pack`."
@@ -263,8 +264,8 @@ class TransferSet:
 
     @staticmethod
     def concat(sets: list) -> TransferSet:
-        cat = lambda f: None if getattr(sets[0], f) is None else np.concatenate(
-            [getattr(s, f) for s in sets])
+        cat = lambda f: None if getattr(sets[0], f) is None else (
+            Windows.concat if f == 'X' else np.concatenate)([getattr(s, f) for s in sets])
         return TransferSet(*map(cat, ('X', 'y', 'E', 'ids')),
                            {k: v for s in sets for k, v in s.sources.items()})
 
@@ -281,7 +282,7 @@ def labelled_windows(data, cfg: Config, synthetic: tuple | None = None, teacher:
     as the students hear them, or as the teacher does (`teacher`: with MusiCNN's embedding packed
     below with `teacher_musicnn`, and as `E` with `kd_musicnn`)."""
     tmus, smus = teacher and cfg.teacher_musicnn != 'off', teacher and cfg.kd_musicnn > 0
-    X, y = data.teacher_arrays('train', tmus) if teacher else _arrays(data, cfg, 'train')
+    X, y = data.windows('train', True, tmus) if teacher else _arrays(data, cfg, 'train')
     E = data.musicnn_arrays('train') if smus else None
     sets = [_source('window', X, y, E, data.index('train'))]
     if synthetic is not None and len(synthetic[0]):
@@ -296,7 +297,7 @@ def mixup_set(X: np.ndarray, n: int, cfg: Config, musicnn: bool) -> TransferSet:
     labelled by the teacher; with `musicnn`, NaN embedding rows (a mixture's embedding is no
     mixture of theirs)."""
     E = np.full((n, MUSICNN_DIM), np.nan, np.float32) if musicnn else None
-    return _source('mixup', mixup_windows(X, n, cfg.seed), E=E)
+    return _source('mixup', mixup_windows(X, n, cfg.seed, lazy=True), E=E)
 
 def corpus_set(cfg: Config, data, progress: bool) -> TransferSet:
     """`kd_corpus` unlabelled procedural windows (04a_pretrain; cached, the same for every seed),
@@ -304,8 +305,8 @@ def corpus_set(cfg: Config, data, progress: bool) -> TransferSet:
     tmus, smus = cfg.teacher_musicnn != 'off', cfg.kd_musicnn > 0
     corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
                                musicnn=tmus or smus)
-    Ec = data.musicnn_input(corpus['E']) if tmus or smus else None
-    X = _with_embedding(data.teacher_input(corpus['X']), Ec, tmus)
+    Xc, Ec = corpus['X'], data.musicnn_input(corpus['E']) if tmus or smus else None
+    X = Windows(lambda i: _with_embedding(data.teacher_input(Xc[i]), Ec[i] if tmus else None, tmus), len(Xc))
     return _source('corpus', X, E=Ec if smus else None)
 
 def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
@@ -315,7 +316,8 @@ def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
     EU = data.musicnn_input(EU[0]) if EU else None
     keep = ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped',
             'skipped_reasons')
-    return _source('unlabelled', _with_embedding(data.teacher_input(U), EU, tmus),
+    X = Windows(lambda i: _with_embedding(data.teacher_input(U[i]), EU[i] if tmus else None, tmus), len(U))
+    return _source('unlabelled', X,
                    E=EU if smus else None, **{k: uinfo[k] for k in keep})
 
 def kd_windows(cfg: Config, data, synthetic: tuple | None = None, progress: bool = True):
@@ -359,7 +361,7 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     teacher.cpu(); Xtr, ytr, smus = ts.X, ts.y.copy(), ts.E is not None
     ts = replace(ts, X=None)                      # the teacher's view of the windows: done with
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)   # what the student hears
-    if Xtr.shape[1] > rows: Xtr = np.ascontiguousarray(Xtr[:, :rows])
+    if Xtr.shape[1] > rows: Xtr = Xtr.rows(rows)
     # transfer windows: the teacher is the label
     new = np.isnan(ytr[:, 0])
     if new.any(): ytr[new] = targets.rows(ts.ids[new], ['pred'])['pred'].numpy()
