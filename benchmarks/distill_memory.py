@@ -73,10 +73,11 @@ def main():
         fixed=FIXED, date=time.strftime('%Y-%m-%d'),
         growth=round(rows[-1]['peak_rss_mb'] / rows[0]['peak_rss_mb'] - 1, 4),
         command=' '.join(['.venv/bin/python', 'benchmarks/distill_memory.py', '--work', 'WORK',
-                          *(['--label', a.label] if a.label != 'this code' else []),
+                          *(['--preset', a.preset] if a.preset != 'cpu' else []),
+                          *(['--label', repr(a.label)] if a.label != 'this code' else []),
                           *(['--sizes', *map(str, a.sizes)] if a.sizes != [300, 1200] else [])]))
     out.with_suffix('.json').write_text(json.dumps(res, indent=1) + '\n')
-    md = ["# Distillation's peak memory against the data size, `cpu` preset", '',
+    md = [f"# Distillation's peak memory against the data size, `{a.preset}` preset", '',
           "Peak resident memory of `distilled-vit distill --force student` (the KD and the no-KD student, teacher targets "
           "for every window, validation and test predictions) in a fresh process, on run directories prepared with "
           f"`--set {' '.join(FIXED)}` (see the script's docstring).", '']
