@@ -154,6 +154,7 @@ class TeacherTargets:
     read by window id, a few records at a time."""
     def __init__(self, path: Path, ids: np.ndarray):
         self.path, self.row = Path(path), {i: r for r, i in enumerate(ids)}
+        self.record_bytes = np.load(self.path, mmap_mode='r').dtype.itemsize   # a window's, on disk
 
     def rows(self, ids: np.ndarray, fields=('pred', 'hidden', 'attn')) -> dict:
         """The `fields` of windows `ids` as tensors: pred [B, 2]; hidden and attn, lists of k
@@ -201,15 +202,18 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, ids: np.ndarray, indices:
         # as many steps on every rank: the last may be empty on some
         for s in tqdm(range(0, -(-n // world), batch_size), desc='teacher targets', leave=False,
                       disable=not (progress and rank == 0)):
-            j = mine[s:s + batch_size]; rec = np.zeros(0, dt)
-            if len(j):
-                x = torch.as_tensor(X[j], dtype=torch.float32).unsqueeze(1).to(device)
-                p, h, a = forward_distill(teacher, x, indices, attention)
+            j = mine[s:s + batch_size]
+            # a rank with no window (fewer windows than ranks) still learns the records' layout
+            if len(j) or dt is None:
+                x = torch.as_tensor(X[j if len(j) else [0]], dtype=torch.float32).unsqueeze(1)
+                p, h, a = forward_distill(teacher, x.to(device), indices, attention)
                 h, a = [hj.half().cpu() for hj in h], [aj.mean(1).half().cpu() for aj in a]
                 dt = dt or np.dtype([('id', ids.dtype), ('pred', '<f4', (2,)),
                                      ('hidden', '<f2', (len(h), *h[0].shape[1:])),
                                      ('attn', '<f2', (len(a), *(a[0].shape[1:] if a else ())))])
-                rec = np.zeros(len(j), dt); rec['id'], rec['pred'] = ids[j], p.float().cpu().numpy()
+            rec = np.zeros(len(j), dt)
+            if len(j):
+                rec['id'], rec['pred'] = ids[j], p.float().cpu().numpy()
                 rec['hidden'] = torch.stack(h, 1).numpy()
                 if a: rec['attn'] = torch.stack(a, 1).numpy()
             if f is not None and s == 0:
@@ -380,14 +384,18 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
             mus = dict(s_pooled=z[0], e=torch.nan_to_num(e), e_mask=~torch.isnan(e[:, 0]))
         loss, _ = kd(p, h, a, t['pred'].to(x.device), t_h, t_a, y, **mus)
         return loss, p
-    hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
-               loss_fn=kd_loss, loss_module=kd, name='student', progress=progress,
-               extra_tensors=data.norm.tensors())
-    # derived from the teacher, not a result: the stage cache does not keep it
-    if is_main_process(): targets.path.unlink()
+    try:
+        hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
+                   loss_fn=kd_loss, loss_module=kd, name='student', progress=progress,
+                   extra_tensors=data.norm.tensors())
+    # derived from the teacher, not a result: the stage cache does not keep it, and a run stopped
+    # (an error, Ctrl-C) does not leave it behind; a killed one leaves it until the next replaces it
+    finally:
+        if is_main_process(): targets.path.unlink(missing_ok=True)
     if 'unlabelled' in ts.sources: pre['unlabelled'] = ts.sources['unlabelled']
     if smus: pre['musicnn_windows'] = int((~torch.isnan(E[:, 0])).sum())
-    info = dict(layers=pairs, transfer_windows=int(new.sum()), **pre)
+    info = dict(layers=pairs, transfer_windows=int(new.sum()), teacher_target_bytes=targets.record_bytes,
+                **pre)
     return student.cpu(), _finish(student, cfg, data, out, hist, info)
 
 def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None,
