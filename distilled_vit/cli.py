@@ -524,6 +524,16 @@ def score_cmd(model: Param("exported model folder (RUN_DIR/export) or .onnx file
 COMMANDS = {'predict': predict_cmd, 'score': score_cmd}
 
 # %% ../nbs/10_cli.ipynb
+def _anno_parser(fn) -> argparse.ArgumentParser:
+    """fastcore's `anno_parser` for `fn`, its `Param` annotations left as they were: `anno_parser`
+    appends " (default: x)" to the help of each `Param` it reads, so a `Param` shared by the stage
+    commands, or a parser built twice, would say its default once per reading."""
+    params = [v for v in inspect.get_annotations(fn, eval_str=True).values() if isinstance(v, Param)]
+    saved = [dict(v.__dict__) for v in params]
+    try: return anno_parser(fn)
+    finally:
+        for v, d in zip(params, saved): v.__dict__.clear(); v.__dict__.update(d)
+
 def build_parser(route: dict[str, Stage] | None = None) -> argparse.ArgumentParser:
     """`distilled-vit` with one argparse sub-parser per command: the stage commands of `route`
     (default `pipeline()`; `{}` for none: `predict` and `score` import no stage module, hence no
@@ -538,7 +548,7 @@ def build_parser(route: dict[str, Stage] | None = None) -> argparse.ArgumentPars
     for name, fn in (stage_commands(pipeline() if route is None else route) | COMMANDS).items():
         sub.add_parser(
             name,
-            parents=[anno_parser(fn)],
+            parents=[_anno_parser(fn)],
             add_help=False,
             aliases=list(getattr(fn, 'aliases', ())),
             help=fn.__doc__.split('\n')[0],
@@ -563,7 +573,7 @@ def _early_config_error(argv: list[str]) -> str | None:
     probe = _stage_command('', argparse.Namespace(about='', command=(argv[0],)), False)
     try:
         with contextlib.redirect_stderr(io.StringIO()):
-            a, _ = anno_parser(probe).parse_known_args(argv[1:])
+            a, _ = _anno_parser(probe).parse_known_args(argv[1:])
         _config(a.preset, a.data, a.set, a.skip_bad, a.dry_run)
     except SystemExit: return None
     except DistilledViTError as e: return _plain_text(e)

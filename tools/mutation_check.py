@@ -248,6 +248,8 @@ MUTATIONS = [
      "k = key.split('.')[-1]",
      ['00_core'], []),
     ('config_fields_exclude_ignored', 'core', "if n not in out and n not in exclude]", "if n not in out]", ['00_core', '04a_pretrain'], []),
+    ('option_default_said_per_reading', 'cli', "            parents=[_anno_parser(fn)],", "            parents=[anno_parser(fn)],",
+     ['10_cli'], []),
     ('report_not_written_after_export', 'cli', "    if st.finish: st.finish(ctx)\n", "", [], ['tests/test_pipeline.py']),
     ('restored_stage_not_reported', 'cli', "        ctx.restored[stage] = c", "        pass", [], ['tests/test_stage_cache.py']),
     ('export_audio_in_against_the_feature_reference', 'export', "m = load(p); record(name, p, fmt.format(how=how), *use(m), against)",
