@@ -12,8 +12,12 @@ What is measured, fixed before the run:
 - then, in a fresh process, `distilled-vit distill --force student` redoes the KD student and the no-KD student on what
   the run directory holds: it reads the data (feature cache) and the teacher back, computes the teacher's targets for
   every window (labelled and corpus), trains both students and predicts the validation and test windows. That
-  process's peak resident set size (`ru_maxrss` from `wait4`: the largest it ever was, file-backed pages included) is
-  the number reported, with the windows each size gives;
+  process's own peak resident set size (`getrusage(RUSAGE_SELF).ru_maxrss` as it exits: the largest it ever was,
+  file-backed pages included) is the number reported, with the windows each size gives, and beside it the largest of
+  its child processes (`RUSAGE_CHILDREN`: the workers it starts). The process runs in the work folder: `python -c`
+  puts its working folder first on `sys.path`, so a first run started inside a checkout measured that checkout's code
+  under both labels (found when they came out equal; the `before` label was rerun: the other had been started in its
+  own checkout);
 - `--label` names the code measured (the table shows one column per label; the code is the `distilled_vit` that Python
   imports, e.g. `PYTHONPATH=OTHER_CHECKOUT`, and its commit is recorded). Flat means the larger size's peak is within
   10 % of the smaller's.
@@ -26,15 +30,25 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXED = ['teacher_epochs=1', 'kd_epochs=1']
 
 
-def cli(args, env) -> tuple[int, float, float]:
-    "Run `distilled-vit ARGS` in a fresh process: (exit status, peak RSS in MB, seconds)."
-    t0 = time.perf_counter()
-    p = subprocess.Popen([sys.executable, '-c', 'import sys; from distilled_vit.cli import main; sys.exit(main())',
-                          *args], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    err = p.stderr.read(); _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode: sys.exit(f"distilled-vit {' '.join(args)} failed ({p.returncode}):\n{err[-2000:]}")
-    return p.returncode, ru.ru_maxrss / 1024, time.perf_counter() - t0
+# the process reports its own peak and its largest child's (ru_maxrss, kB) as it exits
+LAUNCH = """import atexit, os, resource, sys
+def _peaks():
+    with open(os.environ['DV_PEAKS'], 'w') as f:
+        print(*(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)), file=f)
+atexit.register(_peaks)
+from distilled_vit.cli import main; sys.exit(main())"""
+
+
+def cli(args, env, work) -> tuple[float, float, float]:
+    "Run `distilled-vit ARGS` in a fresh process: (its own peak RSS in MB, its largest child's, seconds)."
+    t0, peaks = time.perf_counter(), work / 'peaks.txt'
+    # run in `work`: `python -c` puts its working folder first on sys.path, before PYTHONPATH, so a checkout there
+    # would be the code measured
+    p = subprocess.run([sys.executable, '-c', LAUNCH, *args], env=dict(env, DV_PEAKS=str(peaks)), cwd=work,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if p.returncode: sys.exit(f"distilled-vit {' '.join(args)} failed ({p.returncode}):\n{p.stderr[-2000:]}")
+    own, child = (int(v) / 1024 for v in peaks.read_text().split())
+    return own, child, time.perf_counter() - t0
 
 
 def main():
@@ -58,13 +72,14 @@ def main():
         sets = ['--set', f'n_clips={n}', *FIXED]
         run = work / f'run_{n}'
         print(f"n_clips={n}: preparing {run} ...", flush=True)
-        cli(['distill', '--preset', a.preset, '--out', str(run), *sets], env)
-        _, peak, secs = cli(['distill', '--preset', a.preset, '--out', str(run), *sets, '--force', 'student'], env)
+        cli(['distill', '--preset', a.preset, '--out', str(run), *sets], env, work)
+        peak, child, secs = cli(['distill', '--preset', a.preset, '--out', str(run), *sets, '--force', 'student'], env,
+                                work)
         summary = json.loads((run / 'data' / 'summary.json').read_text())
         kd = json.loads((run / 'student' / 'metrics.json').read_text())
         rows.append(dict(n_clips=n, windows=summary['windows'], train_windows=summary['train_windows'],
                          transfer_windows=kd['transfer_windows'], peak_rss_mb=round(peak, 1),
-                         seconds=round(secs, 1)))
+                         child_peak_rss_mb=round(child, 1), seconds=round(secs, 1)))
         print(f"n_clips={n}: {rows[-1]}", flush=True)
     out = Path(a.out)
     res = json.loads(out.with_suffix('.json').read_text()) if out.with_suffix('.json').exists() else {}
@@ -84,9 +99,11 @@ def main():
     for label, r in res['runs'].items():
         md += [f"**{label}** (code at {r['commit']}, {r['date']}; `{r['command']}`): peak grows "
                f"**{100 * r['growth']:+.1f} %** from the smallest to the largest size.", '',
-               '| n_clips | windows | train windows | transfer windows | peak RSS (MB) | seconds |', '|---|---|---|---|---|---|']
+               '| n_clips | windows | train windows | transfer windows | peak RSS (MB) | its largest child (MB) | seconds |',
+               '|---|---|---|---|---|---|---|']
         md += [f"| {x['n_clips']} | {x['windows']} | {x['train_windows']} | {x['transfer_windows']} | "
-               f"{x['peak_rss_mb']:.0f} | {x['seconds']:.0f} |" for x in r['rows']] + ['']
+               f"{x['peak_rss_mb']:.0f} | {x.get('child_peak_rss_mb', float('nan')):.0f} | {x['seconds']:.0f} |"
+               for x in r['rows']] + ['']
     out.with_suffix('.md').write_text('\n'.join(md))
     print('\n'.join(md))
 
