@@ -331,6 +331,26 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
     return ctx.results.get('report') or dict(timings_s=ctx.timings)
 
 # %% ../nbs/10_cli.ipynb
+def distill_projection(cfg: Config, out: str | Path) -> str | None:
+    """After a dry run into `out`: the distillation of the full run `cfg` (the preset it stands for),
+    projected from the dry run's own models. Windows and teacher targets are read a batch at a time,
+    so what grows with the data is on disk (teacher targets: windows × the dry run's record size),
+    and resident memory stays near this process's peak (the same models) plus the batches. None
+    when the dry run did not distil."""
+    import resource
+    from distilled_vit.audio import window_starts
+    try: rec = json.loads((Path(out) / 'student' / 'metrics.json').read_text())['teacher_target_bytes']
+    except (OSError, ValueError, KeyError): return None
+    frames = 1 + int(cfg.clip_seconds * cfg.sample_rate) // cfg.hop_length
+    per_clip = len(window_starts(frames, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows))
+    train = round(cfg.n_clips * (1 - cfg.val_frac - cfg.test_frac)) * per_clip
+    n = round(train * (1 + cfg.kd_transfer)) + cfg.kd_corpus + (cfg.unlabelled_max if cfg.unlabelled else 0)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return (f"projected for the full run: distillation reads {n:,} windows ({train:,} labelled) and their "
+            f"teacher targets ({n * rec / 1e9:.1f} GB in student/ while it trains, {rec / 1e3:.0f} kB a "
+            f"window) a batch at a time; resident memory stays near this dry run's peak ({peak:,.0f} MB, "
+            f"the same models) plus batches of {cfg.batch_size} windows, not their {n:,}")
+
 def files_summary(out: str | Path) -> str | None:
     """One line on what run `out` read: its clips, those skipped (`--skip_bad`) and the first
     reasons why, and the unlabelled folder's files (used, left out as held-out clips, skipped); None
@@ -406,6 +426,9 @@ def _stage_command(until: str, st: Stage, last: bool):
                 if last:
                     from distilled_vit.evaluate import summary_table
                     print(summary_table(res))
+                # a dry run: what the full run's distillation will hold
+                if cfg.dry_run and (line := distill_projection(_config(preset, data, set), out_)):
+                    print(line)
                 # the last line: what was read, skipped and why
                 if (line := files_summary(out_)): print(line)
         finally:

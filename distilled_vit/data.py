@@ -24,8 +24,8 @@ from .harmony import HARMONY_ROWS
 from .metrics import ccc
 
 # %% auto 0
-__all__ = ['sample_music_params', 'synth_clip', 'ManifestError', 'read_manifest', 'group_split', 'EmotionData', 'load_dataset',
-           'label_ceiling', 'plot_data_summary', 'prepare_data']
+__all__ = ['sample_music_params', 'synth_clip', 'ManifestError', 'read_manifest', 'group_split', 'Windows', 'EmotionData',
+           'load_dataset', 'label_ceiling', 'plot_data_summary', 'prepare_data']
 
 # %% ../nbs/02_data.ipynb
 # bump when the synthesiser changes: invalidates feature caches
@@ -398,11 +398,50 @@ def cache_dir() -> Path:
     return Path(os.environ.get('DISTILLED_VIT_CACHE') or Path.home() / '.cache' / 'distilled_vit')
 
 # %% ../nbs/02_data.ipynb
+class Windows:
+    """Model input windows made a batch at a time: `fn(i)` returns windows `i` (numbers 0 to n − 1,
+    an int array) as one array. Indexed like an array (`w[idx]`, `w[a:b]`, `len`, `shape`), so
+    `fit`, `predict_windows` and the teacher's targets hold a batch, not the windows;
+    `np.asarray(w)` (or `w[:]`) makes them all. Its `shape` is `fn`'s on no windows."""
+    def __init__(self, fn, n: int):
+        self.fn, self.n = fn, n
+        probe = fn(np.zeros(0, np.int64))
+        self.shape, self.dtype = (n, *probe.shape[1:]), probe.dtype
+    def __len__(self) -> int: return self.n
+    def __iter__(self): return (b for c in chunks(self) for b in c)
+    @property
+    def ndim(self) -> int: return len(self.shape)
+    def __getitem__(self, k) -> np.ndarray:
+        i = np.arange(self.n)[k]
+        return self.fn(i[None])[0] if i.ndim == 0 else self.fn(i)
+    def __array__(self, dtype=None, copy=None):
+        a = self[:]; return a if dtype is None else a.astype(dtype)
+    def astype(self, dtype) -> np.ndarray: return self[:].astype(dtype)
+    def rows(self, r: int) -> Windows:
+        "The first `r` rows of each window (what a student that hears fewer rows is given)."
+        return Windows(lambda i: np.ascontiguousarray(self.fn(i)[:, :r]), self.n)
+    @staticmethod
+    def concat(parts: list) -> Windows:
+        """`parts` (arrays or `Windows` of the same window shape) one after the other."""
+        start = np.cumsum([0] + [len(p) for p in parts])
+        def fn(i):
+            which = np.searchsorted(start, i, 'right') - 1
+            out = None
+            for k, part in enumerate(parts):
+                if not (m := which == k).any() and out is not None: continue
+                got = np.asarray(part[i[m] - start[k]])
+                if out is None: out = np.empty((len(i), *got.shape[1:]), got.dtype)
+                out[m] = got
+            return out
+        return Windows(fn, int(start[-1]))
+
 @dataclass
 class EmotionData:
     """Log-mel windows with labels, clip table and split; `norm` holds the training split's
     statistics."""
-    X: np.ndarray                 # [N, n_mels, win_frames] float16, log-mel dB (not normalised)
+    # [N, n_mels, win_frames] float16, log-mel dB (not normalised): a `StoredArray` of the feature
+    # cache when it holds them (read by rows), else in memory
+    X: np.ndarray
     y: np.ndarray                 # [N, 2] float32, (valence, arousal) in [-1, 1]
     clip: np.ndarray              # [N] int, row of `clips` each window comes from
     # one row per clip: path, group, valence, arousal, split, n_windows, padded
@@ -421,10 +460,20 @@ class EmotionData:
     def index(self, split: str) -> np.ndarray:
         "Window indices of `split` ('train', 'val' or 'test')."
         return np.flatnonzero(self.split_of_windows() == split)
+    def windows(self, split: str, teacher: bool = False, musicnn: bool = False) -> tuple:
+        """The windows and labels of `split` as `arrays` gives them (`teacher`: as `teacher_arrays`
+        does, `musicnn` with it), the windows made a batch at a time from the stored features when
+        read (`Windows`): training and prediction hold a batch, not the split."""
+        idx = self.index(split)
+        def fn(i):
+            if not teacher: return self.norm(self.X[idx[i]].astype(np.float32))
+            X = self.teacher_input(self.X[idx[i]], None if self.H is None else self.H[idx[i]])
+            return pack_embedding(X, self.musicnn_input(self.E[idx[i]] if self.E is not None else None)
+                                  ) if musicnn else X
+        return Windows(fn, len(idx)), self.y[idx]
     def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         "Normalised windows [n, n_mels, T] float32 and labels [n, 2] of `split`."
-        i = self.index(split)
-        return self.norm(self.X[i].astype(np.float32)), self.y[i]
+        X, y = self.windows(split); return X[:], y
     def teacher_input(self, X: np.ndarray, H: np.ndarray | None = None) -> np.ndarray:
         """The teacher's input for raw windows: normalised log-mel `X` [n, n_mels, T], with the
         normalised harmony rows `H` [n, 16, T] below it when the data has them ([n, n_mels + 16,
@@ -438,9 +487,7 @@ class EmotionData:
         """The teacher's windows (log-mel, and the harmony rows when `harmony`) and labels of
         `split`; with `musicnn` (a `teacher_musicnn` teacher), MusiCNN's normalised embedding
         packed below them (`pack_embedding`)."""
-        i = self.index(split)
-        X = self.teacher_input(self.X[i], None if self.H is None else self.H[i])
-        return (pack_embedding(X, self.musicnn_arrays(split)) if musicnn else X), self.y[i]
+        X, y = self.windows(split, True, musicnn); return X[:], y
     def musicnn_input(self, E: np.ndarray) -> np.ndarray:
         "MusiCNN embeddings `E` [n, 200], normalised per dimension with the training statistics."
         if self.E is None: raise ConfigError("no MusiCNN embedding in this data: set musicnn=true")
@@ -456,9 +503,9 @@ class EmotionData:
                  ((self.norm.mean, self.norm.std) if self.norm is not None else ()) + \
                  ((self.H, self.hnorm.mean, self.hnorm.std) if self.H is not None else ()) + \
                  ((self.E, self.enorm.mean, self.enorm.std) if self.E is not None else ()):
-            a = np.ascontiguousarray(a)
+            a = a if isinstance(a, StoredArray) else np.ascontiguousarray(a)
             h.update(f'{a.dtype}{a.shape}'.encode())
-            h.update(a.tobytes())
+            for c in chunks(a): h.update(np.ascontiguousarray(c).tobytes())   # as one block
         return h.hexdigest()[:20]
 
 # %% ../nbs/02_data.ipynb
@@ -636,8 +683,8 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
             len(X) == len(y) == len(clip)
             and len(clips)
             and clip.max() < len(clips)
-            and np.isfinite(X).all()
-            and (H is None or (len(H) == len(X) and np.isfinite(H).all()))
+            and all_finite(X)
+            and (H is None or (len(H) == len(X) and all_finite(H)))
             and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))
         ):
             raise ValueError('inconsistent or non-finite arrays')
@@ -694,9 +741,8 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
             **(dict(H=H) if H is not None else {}),
             **(dict(E=E) if E is not None else {}),
         )
-    a, hit = cached_arrays(
-        cache_dir() / f'features-{key}.npz', build, check, use_cache, 'feature cache'
-    )
+    a, hit = cached_arrays(cache_dir() / f'features-{key}.npz', build, check, use_cache,
+                           'feature cache', stored=('X', 'H'))     # read by rows when used
     X, y, clip, H = a['X'], a['y'], a['clip'], (a['H'] if cfg.harmony else None)
     E = a['E'] if cfg.musicnn else None
     # an entry made with --skip_bad, read without it
@@ -717,8 +763,9 @@ def load_dataset(cfg: Config, progress: bool = True, use_cache: bool = True) -> 
     if manifest is not None: clips['group'] = _same_audio_same_group(clips)
     clips['split'] = group_split(clips.group, cfg.val_frac, cfg.test_frac, cfg.data_seed)
     data = EmotionData(X, y, clip, clips, H=H, E=E)
-    data.norm = Normalizer.fit(X[data.index('train')])
-    if H is not None: data.hnorm = Normalizer.fit(H[data.index('train')])
+    tr = data.index('train'); rows = lambda A: Windows(lambda i: A[tr[i]], len(tr))
+    data.norm = Normalizer.fit(rows(X))
+    if H is not None: data.hnorm = Normalizer.fit(rows(H))
     if E is not None: data.enorm = Normalizer.fit(E[data.index('train')][:, :, None])  # per dim
     data.info = dict(
         source=desc,
@@ -764,7 +811,7 @@ def pack_embedding(X: np.ndarray, E: np.ndarray) -> np.ndarray:
     R + d // T, column d % T)."""
     n, R, T = X.shape
     pad = np.zeros((n, musicnn_rows(T) * T), np.float32); pad[:, :MUSICNN_DIM] = E
-    pad = pad.reshape(n, -1, T)                                        # [n, k·T] -> [n, k, T]
+    pad = pad.reshape(n, musicnn_rows(T), T)                           # [n, k·T] -> [n, k, T]
     return np.concatenate([np.asarray(X, np.float32), pad], 1)
 
 def _musicnn_job(cfg: Config, hop: int, max_windows: int, job) -> np.ndarray:
@@ -860,7 +907,7 @@ def _unlabelled_windows(cfg: Config, files: list, progress: bool = False) -> tup
 def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
                     use_cache: bool = True, embedding: bool = False) -> tuple:
     """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not
-    normalised) of the audio under `cfg.unlabelled`, and a summary (files, windows, excluded,
+    normalised; `Windows` read from the feature cache a batch at a time) of the audio under `cfg.unlabelled`, and a summary (files, windows, excluded,
     skipped). Files that are validation/test clips of `data` are left out. With `embedding` (needs
     `musicnn`), a third value: MusiCNN's embedding of each window [N, MUSICNN_DIM] (not
     normalised)."""
@@ -879,7 +926,7 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
         X, owner = a['X'], a['owner']; json.loads(str(a['skipped']))
         E = a['E'] if cfg.musicnn else None
         if not (len(X) == len(owner) and (not len(owner) or owner.max() < len(files))
-                and np.isfinite(X).all()
+                and all_finite(X)
                 and (E is None or (E.shape == (len(X), MUSICNN_DIM) and np.isfinite(E).all()))):
             raise ValueError('inconsistent or non-finite arrays')
     def build() -> dict:
@@ -887,9 +934,8 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
         return dict(X=X, owner=owner, skipped=np.array(json.dumps(skipped)),
                     **(dict(E=E) if E is not None else {}))
     key = _unlabelled_key(cfg, root)
-    a, hit = cached_arrays(
-        cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache, 'feature cache'
-    )
+    a, hit = cached_arrays(cache_dir() / f'unlabelled-{key}.npz', build, check, use_cache,
+                           'feature cache', stored=('X',))        # read by rows when used
     X, owner, skipped = a['X'], a['owner'], json.loads(str(a['skipped']))
     if skipped:
         print(
@@ -939,7 +985,8 @@ def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool
         cache_key=key,
         cache_hit=bool(hit),
     )
-    return (X[idx], info, a['E'][idx]) if embedding else (X[idx], info)
+    U = Windows(lambda i: X[idx[i]], len(idx))                        # read a batch at a time
+    return (U, info, a['E'][idx]) if embedding else (U, info)
 
 # %% ../nbs/02_data.ipynb
 def pooled_features(X: np.ndarray) -> np.ndarray:

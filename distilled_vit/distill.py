@@ -22,7 +22,7 @@ from .metrics import va_metrics
 from .teacher import forward_distill
 from .student import create_student, model_size
 from .pretrain import procedural_corpus, pretrain_backbone, load_pretrained
-from .data import load_unlabelled, pack_embedding, MUSICNN_DIM
+from .data import load_unlabelled, pack_embedding, MUSICNN_DIM, Windows
 from .harmony import HARMONY_ROWS
 
 # %% auto 0
@@ -154,6 +154,7 @@ class TeacherTargets:
     read by window id, a few records at a time."""
     def __init__(self, path: Path, ids: np.ndarray):
         self.path, self.row = Path(path), {i: r for r, i in enumerate(ids)}
+        self.record_bytes = np.load(self.path, mmap_mode='r').dtype.itemsize   # a window's, on disk
 
     def rows(self, ids: np.ndarray, fields=('pred', 'hidden', 'attn')) -> dict:
         """The `fields` of windows `ids` as tensors: pred [B, 2]; hidden and attn, lists of k
@@ -201,15 +202,18 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, ids: np.ndarray, indices:
         # as many steps on every rank: the last may be empty on some
         for s in tqdm(range(0, -(-n // world), batch_size), desc='teacher targets', leave=False,
                       disable=not (progress and rank == 0)):
-            j = mine[s:s + batch_size]; rec = np.zeros(0, dt)
-            if len(j):
-                x = torch.as_tensor(X[j], dtype=torch.float32).unsqueeze(1).to(device)
-                p, h, a = forward_distill(teacher, x, indices, attention)
+            j = mine[s:s + batch_size]
+            # a rank with no window (fewer windows than ranks) still learns the records' layout
+            if len(j) or dt is None:
+                x = torch.as_tensor(X[j if len(j) else [0]], dtype=torch.float32).unsqueeze(1)
+                p, h, a = forward_distill(teacher, x.to(device), indices, attention)
                 h, a = [hj.half().cpu() for hj in h], [aj.mean(1).half().cpu() for aj in a]
                 dt = dt or np.dtype([('id', ids.dtype), ('pred', '<f4', (2,)),
                                      ('hidden', '<f2', (len(h), *h[0].shape[1:])),
                                      ('attn', '<f2', (len(a), *(a[0].shape[1:] if a else ())))])
-                rec = np.zeros(len(j), dt); rec['id'], rec['pred'] = ids[j], p.float().cpu().numpy()
+            rec = np.zeros(len(j), dt)
+            if len(j):
+                rec['id'], rec['pred'] = ids[j], p.float().cpu().numpy()
                 rec['hidden'] = torch.stack(h, 1).numpy()
                 if a: rec['attn'] = torch.stack(a, 1).numpy()
             if f is not None and s == 0:
@@ -221,15 +225,16 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, ids: np.ndarray, indices:
     return TeacherTargets(path, ids)
 
 # %% ../nbs/07_distill.ipynb
-def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4) -> np.ndarray:
+def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4, lazy: bool = False):
     """`n` transfer windows [n, n_mels, T] for distillation: mixup λ·x_i + (1−λ)·x_j of random
     training windows `X`, with λ ~ Beta(α, α) folded to ≥ 0.5 so one window dominates. They carry no
-    label: the teacher's outputs are their targets."""
+    label: the teacher's outputs are their targets. `lazy`: as `Windows`, mixed a batch at a time."""
     rng = np.random.default_rng([seed, 1717])
     i, j = rng.integers(0, len(X), n), rng.integers(0, len(X), n)
     lam = rng.beta(alpha, alpha, n).astype(np.float32)
     lam = np.maximum(lam, 1 - lam)[:, None, None]
-    return (lam * X[i] + (1 - lam) * X[j]).astype(np.float32)
+    mix = lambda k: (lam[k] * X[i[k]] + (1 - lam[k]) * X[j[k]]).astype(np.float32)
+    return Windows(mix, n) if lazy else mix(np.arange(n))
 
 # %% ../nbs/07_distill.ipynb
 def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
@@ -245,7 +250,7 @@ def _new_student(cfg: Config, progress: bool) -> tuple[nn.Module, dict]:
 def _arrays(data, cfg: Config, split: str):
     """What the students hear: the log-mel windows of `split`, with the harmony rows below them when
     `student_harmony`."""
-    return data.teacher_arrays(split) if cfg.student_harmony else data.arrays(split)
+    return data.windows(split, teacher=cfg.student_harmony)       # read a batch at a time
 
 def _with_embedding(X: np.ndarray, E: np.ndarray | None, pack: bool) -> np.ndarray:
     "Teacher windows `X`, with the normalised MusiCNN embedding `E` packed below them when `pack`."
@@ -263,8 +268,8 @@ class TransferSet:
 
     @staticmethod
     def concat(sets: list) -> TransferSet:
-        cat = lambda f: None if getattr(sets[0], f) is None else np.concatenate(
-            [getattr(s, f) for s in sets])
+        cat = lambda f: None if getattr(sets[0], f) is None else (
+            Windows.concat if f == 'X' else np.concatenate)([getattr(s, f) for s in sets])
         return TransferSet(*map(cat, ('X', 'y', 'E', 'ids')),
                            {k: v for s in sets for k, v in s.sources.items()})
 
@@ -281,7 +286,7 @@ def labelled_windows(data, cfg: Config, synthetic: tuple | None = None, teacher:
     as the students hear them, or as the teacher does (`teacher`: with MusiCNN's embedding packed
     below with `teacher_musicnn`, and as `E` with `kd_musicnn`)."""
     tmus, smus = teacher and cfg.teacher_musicnn != 'off', teacher and cfg.kd_musicnn > 0
-    X, y = data.teacher_arrays('train', tmus) if teacher else _arrays(data, cfg, 'train')
+    X, y = data.windows('train', True, tmus) if teacher else _arrays(data, cfg, 'train')
     E = data.musicnn_arrays('train') if smus else None
     sets = [_source('window', X, y, E, data.index('train'))]
     if synthetic is not None and len(synthetic[0]):
@@ -296,7 +301,7 @@ def mixup_set(X: np.ndarray, n: int, cfg: Config, musicnn: bool) -> TransferSet:
     labelled by the teacher; with `musicnn`, NaN embedding rows (a mixture's embedding is no
     mixture of theirs)."""
     E = np.full((n, MUSICNN_DIM), np.nan, np.float32) if musicnn else None
-    return _source('mixup', mixup_windows(X, n, cfg.seed), E=E)
+    return _source('mixup', mixup_windows(X, n, cfg.seed, lazy=True), E=E)
 
 def corpus_set(cfg: Config, data, progress: bool) -> TransferSet:
     """`kd_corpus` unlabelled procedural windows (04a_pretrain; cached, the same for every seed),
@@ -304,8 +309,8 @@ def corpus_set(cfg: Config, data, progress: bool) -> TransferSet:
     tmus, smus = cfg.teacher_musicnn != 'off', cfg.kd_musicnn > 0
     corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
                                musicnn=tmus or smus)
-    Ec = data.musicnn_input(corpus['E']) if tmus or smus else None
-    X = _with_embedding(data.teacher_input(corpus['X']), Ec, tmus)
+    Xc, Ec = corpus['X'], data.musicnn_input(corpus['E']) if tmus or smus else None
+    X = Windows(lambda i: _with_embedding(data.teacher_input(Xc[i]), Ec[i] if tmus else None, tmus), len(Xc))
     return _source('corpus', X, E=Ec if smus else None)
 
 def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
@@ -315,7 +320,8 @@ def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
     EU = data.musicnn_input(EU[0]) if EU else None
     keep = ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped',
             'skipped_reasons')
-    return _source('unlabelled', _with_embedding(data.teacher_input(U), EU, tmus),
+    X = Windows(lambda i: _with_embedding(data.teacher_input(U[i]), EU[i] if tmus else None, tmus), len(U))
+    return _source('unlabelled', X,
                    E=EU if smus else None, **{k: uinfo[k] for k in keep})
 
 def kd_windows(cfg: Config, data, synthetic: tuple | None = None, progress: bool = True):
@@ -359,7 +365,7 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
     teacher.cpu(); Xtr, ytr, smus = ts.X, ts.y.copy(), ts.E is not None
     ts = replace(ts, X=None)                      # the teacher's view of the windows: done with
     rows = cfg.n_mels + (HARMONY_ROWS if cfg.student_harmony else 0)   # what the student hears
-    if Xtr.shape[1] > rows: Xtr = np.ascontiguousarray(Xtr[:, :rows])
+    if Xtr.shape[1] > rows: Xtr = Xtr.rows(rows)
     # transfer windows: the teacher is the label
     new = np.isnan(ytr[:, 0])
     if new.any(): ytr[new] = targets.rows(ts.ids[new], ['pred'])['pred'].numpy()
@@ -378,14 +384,18 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
             mus = dict(s_pooled=z[0], e=torch.nan_to_num(e), e_mask=~torch.isnan(e[:, 0]))
         loss, _ = kd(p, h, a, t['pred'].to(x.device), t_h, t_a, y, **mus)
         return loss, p
-    hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
-               loss_fn=kd_loss, loss_module=kd, name='student', progress=progress,
-               extra_tensors=data.norm.tensors())
-    # derived from the teacher, not a result: the stage cache does not keep it
-    if is_main_process(): targets.path.unlink()
+    try:
+        hist = fit(student, (Xtr, ytr), _arrays(data, cfg, 'val'), cfg, out, cfg.kd_epochs, cfg.lr,
+                   loss_fn=kd_loss, loss_module=kd, name='student', progress=progress,
+                   extra_tensors=data.norm.tensors())
+    # derived from the teacher, not a result: the stage cache does not keep it, and a run stopped
+    # (an error, Ctrl-C) does not leave it behind; a killed one leaves it until the next replaces it
+    finally:
+        if is_main_process(): targets.path.unlink(missing_ok=True)
     if 'unlabelled' in ts.sources: pre['unlabelled'] = ts.sources['unlabelled']
     if smus: pre['musicnn_windows'] = int((~torch.isnan(E[:, 0])).sum())
-    info = dict(layers=pairs, transfer_windows=int(new.sum()), **pre)
+    info = dict(layers=pairs, transfer_windows=int(new.sum()), teacher_target_bytes=targets.record_bytes,
+                **pre)
     return student.cpu(), _finish(student, cfg, data, out, hist, info)
 
 def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None,

@@ -154,7 +154,7 @@ def procedural_corpus(
             X.shape != (n, cfg.n_mels + (HARMONY_ROWS if harmony else 0), cfg.win_frames)
             or A.shape != (n, len(ATTRIBUTES))
             or timbre.shape != (n,)
-            or not np.isfinite(X).all()
+            or not all_finite(X)
             or not np.isfinite(A).all()
         ):
             raise ValueError(
@@ -164,9 +164,8 @@ def procedural_corpus(
         X, A, timbre = _render_corpus(cfg, n, seed, progress, harmony)
         return dict(X=X, attributes=A, timbre=timbre)
     key = _corpus_key(cfg, n, seed, harmony)
-    a, hit = cached_arrays(
-        cache_dir() / f'corpus-{key}.npz', build, check, use_cache, 'corpus cache'
-    )
+    a, hit = cached_arrays(cache_dir() / f'corpus-{key}.npz', build, check, use_cache,
+                           'corpus cache', stored=('X',))          # read by rows when used
     X, A, timbre = a['X'], a['attributes'], a['timbre']
     info = dict(n=n, seed=seed, cache_key=key, cache_hit=bool(hit))
     out = dict(X=X, attributes=A, timbre=timbre, info=info)

@@ -13,7 +13,8 @@ from .core import *
 from .core import config_fields, inert_fields
 
 # %% auto 0
-__all__ = ['atomic_path', 'json_ready', 'cached_arrays', 'RunDir', 'Stage', 'stage_inputs', 'StageContext', 'pipeline']
+__all__ = ['atomic_path', 'json_ready', 'StoredArray', 'chunks', 'all_finite', 'npz_stored', 'cached_arrays', 'RunDir', 'Stage',
+           'stage_inputs', 'StageContext', 'pipeline']
 
 # %% ../nbs/00b_rundir.ipynb
 @contextlib.contextmanager
@@ -127,12 +128,72 @@ def _cache_unusable(folder: Path, what: str, e: OSError):
         file=sys.stderr,
     )
 
+class StoredArray:
+    """An array in a file (an uncompressed `.npz` member or a `.npy` file) at byte `offset`, read a
+    few rows at a time: `a[k]` maps the file, copies what `k` selects out and unmaps it, so resident
+    memory holds what was asked for and no more; `np.asarray(a)` reads it all; `chunks` goes through
+    it. It reads the file it was opened on, even if a new one later takes its name."""
+    def __init__(self, path: str | Path, offset: int, dtype, shape: tuple):
+        self.path, self.offset, self.dtype, self.shape = Path(path), offset, np.dtype(dtype), shape
+        self._f = open(self.path, 'rb')
+    def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k != '_f'}
+    def __setstate__(self, st): self.__dict__.update(st); self._f = open(self.path, 'rb')
+    def __len__(self) -> int: return self.shape[0]
+    def __iter__(self): return (b for c in chunks(self) for b in c)
+    @property
+    def ndim(self) -> int: return len(self.shape)
+    def __getitem__(self, k) -> np.ndarray:
+        if not math.prod(self.shape): return np.zeros(self.shape, self.dtype)[k]
+        try: mm = np.memmap(self._f, self.dtype, 'r', self.offset, self.shape)
+        except ValueError as e:                                     # cut short in place
+            raise DistilledViTError(f"{self.path}: the file changed on disk while it was read "
+                                    f"({e}); run again") from None
+        try: return np.array(mm[k])
+        finally: del mm
+    def __array__(self, dtype=None, copy=None):
+        a = self[:]; return a if dtype is None else a.astype(dtype)
+    def astype(self, dtype) -> np.ndarray: return self[:].astype(dtype)
+    def copy(self) -> np.ndarray: return self[:]
+    def __repr__(self): return f"StoredArray({self.path.name}, {self.dtype}, {self.shape})"
+
+def chunks(a, n: int = 256):
+    "Consecutive blocks of `n` rows of `a` (an array, a `StoredArray` or any row-sliceable)."
+    for i in range(0, len(a), n): yield a[i:i + n]
+
+def all_finite(a) -> bool:
+    "Whether every value of `a` is finite, read `chunks` at a time."
+    return all(np.isfinite(c).all() for c in chunks(a))
+
+def npz_stored(path: str | Path, names=()) -> dict:
+    """The arrays of the `.npz` at `path`: those in `names` as `StoredArray`s (read by rows when
+    used; a compressed or Fortran-ordered member is read whole), the others read."""
+    import zipfile
+    out, path = {}, Path(path)
+    with zipfile.ZipFile(path) as z, open(path, 'rb') as f:
+        for info in z.infolist():
+            name = info.filename.removesuffix('.npy')
+            if name in names and info.compress_type == zipfile.ZIP_STORED:
+                f.seek(info.header_offset)
+                head = f.read(30)                               # the zip's local file header
+                if head[:4] != b'PK\x03\x04': raise ValueError(f"{info.filename}: no local header")
+                f.seek(info.header_offset + 30 + int.from_bytes(head[26:28], 'little')
+                       + int.from_bytes(head[28:30], 'little'))
+                fmt = np.lib.format
+                header = {(1, 0): fmt.read_array_header_1_0,
+                          (2, 0): fmt.read_array_header_2_0}.get(fmt.read_magic(f))
+                shape, fortran, dtype = header(f) if header else ((), True, None)
+                if not fortran and not dtype.hasobject:
+                    out[name] = StoredArray(path, f.tell(), dtype, shape); continue
+            with z.open(info) as m: out[name] = np.lib.format.read_array(m, allow_pickle=False)
+    return out
+
 def cached_arrays(
     path: str | Path,
     build: Callable[[], dict],
     check: Callable[[dict], None] = lambda a: None,
     use_cache: bool = True,
     what: str = 'cache',
+    stored: tuple = (),
 ) -> tuple[dict, bool]:
     """The one cache of the project (features, unlabelled windows, the procedural corpus): the
     arrays of the `.npz` at `path` (its key is in its name), or, when there is none, `build()`'s
@@ -140,15 +201,16 @@ def cached_arrays(
     `check(arrays)` rejects (it raises), is rebuilt with a one-line warning naming it, never
     trusted. A cache folder that cannot be written (a file, read-only, another user's, a full disk)
     is a warning, once, and the arrays are used without it: the cache saves time, it is never why a
-    run fails. Nothing is read or written without `use_cache`. Returns (arrays, whether they came
-    from `path`)."""
+    run fails. Nothing is read or written without `use_cache`. The arrays named in `stored` come
+    back as `StoredArray`s of the entry (read by rows when used: resident memory does not grow with
+    them), once it is written. Returns (arrays, whether they came from `path`)."""
     path = Path(path)
     try: present = use_cache and path.is_file()
     # a folder we may not enter
     except OSError as e: _cache_unusable(path.parent, what, e); present = use_cache = False
     if present:
         try:
-            with np.load(path, allow_pickle=False) as z: arrays = {k: z[k] for k in z.files}
+            arrays = npz_stored(path, stored)
             check(arrays); return arrays, True
         except Exception as e:
             print(
@@ -162,6 +224,8 @@ def cached_arrays(
             with atomic_path(path) as tmp:
                 with open(tmp, 'wb') as f: np.savez(f, **arrays)
         except OSError as e: _cache_unusable(path.parent, what, e)
+        else:
+            if stored: arrays = npz_stored(path, stored)        # what was built is let go
     return arrays, False
 
 # %% ../nbs/00b_rundir.ipynb

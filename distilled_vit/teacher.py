@@ -22,7 +22,7 @@ from .train import is_main_process, load_weights
 from .metrics import va_metrics
 from .student import DSConvPatchEmbed
 from .harmony import HARMONY_ROWS
-from .data import MUSICNN_DIM
+from .data import MUSICNN_DIM, Windows
 from timm.models.vision_transformer import VisionTransformer, feature_take_indices
 
 # %% auto 0
@@ -324,13 +324,14 @@ def train_teacher(
             seconds=info['seconds'],
         )
     mus = cfg.teacher_musicnn != 'off'                   # MusiCNN's embedding packed below them
-    Xtr, ytr = data.teacher_arrays('train', mus)        # with `harmony`, the harmony rows too
+    # with `harmony`, the harmony rows too; read a batch at a time
+    Xtr, ytr = data.windows('train', True, mus)
     if synthetic is not None and len(synthetic[0]):
-        Xtr, ytr = np.concatenate([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
-    hist = fit(model, (Xtr, ytr), data.teacher_arrays('val', mus), cfg,
+        Xtr, ytr = Windows.concat([Xtr, synthetic[0]]), np.concatenate([ytr, synthetic[1]])
+    hist = fit(model, (Xtr, ytr), data.windows('val', True, mus), cfg,
                out, cfg.teacher_epochs, cfg.teacher_lr, name='teacher',
                progress=progress, extra_tensors=data.norm.tensors())
-    Xte, yte = data.teacher_arrays('test', mus)
+    Xte, yte = data.windows('test', True, mus)
     m = va_metrics(yte, predict_windows(model, Xte))
     m.update(
         train_windows=len(Xtr),

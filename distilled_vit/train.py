@@ -28,12 +28,12 @@ __all__ = ['predict_windows', 'NonFiniteLossError', 'CheckpointError', 'load_che
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
 def predict_windows(model: nn.Module, X, batch_size: int = 64, device=None) -> np.ndarray:
-    """Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T] (NumPy
-    or tensor)."""
+    """Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T] (NumPy,
+    tensor, or anything indexed by slices, e.g. 02_data's `Windows`: read a batch at a time)."""
     was = model.training; model.eval()
     device = device or next(model.parameters()).device
-    X = torch.as_tensor(X, dtype=torch.float32)
-    try: return batched(lambda s: model(X[s].unsqueeze(1).to(device)).float(), len(X), batch_size)
+    batch = lambda s: torch.as_tensor(X[s], dtype=torch.float32).unsqueeze(1).to(device)
+    try: return batched(lambda s: model(batch(s)).float(), len(X), batch_size)
     finally: model.train(was)
 
 # %% ../nbs/03_train.ipynb
@@ -366,10 +366,8 @@ def fit(
         else:
             for bn in synced: bn.__class__ = GlooSyncBatchNorm
         step = DDP(step, device_ids=[device.index] if device.type == 'cuda' else None)
-    Xtr, ytr = (
-        torch.as_tensor(train[0], dtype=torch.float32),
-        torch.as_tensor(train[1], dtype=torch.float32),
-    )
+    # the windows are read a batch at a time (an array, or 02_data's `Windows`)
+    Xtr, ytr = train[0], torch.as_tensor(train[1], dtype=torch.float32)
     params = list(model.parameters()) + (
         list(loss_module.parameters()) if loss_module is not None else []
     )
@@ -391,7 +389,8 @@ def fit(
         for b, idx in enumerate(
             tqdm(batches, desc=f'epoch {epoch + 1}', leave=False, disable=not (progress and main))
         ):
-            x, y = Xtr[idx].unsqueeze(1).to(device), ytr[idx].to(device)
+            x = torch.as_tensor(Xtr[idx], dtype=torch.float32).unsqueeze(1).to(device)
+            y = ytr[idx].to(device)
             loss, _ = step(x, y, torch.as_tensor(idx))
             learn.step(loss, epoch, b)
             tot += loss.item() * len(idx); n += len(idx)

@@ -157,6 +157,12 @@ def test_paper_preset_dry_run(tmp_path):
     assert cfg['teacher_arch'] == 'vit_base_patch16_224' and cfg['max_batches'] == 1
     rep = json.loads((tmp_path / 'paper' / 'report.json').read_text())
     assert rep['teacher']['params'] > 80e6
+    # what the full run's distillation holds, projected: 2,000 clips x 0.7 for training x 8 windows (30 s at hop 256 is
+    # 1,876 frames: more windows of 256 than max_windows=8), their teacher targets on disk at the dry run's record size
+    line = next(l for l in r.stdout.splitlines() if l.startswith('projected for the full run'))
+    rec = json.loads((tmp_path / 'paper' / 'student' / 'metrics.json').read_text())['teacher_target_bytes']
+    assert 'reads 11,200 windows (11,200 labelled)' in line and f'({11200 * rec / 1e9:.1f} GB in student/' in line, line
+    assert 'batches of 64 windows' in line, line
 
 def test_nothing_is_downloaded(smoke_run, tmp_path):
     "The smoke pipeline (fixture) and `predict` ran with every network connection refused and logged: none was tried."

@@ -116,3 +116,32 @@ def test_teacher_from_the_stage_cache_under_two_processes(runs):
     assert (second / 'teacher' / 'model.safetensors').read_bytes() == (two / 'teacher' / 'model.safetensors').read_bytes()
     assert [p for p in _writes(tmp, 'cache-second', 1) if p.startswith(str(tmp))] == [], 'rank 1 wrote nothing'
     assert json.loads((second / 'teacher' / 'done.json').read_text())['cache']['key'] == entry.name.split('-')[-1]
+
+# three windows, four ranks: rank 3 has none, yet learns the records' layout and takes part in every gather
+TARGETS = textwrap.dedent('''
+    import sys, numpy as np, torch
+    from distilled_vit.core import get_config, seed_everything
+    from distilled_vit.train import init_distributed
+    from distilled_vit.teacher import create_teacher
+    from distilled_vit.distill import teacher_targets
+    rank, world = init_distributed()
+    seed_everything(0, 1); cfg = get_config('smoke'); teacher = create_teacher(cfg)
+    X = np.random.default_rng(0).normal(size=(int(sys.argv[2]), cfg.n_mels, cfg.win_frames)).astype(np.float32)
+    teacher_targets(teacher, X, np.arange(len(X)) * 10, [0, 1], sys.argv[1], batch_size=2, progress=False)
+''')
+
+def test_teacher_targets_with_fewer_windows_than_ranks(tmp_path):
+    """Every rank computes every `world`-th window's targets and rank 0 gathers them: with 3 windows on 4 ranks one rank
+    has none. The file holds the 3 records, in window order, as one process computes them (float summation order
+    aside)."""
+    (tmp_path / 'targets.py').write_text(TARGETS)
+    env = dict(os.environ, OMP_NUM_THREADS='1', DISTILLED_VIT_DIST_TIMEOUT_MIN='2')   # a hang fails, not waits
+    for n, path in ((4, 'four.npy'), (1, 'one.npy')):
+        r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--standalone', f'--nproc_per_node={n}',
+                            str(tmp_path / 'targets.py'), str(tmp_path / path), '3'],
+                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        assert r.returncode == 0, r.stderr[-3000:]
+    four, one = (np.load(tmp_path / p) for p in ('four.npy', 'one.npy'))
+    assert list(four['id']) == [0, 10, 20] and four.dtype == one.dtype
+    np.testing.assert_allclose(four['pred'], one['pred'], atol=1e-6)
+    np.testing.assert_allclose(four['hidden'].astype(np.float32), one['hidden'].astype(np.float32), rtol=1e-2, atol=1e-2)
