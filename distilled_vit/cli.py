@@ -332,24 +332,37 @@ def run_pipeline(cfg: Config, out: str | Path, force: str | None = None, until: 
 
 # %% ../nbs/10_cli.ipynb
 def distill_projection(cfg: Config, out: str | Path) -> str | None:
-    """After a dry run into `out`: the distillation of the full run `cfg` (the preset it stands for),
-    projected from the dry run's own models. Windows and teacher targets are read a batch at a time,
-    so what grows with the data is on disk (teacher targets: windows × the dry run's record size),
-    and resident memory stays near this process's peak (the same models) plus the batches. None
-    when the dry run did not distil."""
+    """After a dry run into `out`: the distillation of the full run `cfg` (the preset it stands
+    for), projected from the dry run's own models. Windows and teacher targets are read a batch at a
+    time, so what grows with the data is on disk (teacher targets: windows × the dry run's record
+    size), and resident memory stays near this process's peak (the same models) plus the batches.
+    None when the dry run did not distil."""
     import resource
     from distilled_vit.audio import window_starts
-    try: rec = json.loads((Path(out) / 'student' / 'metrics.json').read_text())['teacher_target_bytes']
-    except (OSError, ValueError, KeyError): return None
+    try:
+        rec = json.loads((Path(out) / 'student' / 'metrics.json').read_text())[
+            'teacher_target_bytes'
+        ]
+    except (OSError, ValueError, KeyError):
+        return None
     frames = 1 + int(cfg.clip_seconds * cfg.sample_rate) // cfg.hop_length
     per_clip = len(window_starts(frames, cfg.win_frames, cfg.win_hop_frames, cfg.max_windows))
     train = round(cfg.n_clips * (1 - cfg.val_frac - cfg.test_frac)) * per_clip
-    n = round(train * (1 + cfg.kd_transfer)) + cfg.kd_corpus + (cfg.unlabelled_max if cfg.unlabelled else 0)
+    n = (
+        round(train * (1 + cfg.kd_transfer))
+        + cfg.kd_corpus
+        + (cfg.unlabelled_max if cfg.unlabelled else 0)
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return (f"projected for the full run: distillation reads {n:,} windows ({train:,} labelled) and their "
-            f"teacher targets ({n * rec / 1e9:.1f} GB in student/ while it trains, {rec / 1e3:.0f} kB a "
-            f"window) a batch at a time; resident memory stays near this dry run's peak ({peak:,.0f} MB, "
-            f"the same models) plus batches of {cfg.batch_size} windows, not their {n:,}")
+    return (
+        f"projected for the full run: distillation reads {n:,} windows ({train:,} labelled) and "
+        "their "
+        f"teacher targets ({n * rec / 1e9:.1f} GB in student/ while it trains, {rec / 1e3:.0f} kB "
+        "a "
+        f"window) a batch at a time; resident memory stays near this dry run's peak ({peak:,.0f} "
+        "MB, "
+        f"the same models) plus batches of {cfg.batch_size} windows, not their {n:,}"
+    )
 
 def files_summary(out: str | Path) -> str | None:
     """One line on what run `out` read: its clips, those skipped (`--skip_bad`) and the first
@@ -528,7 +541,9 @@ def _anno_parser(fn) -> argparse.ArgumentParser:
     """fastcore's `anno_parser` for `fn`, its `Param` annotations left as they were: `anno_parser`
     appends " (default: x)" to the help of each `Param` it reads, so a `Param` shared by the stage
     commands, or a parser built twice, would say its default once per reading."""
-    params = [v for v in inspect.get_annotations(fn, eval_str=True).values() if isinstance(v, Param)]
+    params = [
+        v for v in inspect.get_annotations(fn, eval_str=True).values() if isinstance(v, Param)
+    ]
     saved = [dict(v.__dict__) for v in params]
     try: return anno_parser(fn)
     finally:

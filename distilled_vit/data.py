@@ -468,8 +468,13 @@ class EmotionData:
         def fn(i):
             if not teacher: return self.norm(self.X[idx[i]].astype(np.float32))
             X = self.teacher_input(self.X[idx[i]], None if self.H is None else self.H[idx[i]])
-            return pack_embedding(X, self.musicnn_input(self.E[idx[i]] if self.E is not None else None)
-                                  ) if musicnn else X
+            return (
+                pack_embedding(
+                    X, self.musicnn_input(self.E[idx[i]] if self.E is not None else None)
+                )
+                if musicnn
+                else X
+            )
         return Windows(fn, len(idx)), self.y[idx]
     def arrays(self, split: str) -> tuple[np.ndarray, np.ndarray]:
         "Normalised windows [n, n_mels, T] float32 and labels [n, 2] of `split`."
@@ -907,10 +912,10 @@ def _unlabelled_windows(cfg: Config, files: list, progress: bool = False) -> tup
 def load_unlabelled(cfg: Config, data: EmotionData | None = None, progress: bool = True,
                     use_cache: bool = True, embedding: bool = False) -> tuple:
     """Log-mel windows [N, n_mels (+ 16 harmony rows with `harmony`), win_frames] (dB, float16, not
-    normalised; `Windows` read from the feature cache a batch at a time) of the audio under `cfg.unlabelled`, and a summary (files, windows, excluded,
-    skipped). Files that are validation/test clips of `data` are left out. With `embedding` (needs
-    `musicnn`), a third value: MusiCNN's embedding of each window [N, MUSICNN_DIM] (not
-    normalised)."""
+    normalised; `Windows` read from the feature cache a batch at a time) of the audio under
+    `cfg.unlabelled`, and a summary (files, windows, excluded, skipped). Files that are
+    validation/test clips of `data` are left out. With `embedding` (needs `musicnn`), a third value:
+    MusiCNN's embedding of each window [N, MUSICNN_DIM] (not normalised)."""
     if embedding and not cfg.musicnn:
         raise ConfigError("load_unlabelled(embedding=True) needs musicnn=true")
     root = Path(cfg.unlabelled)

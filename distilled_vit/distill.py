@@ -228,7 +228,8 @@ def teacher_targets(teacher: nn.Module, X: np.ndarray, ids: np.ndarray, indices:
 def mixup_windows(X: np.ndarray, n: int, seed: int, alpha: float = 0.4, lazy: bool = False):
     """`n` transfer windows [n, n_mels, T] for distillation: mixup λ·x_i + (1−λ)·x_j of random
     training windows `X`, with λ ~ Beta(α, α) folded to ≥ 0.5 so one window dominates. They carry no
-    label: the teacher's outputs are their targets. `lazy`: as `Windows`, mixed a batch at a time."""
+    label: the teacher's outputs are their targets. `lazy`: as `Windows`, mixed a batch at a
+    time."""
     rng = np.random.default_rng([seed, 1717])
     i, j = rng.integers(0, len(X), n), rng.integers(0, len(X), n)
     lam = rng.beta(alpha, alpha, n).astype(np.float32)
@@ -310,7 +311,9 @@ def corpus_set(cfg: Config, data, progress: bool) -> TransferSet:
     corpus = procedural_corpus(cfg, cfg.kd_corpus, cfg.data_seed, progress, harmony=cfg.harmony,
                                musicnn=tmus or smus)
     Xc, Ec = corpus['X'], data.musicnn_input(corpus['E']) if tmus or smus else None
-    X = Windows(lambda i: _with_embedding(data.teacher_input(Xc[i]), Ec[i] if tmus else None, tmus), len(Xc))
+    X = Windows(
+        lambda i: _with_embedding(data.teacher_input(Xc[i]), Ec[i] if tmus else None, tmus), len(Xc)
+    )
     return _source('corpus', X, E=Ec if smus else None)
 
 def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
@@ -320,7 +323,9 @@ def unlabelled_set(cfg: Config, data, progress: bool) -> TransferSet:
     EU = data.musicnn_input(EU[0]) if EU else None
     keep = ('folder', 'files', 'files_used', 'windows', 'excluded_heldout', 'skipped',
             'skipped_reasons')
-    X = Windows(lambda i: _with_embedding(data.teacher_input(U[i]), EU[i] if tmus else None, tmus), len(U))
+    X = Windows(
+        lambda i: _with_embedding(data.teacher_input(U[i]), EU[i] if tmus else None, tmus), len(U)
+    )
     return _source('unlabelled', X,
                    E=EU if smus else None, **{k: uinfo[k] for k in keep})
 
@@ -394,8 +399,12 @@ def distill(cfg: Config, run: RunDir, data, teacher: nn.Module, synthetic: tuple
         if is_main_process(): targets.path.unlink(missing_ok=True)
     if 'unlabelled' in ts.sources: pre['unlabelled'] = ts.sources['unlabelled']
     if smus: pre['musicnn_windows'] = int((~torch.isnan(E[:, 0])).sum())
-    info = dict(layers=pairs, transfer_windows=int(new.sum()), teacher_target_bytes=targets.record_bytes,
-                **pre)
+    info = dict(
+        layers=pairs,
+        transfer_windows=int(new.sum()),
+        teacher_target_bytes=targets.record_bytes,
+        **pre,
+    )
     return student.cpu(), _finish(student, cfg, data, out, hist, info)
 
 def train_student_nokd(cfg: Config, run: RunDir, data, synthetic: tuple | None = None,

@@ -28,8 +28,9 @@ __all__ = ['predict_windows', 'NonFiniteLossError', 'CheckpointError', 'load_che
 # %% ../nbs/03_train.ipynb
 @torch.no_grad()
 def predict_windows(model: nn.Module, X, batch_size: int = 64, device=None) -> np.ndarray:
-    """Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T] (NumPy,
-    tensor, or anything indexed by slices, e.g. 02_data's `Windows`: read a batch at a time)."""
+    """Predictions [N, 2] of `model` (in eval mode) for normalised windows `X` [N, n_mels, T]
+    (NumPy, tensor, or anything indexed by slices, e.g. 02_data's `Windows`: read a batch at a
+    time)."""
     was = model.training; model.eval()
     device = device or next(model.parameters()).device
     batch = lambda s: torch.as_tensor(X[s], dtype=torch.float32).unsqueeze(1).to(device)
